@@ -1,0 +1,208 @@
+"""The adapter interface: a pure ``plan`` separate from the I/O steps ``submit``/``status``/``follow_up``.
+
+An adapter class declares ``spec`` (fields and limits, see ``kameng_filer.channels``). ``plan`` turns a
+case into the exact value of every field and the evidence files as they will be uploaded, without any
+I/O besides reading the case's evidence; the I/O steps receive a ``FilingContext`` from the engine that
+gives them the browser, the person, secrets and a place for artifacts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from kameng_filer.errors import FilingError
+
+if TYPE_CHECKING:
+    from kameng_filer.case.model import Case
+    from kameng_filer.channels import ChannelSpec
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One evidence file exactly as it will be uploaded."""
+
+    evidence_id: str
+    path: Path
+    upload_name: str
+    mime: str
+    size: int
+    sha256: str
+    description: str = ""
+    source_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+@dataclass
+class FilingPlan:
+    """The exact values a filing would send (what a dry run shows)."""
+
+    channel: str
+    case_id: str
+    purpose: str
+    fields: dict[str, Any]
+    files: list[PlannedFile] = field(default_factory=list)
+    target: dict[str, Any] = field(default_factory=dict)
+    """Non-secret facts about where it goes (site profile name, base URL, recipient)."""
+    notes: list[str] = field(default_factory=list)
+    """Chinese notes for the person (what they will have to do, what was adapted)."""
+    lookup_key: str = ""
+    """What reconciliation searches the channel's list for (normally the order number)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "channel": self.channel,
+            "case_id": self.case_id,
+            "purpose": self.purpose,
+            "fields": {k: (str(v) if not isinstance(v, list | str | int | None) else v) for k, v in self.fields.items()},
+            "files": [f.to_dict() for f in self.files],
+            "target": self.target,
+            "notes": self.notes,
+            "lookup_key": self.lookup_key,
+        }
+
+
+@dataclass
+class Receipt:
+    """What the channel gave back when the complaint was accepted."""
+
+    complaint_no: str
+    filed_at: datetime
+    status: str | None = None
+    url: str | None = None
+    screenshot: Path | None = None
+    html: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    reconciled: bool = False
+    """True when found on the channel's list after a crash instead of returned by the submit."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "complaint_no": self.complaint_no,
+            "filed_at": self.filed_at.isoformat(),
+            "status": self.status,
+            "url": self.url,
+            "screenshot": str(self.screenshot) if self.screenshot else None,
+            "html": str(self.html) if self.html else None,
+            "extra": self.extra,
+            "reconciled": self.reconciled,
+        }
+
+
+@dataclass
+class StatusReport:
+    """A status read from the channel."""
+
+    raw: str
+    """The channel's own status words, e.g. 待客服回复."""
+    state: str
+    """Normalised: open | replied | needs_user | resolved | rejected | closed | escalated | withdrawn."""
+    checked_at: datetime
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FollowUpResult:
+    """What sending a follow-up did."""
+
+    sent: bool
+    reference: str = ""
+    needs_person: bool = False
+    instructions: str = ""
+
+
+class Person(Protocol):
+    """The human in the loop (a terminal, a scripted demo person, or nobody)."""
+
+    interactive: bool
+
+    async def ask_code(self, channel: str, prompt: str, *, image: Path | None = None) -> str:
+        """Ask for a captcha answer or SMS code; raise ``HumanActionRequired`` when nobody can answer."""
+        ...
+
+    async def confirm(self, channel: str, prompt: str) -> bool:
+        """Ask the person to do something (scan a QR code, tap in an app) and confirm it is done."""
+        ...
+
+    async def ask_text(self, channel: str, prompt: str, *, validate: Any = None) -> str:
+        """Ask for a line of text (e.g. the complaint number read from an app)."""
+        ...
+
+    def show(self, channel: str, text: str) -> None:
+        """Show guidance to the person."""
+        ...
+
+
+class FilingContext(Protocol):
+    """What the engine hands to an adapter's I/O steps."""
+
+    channel: str
+    dry_run: bool
+    person: Person
+    artifacts: Path
+
+    async def browser_context(self) -> Any:
+        """A Playwright ``BrowserContext`` for this channel (one per channel, shared browser)."""
+        ...
+
+    def secret(self, key: str) -> str:
+        """A secret from keyring or the environment; ``SecretMissing`` when absent."""
+        ...
+
+    def session_file(self, account: str) -> Path:
+        """Where this channel account's storage state lives (0600)."""
+        ...
+
+    async def about_to_submit(self, values: dict[str, Any]) -> None:
+        """Must be awaited right before the final click: records ``submitting`` durably."""
+        ...
+
+    def progress(self, text: str) -> None:
+        """Report progress for the display."""
+        ...
+
+
+class Adapter(ABC):
+    """Base of every channel adapter. Subclasses set ``spec`` and implement what their channel can do."""
+
+    spec: ClassVar[ChannelSpec]
+    settings_model: ClassVar[type | None] = None
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings: dict[str, Any] = dict(settings or {})
+
+    @property
+    def name(self) -> str:
+        """The channel name."""
+        return self.spec.name
+
+    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None) -> FilingPlan:
+        """The exact values for every field (pure and deterministic for the same case and settings)."""
+        raise NotImplementedError
+
+    async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
+        """File the plan on the channel and return its receipt."""
+        raise FilingError(f"渠道「{self.spec.title}」不支持自动提交", channel=self.name)
+
+    async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
+        """Look the complaint up on the channel's own list (reconciliation); None when not found."""
+        return None
+
+    async def status(self, receipt: dict[str, Any], ctx: FilingContext) -> StatusReport:
+        """Read the complaint's current status from the channel."""
+        raise FilingError(f"渠道「{self.spec.title}」不支持查询状态", channel=self.name)
+
+    async def follow_up(self, receipt: dict[str, Any], text: str, ctx: FilingContext) -> FollowUpResult:
+        """Send a polite follow-up through the channel."""
+        return FollowUpResult(sent=False, needs_person=True, instructions=text)

@@ -1,0 +1,351 @@
+"""The case record: one dispute, written once (pydantic models; the example's fields are the contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+)
+
+from kameng_filer.timeutil import as_shanghai
+
+
+class ProblemType(StrEnum):
+    """Problem families from domain.md (三明确 ①). Values are the YAML spelling."""
+
+    # 交易类
+    not_delivered = "not_delivered"
+    quantity_mismatch = "quantity_mismatch"
+    invalid_card_key = "invalid_card_key"
+    short_validity = "short_validity"
+    not_as_described = "not_as_described"
+    auto_renewal = "auto_renewal"
+    delayed_delivery = "delayed_delivery"
+    merchant_vanished = "merchant_vanished"
+    # 服务类
+    false_promise = "false_promise"
+    refund_refused = "refund_refused"
+    no_response = "no_response"
+    membership_not_activated = "membership_not_activated"
+    # 安全类
+    account_stolen = "account_stolen"
+    data_leak = "data_leak"
+    abnormal_transaction = "abnormal_transaction"
+    other = "other"
+
+
+PROBLEM_LABELS: dict[ProblemType, str] = {
+    ProblemType.not_delivered: "充值/商品未到账",
+    ProblemType.quantity_mismatch: "到账数量不符",
+    ProblemType.invalid_card_key: "卡密无效/已被使用",
+    ProblemType.short_validity: "卡密有效期过短",
+    ProblemType.not_as_described: "货不对板(与描述不符)",
+    ProblemType.auto_renewal: "自动续费未告知扣款",
+    ProblemType.delayed_delivery: "延迟发货",
+    ProblemType.merchant_vanished: "商家失联/跑路",
+    ProblemType.false_promise: "虚假承诺",
+    ProblemType.refund_refused: "售后推诿/拒绝退款",
+    ProblemType.no_response: "客服不回复",
+    ProblemType.membership_not_activated: "会员权益未开通",
+    ProblemType.account_stolen: "账号被盗/盗刷",
+    ProblemType.data_leak: "个人信息泄露",
+    ProblemType.abnormal_transaction: "交易记录异常",
+    ProblemType.other: "其他",
+}
+
+PROBLEM_FAMILY: dict[ProblemType, str] = {
+    **{
+        t: "交易类"
+        for t in (
+            ProblemType.not_delivered,
+            ProblemType.quantity_mismatch,
+            ProblemType.invalid_card_key,
+            ProblemType.short_validity,
+            ProblemType.not_as_described,
+            ProblemType.auto_renewal,
+            ProblemType.delayed_delivery,
+            ProblemType.merchant_vanished,
+        )
+    },
+    **{
+        t: "服务类"
+        for t in (
+            ProblemType.false_promise,
+            ProblemType.refund_refused,
+            ProblemType.no_response,
+            ProblemType.membership_not_activated,
+        )
+    },
+    **{t: "安全类" for t in (ProblemType.account_stolen, ProblemType.data_leak, ProblemType.abnormal_transaction)},
+    ProblemType.other: "其他",
+}
+
+
+class PaymentMethod(StrEnum):
+    """How the order was paid."""
+
+    alipay = "alipay"
+    wechat_pay = "wechat_pay"
+    bank_card = "bank_card"
+    balance = "balance"
+    other = "other"
+
+
+class ContactWith(StrEnum):
+    """Who the person talked to before complaining."""
+
+    merchant = "merchant"
+    platform_support = "platform_support"
+    payment = "payment"
+    other = "other"
+
+
+class EvidenceKind(StrEnum):
+    """What a piece of evidence proves (evidence chain: order + communication + problem)."""
+
+    order_info = "order_info"
+    payment_proof = "payment_proof"
+    communication = "communication"
+    problem_proof = "problem_proof"
+    promise = "promise"
+    other = "other"
+
+
+class DemandType(StrEnum):
+    """What the person asks for."""
+
+    refund = "refund"
+    redeliver = "redeliver"
+    compensation = "compensation"
+    punitive_damages = "punitive_damages"
+    apology = "apology"
+    other = "other"
+
+
+def _yuan(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("amount must be a number")
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, str):
+        value = value.strip().removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
+    return value
+
+
+def _money(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("amount must be finite")
+    if value < 0:
+        raise ValueError("amount must not be negative")
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+Yuan = Annotated[
+    Decimal,
+    BeforeValidator(_yuan),
+    AfterValidator(_money),
+    PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
+]
+
+
+def _to_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_to_text)]
+ShanghaiTime = Annotated[datetime, AfterValidator(as_shanghai)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, use_enum_values=False)
+
+
+class Complainant(_Model):
+    """投诉人."""
+
+    name: Text = Field(min_length=1, description="真实姓名")
+    phone: Text = Field(min_length=1, description="手机号")
+    email: Text | None = None
+    address: Text | None = Field(None, description="联系地址(12315 必填)")
+    id_number: Text | None = Field(None, description="身份证号(仅在渠道要求时使用)")
+
+
+class Merchant(_Model):
+    """The seller on the platform."""
+
+    name: Text | None = None
+    shop_id: Text | None = None
+    shop_url: Text | None = None
+
+
+class Respondent(_Model):
+    """被投诉方."""
+
+    platform: Text = Field(min_length=1, description="平台名称(用户熟知的名字)")
+    legal_name: Text | None = Field(None, description="平台经营主体全称(12315/消协/法院)")
+    credit_code: Text | None = Field(None, description="统一社会信用代码")
+    address: Text | None = Field(None, description="经营地址(12315 必填)")
+    website: Text | None = None
+    phone: Text | None = None
+    email: Text | None = Field(None, description="平台投诉邮箱")
+    merchant: Merchant | None = None
+
+
+class Payment(_Model):
+    """How the order was paid."""
+
+    method: PaymentMethod
+    transaction_no: Text | None = Field(None, description="支付宝交易号 / 微信支付单号")
+
+
+class Order(_Model):
+    """The disputed order."""
+
+    order_no: Text = Field(min_length=1, description="订单号")
+    product: Text = Field(min_length=1, description="商品名称")
+    quantity: int = Field(1, ge=1)
+    amount: Yuan = Field(description="实付金额(元)")
+    ordered_at: ShanghaiTime | None = None
+    paid_at: ShanghaiTime | None = None
+    payment: Payment | None = None
+    promise: Text | None = Field(None, description="商家的承诺(可选)")
+    account: Text | None = Field(None, description="充值的游戏账号(可选)")
+    card_key: Text | None = Field(None, description="卡密(敏感,只在私密渠道使用)")
+
+
+class Problem(_Model):
+    """三明确 ①: the specific problem."""
+
+    type: ProblemType
+    summary: Text = Field(min_length=1)
+    discovered_at: ShanghaiTime | None = None
+
+
+class TimelineEntry(_Model):
+    """One dated event."""
+
+    at: ShanghaiTime
+    event: Text = Field(min_length=1)
+
+
+class Contact(_Model):
+    """Prior contact with the merchant, platform support or payment provider."""
+
+    at: ShanghaiTime
+    with_: ContactWith = Field(alias="with")
+    channel: Text | None = None
+    summary: Text = Field(min_length=1)
+    evidence: list[Text] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
+
+
+class Evidence(_Model):
+    """One evidence file; ``file`` is relative to the case file."""
+
+    id: Text = Field(min_length=1)
+    kind: EvidenceKind
+    file: Text = Field(min_length=1)
+    description: Text = Field(min_length=1)
+
+    _resolved: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path:
+        """The evidence file's absolute path (resolved against the case file's folder)."""
+        return self._resolved if self._resolved is not None else Path(self.file)
+
+
+class Demand(_Model):
+    """诉求: concrete and executable."""
+
+    type: DemandType
+    amount: Yuan | None = None
+    quantity: int | None = Field(None, ge=1)
+    to: Text | None = None
+    note: Text | None = None
+
+
+class Rule(_Model):
+    """A platform rule or law that supports the demand."""
+
+    source: Text = Field(min_length=1)
+    article: Text | None = None
+    text: Text = Field(min_length=1)
+
+
+class PlatformPolicy(_Model):
+    """The platform's own limits."""
+
+    complaint_window: timedelta | None = Field(None, description="ISO 8601 时长,如 P7D")
+    window_starts: str = Field("paid_at", description="窗口起点: paid_at | ordered_at | discovered_at")
+
+
+class Case(_Model):
+    """One dispute, the single source every check, text and filing comes from."""
+
+    id: Text = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    title: Text = Field(min_length=1)
+    complainant: Complainant
+    respondent: Respondent
+    order: Order
+    problem: Problem
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    demands: list[Demand] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    platform_policy: PlatformPolicy | None = None
+    auto_escalate: bool = Field(False, description="允许跟踪器自动提交升级投诉")
+
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that evidence paths are relative to."""
+        return self._base_dir or Path.cwd()
+
+    @property
+    def source(self) -> Path | None:
+        """The case file this record was loaded from, if any."""
+        return self._source
+
+    def bind(self, source: Path | None, base_dir: Path) -> Case:
+        """Remember where the case came from and resolve evidence paths against ``base_dir``."""
+        self._source = source
+        self._base_dir = base_dir
+        for ev in self.evidence:
+            p = Path(ev.file).expanduser()
+            ev._resolved = p if p.is_absolute() else (base_dir / p)
+        return self
+
+    def evidence_by_id(self, evidence_id: str) -> Evidence | None:
+        """The evidence item with this id, or None."""
+        return next((e for e in self.evidence if e.id == evidence_id), None)
+
+    @property
+    def refund_amount(self) -> Decimal | None:
+        """Sum of refund demands, or None when no refund is asked."""
+        amounts = [d.amount for d in self.demands if d.type == DemandType.refund and d.amount is not None]
+        return sum(amounts, Decimal("0.00")) if amounts else None
+
+    @property
+    def total_demand(self) -> Decimal:
+        """Sum of every demand amount."""
+        return sum((d.amount for d in self.demands if d.amount is not None), Decimal("0.00"))

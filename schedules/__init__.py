@@ -1,0 +1,1 @@
+"""SLA / deadline policies per channel (shipped as kameng_filer.schedules)."""
