@@ -7,8 +7,11 @@ Family B (guest complaint): order number + phone → SMS code → type → descr
 
 from __future__ import annotations
 
-from kameng_filer.adapter import Adapter
+from typing import Any
+
+from kameng_filer.case.model import Case, ProblemType
 from kameng_filer.channels import IMAGE_TYPES, ChannelSpec, FieldSpec
+from kameng_filer.filing.web import ProfileAdapter
 
 SPEC = ChannelSpec(
     name="card_platform",
@@ -31,7 +34,46 @@ SPEC = ChannelSpec(
 )
 
 
-class CardPlatformAdapter(Adapter):
-    """Adapter for this channel (filing arrives with the filing engine)."""
+COMPLAINT_TYPES: dict[ProblemType, str] = {
+    ProblemType.not_delivered: "未收到货",
+    ProblemType.delayed_delivery: "未收到货",
+    ProblemType.merchant_vanished: "未收到货",
+    ProblemType.invalid_card_key: "卡密无效",
+    ProblemType.short_validity: "卡密无效",
+    ProblemType.not_as_described: "与描述不符",
+    ProblemType.quantity_mismatch: "与描述不符",
+    ProblemType.false_promise: "与描述不符",
+    ProblemType.membership_not_activated: "与描述不符",
+}
+
+HIGH_PRIORITY = {ProblemType.merchant_vanished, ProblemType.account_stolen, ProblemType.abnormal_transaction}
+
+
+def priority(case: Case) -> str:
+    """高 for large amounts or urgent problems, 中 from 50 yuan, else 低."""
+    if case.order.amount >= 500 or case.problem.type in HIGH_PRIORITY:
+        return "高"
+    return "中" if case.order.amount >= 50 else "低"
+
+
+class CardPlatformAdapter(ProfileAdapter):
+    """Files a 售后 ticket / order complaint on a 卡盟 site described by a site profile."""
 
     spec = SPEC
+    file_field = "proof"
+    default_profile = ""
+
+    def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
+        """Rendered title/content plus the options this channel asks for."""
+        from kameng_filer.render import render
+
+        texts = render(case, self.name, purpose).fields
+        return {
+            "ticket_type": "售后支持",
+            "order_no": case.order.order_no,
+            "complaint_type": COMPLAINT_TYPES.get(case.problem.type, "其他"),
+            "priority": priority(case),
+            "title": texts["title"],
+            "content": texts["content"],
+            "contact": case.complainant.phone,
+        }

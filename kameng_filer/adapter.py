@@ -206,3 +206,12 @@ class Adapter(ABC):
     async def follow_up(self, receipt: dict[str, Any], text: str, ctx: FilingContext) -> FollowUpResult:
         """Send a polite follow-up through the channel."""
         return FollowUpResult(sent=False, needs_person=True, instructions=text)
+
+
+class DryRunComplete(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by an adapter in a dry run after filling everything up to, not including, the final submit."""
+
+    def __init__(self, screenshot: Path | None = None, note: str = "") -> None:
+        super().__init__(note or "dry run complete")
+        self.screenshot = screenshot
+        self.note = note

@@ -22,11 +22,17 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _CaseLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe YAML loader that keeps timestamps and floats as text (pydantic parses them exactly)."""
+    """Safe YAML loader that keeps timestamps, ints and floats as text (pydantic parses them exactly).
+
+    Ints stay text so that ``order_no: 00123`` or ``phone: 0571…`` are not read as octal numbers.
+    """
+
+
+_TEXT_TAGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float", "tag:yaml.org,2002:int")
 
 
 _CaseLoader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float")]
+    ch: [(tag, rx) for tag, rx in resolvers if tag not in _TEXT_TAGS]
     for ch, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
 }
 
@@ -141,6 +147,7 @@ class LoadResult:
     case: Case | None
     findings: list[Finding] = field(default_factory=list)
     lines: LineIndex | None = None
+    base_dir: Path | None = None
 
     def line(self, path: str) -> int | None:
         """YAML line for a dotted path, when known."""
@@ -274,7 +281,7 @@ def _check_aliases(text: str) -> None:
 
 def validate(raw: dict[str, Any], *, source: Path | None, base_dir: Path, lines: LineIndex | None) -> LoadResult:
     """Validate raw data into a ``Case``; every schema problem becomes an error finding."""
-    result = LoadResult(source=source, raw=raw, case=None, lines=lines)
+    result = LoadResult(source=source, raw=raw, case=None, lines=lines, base_dir=base_dir)
     try:
         case = Case.model_validate(_normalise(raw))
     except ValidationError as exc:
@@ -283,7 +290,7 @@ def validate(raw: dict[str, Any], *, source: Path | None, base_dir: Path, lines:
             code, message, hint = _message_for(err, path)
             result.findings.append(Finding(code, "error", path or "(root)", message, hint, result.line(path)))
         return result
-    except (RecursionError, TypeError, ValueError) as exc:
+    except (RecursionError, TypeError, ValueError, ArithmeticError) as exc:
         result.findings.append(
             Finding("schema.invalid", "error", "(root)", "案件文件结构无法识别", f"参照 examples/case.yaml({exc})")
         )
@@ -307,9 +314,26 @@ def _normalise(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def load_case(path: str | Path) -> LoadResult:
-    """Load a case file; raises ``CaseUnreadable`` only when it cannot be parsed at all."""
+CASE_FILE_NAMES = ("case.yaml", "case.yml", "case.json")
+
+
+def find_case_file(path: str | Path) -> Path:
+    """The case file for ``path``: the path itself, or ``case.yaml``/``case.yml``/``case.json`` in a folder."""
     p = Path(path).expanduser()
+    if p.is_dir():
+        for name in CASE_FILE_NAMES:
+            if (p / name).is_file():
+                return p / name
+        raise CaseUnreadable(
+            f"文件夹 {p} 里没有案件文件(case.yaml / case.yml / case.json)",
+            hint="运行 kameng new 创建案件文件夹,或直接指向案件文件",
+        )
+    return p
+
+
+def load_case(path: str | Path) -> LoadResult:
+    """Load a case file (or a folder holding one); raises ``CaseUnreadable`` only when it cannot be parsed."""
+    p = find_case_file(path)
     text = read_text(p)
     raw = parse_text(text, is_json=p.suffix.lower() == ".json")
     return validate(raw, source=p.resolve(), base_dir=p.resolve().parent, lines=LineIndex(text))

@@ -143,11 +143,16 @@ def _yuan(value: Any) -> Any:
     return value
 
 
+MAX_AMOUNT_DIGITS = 12  # amounts of 10^12 yuan or more are typos (and would overflow quantize)
+
+
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("amount must be finite")
     if value < 0:
         raise ValueError("amount must not be negative")
+    if value.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise ValueError("amount is too large")
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -168,7 +173,14 @@ def _to_text(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_to_text)]
-ShanghaiTime = Annotated[datetime, AfterValidator(as_shanghai)]
+def _shanghai(value: datetime) -> datetime:
+    try:
+        return as_shanghai(value)
+    except OverflowError:
+        raise ValueError("date out of range") from None
+
+
+ShanghaiTime = Annotated[datetime, AfterValidator(_shanghai)]
 
 
 class _Model(BaseModel):
@@ -296,6 +308,14 @@ class PlatformPolicy(_Model):
     window_starts: str = Field("paid_at", description="窗口起点: paid_at | ordered_at | discovered_at")
 
 
+def _expand(file: str) -> Path:
+    """``~`` expansion that never raises (``~unknownuser/x`` stays as written)."""
+    try:
+        return Path(file).expanduser()
+    except RuntimeError:
+        return Path(file)
+
+
 class Case(_Model):
     """One dispute, the single source every check, text and filing comes from."""
 
@@ -331,7 +351,7 @@ class Case(_Model):
         self._source = source
         self._base_dir = base_dir
         for ev in self.evidence:
-            p = Path(ev.file).expanduser()
+            p = _expand(ev.file)
             ev._resolved = p if p.is_absolute() else (base_dir / p)
         return self
 

@@ -1,0 +1,1 @@
+"""The bundled example case (examples/case.yaml + evidence/), shipped as kameng_filer.examples."""

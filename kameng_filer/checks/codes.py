@@ -1,0 +1,114 @@
+"""Every finding code with its fixed severity and a short Chinese title (documented in docs/checks.md)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from kameng_filer.findings import Severity
+
+
+class CodeInfo(NamedTuple):
+    """The fixed severity of a code and what it means in a few words."""
+
+    severity: Severity
+    title: str
+
+
+def _e(title: str) -> CodeInfo:
+    return CodeInfo("error", title)
+
+
+def _w(title: str) -> CodeInfo:
+    return CodeInfo("warning", title)
+
+
+def _h(title: str) -> CodeInfo:
+    return CodeInfo("hint", title)
+
+
+CODES: dict[str, CodeInfo] = {
+    # loader (kameng_filer.case.loader): the file does not fit the schema
+    "schema.missing": _e("缺少必填字段"),
+    "schema.empty": _e("必填字段为空"),
+    "schema.datetime": _e("日期时间无效"),
+    "schema.enum": _e("取值不在可选范围内"),
+    "schema.amount": _e("金额无效"),
+    "schema.id": _e("案件编号含非法字符"),
+    "schema.type": _e("字段类型不对"),
+    "schema.range": _e("数值超出范围"),
+    "schema.duration": _e("时长格式无效"),
+    "schema.invalid": _e("字段值无效"),
+    "field.unknown": _w("未知字段(可能拼写错误)"),
+    # what a filing cannot do without
+    "required.order_no": _e("缺少订单号"),
+    "required.amount": _e("缺少订单金额"),
+    "required.platform": _e("缺少被投诉平台"),
+    "required.complainant_name": _e("缺少投诉人姓名"),
+    "required.complainant_phone": _e("缺少投诉人手机号"),
+    "required.field": _e("必填字段未填写"),
+    "complainant.phone_format": _w("手机号格式可疑"),
+    # the order
+    "order.amount_zero": _w("订单金额为 0"),
+    "order.paid_at_missing": _h("未填写支付时间"),
+    "order.payment_missing": _h("未填写支付方式"),
+    "order.transaction_no_missing": _h("未填写支付交易号"),
+    # evidence files and the evidence chain
+    "evidence.file_missing": _e("证据文件不存在"),
+    "evidence.file_unreadable": _e("证据文件无法读取"),
+    "evidence.file_type": _e("证据文件不是可用的图片/PDF/视频/音频/文本"),
+    "evidence.extension_mismatch": _h("证据文件扩展名与内容不符"),
+    "evidence.duplicate_id": _e("证据编号重复"),
+    "evidence.empty": _w("没有任何证据"),
+    "evidence.chain.order_info": _w("证据链缺少订单信息"),
+    "evidence.chain.payment_proof": _w("证据链缺少支付凭证"),
+    "evidence.chain.communication": _w("证据链缺少沟通记录"),
+    "evidence.chain.problem_proof": _w("证据链缺少问题证明"),
+    "evidence.chain.promise": _w("证据链缺少承诺/商品描述截图"),
+    # prior contact (先与商家沟通)
+    "contacts.none": _w("没有与商家或平台沟通的记录"),
+    "contacts.no_merchant": _w("没有与商家或平台客服沟通的记录"),
+    "contacts.unknown_evidence": _e("沟通记录引用了不存在的证据"),
+    # demands
+    "demands.none": _w("没有诉求"),
+    "demands.no_amount": _w("诉求没有金额"),
+    "demands.vague_phrase": _w("诉求含糊、无法执行"),
+    "demands.other_unspecified": _w("“其他”诉求没有说明"),
+    "demands.redeliver_unspecified": _h("补发诉求没有写明数量"),
+    "demands.refund_destination": _h("退款诉求未写明退回账户"),
+    "demands.refund_exceeds_paid": _w("退款金额超过实付金额"),
+    "demands.punitive_amount": _w("惩罚性赔偿金额不符合消保法第55条"),
+    # the problem (三明确 ①)
+    "problem.vague": _w("问题类型与描述过于笼统"),
+    "problem.other_type": _h("问题类型可以更具体"),
+    "title.vague": _h("标题过于笼统"),
+    # language
+    "language.emotional": _w("情绪化或侮辱性用语"),
+    "language.punctuation": _h("连续感叹号/问号"),
+    # clocks
+    "window.closed": _w("平台投诉时限已过"),
+    "window.closing": _w("平台投诉时限即将截止"),
+    "window.unknown": _h("未填写平台投诉时限"),
+    "window.no_start": _h("无法计算平台投诉时限的起点"),
+    "window.bad_start": _w("投诉时限起点字段无效"),
+    "window.invalid": _w("投诉时限不是正的时长"),
+    "limitation.expired": _w("已超过 3 年诉讼时效"),
+    "limitation.near": _w("3 年诉讼时效即将届满"),
+    "time.future": _w("时间晚于当前时间"),
+    "time.out_of_order": _h("时间线未按时间顺序排列"),
+    "time.paid_before_ordered": _w("支付时间早于下单时间"),
+    # 12315 prerequisites (《市场监督管理投诉举报处理办法》第十条)
+    "12315.complainant_address": _w("12315 需要投诉人地址"),
+    "12315.respondent_legal_name": _w("12315 需要被投诉方全称"),
+    "12315.respondent_address": _w("12315 需要被投诉方地址"),
+    "12315.legal_name_form": _h("被投诉方全称不像企业名称"),
+    "respondent.credit_code_format": _h("统一社会信用代码格式不对"),
+    # secrets written in free text
+    "secret.card_key": _e("自由文本中写有完整卡密"),
+    "secret.key_like": _w("自由文本中有疑似卡密/密钥的长串"),
+    "secret.id_number": _e("自由文本中写有身份证号"),
+    "secret.id_like": _w("自由文本中有疑似身份证号"),
+    "secret.bank_card": _w("自由文本中有疑似银行卡号"),
+    "secret.password": _e("自由文本中写有密码"),
+    # the checker itself
+    "check.internal": _w("某项检查未能完成"),
+}

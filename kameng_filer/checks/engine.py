@@ -1,0 +1,94 @@
+"""Run every check rule on a loaded case and merge the findings with the loader's (三明确)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from kameng_filer.case.loader import LoadResult, load_case
+from kameng_filer.checks import (
+    contacts,
+    demands,
+    evidence_chain,
+    evidence_files,
+    extra_fields,
+    language,
+    limitation,
+    order,
+    prereq12315,
+    problem,
+    required,
+    secrets_in_text,
+    times,
+    windows,
+)
+from kameng_filer.checks.base import Context
+from kameng_filer.findings import SEVERITY_ORDER, Finding
+from kameng_filer.timeutil import as_shanghai
+
+Rule = Callable[[Context], Iterable[Finding]]
+
+# Rules that read only the raw data: they run even when the schema failed.
+RAW_RULES: tuple[Rule, ...] = (
+    required.check,
+    extra_fields.check,
+    evidence_files.check,
+    language.check,
+    secrets_in_text.check,
+)
+# Rules that need a validated case.
+CASE_RULES: tuple[Rule, ...] = (
+    order.check,
+    problem.check,
+    evidence_chain.check,
+    contacts.check,
+    demands.check,
+    windows.check,
+    limitation.check,
+    times.check,
+    prereq12315.check,
+)
+_REPLACED_BY_RULES = ("required.",)
+
+
+def check_case(result: LoadResult, *, now: datetime) -> list[Finding]:
+    """Loader findings plus every rule's findings, errors first, then warnings, then hints."""
+    ctx = Context(result=result, now=as_shanghai(now))
+    found: list[Finding] = []
+    rules = RAW_RULES + (CASE_RULES if result.case is not None else ())
+    for rule in rules:
+        try:
+            found.extend(rule(ctx))
+        except RecursionError:
+            found.append(_internal(ctx, rule, "数据嵌套过深"))
+        except Exception as exc:  # a rule bug must not hide the other findings
+            found.append(_internal(ctx, rule, f"{type(exc).__name__}: {exc}"))
+    # A rule finding on the same path says the same thing more precisely than the schema error.
+    precise = {f.path for f in found if f.code.startswith(_REPLACED_BY_RULES)}
+    merged = [f for f in result.findings if f.path not in precise] + found
+    return sort_by_severity(merged)
+
+
+def _internal(ctx: Context, rule: Rule, detail: str) -> Finding:
+    name = getattr(rule, "__module__", "?").rsplit(".", 1)[-1]
+    return ctx.finding(
+        "check.internal",
+        "(root)",
+        f"检查项 {name} 未能完成,结果可能不完整",
+        f"请把案件文件(去掉个人信息)和这条信息报告给开发者:{detail}",
+    )
+
+
+def sort_by_severity(findings: list[Finding]) -> list[Finding]:
+    """Errors → warnings → hints; within a severity by line number (unknown lines last), then path."""
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITY_ORDER[f.severity], f.line if f.line is not None else 10**9, f.path),
+    )
+
+
+def check_path(path: str | Path, *, now: datetime) -> tuple[LoadResult, list[Finding]]:
+    """Load a case file (or a folder holding one) and check it; raises ``CaseUnreadable`` if unparsable."""
+    result = load_case(path)
+    return result, check_case(result, now=now)

@@ -1,0 +1,95 @@
+"""``kameng file`` (file a case on channels) and ``kameng login`` (store a channel password in keyring)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+
+from kameng_filer.cli.common import console, err_console, fail, handle_errors, parse_now, print_json
+from kameng_filer.errors import CaseInvalid
+from kameng_filer.filing.channels import parse_channels
+from kameng_filer.filing.engine import FileOptions
+from kameng_filer.filing.person import default_person
+from kameng_filer.filing.run import execute, outcome_table, plan_table, prepare, run_sync
+from kameng_filer.secrets import env_name, set_secret
+
+
+def exit_code(states: list[str]) -> int:
+    """0 when every channel ended well, 3 when some need the person, 1 on failures."""
+    if all(s in ("submitted", "planned", "already_filed") for s in states):
+        return 0
+    if all(s in ("submitted", "planned", "already_filed", "needs_person") for s in states):
+        return 3
+    return 1
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``file`` and ``login``."""
+
+    @app.command("file")
+    @handle_errors
+    def file_cmd(
+        case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
+        channels: str = typer.Option(..., "--channels", "-c", help="渠道,逗号分隔;卡盟站点写 card_platform@站点配置名"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="在浏览器中填写到最后一步,不提交,保存截图"),
+        yes: bool = typer.Option(False, "--yes", "-y", help="不再询问确认"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
+        again: bool = typer.Option(False, "--again", help="在已提交过的渠道上再提交一次"),
+        force: str = typer.Option(None, "--force", help="同时向12315和消协提交的理由(会被记录)"),
+        headed: bool = typer.Option(False, "--headed", help="显示浏览器窗口"),
+        retries: int = typer.Option(2, "--retries", min=0, max=10, help="渠道无法连接时的重试次数"),
+        now: str = typer.Option(None, "--now", help="检查时使用的当前时间(ISO)"),
+    ) -> None:
+        """检查案件、展示每个渠道将提交的内容,确认后并发提交,保存回执。"""
+        from kameng_filer.store import Store
+
+        store = Store.open()
+        tokens = parse_channels(channels)
+        try:
+            prepared = prepare(store, case, tokens, now=parse_now(now), force_reason=force)
+        except CaseInvalid as exc:
+            if as_json:
+                print_json({"filings": [], "findings": [f.to_dict() for f in exc.issues]})
+            else:
+                for f in exc.issues:
+                    if f.severity == "error":
+                        err_console.print(f"[red]错误[/] {f.path}: {f.message}  [dim]{f.hint}[/]")
+            fail(exc.message, hint="运行 kameng check 查看全部问题")
+        out = err_console if as_json else console
+        if not as_json:
+            for adapter, plan in prepared.work:
+                out.print(plan_table(adapter, plan))
+        if prepared.work and not (yes or dry_run):
+            if not sys.stdin.isatty():
+                fail("需要确认后才会提交,但当前没有终端可以确认", hint="确认内容无误后加 --yes 重新运行", code=1)
+            if not typer.confirm("确认按以上内容提交?", default=False):
+                out.print("已取消,未提交任何内容。")
+                raise typer.Exit(0)
+        options = FileOptions(dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force)
+        person = default_person(err_console)
+        outcomes = run_sync(execute(store, prepared, person, options, console=err_console, show_progress=not as_json))
+        if as_json:
+            print_json({"filings": [o.to_dict() for o in outcomes]})
+        else:
+            console.print(outcome_table(outcomes))
+        raise typer.Exit(exit_code([o.state for o in outcomes]))
+
+    @app.command("login")
+    @handle_errors
+    def login_cmd(
+        channel: str = typer.Argument(..., help="渠道名(卡盟站点写 card_platform@站点配置名)"),
+        account: str = typer.Option(..., "--account", "-a", help="账号(用户名/手机号/邮箱)"),
+    ) -> None:
+        """把渠道账号的密码保存到系统密钥环(不会写入任何文件)。"""
+        if not sys.stdin.isatty():
+            fail(
+                "需要在终端中输入密码",
+                hint=f"无终端时可改用环境变量 {env_name(channel, account)}",
+            )
+        password = getpass.getpass(f"{channel} 账号 {account} 的密码(输入不显示):")
+        if not password:
+            fail("密码为空,未保存")
+        set_secret(channel, account, password)
+        console.print(f"已保存到系统密钥环:{channel} / {account}")

@@ -1,0 +1,84 @@
+"""One Chromium per run, one context per channel; login sessions kept as 0600 storage-state files."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from kameng_filer.browser import launch_options, no_browser_message
+from kameng_filer.errors import FilingError
+
+
+class BrowserPool:
+    """Starts Playwright and Chromium lazily on first use and closes everything on ``close``."""
+
+    def __init__(self, *, headed: bool = False) -> None:
+        self.headed = headed
+        self._lock = asyncio.Lock()
+        self._pw: Any = None
+        self._browser: Any = None
+        self._contexts: list[tuple[Any, Path | None]] = []
+
+    async def browser(self) -> Any:
+        """The shared browser (launched on first call)."""
+        async with self._lock:
+            if self._browser is None:
+                from playwright.async_api import Error as PwError
+                from playwright.async_api import async_playwright
+
+                self._pw = await async_playwright().start()
+                try:
+                    self._browser = await self._pw.chromium.launch(**launch_options(headed=self.headed))
+                except PwError as exc:
+                    await self._pw.stop()
+                    self._pw = None
+                    raise FilingError(no_browser_message(), detail=str(exc).splitlines()[0]) from None
+            return self._browser
+
+    async def context(self, session_file: Path | None = None) -> Any:
+        """A new browser context, restoring the stored login session when there is one."""
+        browser = await self.browser()
+        state = None
+        if session_file and session_file.exists():
+            try:
+                state = json.loads(session_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                state = None
+        ctx = await browser.new_context(storage_state=state, locale="zh-CN", timezone_id="Asia/Shanghai")
+        ctx.set_default_timeout(20_000)
+        self._contexts.append((ctx, session_file))
+        return ctx
+
+    @staticmethod
+    async def save_session(ctx: Any, session_file: Path) -> None:
+        """Write the context's cookies/storage to ``session_file`` with mode 0600."""
+        state = await ctx.storage_state()
+        session_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = session_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+        os.chmod(tmp, 0o600)
+        tmp.replace(session_file)
+
+    async def close(self) -> None:
+        """Save sessions and close every context, the browser and Playwright."""
+        for ctx, session_file in self._contexts:
+            with contextlib.suppress(Exception):
+                if session_file is not None:
+                    await self.save_session(ctx, session_file)
+            with contextlib.suppress(Exception):
+                await ctx.close()
+        self._contexts.clear()
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+            self._browser = None
+        if self._pw is not None:
+            with contextlib.suppress(Exception):
+                await self._pw.stop()
+            self._pw = None

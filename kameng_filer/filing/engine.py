@@ -1,0 +1,394 @@
+"""File one case on several channels concurrently, exactly once, with receipts and the person in the loop.
+
+Exactly once: a filing record per (case, channel, purpose, generation) exists before anything is sent
+and is marked ``submitting`` durably right before the final click. A run that finds a record left in
+``submitting`` (crash, timeout, lost response) first looks the complaint up on the channel's own list
+and records it if it is there; only when it is not found is the complaint submitted again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kameng_filer import paths
+from kameng_filer.adapter import Adapter, DryRunComplete, FilingPlan, Receipt
+from kameng_filer.case.model import Case
+from kameng_filer.errors import (
+    AlreadyFiled,
+    ChannelRejected,
+    ChannelUnreachable,
+    FilingError,
+    FormChanged,
+    HumanActionRequired,
+    KamengError,
+    SessionExpired,
+)
+from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.browser_pool import BrowserPool
+from kameng_filer.secrets import get_secret
+from kameng_filer.timeutil import now
+
+log = logging.getLogger("kameng_filer.filing")
+
+STATES = ("planned", "submitting", "submitted", "needs_person", "failed", "rejected", "already_filed")
+
+
+@dataclass
+class FileOptions:
+    """How to run a filing."""
+
+    dry_run: bool = False
+    again: bool = False
+    retries: int = 2
+    backoff_s: float = 1.0
+    headed: bool = False
+    purpose: str = "complaint"
+    force_reason: str | None = None
+
+
+@dataclass
+class Outcome:
+    """How one channel ended."""
+
+    channel: str
+    state: str
+    receipt: dict[str, Any] | None = None
+    error: str | None = None
+    retryable: bool = False
+    filing_id: int | None = None
+    artifacts: list[str] = field(default_factory=list)
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``{"channel", "state", "receipt", "error"}`` shape (+ retryable, artifacts, hint)."""
+        return {
+            "channel": self.channel,
+            "state": self.state,
+            "receipt": self.receipt,
+            "error": self.error,
+            "retryable": self.retryable,
+            "artifacts": self.artifacts,
+            "hint": self.hint,
+        }
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+
+
+class ChannelRun:
+    """The ``FilingContext`` the engine gives one channel's adapter."""
+
+    def __init__(
+        self,
+        engine: FilingEngine,
+        channel: str,
+        filing_id: int | None,
+        artifacts: Path,
+        *,
+        dry_run: bool,
+        known_numbers: set[str],
+    ) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.filing_id = filing_id
+        self.artifacts = artifacts
+        self.dry_run = dry_run
+        self.person = engine.person
+        self.known_numbers = known_numbers
+        self.submit_started = False
+        self.pages: list[Any] = []
+        self._context: Any = None
+        self._session: Path | None = None
+
+    async def browser_context(self, account: str | None = None) -> Any:
+        """This channel's browser context (restoring the account's stored session)."""
+        if self._context is None:
+            self._session = self.session_file(account) if account else None
+            self._context = await self.engine.browsers.context(self._session)
+        return self._context
+
+    async def new_page(self, account: str | None = None) -> Any:
+        """A new page in this channel's context (tracked for failure screenshots)."""
+        ctx = await self.browser_context(account)
+        page = await ctx.new_page()
+        self.pages.append(page)
+        return page
+
+    async def save_session(self) -> None:
+        """Persist the login session now (so a crash later keeps it)."""
+        if self._context is not None and self._session is not None:
+            await BrowserPool.save_session(self._context, self._session)
+
+    def forget_session(self) -> None:
+        """Delete the stored session (it expired)."""
+        if self._session and self._session.exists():
+            self._session.unlink()
+        self._context = None
+
+    def secret(self, key: str) -> str:
+        """A secret for this channel from keyring or the environment."""
+        return get_secret(self.channel, key)
+
+    def session_file(self, account: str) -> Path:
+        """Storage-state file for this channel account (0600, in a 0700 folder)."""
+        return paths.sessions_dir() / f"{_safe(self.channel)}--{_safe(account)}.json"
+
+    async def about_to_submit(self, values: dict[str, Any]) -> None:
+        """Durably mark the filing ``submitting`` right before the final click."""
+        self.submit_started = True
+        if self.filing_id is not None and not self.dry_run:
+            self.engine.store.update_filing(
+                self.filing_id,
+                state="submitting",
+                submitting_at=now(),
+                submitted_values_json=json.dumps(values, ensure_ascii=False, default=str),
+            )
+
+    def progress(self, text: str) -> None:
+        """Show what this channel is doing."""
+        self.engine.report(self.channel, text)
+
+    async def failure_screenshot(self, stem: str) -> str | None:
+        """Screenshot of the last page, for a failure report."""
+        if not self.pages:
+            return None
+        target = self.artifacts / f"{stem}.png"
+        try:
+            await self.pages[-1].screenshot(path=str(target), full_page=True)
+        except Exception:
+            return None
+        return str(target)
+
+
+class FilingEngine:
+    """Runs adapters for one case concurrently and records every outcome in the store."""
+
+    def __init__(self, store: Any, person: Any, *, options: FileOptions | None = None, reporter: Any = None) -> None:
+        self.store = store
+        self.person = person
+        self.options = options or FileOptions()
+        self.browsers = BrowserPool(headed=self.options.headed)
+        self._reporter = reporter
+
+    def report(self, channel: str, text: str) -> None:
+        """Forward progress to the display (if any)."""
+        if self._reporter is not None:
+            self._reporter(channel, text)
+
+    async def run(self, case: Case, case_version: int, work: list[tuple[Adapter, FilingPlan]]) -> list[Outcome]:
+        """File every (adapter, plan) concurrently; always returns one outcome per channel."""
+        try:
+            return list(await asyncio.gather(*(self._guarded(case, case_version, a, p) for a, p in work)))
+        finally:
+            await self.browsers.close()
+
+    async def _guarded(self, case: Case, version: int, adapter: Adapter, plan: FilingPlan) -> Outcome:
+        try:
+            return await self._one(case, version, adapter, plan)
+        except KamengError as exc:
+            return Outcome(plan.channel, "failed", error=exc.message, hint=exc.hint)
+        except Exception as exc:  # last line of defence: never a traceback, never a lost record
+            log.exception("unexpected error on %s", plan.channel)
+            err = translate(exc, plan.channel)
+            return Outcome(plan.channel, "failed", error=err.message, retryable=getattr(err, "retryable", False))
+
+    def _artifacts(self, case: Case, channel: str, generation: int) -> Path:
+        p = paths.artifacts_dir() / _safe(case.id) / f"{_safe(channel)}-{self.options.purpose}-{generation}"
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    async def _one(self, case: Case, version: int, adapter: Adapter, plan: FilingPlan) -> Outcome:
+        opts = self.options
+        ch = plan.channel
+        store = self.store
+        existing = store.get_filing(case.id, ch, purpose=opts.purpose)
+        known = {f.complaint_no for f in store.filings(case_id=case.id) if f.channel == ch and f.complaint_no}
+        reconcile = False
+
+        if opts.dry_run:
+            ctx = ChannelRun(self, ch, None, self._artifacts(case, ch, 0), dry_run=True, known_numbers=known)
+            return await self._attempts(adapter, plan, ctx, None)
+
+        if existing is not None and existing.state == "submitted":
+            if not opts.again:
+                receipt = json.loads(existing.receipt_json) if existing.receipt_json else None
+                exc = AlreadyFiled(
+                    f"该案件已在「{adapter.spec.title}」提交过(投诉编号 {existing.complaint_no}),不会重复提交",
+                    channel=ch,
+                    hint="确需再次提交(例如对方要求重新投诉)时加 --again",
+                )
+                return Outcome(ch, "already_filed", receipt=receipt, error=exc.message, filing_id=existing.id, hint=exc.hint)
+            filing = store.create_filing(
+                case_id=case.id,
+                case_version=version,
+                channel=ch,
+                purpose=opts.purpose,
+                generation=existing.generation + 1,
+                plan_json=json.dumps(plan.to_dict(), ensure_ascii=False),
+                force_reason=opts.force_reason,
+            )
+        elif existing is not None:
+            filing = existing
+            reconcile = existing.state == "submitting" or existing.submitting_at is not None
+            store.update_filing(filing.id, plan_json=json.dumps(plan.to_dict(), ensure_ascii=False), error=None)
+        else:
+            filing = store.create_filing(
+                case_id=case.id,
+                case_version=version,
+                channel=ch,
+                purpose=opts.purpose,
+                generation=1,
+                plan_json=json.dumps(plan.to_dict(), ensure_ascii=False),
+                force_reason=opts.force_reason,
+            )
+        ctx = ChannelRun(self, ch, filing.id, self._artifacts(case, ch, filing.generation), dry_run=False, known_numbers=known)
+        if reconcile:
+            self.report(ch, "上次提交结果不明,先在渠道上查找已提交的投诉")
+            found = await self._reconcile(adapter, plan, ctx)
+            if found is not None:
+                return self._record_success(filing.id, ch, found, plan)
+            if not adapter_can_reconcile(adapter):
+                msg = "上次提交在最后一步中断,该渠道无法自动核对是否已送达"
+                store.update_filing(filing.id, state="needs_person", error=msg)
+                return Outcome(
+                    ch,
+                    "needs_person",
+                    error=msg,
+                    filing_id=filing.id,
+                    hint="请检查是否已送达(如邮件的已发送文件夹);确认未送达后用 --again 重新提交",
+                )
+        return await self._attempts(adapter, plan, ctx, filing.id)
+
+    async def _reconcile(self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun) -> Receipt | None:
+        try:
+            found = await adapter.find_existing(plan, ctx)
+        except KamengError as exc:
+            log.info("reconciliation failed on %s: %s", ctx.channel, exc)
+            return None
+        except Exception as exc:
+            log.info("reconciliation failed on %s: %s", ctx.channel, translate(exc, ctx.channel))
+            return None
+        if found is None or found.complaint_no in ctx.known_numbers:
+            return None
+        found.reconciled = True
+        return found
+
+    async def _attempts(self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun, filing_id: int | None) -> Outcome:
+        opts = self.options
+        ch = plan.channel
+        attempt = 0
+        session_retry = True
+        while True:
+            try:
+                self.report(ch, "开始提交" if attempt == 0 else f"第 {attempt + 1} 次尝试")
+                receipt = await adapter.submit(plan, ctx)
+            except DryRunComplete as done:
+                shots = [str(done.screenshot)] if done.screenshot else []
+                self.report(ch, "演练完成(未提交)")
+                return Outcome(ch, "planned", artifacts=shots, error=None, hint=done.note or None)
+            except SessionExpired:
+                ctx.forget_session()
+                if session_retry:
+                    session_retry = False
+                    continue
+                return self._fail(filing_id, ch, "failed", "登录状态反复失效", retryable=True)
+            except ChannelUnreachable as exc:
+                if ctx.submit_started and filing_id is not None:
+                    found = await self._reconcile(adapter, plan, ctx)
+                    if found is not None:
+                        return self._record_success(filing_id, ch, found, plan)
+                if attempt < opts.retries:
+                    delay = opts.backoff_s * (2**attempt)
+                    self.report(ch, f"{exc.message},{delay:.0f} 秒后重试")
+                    await asyncio.sleep(delay)
+                    attempt += 1
+                    ctx.submit_started = False
+                    continue
+                shot = await ctx.failure_screenshot("unreachable")
+                return self._fail(filing_id, ch, "failed", exc.message, retryable=True, detail=exc.detail, shots=[shot])
+            except HumanActionRequired as exc:
+                return self._fail(filing_id, ch, "needs_person", exc.message, hint=exc.hint)
+            except FormChanged as exc:
+                shot = await ctx.failure_screenshot("form-changed")
+                return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint, shots=[shot])
+            except ChannelRejected as exc:
+                shot = await ctx.failure_screenshot("rejected")
+                return self._fail(filing_id, ch, "rejected", exc.message, hint=exc.hint, shots=[shot])
+            except FilingError as exc:
+                shot = await ctx.failure_screenshot("failed")
+                return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint, detail=exc.detail, shots=[shot])
+            except KamengError as exc:
+                return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint)
+            except Exception as exc:
+                err = translate(exc, ch)
+                if isinstance(err, ChannelUnreachable) and attempt < opts.retries and not ctx.submit_started:
+                    await asyncio.sleep(opts.backoff_s * (2**attempt))
+                    attempt += 1
+                    continue
+                if isinstance(err, ChannelUnreachable) and ctx.submit_started and filing_id is not None:
+                    found = await self._reconcile(adapter, plan, ctx)
+                    if found is not None:
+                        return self._record_success(filing_id, ch, found, plan)
+                shot = await ctx.failure_screenshot("failed")
+                return self._fail(
+                    filing_id, ch, "failed", err.message, retryable=err.retryable if isinstance(err, FilingError) else False,
+                    detail=err.detail, shots=[shot],
+                )
+            if filing_id is None:
+                return Outcome(ch, "planned")
+            await ctx.save_session()
+            return self._record_success(filing_id, ch, receipt, plan)
+
+    def _record_success(self, filing_id: int, ch: str, receipt: Receipt, plan: FilingPlan) -> Outcome:
+        hashes = {f.evidence_id: f.sha256 for f in plan.files}
+        data = receipt.to_dict()
+        self.store.update_filing(
+            filing_id,
+            state="submitted",
+            complaint_no=receipt.complaint_no,
+            receipt_json=json.dumps(data, ensure_ascii=False),
+            evidence_hashes_json=json.dumps(hashes, ensure_ascii=False),
+            submitted_at=receipt.filed_at,
+            error=None,
+            retryable=False,
+        )
+        self.report(ch, f"已提交:{receipt.complaint_no}" + ("(核对补记)" if receipt.reconciled else ""))
+        arts = [str(p) for p in (receipt.screenshot, receipt.html) if p]
+        return Outcome(ch, "submitted", receipt=data, filing_id=filing_id, artifacts=arts)
+
+    def _fail(
+        self,
+        filing_id: int | None,
+        ch: str,
+        state: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        hint: str | None = None,
+        detail: str | None = None,
+        shots: list[str | None] | None = None,
+    ) -> Outcome:
+        arts = [s for s in (shots or []) if s]
+        if filing_id is not None:
+            current = self.store.get_filing_by_id(filing_id)
+            keep_submitting = current is not None and current.state == "submitting" and state == "failed" and retryable
+            self.store.update_filing(
+                filing_id,
+                state="submitting" if keep_submitting else state,
+                error=message if not detail else f"{message}({detail})",
+                retryable=retryable,
+            )
+        self.report(ch, {"needs_person": "需要本人操作", "rejected": "被渠道拒绝"}.get(state, "失败") + f":{message}")
+        return Outcome(ch, state, error=message, retryable=retryable, filing_id=filing_id, artifacts=arts, hint=hint)
+
+
+def adapter_can_reconcile(adapter: Adapter) -> bool:
+    """True when the adapter overrides ``find_existing`` (it can look complaints up on the channel)."""
+    return type(adapter).find_existing is not Adapter.find_existing

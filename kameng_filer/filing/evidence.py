@@ -1,0 +1,128 @@
+"""Evidence as each channel accepts it: converted / downscaled with Pillow, EXIF stripped, limits enforced."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import mimetypes
+import os
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from kameng_filer.adapter import PlannedFile
+from kameng_filer.case.model import Case
+from kameng_filer.channels import FieldSpec
+from kameng_filer.errors import FilingError
+
+_EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
+_PIL_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def sniff_mime(data: bytes) -> str:
+    """MIME type from the first bytes (not the extension)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data.startswith(b"%PDF"):
+        return "application/pdf"
+    if data[4:8] == b"ftyp":
+        return "video/mp4"
+    return "application/octet-stream"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _encode(img: Image.Image, mime: str) -> bytes:
+    buf = io.BytesIO()
+    fmt = _PIL_FORMAT[mime]
+    if fmt == "JPEG" and img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    params = {"optimize": True}
+    if fmt in ("JPEG", "WEBP"):
+        params["quality"] = 88
+    img.save(buf, format=fmt, **params)
+    return buf.getvalue()
+
+
+def convert_image(data: bytes, spec: FieldSpec) -> tuple[bytes, str]:
+    """Re-encode an image within ``spec``'s types, pixel and byte limits, without EXIF/metadata."""
+    accept = [m for m in (spec.accept or ("image/png", "image/jpeg")) if m in _PIL_FORMAT]
+    try:
+        with Image.open(io.BytesIO(data)) as src:
+            img = ImageOps.exif_transpose(src)
+            img.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise FilingError("证据图片无法读取", detail=str(exc)) from None
+    src_mime = sniff_mime(data)
+    mime = src_mime if src_mime in accept else ("image/jpeg" if "image/jpeg" in accept else accept[0])
+    img = img.copy()
+    img.info.clear()
+    if spec.max_pixels and max(img.size) > spec.max_pixels:
+        img.thumbnail((spec.max_pixels, spec.max_pixels))
+    out = _encode(img, mime)
+    limit = spec.max_bytes
+    while limit and len(out) > limit:
+        if mime == "image/png" and "image/jpeg" in accept:
+            mime = "image/jpeg"
+        else:
+            img.thumbnail((int(img.size[0] * 0.8), int(img.size[1] * 0.8)))
+        out = _encode(img, mime)
+        if max(img.size) < 64:
+            raise FilingError(f"证据图片无法压缩到 {limit // 1024} KB 以内")
+    return out, mime
+
+
+def prepare_files(
+    case: Case, spec: FieldSpec | None, out_dir: Path, *, anonymous_names: bool = False
+) -> list[PlannedFile]:
+    """Turn the case's evidence into the files this channel will upload (deterministic, cached by hash)."""
+    if spec is None:
+        return []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: list[PlannedFile] = []
+    for index, ev in enumerate(case.evidence, start=1):
+        if spec.max_files is not None and len(files) >= spec.max_files:
+            break
+        try:
+            data = ev.path.read_bytes()
+        except OSError as exc:
+            raise FilingError(f"证据文件无法读取:{ev.file}", detail=str(exc)) from None
+        src_sha = _sha(data)
+        mime = sniff_mime(data)
+        if mime.startswith("image/"):
+            out, mime = convert_image(data, spec)
+        elif spec.accept and mime not in spec.accept:
+            continue
+        else:
+            out = data
+            if spec.max_bytes and len(out) > spec.max_bytes:
+                raise FilingError(f"证据文件 {ev.file} 超过该渠道的大小上限 {spec.max_bytes // 1024 // 1024} MB")
+        ext = _EXT.get(mime) or mimetypes.guess_extension(mime) or Path(ev.file).suffix
+        upload_name = f"evidence-{index}{ext}" if anonymous_names else f"{ev.id}{ext}"
+        digest = _sha(out)
+        target = out_dir / f"{digest[:16]}{ext}"
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
+            tmp.write_bytes(out)
+            tmp.replace(target)
+        files.append(
+            PlannedFile(
+                evidence_id=ev.id,
+                path=target,
+                upload_name=upload_name,
+                mime=mime,
+                size=len(out),
+                sha256=digest,
+                description=ev.description,
+                source_sha256=src_sha,
+            )
+        )
+    return files

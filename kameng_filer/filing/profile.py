@@ -1,0 +1,379 @@
+"""Site profiles: how to file on one web site, as data (fields by label/role/placeholder/CSS, steps, receipt).
+
+A profile is YAML. The format is documented in ``docs/adapters.md``; ``load_profile`` validates it and
+reports every problem with its field path and a fix.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kameng_filer import paths
+from kameng_filer.case.loader import dotted
+from kameng_filer.errors import ConfigError
+
+Widget = Literal[
+    "text",  # input / textarea: fill
+    "type",  # typed as key events (paste-blocking fields, live counters)
+    "select",  # native <select>: pick by visible option text
+    "radio",  # radio group: click the radio whose label is the value
+    "checkbox",  # check when the value is truthy
+    "buttons",  # button group / tags: click the button(s) whose text is the value(s)
+    "dropdown",  # custom dropdown (Select2-like): open, optionally type in its search box, click the option
+    "typeahead",  # type, then click the suggestion
+    "editor",  # contenteditable / CodeMirror: click and type
+    "upload",  # files: <input type=file> or a button that opens a file chooser
+    "date",  # <input type=date>: fill YYYY-MM-DD
+]
+
+
+class Locator(BaseModel):
+    """How to find one element: by visible label first (survives redesigns best), then role, placeholder, text, CSS."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = None
+    role: str | None = None
+    name: str | None = None
+    placeholder: str | None = None
+    text: str | None = None
+    css: str | None = None
+    frame: str | None = None
+    """CSS selector of the iframe that holds the element."""
+    exact: bool = False
+    nth: int | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Locator:
+        if not any((self.label, self.role, self.placeholder, self.text, self.css)):
+            raise ValueError("需要 label、role、placeholder、text 或 css 之一")
+        return self
+
+    def describe(self) -> str:
+        """A short human description, e.g. ``label=标题``."""
+        parts = []
+        for key in ("label", "role", "name", "placeholder", "text", "css", "frame"):
+            v = getattr(self, key)
+            if v:
+                parts.append(f"{key}={v}")
+        return " ".join(parts)
+
+
+class Binding(Locator):
+    """A form field: where it is, which widget it is, and which plan value goes in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = None
+    field: str | None = None
+    """Channel field whose planned value is entered (defaults to the binding's key)."""
+    value: str | None = None
+    """A literal or a format string like ``{order_no}`` (overrides the planned value)."""
+    widget: Widget = "text"
+    options: dict[str, str] = Field(default_factory=dict)
+    """Planned value → the text the site shows for it."""
+    required: bool = True
+    type_delay_ms: int = 0
+    suggestion: Locator | None = None
+    """typeahead: the suggestion to click (defaults to the text of the value)."""
+    option: Locator | None = None
+    """dropdown: the option to click (defaults to an element with the value's text)."""
+    search: Locator | None = None
+    """dropdown: the search box inside an opened dropdown."""
+    chooser: bool = False
+    """upload: the element is a button that opens a file chooser (no visible file input)."""
+    wait_option: bool = True
+    """select: wait until the option exists (JS-filled or cascading selects)."""
+    multiple: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Binding:
+        return self
+
+
+class CaptchaStep(BaseModel):
+    """An image captcha the person reads: show the image, ask, type the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    image: Locator
+    input: Locator
+    refresh: Locator | None = None
+
+
+class SmsStep(BaseModel):
+    """An SMS code: type the phone (optional), click send, ask the person, type the code."""
+
+    model_config = ConfigDict(extra="forbid")
+    phone: Binding | None = None
+    send: Locator
+    code: Locator
+
+
+class QrStep(BaseModel):
+    """A QR login: show the code, ask the person to scan, wait for the page to move on."""
+
+    model_config = ConfigDict(extra="forbid")
+    image: Locator
+    done: Locator | None = None
+    url_contains: str | None = None
+    timeout_ms: int = 180_000
+
+
+class Action(BaseModel):
+    """One step of a flow; exactly one of the keys is set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goto: str | None = None
+    click: Locator | None = None
+    wait: Locator | None = None
+    state: Literal["visible", "hidden", "enabled", "attached"] = "visible"
+    timeout_ms: int | None = None
+    fill: str | list[str] | None = None
+    """Binding key(s) from ``fields`` to fill."""
+    captcha: CaptchaStep | None = None
+    sms: SmsStep | None = None
+    qr: QrStep | None = None
+    press: str | None = None
+    wait_url: str | None = None
+    """Wait until the URL contains this text (after a redirect)."""
+    optional: bool = False
+    """Skip silently when the element is not there (e.g. a cookie banner)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Action:
+        keys = [k for k in ("goto", "click", "wait", "fill", "captcha", "sms", "qr", "press", "wait_url") if getattr(self, k)]
+        if len(keys) != 1:
+            raise ValueError(f"每一步只能有一个动作,现在是 {keys or '无'}")
+        return self
+
+
+class LoginSpec(BaseModel):
+    """How to log in, and how to tell whether the stored session still works."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    check_url: str | None = None
+    logged_in: Locator | None = None
+    """Visible only when logged in (checked on ``check_url``)."""
+    logged_out_url: str | None = None
+    """When visiting ``check_url`` redirects to a URL containing this, the session is gone."""
+    steps: list[Action]
+    success_url: str | None = None
+    success: Locator | None = None
+    error: Locator | None = None
+    account_field: str = "username"
+    secret_field: str = "password"
+
+
+class ReceiptSpec(BaseModel):
+    """Where the complaint number appears after the final click."""
+
+    model_config = ConfigDict(extra="forbid")
+    pattern: str
+    where: Literal["page", "url", "toast", "dialog", "locator"] = "page"
+    locator: Locator | None = None
+    timeout_ms: int = 15_000
+
+    @model_validator(mode="after")
+    def _pattern_ok(self) -> ReceiptSpec:
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern 不是有效的正则表达式:{exc}") from None
+        if self.where == "locator" and self.locator is None:
+            raise ValueError("where: locator 时需要 locator")
+        return self
+
+
+class ListSpec(BaseModel):
+    """The "my complaints" list used for reconciliation and status polling."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    steps: list[Action] = Field(default_factory=list)
+    row: str
+    """CSS of one row (each complaint)."""
+    match: str = "{order_no}"
+    number: str
+    """Regex for the complaint number inside the row."""
+    status: str | None = None
+    """CSS of the status cell inside the row."""
+    detail_url: str | None = None
+    detail_status: str | None = None
+    replies: str | None = None
+
+
+class FollowUpSpec(BaseModel):
+    """How to send a follow-up (reply / 补充说明) on an existing complaint."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    steps: list[Action] = Field(default_factory=list)
+    text: Binding
+    submit: Locator
+    success: Locator | None = None
+    closed_text: str | None = None
+    """Text the site shows when the complaint can no longer be answered."""
+
+
+class ApiSpec(BaseModel):
+    """A JSON API to file without a browser (HTTP adapter)."""
+
+    model_config = ConfigDict(extra="forbid")
+    captcha_url: str | None = None
+    login_url: str | None = None
+    login_fields: dict[str, str] = Field(default_factory=dict)
+    create_url: str
+    create_fields: dict[str, str]
+    file_field: str | None = None
+    ok_path: str = "code"
+    ok_value: Any = 0
+    number_path: str = "data.ticket_no"
+    message_path: str = "msg"
+    list_url: str | None = None
+    list_items_path: str = "data"
+    list_number_key: str = "ticket_no"
+    list_match_key: str = "order_no"
+    status_url: str | None = None
+    status_path: str = "data.status"
+    reply_url: str | None = None
+    reply_field: str = "content"
+
+
+class Profile(BaseModel):
+    """One site's profile (family A/B twins are just two profiles)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    family: str | None = None
+    mode: Literal["browser", "http"] = "browser"
+    base_url: str
+    login: LoginSpec | None = None
+    fields: dict[str, Binding]
+    steps: list[Action]
+    submit: Locator
+    confirm: Locator | None = None
+    """A confirmation button after submit (e.g. 确认提交 in a modal), clicked as part of the final step."""
+    receipt: ReceiptSpec
+    errors: Locator | None = None
+    """Where validation messages appear."""
+    list_page: ListSpec | None = Field(None, alias="list")
+    """The "my complaints" list (YAML key ``list``)."""
+    status_words: dict[str, str] = Field(default_factory=dict)
+    follow_up: FollowUpSpec | None = None
+    api: ApiSpec | None = None
+    limits: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Per-field limit overrides, e.g. ``title: {max_len: 60}``."""
+    options: dict[str, str] = Field(default_factory=dict)
+    """Fixed values this site wants (e.g. ``priority: 高``)."""
+    schedule: dict[str, Any] = Field(default_factory=dict)
+    """Policy overrides for this site (see docs/deadlines.md)."""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> Profile:
+        for where, steps in [("steps", self.steps), ("login.steps", self.login.steps if self.login else [])]:
+            for i, step in enumerate(steps):
+                keys = [step.fill] if isinstance(step.fill, str) else (step.fill or [])
+                for key in keys:
+                    if key not in self.fields:
+                        raise ValueError(f"{where}[{i}].fill 引用了不存在的字段 {key}(fields 中没有)")
+        if self.mode == "http" and self.api is None:
+            raise ValueError("mode: http 需要 api 段")
+        return self
+
+
+def _builtin_dir() -> Any:
+    return resources.files("kameng_filer.adapters").joinpath("profiles")
+
+
+def profile_sources() -> dict[str, tuple[str, Any]]:
+    """Every known profile name → (where it comes from, file). User profiles override built-in ones."""
+    found: dict[str, tuple[str, Any]] = {}
+    base = _builtin_dir()
+    if base.is_dir():
+        for entry in sorted(base.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".yaml", ".yml")):
+                found[entry.name.rsplit(".", 1)[0]] = ("内置", entry)
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="kameng_filer.profiles"):
+        try:
+            folder = resources.files(ep.value)
+        except (ModuleNotFoundError, TypeError):
+            continue
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".yaml", ".yml")):
+                found[entry.name.rsplit(".", 1)[0]] = (f"插件 {ep.name}", entry)
+    user = paths.user_profiles_dir()
+    for entry in sorted(user.glob("*.y*ml")):
+        found[entry.stem] = ("用户", entry)
+    return found
+
+
+def parse_profile(text: str, *, origin: str = "profile") -> Profile:
+    """Validate profile text; ``ConfigError`` listing every problem with its path and a fix."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else ""
+        raise ConfigError(f"站点配置 {origin} 的 YAML 格式错误 {where}", detail=str(exc)) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"站点配置 {origin} 的最外层应为映射")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            path = dotted(tuple(err["loc"])) or "(根)"
+            msg = err.get("msg", "").removeprefix("Value error, ")
+            if err.get("type") == "missing":
+                msg = "缺少必填项"
+            elif err.get("type") == "extra_forbidden":
+                msg = "未知的键(拼写错误?见 docs/adapters.md)"
+            lines.append(f"  {path}: {msg}")
+        raise ConfigError(
+            f"站点配置 {origin} 有 {len(lines)} 处问题:\n" + "\n".join(lines), hint="格式见 docs/adapters.md"
+        ) from None
+
+
+@cache
+def _load_cached(name: str, mtime: float) -> Profile:
+    sources = profile_sources()
+    _, entry = sources[name]
+    return parse_profile(entry.read_text(encoding="utf-8"), origin=str(entry))
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """A profile by name (user folder, plugins, built-in) or by file path."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return parse_profile(p.read_text(encoding="utf-8"), origin=str(p))
+    sources = profile_sources()
+    if name_or_path not in sources:
+        known = "、".join(sorted(sources)) or "(无)"
+        raise ConfigError(f"找不到站点配置「{name_or_path}」。已有:{known}", hint="用 kameng adapters list 查看")
+    entry = sources[name_or_path][1]
+    mtime = Path(str(entry)).stat().st_mtime if Path(str(entry)).exists() else 0.0
+    return _load_cached(name_or_path, mtime)
+
+
+def fmt(template: str, values: dict[str, Any]) -> str:
+    """Fill ``{key}`` placeholders; ``ConfigError`` naming an unknown key."""
+
+    class _Strict(dict):
+        def __missing__(self, key: str) -> str:
+            raise ConfigError(f"站点配置引用了未知的变量 {{{key}}}", hint=f"可用:{', '.join(sorted(values))}")
+
+    return template.format_map(_Strict(values))

@@ -1,0 +1,171 @@
+"""The filing workflow behind ``kameng file`` and ``kameng demo``: check → plan → confirm → file → report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kameng_filer.adapter import Adapter, FilingPlan
+from kameng_filer.case.model import Case
+from kameng_filer.errors import CaseInvalid, KamengError
+from kameng_filer.filing.channels import ChannelInstance, exclusive_conflict, resolve
+from kameng_filer.filing.engine import FileOptions, FilingEngine, Outcome
+from kameng_filer.findings import Finding, has_errors
+
+
+@dataclass
+class Prepared:
+    """A case ready to file: the stored case, its version, and a plan (or a planning error) per channel."""
+
+    case: Case
+    version: int
+    work: list[tuple[Adapter, FilingPlan]] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, int, list[Finding]]:
+    """A case file (checked, then imported) or a stored case id → (case, version, findings)."""
+    from kameng_filer.checks import check_case
+    from kameng_filer.case import load_case
+
+    path = Path(case_ref)
+    if path.is_dir():
+        for name in ("case.yaml", "case.yml", "case.json"):
+            if (path / name).exists():
+                path = path / name
+                break
+    if path.is_file():
+        result = load_case(path)
+        findings = check_case(result, now=now)
+        if has_errors(findings) or result.case is None:
+            raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
+        imported = store.import_case(path)
+        case = store.get_case(imported.case_id, imported.version)
+        return case, imported.version, findings
+    stored = store.get_case(case_ref)
+    if stored is None:
+        raise KamengError(f"找不到案件文件或已保存的案件:{case_ref}", hint="kameng cases 列出已保存的案件")
+    versions = store.case_versions(case_ref)
+    return stored, max(v.version for v in versions), []
+
+
+def prepare(
+    store: Any, case_ref: str, tokens: list[str], *, now: datetime, purpose: str = "complaint",
+    force_reason: str | None = None, config: dict[str, Any] | None = None,
+) -> Prepared:
+    """Check, import, resolve channels and plan each one (planning errors end that channel only)."""
+    if exclusive_conflict(tokens) and not force_reason:
+        raise KamengError(
+            "同一纠纷不能同时向12315和消费者协会投诉:12315 不受理已被消协受理的纠纷(《市场监督管理投诉举报处理办法》第16条)",
+            hint="二选一;确有理由同时提交时加 --force \"理由\"(理由会被记录)",
+        )
+    case, version, findings = load_for_filing(store, case_ref, now=now)
+    prepared = Prepared(case, version, findings=findings)
+    instances: list[ChannelInstance] = [resolve(t, config) for t in tokens]
+    for inst in instances:
+        try:
+            plan = inst.adapter.plan(case, purpose=purpose)
+        except KamengError as exc:
+            prepared.failed.append(Outcome(inst.name, "failed", error=f"无法生成提交内容:{exc.message}", hint=exc.hint))
+            continue
+        plan.channel = inst.name
+        prepared.work.append((inst.adapter, plan))
+    return prepared
+
+
+def plan_table(adapter: Adapter, plan: FilingPlan) -> Table:
+    """A rich table of what will be entered on one channel."""
+    t = Table(title=f"{adapter.spec.title}({plan.channel})", show_lines=False, expand=False)
+    t.add_column("字段", style="bold")
+    t.add_column("将填写的内容")
+    labels = {f.name: f.label for f in adapter.spec.fields}
+    for key, value in plan.fields.items():
+        text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+        if len(text) > 160:
+            text = text[:160] + f"…(共 {len(text)} 字)"
+        t.add_row(labels.get(key, key), text)
+    for f in plan.files:
+        t.add_row("证据", f"{f.upload_name}  {f.mime}  {f.size // 1024} KB  sha256:{f.sha256[:12]}")
+    where = plan.target.get("site") or plan.target.get("smtp") or ""
+    if where:
+        t.caption = f"目标:{where} {plan.target.get('base_url', '')}"
+    for note in plan.notes:
+        t.caption = (t.caption or "") + f"\n注意:{note}"
+    return t
+
+
+STATE_LABELS = {
+    "planned": "已演练(未提交)",
+    "submitting": "提交中",
+    "submitted": "已提交",
+    "needs_person": "需要本人操作",
+    "failed": "失败",
+    "rejected": "被拒绝",
+    "already_filed": "已提交过",
+}
+
+
+def outcome_table(outcomes: list[Outcome]) -> Table:
+    """A rich table of how each channel ended."""
+    t = Table(title="提交结果")
+    t.add_column("渠道")
+    t.add_column("状态")
+    t.add_column("投诉编号 / 原因")
+    t.add_column("截图与回执")
+    for o in outcomes:
+        color = {"submitted": "green", "planned": "cyan", "already_filed": "yellow"}.get(o.state, "red")
+        number = (o.receipt or {}).get("complaint_no") if o.receipt else None
+        detail = number or o.error or ""
+        if o.hint and o.state != "submitted":
+            detail += f"\n建议:{o.hint}"
+        arts = "\n".join(o.artifacts)
+        if o.receipt and o.receipt.get("screenshot") and o.receipt["screenshot"] not in arts:
+            arts = "\n".join(filter(None, [o.receipt.get("screenshot"), arts]))
+        t.add_row(o.channel, f"[{color}]{STATE_LABELS.get(o.state, o.state)}[/]", detail, arts)
+    return t
+
+
+async def execute(
+    store: Any, prepared: Prepared, person: Any, options: FileOptions, *, console: Console | None, show_progress: bool
+) -> list[Outcome]:
+    """Run the engine with a per-channel progress display."""
+    if not prepared.work:
+        return list(prepared.failed)
+    progress = None
+    tasks: dict[str, Any] = {}
+    reporter: Callable[[str, str], None] | None = None
+    if show_progress and console is not None:
+        progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[channel]}[/]"), TextColumn("{task.description}"),
+                            TimeElapsedColumn(), console=console, transient=False)
+        for _, plan in prepared.work:
+            tasks[plan.channel] = progress.add_task("等待", channel=plan.channel, total=None)
+
+        def reporter(channel: str, text: str) -> None:
+            if channel in tasks:
+                progress.update(tasks[channel], description=text)
+
+        if hasattr(person, "pause"):
+            person.pause = progress.stop
+            person.resume = progress.start
+        progress.start()
+    engine = FilingEngine(store, person, options=options, reporter=reporter)
+    try:
+        outcomes = await engine.run(prepared.case, prepared.version, prepared.work)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return list(prepared.failed) + outcomes
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from synchronous CLI code."""
+    return asyncio.run(coro)

@@ -1,0 +1,292 @@
+"""``ProfileAdapter``: the browser/HTTP adapter driven by a site profile (submit, reconcile, status, follow-up).
+
+Channel adapters subclass it and supply the planned values; everything about the web site itself lives
+in the profile, so a new site is a new profile file, not code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kameng_filer import paths
+from kameng_filer.adapter import (
+    Adapter,
+    DryRunComplete,
+    FilingContext,
+    FilingPlan,
+    FollowUpResult,
+    PlannedFile,
+    Receipt,
+    StatusReport,
+)
+from kameng_filer.case.model import Case
+from kameng_filer.errors import ChannelRejected, ConfigError, FilingError, FormChanged, RenderError
+from kameng_filer.filing.evidence import prepare_files
+from kameng_filer.filing.formfill import FormRunner
+from kameng_filer.filing.profile import Profile, load_profile
+from kameng_filer.timeutil import now
+
+NORMAL_STATES = ("open", "replied", "needs_user", "resolved", "rejected", "closed", "escalated", "withdrawn", "accepted", "mediating")
+
+
+def case_vars(case: Case) -> dict[str, Any]:
+    """Flat values a profile may reference as ``{name}``."""
+    r, o, c = case.respondent, case.order, case.complainant
+    return {
+        "case_id": case.id,
+        "order_no": o.order_no,
+        "product": o.product,
+        "amount": f"{o.amount:.2f}",
+        "quantity": str(o.quantity),
+        "paid_date": o.paid_at.strftime("%Y-%m-%d") if o.paid_at else (o.ordered_at.strftime("%Y-%m-%d") if o.ordered_at else ""),
+        "transaction_no": (o.payment.transaction_no if o.payment else None) or "",
+        "name": c.name,
+        "phone": c.phone,
+        "email": c.email or "",
+        "address": c.address or "",
+        "platform": r.platform,
+        "legal_name": r.legal_name or r.platform,
+        "respondent_address": r.address or "",
+        "merchant": (r.merchant.name if r.merchant else None) or "",
+        "shop_id": (r.merchant.shop_id if r.merchant else None) or "",
+    }
+
+
+class ProfileAdapter(Adapter):
+    """An adapter whose web flow is a site profile; subclasses implement ``values``."""
+
+    default_profile: str = ""
+    file_field: str | None = None
+
+    def profile(self) -> Profile:
+        """The site profile from settings (``profile``) or the built-in default; ``base_url`` may be overridden."""
+        name = self.settings.get("profile") or self.default_profile
+        if not name:
+            raise ConfigError(
+                f"渠道「{self.spec.title}」需要站点配置", hint=f"在配置文件的 channels.{self.name}.profile 中填写站点配置名称"
+            )
+        prof = load_profile(name)
+        if self.settings.get("base_url"):
+            prof = prof.model_copy(update={"base_url": self.settings["base_url"]})
+        return prof
+
+    def account(self) -> str:
+        """The login account for this channel (settings ``account``)."""
+        return str(self.settings.get("account") or "")
+
+    def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
+        """Channel field values for this case (rendered texts + mapped options)."""
+        raise NotImplementedError
+
+    def limits_check(self, values: dict[str, Any], prof: Profile) -> None:
+        """Every text value within its declared limits (with the profile's overrides)."""
+        for f in self.spec.fields:
+            if f.kind in ("file", "multiselect", "money") or f.name not in values or values[f.name] is None:
+                continue
+            value = str(values[f.name])
+            override = prof.limits.get(f.name, {})
+            spec = f
+            if override:
+                from dataclasses import replace
+
+                spec = replace(f, **{k: v for k, v in override.items() if k in ("min_len", "max_len")})
+            problem = spec.check_text(value) if (value or spec.required) else None
+            if problem and not (f.kind == "select" and not f.options):
+                raise RenderError(f"渠道「{self.spec.title}」的字段不符合要求:{problem}", field=f.name)
+
+    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None) -> FilingPlan:
+        """Exact values per field and the evidence files as they will be uploaded."""
+        prof = self.profile()
+        values = self.values(case, purpose, context)
+        values.update({k: v for k, v in prof.options.items() if k not in ("_",)})
+        self.limits_check(values, prof)
+        files: list[PlannedFile] = []
+        if self.file_field:
+            fspec = self.spec.field(self.file_field)
+            files = prepare_files(case, fspec, paths.sub(f"cache/files/{self.name}"), anonymous_names=self.spec.public)
+        account = self.account()
+        return FilingPlan(
+            channel=self.name,
+            case_id=case.id,
+            purpose=purpose,
+            fields=values,
+            files=files,
+            target={
+                "profile": prof.name,
+                "site": prof.title,
+                "base_url": prof.base_url,
+                "mode": prof.mode,
+                "account": account,
+                "vars": case_vars(case),
+            },
+            notes=self.notes(prof),
+            lookup_key=case.order.order_no,
+        )
+
+    def notes(self, prof: Profile) -> list[str]:
+        """What the person will be asked to do on this site."""
+        notes = []
+        steps = list(prof.steps) + (list(prof.login.steps) if prof.login else [])
+        if any(s.captcha for s in steps):
+            notes.append("需要本人输入图片验证码")
+        if any(s.sms for s in steps):
+            notes.append("需要本人输入短信验证码")
+        if any(s.qr for s in steps):
+            notes.append("需要本人扫码登录")
+        return notes
+
+    # ------------------------------------------------------------------ I/O
+    async def _runner(self, plan: FilingPlan, ctx: FilingContext) -> FormRunner:
+        prof = self.profile()
+        account = plan.target.get("account") or self.account()
+        page = await ctx.new_page(account or None)  # type: ignore[attr-defined]
+        values = {**case_vars_from_plan(plan), **plan.fields}
+        runner = FormRunner(page, prof, values, plan.files, ctx)
+        if prof.login is not None and not await runner.logged_in():
+            password = ctx.secret(account) if prof.login.secret_field else None
+            await runner.login(account, password)
+            await ctx.save_session()  # type: ignore[attr-defined]
+        return runner
+
+    async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
+        """Fill the site's form from the profile and submit it; in a dry run stop before the final click."""
+        prof = self.profile()
+        if prof.mode == "http":
+            from kameng_filer.filing.http_api import submit_http
+
+            return await submit_http(self, prof, plan, ctx)
+        runner = await self._runner(plan, ctx)
+        ctx.progress("填写表单")
+        await runner.run(prof.steps)
+        if ctx.dry_run:
+            await runner.find(prof.submit, field="提交按钮")
+            shot, _ = await runner.save_page("dry-run")
+            raise DryRunComplete(shot, "已填写到最后一步,未点击提交")
+        ctx.progress("提交")
+        number, _where = await runner.submit(prof.receipt)
+        shot, html = await runner.save_page(f"receipt-{re.sub(r'[^A-Za-z0-9]', '_', number)}")
+        return Receipt(complaint_no=number, filed_at=now(), url=runner.page.url, screenshot=shot, html=html)
+
+    async def _rows(self, plan: FilingPlan, ctx: FilingContext, runner: FormRunner) -> list[tuple[str, str]]:
+        prof = self.profile()
+        spec = prof.list_page
+        assert spec is not None
+        await runner.page.goto(runner.url(spec.url), wait_until="domcontentloaded")
+        await runner.run(spec.steps)
+        match = runner.values.get("order_no", "")
+        rx = re.compile(spec.number)
+        out = []
+        rows = runner.page.locator(spec.row)
+        for i in range(await rows.count()):
+            row = rows.nth(i)
+            text = await row.inner_text()
+            if match and match not in text:
+                continue
+            m = rx.search(text)
+            if not m:
+                continue
+            status = ""
+            if spec.status:
+                cell = row.locator(spec.status)
+                if await cell.count():
+                    status = (await cell.first.inner_text()).strip()
+            out.append((m.group(0), status))
+        return out
+
+    async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
+        """Look for a complaint on this order in the site's list that we have not recorded yet."""
+        prof = self.profile()
+        if prof.mode == "http":
+            from kameng_filer.filing.http_api import find_existing_http
+
+            return await find_existing_http(self, prof, plan, ctx)
+        if prof.list_page is None:
+            return None
+        runner = await self._runner(plan, ctx)
+        known = getattr(ctx, "known_numbers", set())
+        for number, status in await self._rows(plan, ctx, runner):
+            if number not in known:
+                shot, html = await runner.save_page(f"reconciled-{re.sub(r'[^A-Za-z0-9]', '_', number)}")
+                return Receipt(complaint_no=number, filed_at=now(), status=status or None, url=runner.page.url,
+                               screenshot=shot, html=html, reconciled=True)
+        return None
+
+    def normalise(self, raw: str) -> str:
+        """Map the site's status words to the toolkit's states (longest match wins)."""
+        words = self.profile().status_words
+        for word in sorted(words, key=len, reverse=True):
+            if word in raw:
+                return words[word]
+        return "open"
+
+    async def status(self, receipt: dict[str, Any], ctx: FilingContext) -> StatusReport:
+        """Read the complaint's status from its detail page (or the list)."""
+        prof = self.profile()
+        if prof.mode == "http":
+            from kameng_filer.filing.http_api import status_http
+
+            return await status_http(self, prof, receipt, ctx)
+        if prof.list_page is None:
+            raise FilingError(f"站点配置 {prof.name} 没有 list 段,无法查询状态", channel=self.name)
+        plan = FilingPlan(self.name, "", "status", {"complaint_no": receipt["complaint_no"], **receipt.get("vars", {})},
+                          target={"account": self.account()})
+        runner = await self._runner(plan, ctx)
+        runner.values["complaint_no"] = receipt["complaint_no"]
+        spec = prof.list_page
+        replies: list[dict[str, Any]] = []
+        raw = ""
+        if spec.detail_url and spec.detail_status:
+            await runner.page.goto(runner.url(spec.detail_url), wait_until="domcontentloaded")
+            el = await runner.find(_css(spec.detail_status), field="状态")
+            raw = (await el.inner_text()).strip()
+            if spec.replies:
+                items = runner.page.locator(spec.replies)
+                for i in range(await items.count()):
+                    replies.append({"text": (await items.nth(i).inner_text()).strip()})
+        else:
+            for number, status in await self._rows(plan, ctx, runner):
+                if number == receipt["complaint_no"]:
+                    raw = status
+        if not raw:
+            raise FormChanged("在渠道上找不到这条投诉的状态", channel=self.name, field="status", selector=spec.detail_status or spec.row)
+        return StatusReport(raw=raw, state=self.normalise(raw), checked_at=now(), replies=replies)
+
+    async def follow_up(self, receipt: dict[str, Any], text: str, ctx: FilingContext) -> FollowUpResult:
+        """Post a polite follow-up in the complaint's reply box."""
+        prof = self.profile()
+        if prof.mode == "http":
+            from kameng_filer.filing.http_api import follow_up_http
+
+            return await follow_up_http(self, prof, receipt, text, ctx)
+        spec = prof.follow_up
+        if spec is None:
+            return FollowUpResult(sent=False, needs_person=True, instructions=text)
+        plan = FilingPlan(self.name, "", "follow_up", {"complaint_no": receipt["complaint_no"], "text": text, **receipt.get("vars", {})},
+                          target={"account": self.account()})
+        runner = await self._runner(plan, ctx)
+        await runner.page.goto(runner.url(spec.url), wait_until="domcontentloaded")
+        if spec.closed_text and spec.closed_text in await runner.page.inner_text("body"):
+            raise ChannelRejected(f"渠道提示:{spec.closed_text}", channel=self.name)
+        await runner.run(spec.steps)
+        await runner.fill("text", spec.text.model_copy(update={"field": "text"}))
+        button = await runner.find(spec.submit, field="发送按钮")
+        await button.click()
+        if spec.success is not None:
+            await runner.find(spec.success, field="发送成功提示", timeout_ms=10000)
+        else:
+            errors = await runner.page_errors()
+            if errors:
+                raise ChannelRejected(f"渠道拒绝了追问:{errors}", channel=self.name)
+        return FollowUpResult(sent=True, reference=receipt["complaint_no"])
+
+
+def _css(selector: str) -> Any:
+    from kameng_filer.filing.profile import Locator
+
+    return Locator(css=selector)
+
+
+def case_vars_from_plan(plan: FilingPlan) -> dict[str, Any]:
+    """Vars carried in the plan target (set by subclasses via ``plan.target['vars']``)."""
+    return dict(plan.target.get("vars", {}))

@@ -1,0 +1,170 @@
+"""Rendering a case's texts for one channel and purpose: template blocks → tidy → mask → fit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jinja2
+
+from kameng_filer import registry
+from kameng_filer.case.model import Case
+from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.errors import RenderError
+from kameng_filer.render.context import PURPOSE_LABELS, PURPOSES, RenderContext, RenderedText
+from kameng_filer.render.env import environment
+from kameng_filer.render.facts import Facts, build_facts
+from kameng_filer.render.fit import all_parts, drop_order, fit_field
+from kameng_filer.render.mask import Masker
+
+_BLANK_RUN = re.compile(r"\n{3,}")
+_TEMPLATE_BUGS = (TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
+
+
+def template_name(spec: ChannelSpec, purpose: str) -> str:
+    """The template file for a channel and purpose, e.g. ``gov12315/review.j2``."""
+    return f"{spec.template_dir}/{purpose}.j2"
+
+
+def tidy(text: str, single_line: bool) -> str:
+    """Strip trailing spaces and extra blank lines; single-line fields become one line."""
+    lines = [ln.rstrip() for ln in text.strip().splitlines()]
+    if single_line:
+        return "".join(ln.strip() for ln in lines)
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines))
+
+
+def _load(env: jinja2.Environment, name: str, spec: ChannelSpec, purpose: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(
+            f"找不到模板 {exc.name}(渠道「{spec.title}」的{PURPOSE_LABELS[purpose]}文本)",
+            hint="自定义模板放在数据目录的 templates/ 下,与内置模板同名;见 docs/templates.md",
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(
+            f"模板 {exc.filename or exc.name or name} 第 {exc.lineno} 行有语法错误:{exc.message}",
+            hint="修正自定义模板,或删除它以恢复内置模板",
+        ) from None
+
+
+def _template_failure(name: str, exc: Exception, field: str | None) -> RenderError:
+    where = f"字段「{field}」" if field else "模板"
+    if isinstance(exc, jinja2.UndefinedError):
+        msg = f"模板 {name} 渲染{where}时用到了不存在的变量:{exc.message}"
+    elif isinstance(exc, jinja2.TemplateNotFound):
+        msg = f"模板 {name} 引用的模板 {exc.name} 不存在"
+    elif isinstance(exc, jinja2.TemplateSyntaxError):
+        msg = f"模板 {exc.filename or exc.name or name} 第 {exc.lineno} 行有语法错误:{exc.message}"
+    else:
+        msg = f"模板 {name} 渲染{where}时出错"
+    return RenderError(
+        msg,
+        field=field,
+        hint="可用变量与各部分名称见 docs/templates.md",
+        detail=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def _block_renderer(tctx: jinja2.runtime.Context, name: str, field: str) -> Callable[[], str]:
+    chain = tctx.blocks.get(field)
+    if not chain:
+        raise RenderError(
+            f"模板 {name} 缺少字段「{field}」的 {{% block {field} %}}",
+            field=field,
+            hint="每个需要渲染的字段在模板里各有一个同名 block",
+        )
+    block = chain[0]
+
+    def render_block() -> str:
+        try:
+            return "".join(block(tctx))
+        except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
+            raise _template_failure(name, exc, field) from None
+
+    return render_block
+
+
+def _render_spec(
+    case: Case, spec: ChannelSpec, purpose: str, context: RenderContext, facts: Facts, fit: bool
+) -> RenderedText:
+    if purpose not in PURPOSES:
+        raise RenderError(f"未知的文本用途「{purpose}」。可用:{'、'.join(PURPOSES)}")
+    name = template_name(spec, purpose)
+    tmpl = _load(environment(), name, spec, purpose)
+    show = all_parts()
+    variables: dict[str, Any] = {
+        "case": case,
+        "f": facts,
+        "ctx": context,
+        "show": show,
+        "spec": spec,
+        "channel": spec.name,
+        "purpose": purpose,
+        "public": spec.public,
+    }
+    tctx = tmpl.new_context(variables)
+    try:
+        for _ in tmpl.root_render_func(tctx):  # runs imports and {% extends %}, fills tctx.blocks
+            pass
+    except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
+        raise _template_failure(name, exc, None) from None
+    masker = Masker(case, protect=[context.complaint_no]) if spec.public else None
+    order = drop_order(spec.name)
+    fields: dict[str, str] = {}
+    dropped: dict[str, list[str]] = {}
+    for fs in spec.rendered_fields:
+        render_once = _field_renderer(_block_renderer(tctx, name, fs.name), fs, masker)
+        if fit:
+            text, gone = fit_field(render_once, show, fs, order)
+        else:
+            show.update(all_parts())
+            text, gone = render_once(), []
+        fields[fs.name] = text
+        if gone:
+            dropped[fs.name] = gone
+    return RenderedText(channel=spec.name, purpose=purpose, fields=fields, dropped=dropped)
+
+
+def _field_renderer(block: Callable[[], str], fs: FieldSpec, masker: Masker | None) -> Callable[[], str]:
+    single_line = fs.kind != "textarea"
+
+    def render_once() -> str:
+        text = tidy(block(), single_line)
+        return masker.text(text) if masker else text
+
+    return render_once
+
+
+def render(
+    case: Case,
+    channel: str,
+    purpose: str = "complaint",
+    context: RenderContext | None = None,
+    *,
+    fit: bool = True,
+) -> RenderedText:
+    """Render every rendered field of ``channel`` for ``case`` and ``purpose``.
+
+    Texts for public channels are masked. With ``fit`` (the default) each field is fitted to its
+    limit by dropping parts (see ``kameng_filer.render.fit``); ``fit=False`` renders everything and
+    checks nothing (a preview of the full text). Raises ``AdapterNotFound`` for an unknown channel and
+    ``RenderError`` for a missing/broken template or a field that cannot fit.
+    """
+    spec = registry.spec(channel)
+    return _render_spec(case, spec, purpose, context or RenderContext(), build_facts(case), fit)
+
+
+def render_all(
+    case: Case,
+    purpose: str = "complaint",
+    channels: Iterable[str] | None = None,
+    context: RenderContext | None = None,
+) -> dict[str, RenderedText]:
+    """Render ``purpose`` for several channels (default: every registered one), sharing the case facts."""
+    facts = build_facts(case)
+    ctx = context or RenderContext()
+    names = list(channels) if channels is not None else registry.names()
+    return {n: _render_spec(case, registry.spec(n), purpose, ctx, facts, True) for n in names}

@@ -1,0 +1,129 @@
+"""Fitting a rendered field into its length limit by dropping whole parts in a declared order.
+
+Templates wrap every optional part in ``{% if show.<part> %}``; the order number, the core facts
+(problem, summary, amount) and the demand are never wrapped, so they can never be dropped. When a
+field is too long, parts are switched off one by one in ``drop_order(channel)`` and the field is
+rendered again — text is never cut mid-sentence. When even the core does not fit, ``RenderError``
+names the field and its limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kameng_filer.channels import FieldSpec
+from kameng_filer.errors import RenderError
+
+PART_LABELS: dict[str, str] = {
+    "closing": "结束语",
+    "attach": "标题中的附件说明",
+    "evidence": "证据清单",
+    "law_text": "法条内容摘要",
+    "rule_text": "平台规则原文",
+    "law": "法律依据",
+    "rules": "平台规则引用",
+    "contacts": "沟通记录",
+    "timeline": "时间线细节",
+    "order_detail": "订单细节(时间、平台、商品)",
+    "promise": "商家承诺",
+}
+"""Every droppable part, with its Chinese name (templates may use exactly these in ``show``)."""
+
+DROP_ORDER: tuple[str, ...] = (
+    "closing",
+    "attach",
+    "evidence",
+    "law_text",
+    "rule_text",
+    "law",
+    "rules",
+    "contacts",
+    "timeline",
+    "order_detail",
+    "promise",
+)
+"""Default order: the first part is dropped first."""
+
+CHANNEL_DROP_ORDER: dict[str, tuple[str, ...]] = {
+    # Authorities weigh the law more than the platform's own terms: keep the law longest.
+    "12315": (
+        "closing",
+        "attach",
+        "evidence",
+        "rule_text",
+        "law_text",
+        "rules",
+        "law",
+        "contacts",
+        "timeline",
+        "order_detail",
+        "promise",
+    ),
+    "consumer_association": (
+        "closing",
+        "attach",
+        "evidence",
+        "rule_text",
+        "law_text",
+        "rules",
+        "law",
+        "contacts",
+        "timeline",
+        "order_detail",
+        "promise",
+    ),
+}
+
+
+def drop_order(channel: str) -> tuple[str, ...]:
+    """The order in which ``channel``'s texts give up parts to fit."""
+    return CHANNEL_DROP_ORDER.get(channel, DROP_ORDER)
+
+
+def all_parts() -> dict[str, bool]:
+    """A fresh ``show`` mapping with every part switched on."""
+    return dict.fromkeys(PART_LABELS, True)
+
+
+def _too_long(field: FieldSpec, text: str) -> bool:
+    return field.max_len is not None and len(text) > field.max_len
+
+
+def fit_field(
+    render_once: Callable[[], str], show: dict[str, bool], field: FieldSpec, order: tuple[str, ...]
+) -> tuple[str, list[str]]:
+    """Render ``field`` until it fits, switching parts off in ``show`` in ``order``.
+
+    Returns the text and the parts that were dropped (only those whose removal changed the text).
+    Raises ``RenderError`` when the text is still too long with every part dropped, or too short.
+    """
+    for part in show:
+        show[part] = True
+    text = render_once()
+    dropped: list[str] = []
+    for part in order:
+        if not _too_long(field, text):
+            break
+        if not show.get(part, False):
+            continue
+        show[part] = False
+        shorter = render_once()
+        if shorter != text:
+            dropped.append(part)
+            text = shorter
+    if _too_long(field, text):
+        gone = "、".join(PART_LABELS[p] for p in dropped) or "(无可省略部分)"
+        raise RenderError(
+            f"「{field.label}」({field.name})最多 {field.max_len} 个字,省略{gone}之后仍有 {len(text)} 个字,"
+            "无法在不截断句子的情况下放下",
+            field=field.name,
+            hint="精简案件里的问题概述(problem.summary)、商品名称或诉求备注,或改用字数上限更宽的渠道",
+        )
+    problem = field.check_text(text)
+    if problem:
+        raise RenderError(
+            f"渲染结果不符合字段要求:{problem}",
+            field=field.name,
+            hint="补充案件里的问题概述(problem.summary)与诉求(demands),或检查自定义模板",
+        )
+    return text, dropped

@@ -1,0 +1,79 @@
+"""Secrets (channel passwords, SMTP passwords, webhook tokens) from keyring or environment variables only.
+
+Environment variable per secret: ``KAMENG_SECRET_<SCOPE>_<KEY>`` in upper case with non-alphanumerics as
+``_`` (e.g. ``KAMENG_SECRET_CARD_PLATFORM_DEMO`` for the card_platform account ``demo``). Secrets never
+enter case files, logs, the database or exports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from kameng_filer.errors import SecretMissing
+
+SERVICE = "kameng-filer"
+
+NO_KEYRING_HINT = (
+    "本机没有可用的系统密钥环(keyring)。可选:① 设置环境变量 {env};"
+    "② pip install keyrings.alt 并设置 PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring"
+    "(注意:该后端只做编码、不加密,文件落在本机磁盘上)。"
+)
+
+
+def env_name(scope: str, key: str) -> str:
+    """The environment variable that may hold the secret ``scope``/``key``."""
+    return "KAMENG_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", f"{scope}_{key}").upper()
+
+
+def _username(scope: str, key: str) -> str:
+    return f"{scope}:{key}"
+
+
+def get_secret(scope: str, key: str) -> str:
+    """The secret ``scope``/``key`` from the environment or keyring; ``SecretMissing`` when absent."""
+    env = env_name(scope, key)
+    if os.environ.get(env):
+        return os.environ[env]
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
+    try:
+        value = keyring.get_password(SERVICE, _username(scope, key))
+    except NoKeyringError:
+        raise SecretMissing(f"没有找到「{scope}」的密码({key})", hint=NO_KEYRING_HINT.format(env=env)) from None
+    except KeyringError as exc:
+        raise SecretMissing(f"读取密钥环失败({scope})", detail=type(exc).__name__, hint=f"或设置环境变量 {env}") from None
+    if not value:
+        raise SecretMissing(
+            f"没有找到「{scope}」账号 {key} 的密码",
+            hint=f"运行 kameng login {scope} --account {key} 保存,或设置环境变量 {env}",
+        )
+    return value
+
+
+def set_secret(scope: str, key: str, value: str) -> None:
+    """Store a secret in keyring; ``SecretMissing`` with the alternatives when there is no backend."""
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError, PasswordSetError
+
+    try:
+        keyring.set_password(SERVICE, _username(scope, key), value)
+    except NoKeyringError:
+        raise SecretMissing("本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))) from None
+    except (PasswordSetError, KeyringError) as exc:
+        raise SecretMissing(
+            "保存密码失败", detail=type(exc).__name__, hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
+        ) from None
+
+
+def delete_secret(scope: str, key: str) -> bool:
+    """Remove a stored secret; False when there was none or no backend."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.delete_password(SERVICE, _username(scope, key))
+    except KeyringError:
+        return False
+    return True
