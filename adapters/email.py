@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -135,7 +136,7 @@ class EmailAdapter(Adapter):
                 code, resp = smtp.rcpt(rcpt)
                 if code >= 400:
                     raise smtplib.SMTPRecipientsRefused({rcpt: (code, resp)})
-            code, resp = smtp.data(msg.as_bytes())
+            code, resp = smtp.data(msg.as_bytes(policy=policy.SMTP))
             if code >= 400:
                 raise smtplib.SMTPDataError(code, resp)
             return f"{code} {resp.decode(errors='replace')}"

@@ -19,6 +19,8 @@ on such a year is marked provisional until the data arrives (library upgrade or 
 from __future__ import annotations
 
 import calendar as _stdcal
+import functools
+import hashlib
 import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -39,12 +41,12 @@ from kameng_filer.holidays import (
 )
 from kameng_filer.timeutil import SHANGHAI, as_shanghai
 
-END_OF_DAY = time(23, 59, 59)
 SPILL_DAY = 28
 """From December 28 on, a day can also be set by next year's notice (seen: 12/29, 12/30, 12/31)."""
 WEEKDAYS_CN = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 __all__ = [
+    "CalendarRangeError",
     "Due",
     "WorkCalendar",
     "add_days",
@@ -56,6 +58,7 @@ __all__ = [
     "default_calendar",
     "end_of_day_after",
     "format_cn",
+    "format_date_cn",
     "is_workday",
     "next_workday",
     "override_path",
@@ -67,6 +70,7 @@ class CalendarRangeError(ValueError):
     """A date outside the years the calendar can compute (1901–2099)."""
 
 
+@functools.cache
 def _library_version() -> str:
     try:
         return version("chinese-calendar")
@@ -137,11 +141,20 @@ class WorkCalendar:
     def __init__(self, overrides: HolidayOverrides | None = None) -> None:
         self.overrides = overrides or HolidayOverrides()
         self.known_years: frozenset[int] = LIBRARY_YEARS | self.overrides.complete_years
+        ov = self.overrides
+        digest = hashlib.sha256(
+            repr(
+                (_library_version(), sorted(ov.holidays), sorted(ov.workdays), sorted(ov.complete_years))
+            ).encode()
+        ).hexdigest()[:16]
+        self.fingerprint: str = f"cc{_library_version()}-{digest}"
+        """Changes when the holiday data changes (library upgrade, override file): store it with a
+        provisional deadline and recompute the deadline when it differs."""
         self._ords: list[int] = []
         self._lo = 0
         self._hi = -1
         first = min(LIBRARY_YEARS)
-        self._ensure(first, max(max(LIBRARY_YEARS), *self.overrides.years, first) + 1)
+        self._ensure(first, min(MAX_YEAR, max(max(LIBRARY_YEARS), *self.overrides.years, first) + 1))
 
     # -- building -------------------------------------------------------------------------------
 

@@ -172,7 +172,7 @@ def _message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
     if etype == "enum":
         expected = ctx.get("expected", "")
         return "schema.enum", f"「{label}」的取值 {err.get('input')!r} 不在可选范围内", f"可选值:{expected}"
-    if etype.startswith("decimal") or etype in ("greater_than_equal",) and "amount" in path:
+    if etype.startswith("decimal") or (etype in ("greater_than_equal",) and "amount" in path):
         return "schema.amount", f"「{label}」不是有效金额:{err.get('input')!r}", "金额以元为单位,写成 100.00"
     if etype in ("value_error",) and "amount" in path:
         return "schema.amount", f"「{label}」不是有效金额:{err.get('input')!r}", "金额以元为单位、不能为负,写成 100.00"
@@ -247,7 +247,7 @@ def parse_text(text: str, *, is_json: bool = False) -> dict[str, Any]:
         if "*" in text and "&" in text:
             _check_aliases(text)
         try:
-            data = yaml.load(text, Loader=_CaseLoader)  # noqa: S506 - a safe loader subclass
+            data = yaml.load(text, Loader=_CaseLoader)  # a safe loader subclass
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"

@@ -173,6 +173,8 @@ def _to_text(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_to_text)]
+
+
 def _shanghai(value: datetime) -> datetime:
     try:
         return as_shanghai(value)

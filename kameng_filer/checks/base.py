@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from kameng_filer.case.loader import LoadResult
 from kameng_filer.case.model import Case
 from kameng_filer.checks.codes import CODES
+from kameng_filer.checks.lexicon import Lexicon, load_lexicon
+from kameng_filer.checks.schema_walk import walk
 from kameng_filer.findings import Finding
 
 
@@ -40,6 +45,16 @@ class Context:
         if self.result.source is not None:
             return self.result.source.parent
         return Path.cwd()
+
+    @cached_property
+    def mappings(self) -> list[tuple[str, type[BaseModel], dict]]:
+        """Every mapping of the raw data with the model it should hold (see ``schema_walk.walk``)."""
+        return list(walk(self.raw))
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        """The word lists (built-in + the user's), read once per check run."""
+        return load_lexicon()
 
     def finding(self, code: str, path: str, message: str, hint: str = "") -> Finding:
         """A finding with the severity registered for ``code`` and the YAML line of ``path``."""
@@ -106,7 +121,9 @@ FREE_TEXT_LISTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def free_texts(raw: Any, *, lists: tuple[tuple[str, str], ...] = FREE_TEXT_LISTS) -> Iterator[tuple[str, str]]:
+def free_texts(
+    raw: Any, *, lists: tuple[tuple[str, str], ...] = FREE_TEXT_LISTS
+) -> Iterator[tuple[str, str]]:
     """``(dotted path, text)`` for every free-text field a person writes (scanned by text rules)."""
     for keys in FREE_TEXT_FIELDS:
         value = get(raw, *keys)

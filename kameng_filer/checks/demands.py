@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from kameng_filer.case.model import DemandType
 from kameng_filer.checks.base import Context, fmt_yuan
-from kameng_filer.checks.lexicon import load_lexicon
 from kameng_filer.findings import Finding
 
 PUNITIVE_MULTIPLE = Decimal(3)
@@ -42,7 +41,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             "to: original_payment(全额退款至原支付账户)",
         )
         return
-    lex = load_lexicon()
+    lex = ctx.lexicon
     paid = case.order.amount
     refunded = Decimal("0.00")
     exceeded = False

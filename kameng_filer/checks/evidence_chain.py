@@ -35,7 +35,10 @@ REQUIRED_KINDS: dict[ProblemType, tuple[EvidenceKind, ...]] = {
 KIND_TEXT: dict[EvidenceKind, tuple[str, str]] = {
     K.order_info: ("订单信息", "订单详情页截图:订单号、商品、金额、下单时间、订单状态"),
     K.payment_proof: ("支付凭证", "支付宝/微信账单详情截图:交易号、金额、支付时间"),
-    K.communication: ("沟通记录", "与商家或平台客服的聊天记录截图,包括对方的推诿或拒绝(如“系统延迟”“不退不换”)"),
+    K.communication: (
+        "沟通记录",
+        "与商家或平台客服的聊天记录截图,包括对方的推诿或拒绝(如“系统延迟”“不退不换”)",
+    ),
     K.problem_proof: (
         "问题证明",
         "证明问题存在的材料:如余额/到账记录截图、“卡密已使用”提示、兑换过程录屏",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +15,8 @@ from kameng_filer.findings import Finding
 def resolve(base_dir: Path, file: str) -> Path:
     """An evidence path as written, resolved against the case file's folder (``~`` expanded)."""
     p = Path(file)
-    try:
+    with contextlib.suppress(RuntimeError):  # "~unknownuser/…" stays as written
         p = p.expanduser()
-    except RuntimeError:
-        pass
     return p if p.is_absolute() else base_dir / p
 
 
@@ -98,4 +97,3 @@ def _check_file(ctx: Context, path: str, file: str) -> Iterator[Finding]:
             f"证据文件 {file} 的扩展名与内容不符:内容是 {sniffed.format.upper()} {label}",
             f"把文件改名为以 {sniffed.extension} 结尾,部分渠道按扩展名识别上传的文件",
         )
-

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 from kameng_filer.checks.base import Context, free_texts
-from kameng_filer.checks.lexicon import load_lexicon
 from kameng_filer.findings import Finding
 
 # Fields whose text ends up in the complaint as the person's own words.
@@ -16,7 +15,7 @@ _SHOUTING = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}")
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One warning per field with lexicon words (the factual rewrite as hint); a hint for !!!/???."""
-    lex = load_lexicon()
+    lex = ctx.lexicon
     for path, text in free_texts(ctx.raw, lists=LANGUAGE_LISTS):
         if path in ("order.product", "order.promise"):
             continue  # the merchant's words, quoted as evidence

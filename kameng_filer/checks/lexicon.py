@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 import yaml
 
 from kameng_filer.errors import ConfigError
@@ -68,13 +69,13 @@ def _compile(words: dict[str, str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
-def _user_path() -> Path | None:
+def _user_path() -> Path:
+    """``lexicon.yaml`` in the data folder (same rule as ``paths.data_dir``, without creating it)."""
     home = os.environ.get("KAMENG_HOME")
-    if home:
-        return Path(home).expanduser() / USER_FILE
-    from kameng_filer.paths import data_dir
-
-    return data_dir() / USER_FILE
+    base = (
+        Path(home).expanduser() if home else Path(platformdirs.user_data_dir("kameng-filer", appauthor=False))
+    )
+    return base / USER_FILE
 
 
 def _section(data: Any, name: str, source: str) -> dict[str, str]:
@@ -84,7 +85,9 @@ def _section(data: Any, name: str, source: str) -> dict[str, str]:
     if isinstance(value, list):
         value = {str(w): "" for w in value}
     if not isinstance(value, dict):
-        raise ConfigError(f"{source} 的 {name} 应当是“词: 改写建议”的映射", hint="参照内置 lexicon.yaml 的写法")
+        raise ConfigError(
+            f"{source} 的 {name} 应当是“词: 改写建议”的映射", hint="参照内置 lexicon.yaml 的写法"
+        )
     return {str(k).strip(): ("" if v is None else str(v)) for k, v in value.items() if str(k).strip()}
 
 
@@ -93,7 +96,9 @@ def _keywords(data: Any, source: str) -> dict[str, tuple[str, ...]]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
-        raise ConfigError(f"{source} 的 problem_keywords 应当是“问题类型: [关键词, …]”", hint="参照内置 lexicon.yaml")
+        raise ConfigError(
+            f"{source} 的 problem_keywords 应当是“问题类型: [关键词, …]”", hint="参照内置 lexicon.yaml"
+        )
     return {str(k): tuple(str(w).strip() for w in v if str(w).strip()) for k, v in value.items()}
 
 
@@ -128,10 +133,8 @@ def load_lexicon() -> Lexicon:
     """The built-in lexicon extended by ``$KAMENG_HOME/lexicon.yaml`` when that file exists."""
     path = _user_path()
     try:
-        st = path.stat() if path else None
-    except OSError:
-        st = None
-    if path is None or st is None:
+        st = path.stat()
+    except (OSError, ValueError):
         return _build(None, 0)
     try:
         return _build(str(path), st.st_mtime_ns)

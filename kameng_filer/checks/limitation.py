@@ -35,15 +35,15 @@ def check(ctx: Context) -> Iterator[Finding]:
     case = ctx.case
     if case is None:
         return
-    for path, start in (
+    starts = (
         ("problem.discovered_at", case.problem.discovered_at),
         ("order.paid_at", case.order.paid_at),
         ("order.ordered_at", case.order.ordered_at),
-    ):
-        if start is not None:
-            break
-    else:
+    )
+    found = next(((p, s) for p, s in starts if s is not None), None)
+    if found is None:
         return
+    path, start = found
     end = limitation_end(start)
     if end is None:
         return

@@ -41,7 +41,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             "order.payment_missing",
             "order.payment",
             "没有填写支付方式:向支付宝/微信支付投诉时需要",
-            "填写 payment: {method: alipay, transaction_no: \"…\"}",
+            '填写 payment: {method: alipay, transaction_no: "…"}',
         )
     elif order.payment.method in _TRACEABLE and not order.payment.transaction_no:
         yield ctx.finding(

@@ -8,7 +8,22 @@ from collections.abc import Iterator
 from kameng_filer.checks.base import Context
 from kameng_filer.findings import Finding
 
-ENTITY_WORDS = ("公司", "有限", "企业", "集团", "工作室", "个体", "经营部", "商行", "店", "中心", "合伙", "事务所", "厂", "社")
+ENTITY_WORDS = (
+    "公司",
+    "有限",
+    "企业",
+    "集团",
+    "工作室",
+    "个体",
+    "经营部",
+    "商行",
+    "店",
+    "中心",
+    "合伙",
+    "事务所",
+    "厂",
+    "社",
+)
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _LOOKUP = "平台首页底部的营业执照信息(电子商务法第15条)或国家企业信用信息公示系统"
 

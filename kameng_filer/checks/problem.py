@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from kameng_filer.case.model import PROBLEM_LABELS, ProblemType
 from kameng_filer.checks.base import Context
-from kameng_filer.checks.lexicon import load_lexicon
 from kameng_filer.findings import Finding
 
 MIN_SPECIFIC_SUMMARY = 12  # characters; shorter "other" summaries rarely say what happened
@@ -19,7 +18,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     case = ctx.case
     if case is None:
         return
-    lex = load_lexicon()
+    lex = ctx.lexicon
     summary = case.problem.summary
     if case.problem.type == ProblemType.other:
         suggestion = _suggest(lex.problem_keywords, summary + " " + case.title)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from enum import Enum
+from functools import cache
+
+from pydantic import BaseModel
 
 from kameng_filer.case.loader import field_label
 from kameng_filer.checks.base import Context, get, is_blank, text_of
-from kameng_filer.checks.schema_walk import enum_of, walk
+from kameng_filer.checks.schema_walk import enum_of
 from kameng_filer.findings import Finding
 
 # (parent keys, field, code, message, hint) — checked whenever the parent mapping is present.
@@ -74,22 +78,30 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
 
 
+@cache
+def _required_fields(model: type[BaseModel]) -> tuple[tuple[str, str | None, type[Enum] | None], ...]:
+    """(key, description, enum) for each required field of ``model``."""
+    return tuple(
+        (info.alias or name, info.description, enum_of(info))
+        for name, info in model.model_fields.items()
+        if info.is_required()
+    )
+
+
 def _blank_required(ctx: Context) -> Iterator[Finding]:
     """Any other required field that is present but left blank (as in the ``kameng new`` template)."""
-    for path, model, data in walk(ctx.raw):
-        for name, info in model.model_fields.items():
-            key = info.alias or name
-            if not info.is_required() or key not in data or not is_blank(data[key]):
+    for path, model, data in ctx.mappings:
+        for key, description, enum in _required_fields(model):
+            if key not in data or not is_blank(data[key]):
                 continue
             sub = f"{path}.{key}" if path else key
             if sub in KEY_PATHS:
                 continue
             label = field_label(sub)
-            enum = enum_of(info)
             if enum is not None:
                 hint = f"从这些取值中选一个填写:{' | '.join(e.value for e in enum)}"
-            elif info.description:
-                hint = f"填写 {sub}({info.description})"
+            elif description:
+                hint = f"填写 {sub}({description})"
             else:
                 hint = f"填写 {sub}"
             shown = label if label != sub else sub

@@ -61,7 +61,18 @@ def known_keys(model: type[BaseModel]) -> dict[str, str]:
     return keys
 
 
-def walk(raw: Any, model: type[BaseModel] = Case, path: str = "") -> Iterator[tuple[str, type[BaseModel], dict]]:
+@cache
+def plan(model: type[BaseModel]) -> dict[str, tuple[type[BaseModel] | None, bool]]:
+    """For each accepted key of ``model``: the submodel it holds (or None) and whether it is a list."""
+    out: dict[str, tuple[type[BaseModel] | None, bool]] = {}
+    for key, name in known_keys(model).items():
+        out[key] = submodel(model.model_fields[name])
+    return out
+
+
+def walk(
+    raw: Any, model: type[BaseModel] = Case, path: str = ""
+) -> Iterator[tuple[str, type[BaseModel], dict]]:
     """``(path, model class, mapping)`` for every mapping in ``raw`` that should hold that model."""
     stack: list[tuple[str, type[BaseModel], Any, int]] = [(path, model, raw, 0)]
     while stack:
@@ -69,12 +80,9 @@ def walk(raw: Any, model: type[BaseModel] = Case, path: str = "") -> Iterator[tu
         if not isinstance(data, dict) or depth > MAX_DEPTH:
             continue
         yield p, cls, data
-        keys = known_keys(cls)
+        fields = plan(cls)
         for key, value in data.items():
-            name = keys.get(str(key))
-            if name is None:
-                continue
-            sub, is_list = submodel(cls.model_fields[name])
+            sub, is_list = fields.get(str(key), (None, False))
             if sub is None:
                 continue
             sub_path = f"{p}.{key}" if p else str(key)

@@ -154,7 +154,7 @@ def _check_pdf(path: Path, size: int) -> str | None:
 
 
 def _text_format(path: Path, head: bytes, size: int) -> str | None:
-    """"text" / "html" when the file is readable text (UTF-8, UTF-16 with BOM or GB18030)."""
+    """ "text" / "html" when the file is readable text (UTF-8, UTF-16 with BOM or GB18030)."""
     if size > MAX_TEXT_BYTES:
         return None
     data = path.read_bytes()

@@ -22,7 +22,11 @@ def fmt_duration(value: timedelta) -> str:
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{minutes}分钟" if minutes else ""]
+    parts = [
+        f"{days}天" if days else "",
+        f"{hours}小时" if hours else "",
+        f"{minutes}分钟" if minutes else "",
+    ]
     return "".join(parts) or f"{total}秒"
 
 
@@ -71,7 +75,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     window = policy.complaint_window
     if window <= timedelta(0):
         yield ctx.finding(
-            "window.invalid", path, "平台投诉时限必须是正的时长", "写成 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)"
+            "window.invalid",
+            path,
+            "平台投诉时限必须是正的时长",
+            "写成 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)",
         )
         return
     entry = WINDOW_STARTS.get(policy.window_starts)

@@ -53,8 +53,29 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             err_console.print("已中断。")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # an unexpected bug: log the traceback, show a short Chinese message
+            where = _log_crash(exc)
+            err_console.print(f"[bold red]内部错误:[/] {type(exc).__name__}: {exc}")
+            err_console.print(f"详细信息已记录到 {where},请附上此文件报告问题。已保存的数据不受影响。")
+            raise typer.Exit(70) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _log_crash(exc: BaseException) -> str:
+    import traceback
+    from datetime import datetime as _dt
+
+    try:
+        from kameng_filer.paths import sub
+
+        path = sub("logs") / f"crash-{_dt.now().strftime('%Y%m%d-%H%M%S')}.log"
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        return str(path)
+    except Exception:
+        return "(无法写入日志)"
 
 
 def parse_now(value: str | None) -> datetime:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import NoReturn
 
 import typer
+from rich.markup import escape
 
 from kameng_filer.cli.common import console, fail, handle_errors, print_json
 from kameng_filer.timeutil import parse_iso
@@ -111,10 +112,10 @@ def register(app: typer.Typer) -> None:
             return
         label = "截止(暂定)" if due.provisional else "截止"
         console.print(f"{label}:{format_cn(due.due)}")
-        console.print(f"[dim]规则:{due.rule}[/]")
+        console.print(f"[dim]规则:{escape(due.rule)}[/]")
         if due.provisional:
-            console.print(f"[yellow]暂定:[/]{due.reason}。")
+            console.print(f"[yellow]暂定:[/]{escape(due.reason)}。")
             console.print(
-                f"[yellow]建议:[/]升级 chinese-calendar,或在 {override_path()} 中补充该年的放假日与调休上班日"
+                f"[yellow]建议:[/]升级 chinese-calendar,或在 {escape(str(override_path()))} 中补充该年的放假日与调休上班日"
                 "(写上 complete_years 即视为完整),格式见 docs/deadlines.md。"
             )

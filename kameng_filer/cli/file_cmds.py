@@ -26,7 +26,8 @@ def exit_code(states: list[str]) -> int:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``file`` and ``login``."""
+    """Add ``file``, ``login`` and ``demo``."""
+    register_demo(app)
 
     @app.command("file")
     @handle_errors
@@ -93,3 +94,28 @@ def register(app: typer.Typer) -> None:
             fail("密码为空,未保存")
         set_secret(channel, account, password)
         console.print(f"已保存到系统密钥环:{channel} / {account}")
+
+
+def register_demo(app: typer.Typer) -> None:
+    """Add ``demo``."""
+
+    @app.command("demo")
+    @handle_errors
+    def demo_cmd(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果")) -> None:
+        """启动本地孪生站点,把示例案件提交到每个内置渠道(演示:验证码由脚本代替本人读取)。"""
+        from kameng_filer.demo import run_demo
+
+        out = err_console if as_json else console
+        if not as_json:
+            out.rule("[bold]kameng-filer 演示")
+            out.print("本演示只连接本机 127.0.0.1 上的孪生站点;验证码与短信由[magenta]演示脚本[/]代替本人读取,真实使用时由您本人输入。")
+        outcomes, info = run_sync(run_demo(console=out, show_progress=not as_json))
+        if as_json:
+            print_json({"filings": [o.to_dict() for o in outcomes], "home": info["home"]})
+        else:
+            console.print(outcome_table(outcomes))
+            console.print(f"演示数据(数据库、截图、回执页面)保存在:{info['home']}")
+        ok = all(o.state == "submitted" for o in outcomes)
+        if not ok and not as_json:
+            err_console.print("[red]有渠道没有提交成功,见上表。[/]")
+        raise typer.Exit(0 if ok else 1)

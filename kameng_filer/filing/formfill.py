@@ -104,6 +104,8 @@ class FormRunner:
     async def step(self, a: Action) -> None:
         """Run one step."""
         timeout = a.timeout_ms
+        if a.if_url and a.if_url not in self.page.url:
+            return
         if a.goto:
             await self.page.goto(self.url(a.goto), wait_until="domcontentloaded")
             await self._check_not_logged_out()
@@ -192,18 +194,18 @@ class FormRunner:
             await el.click()
             await self.page.keyboard.insert_text(text)
         elif w == "select":
-            if b.wait_option:
-                with contextlib.suppress(Exception):
-                    await el.locator("option", has_text=text).first.wait_for(state="attached", timeout=field_timeout_ms())
-            try:
-                await el.select_option(label=text, timeout=field_timeout_ms())
-            except Exception:
+            option = await self._option(el, text, b)
+            if option is None:
+                if b.fallback:
+                    await self.fill(b.fallback, self.profile.fields[b.fallback])
+                    return
                 raise FormChanged(
                     f"网页表单已变化:「{b.label or key}」没有选项「{text}」",
                     field=key,
                     selector=b.describe(),
                     channel=self.ctx.channel,
-                ) from None
+                )
+            await el.select_option(value=option)
         elif w == "checkbox":
             if value and str(value).lower() not in ("false", "0", "no"):
                 await el.check()
@@ -236,6 +238,19 @@ class FormRunner:
                 await target.click()
         elif w == "upload":
             await self._upload(el, b)
+
+    async def _option(self, select: Any, text: str, b: Binding) -> str | None:
+        """The ``value`` of the <option> showing ``text`` (waiting for JS-filled options), or None."""
+        opts = select.locator("option")
+        deadline = time.monotonic() + (field_timeout_ms() if b.wait_option else 0) / 1000
+        while True:
+            for i in range(await opts.count()):
+                label = (await opts.nth(i).inner_text()).strip()
+                if label == text or (b.match == "contains" and text in label):
+                    return await opts.nth(i).get_attribute("value") or label
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.15)
 
     async def _click_option(self, container: Any, label: str, *, radio: bool, field: str) -> None:
         tries = [container.get_by_label(label, exact=True)] if radio else []

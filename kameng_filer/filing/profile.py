@@ -92,10 +92,11 @@ class Binding(Locator):
     wait_option: bool = True
     """select: wait until the option exists (JS-filled or cascading selects)."""
     multiple: bool = False
-
-    @model_validator(mode="after")
-    def _one_way(self) -> Binding:
-        return self
+    """upload: the input takes several files at once (otherwise one file per upload)."""
+    fallback: str | None = None
+    """Another binding key to fill instead when this one cannot take the value (e.g. order picker → typed)."""
+    match: Literal["exact", "contains"] = "contains"
+    """select/dropdown/typeahead: how the option text is matched."""
 
 
 class CaptchaStep(BaseModel):
@@ -146,6 +147,8 @@ class Action(BaseModel):
     """Wait until the URL contains this text (after a redirect)."""
     optional: bool = False
     """Skip silently when the element is not there (e.g. a cookie banner)."""
+    if_url: str | None = None
+    """Run this step only when the current URL contains this text (e.g. a re-verification page)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:

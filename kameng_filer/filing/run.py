@@ -34,8 +34,8 @@ class Prepared:
 
 def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, int, list[Finding]]:
     """A case file (checked, then imported) or a stored case id → (case, version, findings)."""
-    from kameng_filer.checks import check_case
     from kameng_filer.case import load_case
+    from kameng_filer.checks import check_case
 
     path = Path(case_ref)
     if path.is_dir():

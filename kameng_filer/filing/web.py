@@ -174,7 +174,9 @@ class ProfileAdapter(Adapter):
         assert spec is not None
         await runner.page.goto(runner.url(spec.url), wait_until="domcontentloaded")
         await runner.run(spec.steps)
-        match = runner.values.get("order_no", "")
+        from kameng_filer.filing.profile import fmt
+
+        match = fmt(spec.match, runner.values) if spec.match else ""
         rx = re.compile(spec.number)
         out = []
         rows = runner.page.locator(spec.row)

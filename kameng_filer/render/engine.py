@@ -15,9 +15,11 @@ from kameng_filer.errors import RenderError
 from kameng_filer.render.context import PURPOSE_LABELS, PURPOSES, RenderContext, RenderedText
 from kameng_filer.render.env import environment
 from kameng_filer.render.facts import Facts, build_facts
-from kameng_filer.render.fit import all_parts, drop_order, fit_field
+from kameng_filer.render.fit import Switches, drop_order, fit_field
 from kameng_filer.render.mask import Masker
 
+MACROS = "_common/macros.j2"
+"""Shared macros, available in every template as ``m``."""
 _BLANK_RUN = re.compile(r"\n{3,}")
 _TEMPLATE_BUGS = (TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
 
@@ -68,7 +70,11 @@ def _template_failure(name: str, exc: Exception, field: str | None) -> RenderErr
     )
 
 
-def _block_renderer(tctx: jinja2.runtime.Context, name: str, field: str) -> Callable[[], str]:
+class _NeedsRootRun(Exception):
+    """A block used a name set at the template's top level: run the whole template once first."""
+
+
+def _block_renderer(tctx: jinja2.runtime.Context, name: str, field: str, rooted: bool) -> Callable[[], str]:
     chain = tctx.blocks.get(field)
     if not chain:
         raise RenderError(
@@ -81,51 +87,14 @@ def _block_renderer(tctx: jinja2.runtime.Context, name: str, field: str) -> Call
     def render_block() -> str:
         try:
             return "".join(block(tctx))
+        except jinja2.UndefinedError:
+            if not rooted:
+                raise _NeedsRootRun from None
+            raise
         except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
             raise _template_failure(name, exc, field) from None
 
     return render_block
-
-
-def _render_spec(
-    case: Case, spec: ChannelSpec, purpose: str, context: RenderContext, facts: Facts, fit: bool
-) -> RenderedText:
-    if purpose not in PURPOSES:
-        raise RenderError(f"未知的文本用途「{purpose}」。可用:{'、'.join(PURPOSES)}")
-    name = template_name(spec, purpose)
-    tmpl = _load(environment(), name, spec, purpose)
-    show = all_parts()
-    variables: dict[str, Any] = {
-        "case": case,
-        "f": facts,
-        "ctx": context,
-        "show": show,
-        "spec": spec,
-        "channel": spec.name,
-        "purpose": purpose,
-        "public": spec.public,
-    }
-    tctx = tmpl.new_context(variables)
-    try:
-        for _ in tmpl.root_render_func(tctx):  # runs imports and {% extends %}, fills tctx.blocks
-            pass
-    except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
-        raise _template_failure(name, exc, None) from None
-    masker = Masker(case, protect=[context.complaint_no]) if spec.public else None
-    order = drop_order(spec.name)
-    fields: dict[str, str] = {}
-    dropped: dict[str, list[str]] = {}
-    for fs in spec.rendered_fields:
-        render_once = _field_renderer(_block_renderer(tctx, name, fs.name), fs, masker)
-        if fit:
-            text, gone = fit_field(render_once, show, fs, order)
-        else:
-            show.update(all_parts())
-            text, gone = render_once(), []
-        fields[fs.name] = text
-        if gone:
-            dropped[fs.name] = gone
-    return RenderedText(channel=spec.name, purpose=purpose, fields=fields, dropped=dropped)
 
 
 def _field_renderer(block: Callable[[], str], fs: FieldSpec, masker: Masker | None) -> Callable[[], str]:
@@ -136,6 +105,72 @@ def _field_renderer(block: Callable[[], str], fs: FieldSpec, masker: Masker | No
         return masker.text(text) if masker else text
 
     return render_once
+
+
+def _render_fields(
+    tmpl: jinja2.Template,
+    name: str,
+    spec: ChannelSpec,
+    variables: dict[str, Any],
+    masker: Masker | None,
+    fit: bool,
+    rooted: bool,
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    show = Switches()
+    tctx = tmpl.new_context({**variables, "show": show})
+    if rooted:
+        try:
+            for _ in tmpl.root_render_func(tctx):  # runs top-level imports/sets and {% extends %}
+                pass
+        except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
+            raise _template_failure(name, exc, None) from None
+    order = drop_order(spec.name)
+    fields: dict[str, str] = {}
+    dropped: dict[str, list[str]] = {}
+    for fs in spec.rendered_fields:
+        render_once = _field_renderer(_block_renderer(tctx, name, fs.name, rooted), fs, masker)
+        try:
+            if fit:
+                text, gone = fit_field(render_once, show, fs, order)
+            else:
+                show.reset()
+                text, gone = render_once(), []
+        except jinja2.UndefinedError as exc:
+            raise _template_failure(name, exc, fs.name) from None
+        fields[fs.name] = text
+        if gone:
+            dropped[fs.name] = gone
+    return fields, dropped
+
+
+def _render_spec(
+    case: Case, spec: ChannelSpec, purpose: str, context: RenderContext, facts: Facts, fit: bool
+) -> RenderedText:
+    if purpose not in PURPOSES:
+        raise RenderError(f"未知的文本用途「{purpose}」。可用:{'、'.join(PURPOSES)}")
+    env = environment()
+    name = template_name(spec, purpose)
+    tmpl = _load(env, name, spec, purpose)
+    macros = _load(env, MACROS, spec, purpose)
+    variables: dict[str, Any] = {
+        "case": case,
+        "f": facts,
+        "ctx": context,
+        "m": macros.module,
+        "spec": spec,
+        "channel": spec.name,
+        "purpose": purpose,
+        "public": spec.public,
+    }
+    masker = Masker(case, protect=[context.complaint_no]) if spec.public else None
+    # Fast path: render the field blocks directly. A template that extends another one or sets
+    # names at its top level gets one full run first so its blocks see them.
+    rooted = not all(fs.name in tmpl.blocks for fs in spec.rendered_fields)
+    try:
+        fields, dropped = _render_fields(tmpl, name, spec, variables, masker, fit, rooted)
+    except _NeedsRootRun:
+        fields, dropped = _render_fields(tmpl, name, spec, variables, masker, fit, True)
+    return RenderedText(channel=spec.name, purpose=purpose, fields=fields, dropped=dropped)
 
 
 def render(

@@ -11,7 +11,9 @@ Lookup order for a name such as ``card_platform/complaint.j2``:
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 
@@ -26,8 +28,19 @@ def _finalize(value: object) -> object:
     return "" if value is None else value
 
 
+def _signature(user_dir: Path) -> tuple[tuple[str, int], ...]:
+    """Modification times of the user folder and its sub-folders: they change when a file is added."""
+    try:
+        sig = [("", user_dir.stat().st_mtime_ns)]
+        with os.scandir(user_dir) as entries:
+            sig += [(e.name, e.stat().st_mtime_ns) for e in entries if e.is_dir()]
+    except OSError:
+        return ()
+    return tuple(sorted(sig))
+
+
 @lru_cache(maxsize=8)
-def _environment(user_dir: str) -> jinja2.Environment:
+def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     builtin = jinja2.PackageLoader(BUILTIN_PACKAGE, ".")
     loader = jinja2.ChoiceLoader(
         [
@@ -52,8 +65,14 @@ def _environment(user_dir: str) -> jinja2.Environment:
 
 
 def environment() -> jinja2.Environment:
-    """The shared environment for the current user template folder (one per folder, cached)."""
-    return _environment(str(paths.user_templates_dir()))
+    """The shared environment for the current user template folder (cached).
+
+    A new environment is built when a file appears in or disappears from the user folder (or one of
+    its sub-folders), so an override dropped in while a long-running process works is used at once;
+    edits of existing files are picked up by Jinja's own modification-time check.
+    """
+    user_dir = paths.user_templates_dir()
+    return _environment(str(user_dir), _signature(user_dir))
 
 
 def cache_clear() -> None:

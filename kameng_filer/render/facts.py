@@ -12,7 +12,10 @@ from kameng_filer.render.filters import (
     EVIDENCE_KIND_LABELS,
     PAYMENT_LABELS,
     TRANSACTION_LABELS,
+    bjdate,
+    bjtime,
     clause,
+    hm,
     money,
     problem_label,
 )
@@ -22,11 +25,18 @@ from kameng_filer.render.mask import mask_card_key
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One dated line of the chronology: ``kind`` is ``timeline`` or ``contact``."""
+    """One dated line of the chronology: ``kind`` is ``timeline`` or ``contact``.
+
+    ``day`` (``2026年11月2日``), ``stamp`` (``2026年11月2日 15:00``) and ``clock`` (``15:00``) are the
+    Beijing-time spellings, precomputed so templates can show only the clock for same-day lines.
+    """
 
     at: datetime
     kind: str
     text: str
+    day: str = ""
+    stamp: str = ""
+    clock: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +115,13 @@ def demand_phrase(demand: Demand, order: Order) -> str:
 
 
 def _events(case: Case) -> tuple[Event, ...]:
-    items = [Event(t.at, "timeline", t.event) for t in case.timeline]
+    raw = [(t.at, "timeline", t.event) for t in case.timeline]
     for c in case.contacts:
         who = CONTACT_LABELS[c.with_]
         via = f"通过{clause(c.channel)}" if c.channel else ""
-        items.append(Event(c.at, "contact", f"{via}联系{who}:{c.summary}"))
-    items.sort(key=lambda e: e.at)
-    return tuple(items)
+        raw.append((c.at, "contact", f"{via}联系{who}:{c.summary}"))
+    raw.sort(key=lambda e: e[0])
+    return tuple(Event(at, kind, text, bjdate(at), bjtime(at), hm(at)) for at, kind, text in raw)
 
 
 def _attach(evidence: tuple[EvidenceItem, ...]) -> str:

@@ -18,6 +18,7 @@ PART_LABELS: dict[str, str] = {
     "closing": "结束语",
     "attach": "标题中的附件说明",
     "evidence": "证据清单",
+    "prior_detail": "此前投诉的渠道与日期",
     "law_text": "法条内容摘要",
     "rule_text": "平台规则原文",
     "law": "法律依据",
@@ -33,6 +34,7 @@ DROP_ORDER: tuple[str, ...] = (
     "closing",
     "attach",
     "evidence",
+    "prior_detail",
     "law_text",
     "rule_text",
     "law",
@@ -50,6 +52,7 @@ CHANNEL_DROP_ORDER: dict[str, tuple[str, ...]] = {
         "closing",
         "attach",
         "evidence",
+        "prior_detail",
         "rule_text",
         "law_text",
         "rules",
@@ -63,6 +66,7 @@ CHANNEL_DROP_ORDER: dict[str, tuple[str, ...]] = {
         "closing",
         "attach",
         "evidence",
+        "prior_detail",
         "rule_text",
         "law_text",
         "rules",
@@ -81,8 +85,29 @@ def drop_order(channel: str) -> tuple[str, ...]:
 
 
 def all_parts() -> dict[str, bool]:
-    """A fresh ``show`` mapping with every part switched on."""
+    """A fresh mapping with every part switched on."""
     return dict.fromkeys(PART_LABELS, True)
+
+
+class Switches(dict):
+    """The ``show`` mapping templates see: part name → on/off; remembers which parts a render looked at.
+
+    A part whose switch was not read while rendering cannot change that text, so fitting skips the
+    re-render for it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(all_parts())
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> bool:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def reset(self) -> None:
+        """Switch every part on again and forget what was read."""
+        self.update(all_parts())
+        self.read.clear()
 
 
 def _too_long(field: FieldSpec, text: str) -> bool:
@@ -90,23 +115,26 @@ def _too_long(field: FieldSpec, text: str) -> bool:
 
 
 def fit_field(
-    render_once: Callable[[], str], show: dict[str, bool], field: FieldSpec, order: tuple[str, ...]
+    render_once: Callable[[], str], show: Switches, field: FieldSpec, order: tuple[str, ...]
 ) -> tuple[str, list[str]]:
     """Render ``field`` until it fits, switching parts off in ``show`` in ``order``.
 
     Returns the text and the parts that were dropped (only those whose removal changed the text).
     Raises ``RenderError`` when the text is still too long with every part dropped, or too short.
     """
-    for part in show:
-        show[part] = True
+    show.reset()
     text = render_once()
     dropped: list[str] = []
     for part in order:
         if not _too_long(field, text):
             break
-        if not show.get(part, False):
+        if not dict.get(show, part, False):
             continue
-        show[part] = False
+        looked_at = part in show.read
+        dict.__setitem__(show, part, False)
+        if not looked_at:
+            continue
+        show.read.clear()
         shorter = render_once()
         if shorter != text:
             dropped.append(part)

@@ -7,6 +7,7 @@ from pathlib import Path, PurePath
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from kameng_filer.case.loader import load_case_text
@@ -15,7 +16,7 @@ from kameng_filer.errors import StoreError
 from kameng_filer.findings import Finding
 from kameng_filer.store.base import StoreBase
 from kameng_filer.store.blobs import BlobInfo
-from kameng_filer.store.importer import prepare
+from kameng_filer.store.importer import PreparedCase, prepare
 from kameng_filer.store.models import DbBlob, DbCase, DbCaseVersion, DbFiling, DbVersionEvidence
 from kameng_filer.store.records import CaseNotFound, CaseSummary, EvidenceRow, ImportResult, VersionInfo
 from kameng_filer.store.sniff import extension_conflict, mime_label
@@ -65,79 +66,90 @@ class CaseMethods(StoreBase):
         case = prepared.case
         stamp = at or now()
         infos = [self.blobs.put_file(ev.path) for ev in case.evidence]
-        fingerprint = [(ev.id, info.sha256) for ev, info in zip(case.evidence, infos, strict=True)]
         warnings = self._type_warnings(case, infos)
+        try:
+            with self.transaction() as s:
+                return self._record_import(s, prepared, infos, warnings, stamp)
+        except IntegrityError as exc:
+            raise StoreError(
+                f"导入案件 {case.id} 失败:数据库拒绝写入,本次没有保存任何内容",
+                detail=str(getattr(exc, "orig", exc)),
+            ) from None
+
+    def _record_import(
+        self,
+        s: Session,
+        prepared: PreparedCase,
+        infos: list[BlobInfo],
+        warnings: list[Finding],
+        stamp: datetime,
+    ) -> ImportResult:
+        """Write the case, version, blob and evidence rows and the ``imported`` event in session ``s``."""
+        case = prepared.case
         source = str(prepared.source)
-        with self.transaction() as s:
-            db_case = s.get(DbCase, case.id)
-            if db_case is not None:
-                latest = version_row(s, case.id, db_case.current_version)
-                same_evidence = [(e.evidence_id, e.blob_sha256) for e in latest.evidence] == fingerprint
-                if latest.content_sha256 == prepared.content_sha256 and same_evidence:
-                    return ImportResult(case.id, latest.version, False, self._rows(latest.evidence), warnings)
-                if latest.source_path and latest.source_path != source:
-                    warnings.append(
-                        Finding(
-                            "store.id_reused",
-                            "warning",
-                            "id",
-                            f"案件编号 {case.id} 之前从另一个文件导入({latest.source_path}),"
-                            f"本次作为它的第 {latest.version + 1} 版保存",
-                            "如果这是另一个案件,请在案件文件中改用新的 id 后重新导入",
-                        )
-                    )
-                version = db_case.current_version + 1
-                db_case.title = case.title
-                db_case.updated_at = stamp
-                db_case.current_version = version
-            else:
-                version = 1
-                s.add(
-                    DbCase(
-                        id=case.id, title=case.title, created_at=stamp, updated_at=stamp, current_version=1
+        fingerprint = [(ev.id, info.sha256) for ev, info in zip(case.evidence, infos, strict=True)]
+        db_case = s.get(DbCase, case.id)
+        if db_case is not None:
+            latest = version_row(s, case.id, db_case.current_version)
+            same_evidence = [(e.evidence_id, e.blob_sha256) for e in latest.evidence] == fingerprint
+            if latest.content_sha256 == prepared.content_sha256 and same_evidence:
+                return ImportResult(case.id, latest.version, False, self._rows(latest.evidence), warnings)
+            if latest.source_path and latest.source_path != source:
+                warnings.append(
+                    Finding(
+                        "store.id_reused",
+                        "warning",
+                        "id",
+                        f"案件编号 {case.id} 之前从另一个文件导入({latest.source_path}),"
+                        f"本次作为它的第 {latest.version + 1} 版保存",
+                        "如果这是另一个案件,请在案件文件中改用新的 id 后重新导入",
                     )
                 )
-            if infos:
-                s.execute(
-                    sqlite_insert(DbBlob)
-                    .values(
-                        [
-                            {"sha256": i.sha256, "size": i.size, "mime": i.mime, "created_at": stamp}
-                            for i in infos
-                        ]
-                    )
-                    .on_conflict_do_nothing(index_elements=["sha256"])
+            version = db_case.current_version + 1
+            db_case.title = case.title
+            db_case.updated_at = stamp
+            db_case.current_version = version
+        else:
+            version = 1
+            s.add(DbCase(id=case.id, title=case.title, created_at=stamp, updated_at=stamp, current_version=1))
+        if infos:
+            s.execute(
+                sqlite_insert(DbBlob)
+                .values(
+                    [{"sha256": i.sha256, "size": i.size, "mime": i.mime, "created_at": stamp} for i in infos]
                 )
-            row = DbCaseVersion(
-                case_id=case.id,
-                version=version,
-                content=prepared.text,
-                content_format=prepared.content_format,
-                content_sha256=prepared.content_sha256,
-                source_path=source,
-                imported_at=stamp,
+                .on_conflict_do_nothing(index_elements=["sha256"])
             )
-            s.add(row)
-            s.flush()
-            for pos, (ev, info) in enumerate(zip(case.evidence, infos, strict=True)):
-                s.add(
-                    DbVersionEvidence(
-                        case_version_id=row.id,
-                        position=pos,
-                        evidence_id=ev.id,
-                        kind=str(ev.kind),
-                        description=ev.description,
-                        original_name=PurePath(ev.file).name,
-                        blob_sha256=info.sha256,
-                    )
+        row = DbCaseVersion(
+            case_id=case.id,
+            version=version,
+            content=prepared.text,
+            content_format=prepared.content_format,
+            content_sha256=prepared.content_sha256,
+            source_path=source,
+            imported_at=stamp,
+        )
+        s.add(row)
+        s.flush()
+        for pos, (ev, info) in enumerate(zip(case.evidence, infos, strict=True)):
+            s.add(
+                DbVersionEvidence(
+                    case_version_id=row.id,
+                    position=pos,
+                    evidence_id=ev.id,
+                    kind=str(ev.kind),
+                    description=ev.description,
+                    original_name=PurePath(ev.file).name,
+                    blob_sha256=info.sha256,
                 )
-            data = {
-                "version": version,
-                "source_path": source,
-                "content_sha256": prepared.content_sha256,
-                "evidence": len(infos),
-            }
-            add_event_row(s, case.id, "imported", data, at=stamp)
+            )
+        data = {
+            "version": version,
+            "source_path": source,
+            "content_sha256": prepared.content_sha256,
+            "evidence": len(infos),
+        }
+        add_event_row(s, case.id, "imported", data, at=stamp)
         rows = [
             EvidenceRow(
                 ev.id, str(ev.kind), ev.description, PurePath(ev.file).name, i.sha256, i.size, i.mime, i.path

@@ -123,7 +123,12 @@ def ensure_schema(engine: Engine, path: Path) -> bool:
 
 
 def upgrade(engine: Engine, path: Path) -> None:
-    """Run alembic ``upgrade head`` on the engine's database (no alembic.ini needed)."""
+    """Run alembic ``upgrade head`` on the engine's database (no alembic.ini needed).
+
+    Follows SQLite's procedure for schema changes: foreign keys off (outside the transaction),
+    migrate in one ``BEGIN IMMEDIATE`` transaction, ``PRAGMA foreign_key_check`` before commit,
+    foreign keys on again — so later migrations may rebuild tables (alembic batch mode) safely.
+    """
     from alembic import command
     from alembic.config import Config
     from alembic.util.exc import CommandError
@@ -132,9 +137,23 @@ def upgrade(engine: Engine, path: Path) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
     try:
-        with engine.execution_options(**WRITE).begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.execution_options(**WRITE).begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            "数据库结构升级后外键不一致,已撤销升级",
+                            detail=repr(broken[:5]),
+                            hint="请报告此问题",
+                        )
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
     except CommandError as exc:
         raise StoreError(
             f"数据库结构版本无法识别,可能由更新版本的 kameng-filer 创建:{path}",

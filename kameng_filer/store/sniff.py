@@ -99,7 +99,7 @@ def _looks_like_text(head: bytes) -> str | None:
         return None
     text: str | None = None
     # A multi-byte character may be cut at the end of the sniffed window: allow up to 3 bytes of it.
-    candidates = [head] if len(head) < SNIFF_BYTES else [head[: len(head) - cut] for cut in range(4)]
+    candidates = [head[: len(head) - cut] for cut in range(min(4, len(head)))]
     for encoding in ("utf-8", "gb18030"):
         for chunk in candidates:
             try:

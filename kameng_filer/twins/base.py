@@ -36,7 +36,14 @@ from kameng_filer.twins.faults import FAULT_HELP, FaultError, FaultMiddleware, F
 from kameng_filer.twins.outbox import SmsOutbox
 from kameng_filer.twins.server import LOOPBACK, TwinServer
 from kameng_filer.twins.state import FileInfo, TwinState
-from kameng_filer.twins.web import SessionMiddleware, SessionStore, csrf_token, session, template_env
+from kameng_filer.twins.web import (
+    CloseFormsMiddleware,
+    SessionMiddleware,
+    SessionStore,
+    csrf_token,
+    session,
+    template_env,
+)
 
 __all__ = [
     "FAULT_HELP",
@@ -284,7 +291,7 @@ class WebTwin(ABC):
             *self.site_routes(),
         ]
         app = Starlette(routes=routes)
-        app = SessionMiddleware(app, self.sessions)
+        app = SessionMiddleware(CloseFormsMiddleware(app), self.sessions)
         return FaultMiddleware(app, self.faults, self.rate_limited)
 
     @staticmethod

@@ -30,6 +30,7 @@ from kameng_filer.twins.web import (
     csrf_ok,
     inspect_image,
     read_files,
+    read_form,
     rotate_session,
     safe_next,
     session,
@@ -281,7 +282,9 @@ class CardATwin(WebTwin):
 
     def member_orders(self, user: str) -> list[Order]:
         """The member's own orders, newest first."""
-        return sorted((o for o in self.orders.values() if o.owner == user), key=lambda o: o.ordered_at, reverse=True)
+        return sorted(
+            (o for o in self.orders.values() if o.owner == user), key=lambda o: o.ordered_at, reverse=True
+        )
 
     def new_number(self) -> str:
         """``TK`` + yymmddHHMMSS (Beijing time) + 8 uppercase hex, unique."""
@@ -293,7 +296,10 @@ class CardATwin(WebTwin):
     def rate_exceeded(self, user: str) -> bool:
         """True when ``user`` filed ``rate_limit`` tickets in the last ``rate_window``."""
         since = self._now() - self.rate_window
-        return sum(1 for t in self.tickets.values() if t.user == user and t.created_at > since) >= self.rate_limit
+        return (
+            sum(1 for t in self.tickets.values() if t.user == user and t.created_at > since)
+            >= self.rate_limit
+        )
 
     def validate(
         self, user: str, values: dict[str, str], files: list[tuple[str, bytes]]
@@ -444,7 +450,7 @@ class CardATwin(WebTwin):
 
     async def login_submit(self, request: Request) -> Response:
         """Check captcha first (always consumed), then username and password."""
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         nxt = safe_next(str(form.get("next") or ""), "/tickets")
         if not csrf_ok(request, form):
@@ -523,7 +529,7 @@ class CardATwin(WebTwin):
 
     async def new_ticket_submit(self, request: Request) -> Response:
         """Validate; on success store, then redirect to the ticket page (the receipt)."""
-        form = await request.form(max_files=20, max_fields=50, max_part_size=1024 * 1024)
+        form = await read_form(request)
         user = self._user(request)
         if not user:
             return self._to_login(request, expired=True, target="/tickets/new")
@@ -557,12 +563,19 @@ class CardATwin(WebTwin):
             return self._to_login(request)
         ticket = self._own_ticket(request, user)
         if ticket is None:
-            return self.render(request, "message.html", 404, heading="工单不存在", message="工单不存在或无权查看。", user=user)
+            return self.render(
+                request,
+                "message.html",
+                404,
+                heading="工单不存在",
+                message="工单不存在或无权查看。",
+                user=user,
+            )
         return self.page(request, "ticket.html", ticket=ticket, errors={}, ended_message=ENDED_MESSAGE)
 
     async def ticket_reply(self, request: Request) -> Response:
         """The member replies on the detail page."""
-        form = await request.form()
+        form = await read_form(request)
         user = self._user(request)
         if not user:
             return self._to_login(request, expired=True, target=f"/tickets/{request.path_params['number']}")
@@ -570,12 +583,24 @@ class CardATwin(WebTwin):
             return self._csrf_failed(request, "reply")
         ticket = self._own_ticket(request, user)
         if ticket is None:
-            return self.render(request, "message.html", 404, heading="工单不存在", message="工单不存在或无权查看。", user=user)
+            return self.render(
+                request,
+                "message.html",
+                404,
+                heading="工单不存在",
+                message="工单不存在或无权查看。",
+                user=user,
+            )
         error = self.user_reply(ticket, str(form.get(self.f["reply"].id) or ""))
         if error:
             self.state.record_rejection("reply", {"reply": error}, user=user)
             return self.page(
-                request, "ticket.html", 422, ticket=ticket, errors={"reply": error}, ended_message=ENDED_MESSAGE
+                request,
+                "ticket.html",
+                422,
+                ticket=ticket,
+                errors={"reply": error},
+                ended_message=ENDED_MESSAGE,
             )
         self.flash(request, "回复成功")
         return RedirectResponse(f"/tickets/{ticket.number}", status_code=303)
@@ -608,7 +633,7 @@ class CardATwin(WebTwin):
             except ValueError:
                 return None
             return body if isinstance(body, dict) else None
-        return await request.form(max_files=20, max_fields=50, max_part_size=1024 * 1024)
+        return await read_form(request)
 
     async def api_login(self, request: Request) -> Response:
         """username, password, captcha_id, captcha → session cookie."""
@@ -672,7 +697,13 @@ class CardATwin(WebTwin):
             return _api_error(API_VALIDATION, next(iter(errors.values())), errors=errors)
         ticket = self.create(user, clean, via="api")
         self.lose_response(request)
-        return _api_ok({"ticket_no": ticket.number, "status": ticket.status, "created_at": ticket.summary()["created_at"]})
+        return _api_ok(
+            {
+                "ticket_no": ticket.number,
+                "status": ticket.status,
+                "created_at": ticket.summary()["created_at"],
+            }
+        )
 
     async def api_ticket(self, request: Request) -> Response:
         """Status and replies of one ticket."""

@@ -78,8 +78,9 @@ def inspect_file(
         return Upload(name, data, mime, None)
     images = tuple(m for m in allowed if m.startswith("image/"))
     if mime not in images:
-        kinds = "、".join({"image/jpeg": "JPG", "image/png": "PNG", "image/webp": "WebP", PDF: "PDF"}[m]
-                         for m in allowed)
+        kinds = "、".join(
+            {"image/jpeg": "JPG", "image/png": "PNG", "image/webp": "WebP", PDF: "PDF"}[m] for m in allowed
+        )
         return Upload(name, data, mime, f"仅支持{kinds}格式:{name}")
     if len(data) > max_bytes:
         return Upload(name, data, mime, f"单个文件不能超过{max_bytes // MB}MB:{name}")

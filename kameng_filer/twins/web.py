@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, UnidentifiedImageError
 from starlette.requests import HTTPConnection, Request
 
@@ -23,6 +23,7 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_KEY = "twin.session"
+FORMS_KEY = "twin_forms"
 
 
 @dataclass
@@ -112,6 +113,30 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+class CloseFormsMiddleware:
+    """Closes the uploaded files of forms read with ``read_form`` once the response is sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for form in scope.get("state", {}).pop(FORMS_KEY, []):
+                await form.close()
+
+
+async def read_form(request: Request, *, max_files: int = 20, max_fields: int = 60) -> Any:
+    """The posted form (urlencoded or multipart); its files are closed after the response."""
+    form = await request.form(max_files=max_files, max_fields=max_fields, max_part_size=1024 * 1024)
+    state = request.scope.setdefault("state", {})
+    forms = state.setdefault(FORMS_KEY, [])
+    if form not in forms:
+        forms.append(form)
+    return form
+
+
 def session(request: Request, *, create: bool = True) -> Session | None:
     """This request's session; a new one (cookie set on the response) when ``create``."""
     holder = request.scope[SESSION_KEY]
@@ -155,11 +180,10 @@ def csrf_ok(request: Request, form: Any) -> bool:
 
 
 def template_env() -> Environment:
-    """Jinja environment over ``kameng_filer/twins/templates`` (autoescaped, strict)."""
+    """Jinja environment over ``kameng_filer/twins/templates`` (autoescaped)."""
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   const $ = (sel, root) => (root || document).querySelector(sel);
+  const w = (name) => document.querySelector(`[data-w="${name}"]`);
   const chars = (s) => Array.from(s).length;
+  const csrf = () => $("meta[name=csrf-token]").content;
   const getJSON = async (url) => {
     const r = await fetch(url, { credentials: "same-origin" });
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
@@ -34,7 +36,7 @@
   }
 
   // Step 2: enterprise search (server) → pick, or manual name + address.
-  const entQ = $("#ent-search");
+  const entQ = w("ent_search");
   if (entQ) {
     const results = $("#ent-results");
     const msg = $("#ent-msg");
@@ -87,7 +89,7 @@
   }
 
   // Step 4: 商品类别 typeahead; typing clears the chosen code until a suggestion is clicked.
-  const cat = $("#category-input");
+  const cat = w("category");
   if (cat) {
     const list = $("#category-list");
     const code = $("#category-code");
@@ -152,11 +154,11 @@
   }
 
   // 销售方式 (网购 reveals 电商平台/入驻商户) and the 处理单位 cascade it resets.
-  const sales = $("#sales-method");
+  const sales = w("sales_method");
   if (sales) {
-    const prov = $("#unit-province");
-    const city = $("#unit-city");
-    const dist = $("#unit-district");
+    const prov = w("unit_province");
+    const city = w("unit_city");
+    const dist = w("unit_district");
     const unitName = $("#unit-name");
     const fill = async (sel, parent, placeholder) => {
       sel.innerHTML = "";
@@ -198,7 +200,7 @@
   }
 
   // 内容: paste/drop blocked, live counter, and a count of trusted typing events.
-  const content = $("#content");
+  const content = w("content");
   if (content) {
     const max = parseInt(content.dataset.max, 10);
     const counter = $("#content-counter");
@@ -239,7 +241,7 @@
   }
 
   // Upload widget: styled button → hidden file input → immediate XHR upload → list with 删除.
-  const upInput = $("#upload-input");
+  const upInput = w("upload");
   if (upInput) {
     const list = $("#upload-list");
     const err = $("#upload-error");
@@ -257,7 +259,7 @@
       name.textContent = item.name;
       const hidden = document.createElement("input");
       hidden.type = "hidden";
-      hidden.name = "attachments";
+      hidden.name = "attachment_ids";
       hidden.value = item.id;
       const del = document.createElement("a");
       del.href = "#";
@@ -267,7 +269,11 @@
       del.setAttribute("aria-label", `删除 ${item.name}`);
       del.addEventListener("click", async (e) => {
         e.preventDefault();
-        await fetch(`/cuser/api/upload/${item.id}`, { method: "DELETE", credentials: "same-origin" });
+        await fetch(`/cuser/api/upload/${item.id}`, {
+          method: "DELETE",
+          credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf() },
+        });
         li.remove();
       });
       li.append(name, ` (${Math.ceil(item.size / 1024)}KB) `, hidden, del);
@@ -283,7 +289,12 @@
         const fd = new FormData();
         fd.append("file", f);
         try {
-          const r = await fetch("/cuser/api/upload", { method: "POST", body: fd, credentials: "same-origin" });
+          const r = await fetch("/cuser/api/upload", {
+            method: "POST",
+            body: fd,
+            credentials: "same-origin",
+            headers: { "X-CSRF-Token": csrf(), "X-Requested-With": "XMLHttpRequest" },
+          });
           const j = await r.json();
           if (r.ok) addItem(j);
           else err.textContent = `${f.name}:${j.error}`;

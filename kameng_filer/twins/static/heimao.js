@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   const $ = (sel, root) => (root || document).querySelector(sel);
+  const w = (name) => document.querySelector(`[data-w="${name}"]`);
   const chars = (s) => Array.from(s).length;
+  const csrf = () => $("meta[name=csrf-token]").content;
 
   // Login tabs.
   document.querySelectorAll("[role=tab]").forEach((tab) => {
@@ -53,9 +55,20 @@
     send.addEventListener("click", async () => {
       msg.textContent = "";
       const fd = new FormData();
-      fd.append("phone", $("#phone").value.trim());
-      const r = await fetch("/login/sms/send", { method: "POST", body: fd, credentials: "same-origin" });
-      const j = await r.json();
+      fd.append("phone", w("phone").value.trim());
+      let j;
+      try {
+        const r = await fetch("/login/sms/send", {
+          method: "POST",
+          body: fd,
+          credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf() },
+        });
+        j = await r.json();
+      } catch (e) {
+        msg.textContent = "网络异常,请稍后重试";
+        return;
+      }
       msg.textContent = j.ok ? "验证码已发送" : j.error;
       if (!j.ok) return;
       let left = j.wait || 60;
@@ -75,7 +88,7 @@
   }
 
   // 投诉对象: search the server, click a result.
-  const cq = $("#company-search");
+  const cq = w("company");
   if (cq) {
     const results = $("#company-results");
     let timer = null;
@@ -100,6 +113,7 @@
         b.textContent = item.name;
         b.addEventListener("click", () => {
           $("#company-id").value = item.id;
+          cq.value = item.name;
           $("#company-picked").textContent = `已选择:${item.name}`;
           results.innerHTML = "";
         });
@@ -154,7 +168,7 @@
   });
 
   // Image previews (names only) with the client-side count hint.
-  const images = $("#image-input");
+  const images = w("images");
   if (images) {
     $("#image-btn").addEventListener("click", () => images.click());
     images.addEventListener("change", () => {

@@ -84,7 +84,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_filings_case_id_cases")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_filings")),
         sa.UniqueConstraint(
-            "case_id", "channel", "purpose", "generation", name=op.f("uq_filings_case_id_channel_purpose_generation")
+            "case_id",
+            "channel",
+            "purpose",
+            "generation",
+            name=op.f("uq_filings_case_id_channel_purpose_generation"),
         ),
     )
     op.create_index(op.f("ix_filings_state"), "filings", ["state"], unique=False)
@@ -111,7 +115,9 @@ def upgrade() -> None:
             "case_version_id", "evidence_id", name=op.f("uq_version_evidence_case_version_id_evidence_id")
         ),
     )
-    op.create_index(op.f("ix_version_evidence_blob_sha256"), "version_evidence", ["blob_sha256"], unique=False)
+    op.create_index(
+        op.f("ix_version_evidence_blob_sha256"), "version_evidence", ["blob_sha256"], unique=False
+    )
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

@@ -1,0 +1,131 @@
+"""``kameng demo``: start the twins and file the bundled example case on every built-in channel.
+
+DEMO ONLY: a scripted stand-in answers the captchas / SMS codes / app steps by reading the twins'
+test-only endpoints, and the demo accounts' passwords are put in this process's environment. Real
+filings always hand those steps to the person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kameng_filer import paths
+from kameng_filer.config import save_config
+from kameng_filer.errors import HumanActionRequired
+from kameng_filer.filing.engine import FileOptions, Outcome
+from kameng_filer.filing.person import ScriptedPerson
+from kameng_filer.filing.run import execute, prepare
+from kameng_filer.secrets import env_name
+from kameng_filer.timeutil import now
+
+
+@dataclass(frozen=True)
+class DemoChannel:
+    """One channel of the demo: its instance name, the twin it files on, and how to configure it."""
+
+    channel: str
+    twin: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    account: str | None = None
+    password: str | None = None
+
+
+DEMO_CHANNELS: tuple[DemoChannel, ...] = (
+    DemoChannel("card_platform@demo-a", "card_a", {"profile": "card-a-twin", "account": "demo"}, "demo", "demo-pass"),
+    DemoChannel("card_platform@demo-b", "card_b", {"profile": "card-b-twin"}),
+    DemoChannel("email", "email", {"to": "kefu@xingchen-km.example.com"}),
+)
+
+
+@contextlib.contextmanager
+def example_case() -> Iterator[Path]:
+    """The bundled example case.yaml (with its evidence folder next to it)."""
+    with resources.as_file(resources.files("kameng_filer.examples")) as folder:
+        yield Path(folder) / "case.yaml"
+
+
+class DemoAnswerer:
+    """DEMO ONLY: plays the person by reading the twins' test-only captcha / SMS endpoints."""
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.urls = urls
+
+    async def __call__(self, channel: str, prompt: str, image: Path | None) -> str:
+        """The answer a person would read off the captcha image or the phone."""
+        url = self.urls.get(channel)
+        if url is None:
+            raise HumanActionRequired(f"演示脚本不知道如何回答:{prompt}", channel=channel)
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            if image is not None:
+                data = (await client.get("/_twin/captcha")).json()
+                if data.get("latest"):
+                    return str(data["latest"])
+            elif "短信" in prompt:
+                items = (await client.get("/_twin/outbox")).json()
+                items = items.get("messages", items) if isinstance(items, dict) else items
+                if items:
+                    return str(items[-1]["code"])
+            elif "二维码" in prompt:
+                token = prompt.rsplit("qr-", 1)[-1]
+                await client.post(f"/_twin/qr/{token}/scan")
+                return "ok"
+        raise HumanActionRequired(f"演示脚本没有拿到答案:{prompt}", channel=channel)
+
+
+def _twin_settings(dc: DemoChannel, twin: Any) -> dict[str, Any]:
+    settings = dict(dc.settings)
+    if dc.twin == "email":
+        settings.update({"smtp_host": twin.host, "smtp_port": twin.port})
+    else:
+        settings["base_url"] = twin.url
+    return settings
+
+
+async def run_demo(*, console: Any, show_progress: bool, home: Path | None = None) -> tuple[list[Outcome], dict[str, Any]]:
+    """Start twins, configure the demo home, file the example case on every demo channel."""
+    from kameng_filer.store import Store
+    from kameng_filer.twins.registry import astart_twins
+
+    demo_home = home or (paths.data_dir() / "demo")
+    if demo_home.exists():
+        shutil.rmtree(demo_home)
+    demo_home.mkdir(parents=True)
+    previous = os.environ.get("KAMENG_HOME")
+    os.environ["KAMENG_HOME"] = str(demo_home)
+    twins = await astart_twins(sorted({dc.twin for dc in DEMO_CHANNELS}), data_dir=demo_home / "twins")
+    secrets_set: list[str] = []
+    try:
+        config = {"channels": {dc.channel: _twin_settings(dc, twins[dc.twin]) for dc in DEMO_CHANNELS}}
+        save_config(config)
+        for dc in DEMO_CHANNELS:
+            if dc.account and dc.password:
+                name = env_name(dc.channel, dc.account)
+                os.environ[name] = dc.password
+                secrets_set.append(name)
+        urls = {dc.channel: twins[dc.twin].url for dc in DEMO_CHANNELS if dc.twin != "email"}
+        person = ScriptedPerson(DemoAnswerer(urls), console=console, quiet=not show_progress)
+        store = Store.open()
+        with example_case() as case_path:
+            prepared = prepare(store, str(case_path), [dc.channel for dc in DEMO_CHANNELS], now=now())
+            outcomes = await execute(
+                store, prepared, person, FileOptions(retries=1), console=console, show_progress=show_progress
+            )
+        info = {"home": str(demo_home), "twins": twins.urls() if hasattr(twins, "urls") else {}}
+        return outcomes, info
+    finally:
+        for name in secrets_set:
+            os.environ.pop(name, None)
+        await twins.astop() if hasattr(twins, "astop") else twins.stop()
+        if previous is None:
+            os.environ.pop("KAMENG_HOME", None)
+        else:
+            os.environ["KAMENG_HOME"] = previous
