@@ -466,9 +466,12 @@ class _Builder:
         if pay and early_pay:
             self.payment_step(pay, early=True)
         self.escalation()
+        if urgent:
+            self.official(urgent=True, pay=None)
         if pay and not early_pay:
             self.payment_step(pay, early=False)
-        self.official(urgent=urgent, pay=pay if not urgent else None)
+        if not urgent:
+            self.official(urgent=False, pay=pay)
         self.heimao()
         self.legal()
         return self.plan

@@ -18,6 +18,7 @@ from kameng_filer.case.loader import load_case, parse_text
 from kameng_filer.checks import CODES, check_case, check_path
 from kameng_filer.checks.limitation import add_years
 from kameng_filer.checks.secrets_in_text import id_checksum_ok
+from kameng_filer.errors import ConfigError
 from kameng_filer.findings import Finding, has_errors
 from kameng_filer.timeutil import SHANGHAI
 
@@ -382,6 +383,16 @@ def test_lexicon_can_be_extended_by_the_user(example_case: Path, kameng_home: Pa
     assert [(f.path, f.hint) for f in found] == [("timeline[1].event", "写清哪里不符合约定")]
 
 
+def test_broken_user_lexicon_is_a_config_error(example_case: Path, kameng_home: Path) -> None:
+    (kameng_home / "lexicon.yaml").write_text("emotional: [unclosed\n", "utf-8")
+    with pytest.raises(ConfigError) as exc:
+        check_path(example_case, now=NOW)
+    assert "词库" in exc.value.message
+    (kameng_home / "lexicon.yaml").write_text("emotional: 42\n", "utf-8")
+    with pytest.raises(ConfigError):
+        check_path(example_case, now=NOW)
+
+
 def test_punitive_damages_follow_article_55(example_case: Path) -> None:
     def case_of(amount: str, punitive: str) -> Mutation:
         return _all(
@@ -461,6 +472,8 @@ def test_evidence_extension_is_not_trusted(example_case: Path, baseline: set) ->
         ("shot.pdf", lambda: _image_bytes("PDF")),
         ("chat.txt", lambda: "2026-11-02 15:31 我:到账了吗?\n商家:系统延迟\n".encode()),
         ("chat-gbk.txt", lambda: "商家:系统延迟,半小时内到账\n".encode("gb18030")),
+        ("long-chat.txt", lambda: ("x" + "商家:系统延迟,半小时内到账\n" * 60000).encode()),  # > 1 MB sample
+        ("chat.html", lambda: "<!DOCTYPE html><html><body>商家:系统延迟</body></html>".encode()),
         ("rec.mp4", lambda: b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 500),
         ("rec.webm", lambda: b"\x1a\x45\xdf\xa3" + b"\x00" * 100),
         ("call.mp3", lambda: b"ID3\x04\x00\x00" + b"\x00" * 100),
@@ -600,3 +613,31 @@ def _luhn_complete(prefix: str) -> str:
         if total % 10 == 0:
             return prefix + d
     raise AssertionError
+
+
+# ------------------------------------------------------------------ documentation
+
+
+def test_every_code_is_documented_with_its_severity() -> None:
+    doc = (ROOT / "docs" / "checks.md").read_text("utf-8")
+    rows = dict(re.findall(r"^\| `([a-z0-9_.]+)` \| \**(error|warning|hint)\** \|", doc, re.MULTILINE))
+    assert set(rows) == set(CODES)
+    assert {code: sev for code, sev in rows.items()} == {c: i.severity for c, i in CODES.items()}
+
+
+def test_case_format_documents_every_enum_value() -> None:
+    from kameng_filer.case.model import (
+        PROBLEM_FAMILY,
+        PROBLEM_LABELS,
+        DemandType,
+        EvidenceKind,
+        PaymentMethod,
+    )
+
+    doc = (ROOT / "docs" / "case-format.md").read_text("utf-8")
+    for ptype, label in PROBLEM_LABELS.items():
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{ptype.value}` |"))
+        assert label.split("(")[0] in row and PROBLEM_FAMILY[ptype] in row
+    for enum in (DemandType, EvidenceKind, PaymentMethod):
+        for member in enum:
+            assert f"`{member.value}`" in doc

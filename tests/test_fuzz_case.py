@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,7 @@ def apply(raw: dict, path: tuple, op: str, value: Any) -> None:
 aware_now = st.datetimes(
     min_value=datetime(1990, 1, 1),
     max_value=datetime(2100, 1, 1),
-    timezones=st.sampled_from([SHANGHAI, timezone.utc, timezone(timedelta(hours=-12))]),
+    timezones=st.sampled_from([SHANGHAI, UTC, timezone(timedelta(hours=-12))]),
 )
 
 
@@ -164,9 +164,14 @@ def test_random_text(text: str) -> None:
 
 yaml_line = st.tuples(
     st.sampled_from(["", "  ", "    ", "- ", "  - ", "\t"]),
-    st.one_of(st.sampled_from(sorted({str(p[-1]) for p in EXAMPLE_PATHS if isinstance(p[-1], str)})), st.text(max_size=6)),
+    st.one_of(
+        st.sampled_from(sorted({str(p[-1]) for p in EXAMPLE_PATHS if isinstance(p[-1], str)})),
+        st.text(max_size=6),
+    ),
     st.sampled_from([": ", ":", " : ", ": |", ": >", ": &a ", ": *a ", ": !!binary ", ": [", ": {"]),
-    st.one_of(st.text(max_size=20), st.sampled_from(["100.00", "2026-11-02T15:00:30", "null", "~", "'", '"', "#"])),
+    st.one_of(
+        st.text(max_size=20), st.sampled_from(["100.00", "2026-11-02T15:00:30", "null", "~", "'", '"', "#"])
+    ),
 ).map("".join)
 
 

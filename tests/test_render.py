@@ -15,6 +15,8 @@ from typing import Any
 
 import jinja2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kameng_filer import paths, registry
 from kameng_filer.case import Case, load_case
@@ -188,7 +190,10 @@ def test_follow_up_escalation_review_use_the_earlier_filing(case: Case) -> None:
         "通过「卡盟平台工单/投诉」提交,目前显示“处理中”,想了解进展是否有更新?"
     )
     esc = render(case, "email", "escalation", FULL_CONTEXT).fields["body"]
-    assert "处理结果为“商家称已发货,不予退款”,我认为不符合《星辰卡盟用户协议》第5.3条的规定,现申请升级复核。" in esc
+    assert (
+        "处理结果为“商家称已发货,不予退款”,我认为不符合《星辰卡盟用户协议》第5.3条的规定,现申请升级复核。"
+        in esc
+    )
     assert "请调取原投诉记录(投诉编号TK261102153012ED3448BA)" in esc
     review = render(case, "heimao", "review", FULL_CONTEXT).fields["description"]
     assert review.startswith("您好,本人于2026年11月5日收到「卡盟平台工单/投诉」对订单KM20261102150012投诉")
@@ -298,7 +303,10 @@ def _personal(raw: dict) -> None:
         f"我的电话13800138000,邮箱zhangsan@example.com,身份证{ID_NUMBER}"
     )
     raw["timeline"].append(
-        {"at": "2026-11-02T18:00:00", "event": "商家要求把卡密寄到北京市朝阳区望京街道某小区3号楼502,并留电话13800138000"}
+        {
+            "at": "2026-11-02T18:00:00",
+            "event": "商家要求把卡密寄到北京市朝阳区望京街道某小区3号楼502,并留电话13800138000",
+        }
     )
     raw["timeline"].append(
         {
@@ -355,9 +363,19 @@ def test_private_channels_keep_contact_but_never_the_full_card_key(example_case:
 
 def test_mask_fields_masks_only_public_channels(example_case: Path) -> None:
     case = _case(example_case, _personal)
-    values = {"target": "星辰卡盟", "note": "联系电话13800138000", "tags": ["邮箱 zhangsan@example.com"], "amount": 100}
+    values = {
+        "target": "星辰卡盟",
+        "note": "联系电话13800138000",
+        "tags": ["邮箱 zhangsan@example.com"],
+        "amount": 100,
+    }
     masked = mask_fields(case, registry.spec("heimao"), values)
-    assert masked == {"target": "星辰卡盟", "note": "联系电话138****8000", "tags": ["邮箱 z***@example.com"], "amount": 100}
+    assert masked == {
+        "target": "星辰卡盟",
+        "note": "联系电话138****8000",
+        "tags": ["邮箱 z***@example.com"],
+        "amount": 100,
+    }
     assert mask_fields(case, registry.spec("email"), values) == values
 
 
@@ -370,7 +388,9 @@ def test_mask_helpers() -> None:
     assert mask_address("浙江省杭州市余杭区某路88号") == "浙江省杭州市***"
     assert mask_address("广西壮族自治区南宁市青秀区民族大道1号") == "广西壮族自治区南宁市***"
     assert mask_card_key("ABCD1234EFGH5678") == "ABCD****5678"
-    assert id_checksum_ok(ID_NUMBER) and not id_checksum_ok(ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1"))
+    assert id_checksum_ok(ID_NUMBER) and not id_checksum_ok(
+        ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
+    )
     wrong = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
     assert mask_patterns(f"编号{wrong}") == f"编号{wrong}"  # not an ID number: the checksum fails
     assert mask_patterns(f"身份证{ID_NUMBER}") == f"身份证110***********{ID_NUMBER[-4:]}"
@@ -379,7 +399,9 @@ def test_mask_helpers() -> None:
 
 
 def test_mask_text_keeps_the_case_identifiers(case: Case) -> None:
-    text = "订单KM20261102150012,交易号2026110222001400000000001234,信用代码91330100MA2XXXXXXX,电话13800138000"
+    text = (
+        "订单KM20261102150012,交易号2026110222001400000000001234,信用代码91330100MA2XXXXXXX,电话13800138000"
+    )
     masked = mask_text(text, case)
     assert "KM20261102150012" in masked and "2026110222001400000000001234" in masked
     assert "91330100MA2XXXXXXX" in masked and "138****8000" in masked
@@ -421,19 +443,29 @@ def test_user_template_can_extend_the_builtin_and_replace_one_block(case: Case) 
 def test_user_macros_override_is_used(case: Case) -> None:
     common = paths.user_templates_dir() / "_common"
     common.mkdir(parents=True)
-    builtin = (Path(__file__).resolve().parent.parent / "templates" / "_common" / "macros.j2").read_text("utf-8")
-    (common / "macros.j2").write_text(builtin.replace('title="基本情况"', 'title="订单情况"'), encoding="utf-8")
+    builtin = (Path(__file__).resolve().parent.parent / "templates" / "_common" / "macros.j2").read_text(
+        "utf-8"
+    )
+    (common / "macros.j2").write_text(
+        builtin.replace('title="基本情况"', 'title="订单情况"'), encoding="utf-8"
+    )
     assert "【订单情况】" in render(case, "email").fields["body"]
 
 
 @pytest.mark.parametrize(
     ("source", "needle"),
     [
-        ("{% block title %}订单{{ f.order_no }}{{ no_such_variable }}{% endblock %}{% block content %}x{% endblock %}", "不存在的变量"),
+        (
+            "{% block title %}订单{{ f.order_no }}{{ no_such_variable }}{% endblock %}{% block content %}x{% endblock %}",
+            "不存在的变量",
+        ),
         ("{% block title %}订单{{ f.order_no }}{% endblock %}", "缺少字段「content」"),
         ("{% block title %}{% if %}{% endblock %}", "语法错误"),
-        ("{% block title %}订单{{ f.order_no }}{% if show.not_a_part %}x{% endif %}{% endblock %}"
-         "{% block content %}订单{{ f.order_no }}正文内容足够长的一段文字。{% endblock %}", "不存在的变量"),
+        (
+            "{% block title %}订单{{ f.order_no }}{% if show.not_a_part %}x{% endif %}{% endblock %}"
+            "{% block content %}订单{{ f.order_no }}正文内容足够长的一段文字。{% endblock %}",
+            "不存在的变量",
+        ),
     ],
 )
 def test_broken_user_template_gives_render_error(case: Case, source: str, needle: str) -> None:
@@ -447,7 +479,9 @@ def test_broken_user_template_gives_render_error(case: Case, source: str, needle
 def test_user_template_too_short_for_min_len(case: Case) -> None:
     folder = paths.user_templates_dir() / "card_platform"
     folder.mkdir(parents=True)
-    (folder / "complaint.j2").write_text("{% block title %}短{% endblock %}{% block content %}订单正文内容。{% endblock %}")
+    (folder / "complaint.j2").write_text(
+        "{% block title %}短{% endblock %}{% block content %}订单正文内容。{% endblock %}"
+    )
     with pytest.raises(RenderError) as info:
         render(case, "card_platform")
     assert info.value.field == "title" and "至少 4 个字" in info.value.message
@@ -526,3 +560,63 @@ def test_cli_errors(example_case: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "找不到案件文件" in proc.stderr
     proc = _kameng("render", str(example_case), "--channel", "email", "--filed-at", "yesterday")
     assert proc.returncode == 2 and "--filed-at" in proc.stderr
+
+
+# --- sparse and fuzzed cases -----------------------------------------------------------------
+
+
+def _sparse(raw: dict) -> None:
+    for key in ("timeline", "contacts", "evidence", "demands", "rules", "platform_policy"):
+        raw.pop(key, None)
+    raw["respondent"] = {"platform": "某卡盟"}
+    raw["complainant"] = {"name": "李四", "phone": "13912345678"}
+    for key in ("payment", "promise", "ordered_at", "paid_at"):
+        raw["order"].pop(key, None)
+    raw["problem"] = {"type": "other", "summary": "购买的会员卡无法登录使用"}
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_sparse_case_renders_every_purpose_without_inventing(example_case: Path, channel: str) -> None:
+    case = _case(example_case, _sparse)
+    for purpose in PURPOSES:
+        out = render(case, channel, purpose)
+        for fs in registry.spec(channel).rendered_fields:
+            text = out.fields[fs.name]
+            assert fs.check_text(text) is None
+            assert case.order.order_no in text
+            assert "None" not in text and "元至原支付账户" not in text
+            assert "《" not in text  # no rule and no law for “other”: nothing is cited
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    summary=st.text(min_size=1, max_size=400).filter(lambda s: s.strip()),
+    events=st.lists(st.text(min_size=1, max_size=120).filter(lambda s: s.strip()), max_size=12),
+    product=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
+    ).filter(lambda s: s.strip()),
+    amount=st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False),
+)
+def test_fuzzed_case_texts_fit_or_raise_render_error(
+    example_case: Path, summary: str, events: list[str], product: str, amount: Decimal
+) -> None:
+    def mutate(raw: dict) -> None:
+        raw["problem"]["summary"] = summary
+        raw["order"]["product"] = product
+        raw["order"]["amount"] = str(amount)
+        raw["timeline"] = [{"at": f"2026-11-02T{10 + i}:00:00", "event": e} for i, e in enumerate(events)]
+
+    raw = parse_text(example_case.read_text(encoding="utf-8"))
+    mutate(raw)
+    result = validate(raw, source=None, base_dir=example_case.parent, lines=None)
+    if result.case is None:  # e.g. whitespace-only text after stripping: the loader reports it
+        return
+    for channel in CHANNELS:
+        spec = registry.spec(channel)
+        try:
+            out = render(result.case, channel)
+        except RenderError as exc:
+            assert exc.field in {f.name for f in spec.rendered_fields}
+            continue
+        for fs in spec.rendered_fields:
+            assert fs.check_text(out.fields[fs.name]) is None

@@ -24,6 +24,7 @@ from kameng_filer.checks import (
     windows,
 )
 from kameng_filer.checks.base import Context
+from kameng_filer.errors import KamengError
 from kameng_filer.findings import SEVERITY_ORDER, Finding
 from kameng_filer.timeutil import as_shanghai
 
@@ -60,6 +61,8 @@ def check_case(result: LoadResult, *, now: datetime) -> list[Finding]:
     for rule in rules:
         try:
             found.extend(rule(ctx))
+        except KamengError:
+            raise  # e.g. a broken user lexicon: the person must fix that file, not this case
         except RecursionError:
             found.append(_internal(ctx, rule, "数据嵌套过深"))
         except Exception as exc:  # a rule bug must not hide the other findings

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 HEAD_BYTES = 4096
-MAX_TEXT_BYTES = 20 * 1024 * 1024
+TEXT_SAMPLE = 1024 * 1024
 
 # format → (kind, mime, extensions that fit it; the first is the usual one)
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -130,7 +130,7 @@ def _check_image(path: Path, fmt: str) -> str | None:
         return None
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: only errors matter here
             with Image.open(path, formats=[pil]) as im:
                 im.verify()
             if fmt == "jpeg":
@@ -153,30 +153,46 @@ def _check_pdf(path: Path, size: int) -> str | None:
     return None
 
 
-def _text_format(path: Path, head: bytes, size: int) -> str | None:
-    """ "text" / "html" when the file is readable text (UTF-8, UTF-16 with BOM or GB18030)."""
-    if size > MAX_TEXT_BYTES:
-        return None
-    data = path.read_bytes()
+def _text_format(path: Path) -> str | None:
+    """ "text" / "html" when the file is readable text (UTF-8, UTF-16 with BOM or GB18030).
+
+    Only the first ``TEXT_SAMPLE`` bytes are decoded, so a long chat export costs no more than a short one.
+    """
+    with path.open("rb") as fh:
+        data = fh.read(TEXT_SAMPLE)
+        complete = not fh.read(1)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in data:
+        return None
     else:
-        if b"\x00" in data:
-            return None
         encodings = ("utf-8-sig", "gb18030")
     for enc in encodings:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
+        text = _decode(data, enc, complete)
+        if text is None:
             continue
         if not text.strip():
             return None
-        printable = sum(1 for ch in text[:4096] if ch.isprintable() or ch in "\r\n\t")
-        if printable < 0.95 * min(len(text), 4096):
+        sample = text[:4096]
+        printable = sum(1 for ch in sample if ch.isprintable() or ch in "\r\n\t")
+        if printable < 0.95 * len(sample):
             return None
         lowered = text[:2048].lower()
         return "html" if ("<html" in lowered or "<!doctype html" in lowered) else "text"
     return None
+
+
+def _decode(data: bytes, encoding: str, complete: bool) -> str | None:
+    """Decode ``data``; a sample cut in the middle of a character may lose its last few bytes."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if complete or exc.start < len(data) - 4:
+            return None
+        try:
+            return data[: exc.start].decode(encoding)
+        except UnicodeDecodeError:
+            return None
 
 
 @lru_cache(maxsize=4096)
@@ -186,7 +202,7 @@ def _sniff_cached(path: str, size: int, mtime_ns: int) -> Sniffed:
         head = fh.read(HEAD_BYTES)
     fmt = magic(head)
     if fmt is None:
-        fmt = _text_format(p, head, size)
+        fmt = _text_format(p)
         if fmt is None:
             return Sniffed(None, "内容不是可识别的图片、PDF、视频、音频或文本(可能是损坏文件或其他格式)")
         return Sniffed(fmt)

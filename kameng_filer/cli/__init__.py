@@ -24,6 +24,8 @@ _MODULES = (
     "file_cmds",
     "tracker_cmds",
     "adapter_cmds",
+    "report_cmds",
+    "plan_cmds",
 )
 
 for _name in _MODULES:

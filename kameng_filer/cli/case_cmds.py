@@ -69,11 +69,11 @@ def check_cmd(
     if as_json:
         print_json({"findings": [f.to_dict() for f in findings]})
     else:
-        _print_findings(result.source or case, findings, at)
+        _print_findings(result.source or case, findings, at, schema_ok=result.case is not None)
     raise typer.Exit(1 if has_errors(findings) else 0)
 
 
-def _print_findings(source: Path, findings: list[Finding], at: datetime) -> None:
+def _print_findings(source: Path, findings: list[Finding], at: datetime, *, schema_ok: bool) -> None:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "hint")}
     console.print(Text(f"案件检查:{source}(以 {at:%Y-%m-%d %H:%M} 为当前时间)", style="bold"))
     summary = " · ".join(f"{SEVERITY_LABEL[s]} {n}" for s, n in counts.items())
@@ -93,6 +93,8 @@ def _print_findings(source: Path, findings: list[Finding], at: datetime) -> None
     console.print()
     if counts["error"]:
         console.print(Text(f"有 {counts['error']} 个错误:修正后才能提交投诉。", style="bold red"))
+        if not schema_ok:
+            console.print(Text("格式错误修正后,还会检查证据链、沟通记录、诉求、措辞和时限。", style="dim"))
     elif counts["warning"]:
         console.print(Text("没有错误,可以提交;处理上面的警告会让投诉更有力。", style="bold yellow"))
     else:

@@ -67,9 +67,10 @@ class ProfileAdapter(Adapter):
                 f"渠道「{self.spec.title}」需要站点配置", hint=f"在配置文件的 channels.{self.name}.profile 中填写站点配置名称"
             )
         prof = load_profile(name)
-        if self.settings.get("base_url"):
-            prof = prof.model_copy(update={"base_url": self.settings["base_url"]})
-        return prof
+        update = {k: self.settings[k] for k in ("base_url", "mode") if self.settings.get(k)}
+        if update.get("mode") == "http" and prof.api is None:
+            raise ConfigError(f"站点配置 {prof.name} 没有 api 段,不能用 mode: http")
+        return prof.model_copy(update=update) if update else prof
 
     def account(self) -> str:
         """The login account for this channel (settings ``account``)."""

@@ -54,7 +54,9 @@ class RenderContext:
     @property
     def has_prior(self) -> bool:
         """True when anything about an earlier filing is known."""
-        return bool(self.prior_channel or self.complaint_no or self.filed_at or self.last_status or self.result)
+        return bool(
+            self.prior_channel or self.complaint_no or self.filed_at or self.last_status or self.result
+        )
 
 
 @dataclass

@@ -59,9 +59,9 @@ def render_evidence_index(case: Case, hashes: dict[str, str] | None = None) -> s
     """
     rows = index_rows(case, hashes)
     try:
-        text = environment().get_template(TEMPLATE).render(
-            case=case, rows=rows, with_hashes=bool(hashes)
-        )
+        text = environment().get_template(TEMPLATE).render(case=case, rows=rows, with_hashes=bool(hashes))
     except jinja2.TemplateError as exc:
-        raise RenderError(f"证据清单模板 {TEMPLATE} 无法渲染", detail=f"{type(exc).__name__}: {exc}") from None
+        raise RenderError(
+            f"证据清单模板 {TEMPLATE} 无法渲染", detail=f"{type(exc).__name__}: {exc}"
+        ) from None
     return text.strip() + "\n"

@@ -106,7 +106,11 @@ def demand_phrase(demand: Demand, order: Order) -> str:
     elif demand.type == DemandType.compensation:
         text = f"补偿{amount}" if amount else "给予补偿"
     elif demand.type == DemandType.punitive_damages:
-        text = f"依据《消费者权益保护法》第55条赔偿{amount}" if amount else "依据《消费者权益保护法》第55条承担惩罚性赔偿"
+        text = (
+            f"依据《消费者权益保护法》第55条赔偿{amount}"
+            if amount
+            else "依据《消费者权益保护法》第55条承担惩罚性赔偿"
+        )
     elif demand.type == DemandType.apology:
         text = "书面道歉"
     else:

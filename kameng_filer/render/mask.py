@@ -31,7 +31,9 @@ _CARD_LABELLED = re.compile(
     r"(卡密|卡号|密码|兑换码|激活码|充值码|CDKEY|CDK)(\s*[::是为]?\s*)([A-Za-z0-9][A-Za-z0-9\-]{5,})", re.I
 )
 _CARD_GROUPS = re.compile(r"(?<![A-Za-z0-9\-])[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}(?![A-Za-z0-9\-])")
-_CARD_LONG = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,}(?![A-Za-z0-9])")
+_CARD_LONG = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,}(?![A-Za-z0-9])"
+)
 _ADDR_CH = rf"[{_CJK}A-Za-z0-9#\-()()]"
 _ADDRESS = re.compile(
     rf"(?P<head>(?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?[{_CJK}]{{1,7}}?(?:市|自治州|地区|盟))"
@@ -68,7 +70,10 @@ def mask_email(value: str) -> str:
 def mask_address(value: str) -> str:
     """Keep the province and city only: ``浙江省杭州市余杭区某路88号`` → ``浙江省杭州市***``."""
     value = value.strip()
-    m = re.match(rf"^((?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?)((?:[{_CJK}]{{1,7}}?(?:市|自治州|地区|盟))?)", value)
+    m = re.match(
+        rf"^((?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?)((?:[{_CJK}]{{1,7}}?(?:市|自治州|地区|盟))?)",
+        value,
+    )
     head = (m.group(1) + m.group(2)) if m else ""
     if not head:
         head = next((c for c in _MUNICIPALITIES if value.startswith(c)), "")

@@ -124,7 +124,8 @@ class BlobStore:
                 os.fsync(out.fileno())
             if h.hexdigest() != digest:
                 raise StoreError(f"证据文件在导入过程中被修改:{what}", hint="等文件不再变化后重新导入")
-            os.chmod(tmp, 0o400)
+            if os.name == "posix":  # read-only evidence; on Windows it would block replace/rmtree
+                os.chmod(tmp, 0o400)
             os.replace(tmp, dest)
             tmp = None
             _fsync_dir(dest.parent)

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from kameng_filer.twins.base import FieldName, OperatorError
 from kameng_filer.twins.outside_common import DOC_TYPES, MB, OutsideTwin, inspect_file, keep_file
-from kameng_filer.twins.web import csrf_ok, read_files
+from kameng_filer.twins.web import csrf_ok, read_files, read_form
 
 LIMITS = {"name": 30, "address": 200, "respondent_name": 100, "goods": 100, "facts": 2000, "demand": 500,
           "files": 8}  # fmt: skip
@@ -174,7 +174,7 @@ class AssociationTwin(OutsideTwin):
         """The complaint form; POST validates everything and issues the ``XH…`` number."""
         if request.method == "GET":
             return self._form_page(request, dict.fromkeys(TEXT_KEYS, ""), [])
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         v = {k: str(form.get(f[k].id) or "").strip() for k in TEXT_KEYS}
         errors = {} if csrf_ok(request, form) else {"csrf": "页面已过期,请刷新后重试"}

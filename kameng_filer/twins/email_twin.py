@@ -238,7 +238,7 @@ class EmailTwin:
         ok = auth_data.login.decode("utf-8", "replace") == self.username and auth_data.password.decode(
             "utf-8", "replace"
         ) == (self.password or "")
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     # ---- faults and storage --------------------------------------------------------------------
     def set_faults(self, spec: dict[str, Any] | None = None, **switches: Any) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from kameng_filer.twins.outside_common import (
     new_digits,
     static_route,
 )
-from kameng_filer.twins.web import csrf_ok, read_files, safe_next, session
+from kameng_filer.twins.web import csrf_ok, read_files, read_form, rotate_session, safe_next, session
 
 ACCOUNTS = {"demo12315": {"password": "demo-pass", "name": "张三", "phone": "13800138000"}}
 
@@ -338,7 +338,7 @@ class Gov12315Twin(OutsideTwin):
         ctx = {"next": nxt, "username": "", "captcha_src": f"/cuser/captcha.png?t={secrets.token_hex(4)}"}
         if request.method == "GET":
             return self.page(request, "login.html", error=None, **ctx)
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         username = str(form.get(f["username"].id) or "").strip()
         ctx["username"] = username
@@ -356,6 +356,7 @@ class Gov12315Twin(OutsideTwin):
         if account is None or account["password"] != form.get(f["password"].id):
             self.state.record_login(username, False, "账号或密码错误")
             return self.page(request, "login.html", 400, error="账号或密码错误", **ctx)
+        sess = rotate_session(request)
         sess.data.clear()
         sess.data["user"] = username
         self.state.record_login(username, True)
@@ -387,7 +388,7 @@ class Gov12315Twin(OutsideTwin):
         """同意: accepted only once the countdown has really elapsed."""
         if not self._user(request):
             return login_redirect(request, "/cuser/login")
-        form = await request.form()
+        form = await read_form(request)
         draft = self._draft(request)
         if not csrf_ok(request, form) or "notice_at" not in draft:
             return self._redirect("/cuser/complaint/notice")
@@ -407,7 +408,7 @@ class Gov12315Twin(OutsideTwin):
             return stop
         if request.method == "GET":
             return self.page(request, "respondent.html", error=None, step=2)
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         draft = self._draft(request)
         error = None
@@ -444,7 +445,7 @@ class Gov12315Twin(OutsideTwin):
             return self.page(
                 request, "address.html", error=None, value=draft.get("consumer_address", ""), **ctx
             )
-        form = await request.form()
+        form = await read_form(request)
         value = str(form.get(self.f["consumer_address"].id) or "").strip()
         if not csrf_ok(request, form):
             return self.page(
@@ -540,7 +541,7 @@ class Gov12315Twin(OutsideTwin):
         user = self._user(request)
         if not user:
             return login_redirect(request, "/cuser/login")
-        form = await request.form()
+        form = await read_form(request)
         if not csrf_ok(request, form):
             return JSONResponse(
                 {"ok": False, "errors": [{"field": "", "message": "页面已过期,请刷新后重试"}]}, 403
@@ -625,7 +626,7 @@ class Gov12315Twin(OutsideTwin):
         c = self._own(request, request.path_params["number"])
         if c is None:
             return self.page(request, "missing.html", 404)
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         text = str(form.get(f["supplement_text"].id) or "").strip()
         error = None
@@ -686,7 +687,7 @@ class Gov12315Twin(OutsideTwin):
         user = self._user(request)
         if not user:
             return login_redirect(request, "/cuser/login")
-        form = await request.form()
+        form = await read_form(request)
         sess = session(request)
         assert sess is not None
         draft = sess.data.get("draft") or {}

@@ -33,7 +33,16 @@ from kameng_filer.twins.outside_common import (
     new_digits,
     static_route,
 )
-from kameng_filer.twins.web import csrf_ok, inspect_image, read_files, safe_next, session, store_upload
+from kameng_filer.twins.web import (
+    csrf_ok,
+    inspect_image,
+    read_files,
+    read_form,
+    rotate_session,
+    safe_next,
+    session,
+    store_upload,
+)
 
 COMPANIES = (
     ("C1001", "星辰卡盟"),
@@ -230,8 +239,7 @@ class HeimaoTwin(OutsideTwin):
                     self.received_texts.append({"at": at, "source": source, "field": field, "value": value})
 
     def _login(self, request: Request, key: str, via: str) -> None:
-        sess = session(request)
-        assert sess is not None
+        sess = rotate_session(request)
         sess.data.clear()
         sess.data["user"] = key
         self.state.record_login(self.users[key]["nick"], True, via=via)
@@ -316,7 +324,7 @@ class HeimaoTwin(OutsideTwin):
 
     async def sms_send(self, request: Request) -> Response:
         """获取验证码: a 6-digit code to the SMS outbox; once per 60 s per phone."""
-        form = await request.form()
+        form = await read_form(request)
         phone = str(form.get("phone") or "").strip()
         if not csrf_ok(request, form):
             return JSONResponse({"ok": False, "error": "页面已过期,请刷新后重试"}, 403)
@@ -335,7 +343,7 @@ class HeimaoTwin(OutsideTwin):
 
     async def sms_login(self, request: Request) -> Response:
         """短信登录: phone + the code from the SMS."""
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         phone = str(form.get(f["phone"].id) or "").strip()
         code = str(form.get(f["sms_code"].id) or "").strip()
@@ -390,7 +398,7 @@ class HeimaoTwin(OutsideTwin):
             return login_redirect(request, "/login")
         if request.method == "GET":
             return self._form_page(request, self._empty(), [])
-        form = await request.form()
+        form = await read_form(request)
         f = self.f
         texts = [
             (k, str(x)) for k in form for x in form.getlist(k) if isinstance(x, str) and k != "csrf_token"
@@ -513,7 +521,7 @@ class HeimaoTwin(OutsideTwin):
         c = self.complaints.get(request.path_params["number"])
         if c is None:
             return self.page(request, "missing.html", 404)
-        form = await request.form()
+        form = await read_form(request)
         text = str(form.get(self.f["rating_text"].id) or "").strip()
         self._received("rating", [("rating_text", text)])
         rating = str(form.get("rating") or "")

@@ -1,0 +1,96 @@
+"""``kameng plan`` (which channels, in what order, and why) and ``kameng letter`` (the printable 投诉书 PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kameng_filer.cli.caseref import open_store_if_any, resolve_case
+from kameng_filer.cli.common import console, handle_errors, parse_now, print_json
+
+CHANNEL_TITLES = {
+    "merchant": "联系商家(本人操作)",
+    "legal": "法律途径(本人操作)",
+    "card_platform": "卡盟平台工单/投诉",
+    "email": "投诉邮件",
+    "alipay": "支付宝交易投诉",
+    "wechat_pay": "微信支付交易投诉",
+    "12315": "全国12315平台",
+    "consumer_association": "消费者协会",
+    "heimao": "黑猫投诉",
+}
+
+
+def _title(channel: str, purpose: str = "complaint") -> str:
+    base = CHANNEL_TITLES.get(channel, channel)
+    return f"{base}·升级" if purpose == "escalation" else base
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan`` and ``letter``."""
+
+    @app.command("plan")
+    @handle_errors
+    def plan_cmd(
+        case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {steps, excluded}"),
+        parallel: bool = typer.Option(
+            False, "--parallel", help="并行:允许的渠道同时提交(仍不会同时选12315和消协)"
+        ),
+        now: str = typer.Option(None, "--now", help="按这个时间计算期限(ISO,默认现在)"),
+    ) -> None:
+        """推荐投诉渠道、顺序和时机,并说明每一步的理由与被排除的渠道。"""
+        from kameng_filer.planner import plan_channels
+
+        store = open_store_if_any()
+        ref = resolve_case(case, store)
+        filed: set[str] = set()
+        if store is not None and ref.stored:
+            filed = {
+                f.channel.split("@", 1)[0]
+                for f in store.filings(case_id=ref.id, states=["submitted"])
+                if f.purpose == "complaint"
+            }
+        result = plan_channels(ref.case, now=parse_now(now), parallel=parallel, filed=filed)
+        if as_json:
+            print_json(result.to_dict())
+            return
+        head = f"投诉渠道计划:{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
+        console.print(f"[bold]{head}[/]")
+        for n, step in enumerate(result.steps, start=1):
+            done = " [green](已提交)[/]" if step.done else ""
+            console.print(f"\n[bold]{n}. {_title(step.channel, step.purpose)}[/]{done}  [cyan]{step.when}[/]")
+            console.print(f"   理由:{step.reason}")
+            if step.missing:
+                need = "、".join(f"{m.label}({m.field})" for m in step.missing)
+                console.print(f"   [yellow]需补充:{need}[/]")
+        if result.excluded:
+            console.print("\n[bold]不采用的渠道[/]")
+            for e in result.excluded:
+                console.print(f"- {_title(e.channel)}:{e.reason}")
+        fileable = result.channels()
+        if fileable:
+            console.print(f"\n可用工具提交的渠道:kameng file {case} --channels {','.join(fileable)}")
+
+    @app.command("letter")
+    @handle_errors
+    def letter_cmd(
+        case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
+        out: Path = typer.Option(None, "--out", "-o", help="PDF 保存位置(默认当前目录 letter-案件编号.pdf)"),
+        to: str = typer.Option(None, "--to", help="收信的消协名称,如 杭州市消费者权益保护委员会"),
+    ) -> None:
+        """生成可打印的消协投诉书 PDF(含证据清单与每张证据图片)。"""
+        from kameng_filer.config import channel_settings
+        from kameng_filer.letter import write_letter_pdf
+
+        store = open_store_if_any()
+        ref = resolve_case(case, store)
+        hashes: dict[str, str] = {}
+        if store is not None and ref.stored and ref.path is None:
+            hashes = {row.evidence_id: row.sha256 for row in store.evidence_index(ref.id)}
+        addressee = to or channel_settings("consumer_association").get("association_name")
+        target = out or Path.cwd() / f"letter-{ref.id}.pdf"
+        path = write_letter_pdf(ref.case, target, hashes=hashes, addressee=addressee)
+        console.print(f"已生成投诉书:{path}")
+        console.print("打印后在签名处签字、写上日期,连同证据材料一起递交或邮寄给消费者协会。")

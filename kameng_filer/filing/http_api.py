@@ -1,0 +1,224 @@
+"""File through a site's JSON API with httpx (no browser), as a profile's ``api`` section describes.
+
+Sites often answer HTTP 200 with an error code in the body: success is ``ok_path == ok_value``, the
+message is at ``message_path``. The session cookie is kept per channel account in a 0600 file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from kameng_filer.adapter import DryRunComplete, FilingContext, FilingPlan, FollowUpResult, Receipt, StatusReport
+from kameng_filer.errors import ChannelRejected, ChannelUnreachable, FilingError, SessionExpired
+from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.profile import ApiSpec, Profile, fmt
+from kameng_filer.timeutil import now
+
+if TYPE_CHECKING:
+    from kameng_filer.filing.web import ProfileAdapter
+
+
+def dig(data: Any, path: str) -> Any:
+    """``data['a']['b']`` for ``path='a.b'`` (None when missing)."""
+    for part in path.split(".") if path else []:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+class ApiClient:
+    """An httpx client for one channel account whose cookies survive between runs."""
+
+    def __init__(self, adapter: ProfileAdapter, prof: Profile, ctx: FilingContext, values: dict[str, Any]) -> None:
+        assert prof.api is not None
+        self.adapter = adapter
+        self.prof = prof
+        self.api: ApiSpec = prof.api
+        self.ctx = ctx
+        self.values = values
+        self.account = str(values.get("account") or adapter.account())
+        self.cookie_file = ctx.session_file(self.account or "guest").with_suffix(".cookies.json")
+        timeout = float(adapter.settings.get("timeout", 20))
+        self.client = httpx.AsyncClient(base_url=prof.base_url, timeout=timeout, follow_redirects=True)
+        if self.cookie_file.exists():
+            try:
+                for name, value in json.loads(self.cookie_file.read_text(encoding="utf-8")).items():
+                    self.client.cookies.set(name, value)
+            except (OSError, ValueError):
+                pass
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    def save_cookies(self) -> None:
+        """Persist the session cookies (0600)."""
+        self.cookie_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.cookie_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({c.name: c.value for c in self.client.cookies.jar}, fh)
+
+    async def call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
+        """One request; transport errors and 5xx become ``ChannelUnreachable``; returns the JSON body."""
+        try:
+            resp = await self.client.request(method, fmt(url, self.values), **kw)
+            resp.raise_for_status()
+            body = resp.json()
+        except httpx.HTTPError as exc:
+            raise translate(exc, self.ctx.channel) from exc
+        except ValueError:
+            raise ChannelUnreachable("渠道接口返回的不是 JSON", channel=self.ctx.channel) from None
+        if not isinstance(body, dict):
+            raise ChannelUnreachable("渠道接口返回格式异常", channel=self.ctx.channel)
+        return body
+
+    def ok(self, body: dict[str, Any]) -> bool:
+        """Whether an API answer means success."""
+        return dig(body, self.api.ok_path) == self.api.ok_value
+
+    def message(self, body: dict[str, Any]) -> str:
+        """The API's error message."""
+        return str(dig(body, self.api.message_path) or "未知错误")
+
+    async def logged_in(self) -> bool:
+        """True when the stored cookie still works (probing the list endpoint)."""
+        if not self.api.list_url:
+            return False
+        body = await self.call("GET", self.api.list_url)
+        return self.ok(body)
+
+    async def login(self) -> None:
+        """Log in through the API; the person reads the captcha image."""
+        api = self.api
+        if not api.login_url:
+            return
+        password = self.ctx.secret(self.account)
+        last = ""
+        for _ in range(3):
+            extra: dict[str, Any] = {}
+            if api.captcha_url:
+                cap = await self.call("GET", api.captcha_url)
+                data = cap.get("data", cap)
+                image = str(data.get("image", ""))
+                shot = self.ctx.artifacts / f"captcha-{int(time.time() * 1000)}.png"
+                if image.startswith("data:"):
+                    shot.write_bytes(base64.b64decode(image.split(",", 1)[1]))
+                elif data.get("image_url"):
+                    resp = await self.client.get(data["image_url"])
+                    shot.write_bytes(resp.content)
+                answer = await self.ctx.person.ask_code(self.ctx.channel, "请输入图片中的验证码", image=shot)
+                extra = {"captcha_id": str(data.get("captcha_id", "")), "captcha": answer}
+            values = {**self.values, "username": self.account, "password": password, **extra}
+            payload = {k: fmt(v, values) for k, v in api.login_fields.items()}
+            body = await self.call("POST", api.login_url, json=payload)
+            if self.ok(body):
+                self.save_cookies()
+                return
+            last = self.message(body)
+            if "验证码" not in last:
+                break
+        raise ChannelRejected(f"登录失败:{last}", channel=self.ctx.channel, hint="检查账号密码(kameng login)")
+
+    async def ensure_login(self) -> None:
+        """Log in unless the stored session still works."""
+        if not await self.logged_in():
+            await self.login()
+
+
+def _values(plan: FilingPlan) -> dict[str, Any]:
+    return {**plan.target.get("vars", {}), **plan.fields, "account": plan.target.get("account", "")}
+
+
+async def submit_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt:
+    """Create the complaint through the JSON API."""
+    assert prof.api is not None
+    api = prof.api
+    values = _values(plan)
+    data = {k: fmt(v, values) for k, v in api.create_fields.items()}
+    files = [(api.file_field, (f.upload_name, f.path.read_bytes(), f.mime)) for f in plan.files] if api.file_field else []
+    if ctx.dry_run:
+        preview = ctx.artifacts / "dry-run-request.json"
+        preview.write_text(json.dumps({"url": api.create_url, "fields": data, "files": [f.upload_name for f in plan.files]},
+                                      ensure_ascii=False, indent=2), encoding="utf-8")
+        raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
+    async with ApiClient(adapter, prof, ctx, values) as api_client:
+        ctx.progress("登录(接口)")
+        await api_client.ensure_login()
+        ctx.progress("提交(接口)")
+        await ctx.about_to_submit(data)
+        body = await api_client.call("POST", api.create_url, data=data, files=files or None)
+        if not api_client.ok(body):
+            message = api_client.message(body)
+            if "登录" in message:
+                raise SessionExpired(message, channel=ctx.channel)
+            raise ChannelRejected(f"渠道拒绝了提交:{message}", channel=ctx.channel)
+        number = dig(body, api.number_path)
+        if not number:
+            raise FilingError("渠道接口没有返回投诉编号", channel=ctx.channel, detail=json.dumps(body, ensure_ascii=False)[:300])
+        saved = ctx.artifacts / f"receipt-{number}.json"
+        saved.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+        return Receipt(complaint_no=str(number), filed_at=now(), status=dig(body, "data.status"), html=saved,
+                       extra={"via": "api"})
+
+
+async def find_existing_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
+    """Look the complaint up in the API's list by order number."""
+    assert prof.api is not None
+    api = prof.api
+    if not api.list_url:
+        return None
+    values = _values(plan)
+    known = getattr(ctx, "known_numbers", set())
+    async with ApiClient(adapter, prof, ctx, values) as client:
+        await client.ensure_login()
+        body = await client.call("GET", api.list_url)
+        for item in dig(body, api.list_items_path) or []:
+            if str(item.get(api.list_match_key, "")) != str(values.get("order_no", "")):
+                continue
+            number = str(item.get(api.list_number_key, ""))
+            if number and number not in known:
+                return Receipt(complaint_no=number, filed_at=now(), status=item.get("status"), reconciled=True,
+                               extra={"via": "api"})
+    return None
+
+
+async def status_http(adapter: ProfileAdapter, prof: Profile, receipt: dict[str, Any], ctx: FilingContext) -> StatusReport:
+    """Read a complaint's status from the API."""
+    assert prof.api is not None
+    values = {**receipt.get("vars", {}), "complaint_no": receipt["complaint_no"]}
+    async with ApiClient(adapter, prof, ctx, values) as client:
+        await client.ensure_login()
+        body = await client.call("GET", prof.api.status_url or "")
+        if not client.ok(body):
+            raise ChannelRejected(client.message(body), channel=ctx.channel)
+        raw = str(dig(body, prof.api.status_path) or "")
+        replies = dig(body, "data.replies") or []
+        return StatusReport(raw=raw, state=adapter.normalise(raw), checked_at=now(), replies=list(replies))
+
+
+async def follow_up_http(
+    adapter: ProfileAdapter, prof: Profile, receipt: dict[str, Any], text: str, ctx: FilingContext
+) -> FollowUpResult:
+    """Post a reply through the API."""
+    assert prof.api is not None
+    if not prof.api.reply_url:
+        return FollowUpResult(sent=False, needs_person=True, instructions=text)
+    values = {**receipt.get("vars", {}), "complaint_no": receipt["complaint_no"]}
+    async with ApiClient(adapter, prof, ctx, values) as client:
+        await client.ensure_login()
+        body = await client.call("POST", prof.api.reply_url, json={prof.api.reply_field: text})
+        if not client.ok(body):
+            raise ChannelRejected(f"渠道拒绝了追问:{client.message(body)}", channel=ctx.channel)
+    return FollowUpResult(sent=True, reference=receipt["complaint_no"])
