@@ -8,6 +8,7 @@ Settings (``channels.email`` in config.yaml): ``smtp_host``, ``smtp_port``, ``ss
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import smtplib
 import ssl
@@ -116,12 +117,13 @@ class EmailAdapter(Adapter):
             msg.add_attachment(f.path.read_bytes(), maintype=maintype, subtype=subtype or "octet-stream", filename=f.upload_name)
         return msg
 
-    def _send(self, msg: EmailMessage, password: str | None) -> str:
+    def _open(self, msg: EmailMessage, password: str | None) -> smtplib.SMTP:
+        """Connect, log in and announce sender and recipients (nothing is delivered yet)."""
         host = self.settings.get("smtp_host", "localhost")
-        port = self._port()
         timeout = float(self.settings.get("timeout", 20))
         cls = smtplib.SMTP_SSL if self.settings.get("ssl") else smtplib.SMTP
-        with cls(host, port, timeout=timeout) as smtp:
+        smtp = cls(host, self._port(), timeout=timeout)
+        try:
             smtp.ehlo()
             if self.settings.get("starttls"):
                 smtp.starttls(context=ssl.create_default_context())
@@ -136,15 +138,35 @@ class EmailAdapter(Adapter):
                 code, resp = smtp.rcpt(rcpt)
                 if code >= 400:
                     raise smtplib.SMTPRecipientsRefused({rcpt: (code, resp)})
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    @staticmethod
+    def _data(smtp: smtplib.SMTP, msg: EmailMessage) -> str:
+        """Hand the message over (DATA) and return the server's acceptance line."""
+        try:
             code, resp = smtp.data(msg.as_bytes(policy=policy.SMTP))
             if code >= 400:
                 raise smtplib.SMTPDataError(code, resp)
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
             return f"{code} {resp.decode(errors='replace')}"
+        finally:
+            smtp.close()
 
-    async def _deliver(self, msg: EmailMessage, ctx: FilingContext) -> str:
+    async def _deliver(self, msg: EmailMessage, ctx: FilingContext, values: dict[str, Any] | None = None) -> str:
+        """Connect, then (after recording ``submitting`` when ``values`` are given) send DATA."""
         password = ctx.secret(self.settings["username"]) if self.settings.get("username") else None
         try:
-            return await asyncio.to_thread(self._send, msg, password)
+            smtp = await asyncio.to_thread(self._open, msg, password)
+        except Exception as exc:
+            raise translate(exc, self.name) from exc
+        try:
+            if values is not None:
+                await ctx.about_to_submit(values)
+            return await asyncio.to_thread(self._data, smtp, msg)
         except Exception as exc:
             raise translate(exc, self.name) from exc
 
@@ -156,8 +178,7 @@ class EmailAdapter(Adapter):
         if ctx.dry_run:
             raise DryRunComplete(None, f"邮件已生成未发送:{eml}")
         ctx.progress("发送邮件")
-        await ctx.about_to_submit({**plan.fields, "message_id": msg["Message-ID"]})
-        accepted = await self._deliver(msg, ctx)
+        accepted = await self._deliver(msg, ctx, {**plan.fields, "message_id": msg["Message-ID"]})
         return Receipt(
             complaint_no=msg["Message-ID"],
             filed_at=now(),

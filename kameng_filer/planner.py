@@ -121,10 +121,10 @@ class ChannelPlan:
     missing: list[Missing] = field(default_factory=list)
 
     def channels(self) -> list[str]:
-        """The channels the toolkit can file, in plan order (complaints only, no manual steps)."""
+        """The channels the toolkit can still file, in plan order (complaints only, no manual or done steps)."""
         out: list[str] = []
         for s in self.steps:
-            if not s.manual and s.purpose == "complaint" and s.channel not in out:
+            if not s.manual and not s.done and s.purpose == "complaint" and s.channel not in out:
                 out.append(s.channel)
         return out
 

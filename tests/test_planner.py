@@ -109,7 +109,9 @@ def test_merchant_first_when_not_contacted() -> None:
         ("large", lambda raw: raw["order"].update(amount="1500.00")),
     ],
 )
-def test_fraud_vanished_or_large_go_to_12315_early(label: str, change: Callable[[dict[str, Any]], None]) -> None:
+def test_fraud_vanished_or_large_go_to_12315_early(
+    label: str, change: Callable[[dict[str, Any]], None]
+) -> None:
     plan = plan_channels(make(change), now=NOW)
     s12315 = step(plan, "12315")
     assert s12315.after == "card_platform", label
@@ -139,7 +141,9 @@ def test_large_amount_orders_12315_before_the_late_payment_step() -> None:
         (("complainant", "address"), "投诉人地址"),
     ],
 )
-def test_missing_12315_prerequisites_choose_the_association(missing_path: tuple[str, str], label: str) -> None:
+def test_missing_12315_prerequisites_choose_the_association(
+    missing_path: tuple[str, str], label: str
+) -> None:
     def change(raw: dict[str, Any]) -> None:
         raw[missing_path[0]].pop(missing_path[1])
 
@@ -248,6 +252,7 @@ def test_a_filed_association_rules_out_12315() -> None:
     assert "12315" in excluded(plan) and "消费者协会" in excluded(plan)["12315"]
     assoc = step(plan, "consumer_association")
     assert assoc.done and assoc.when == "已提交"
+    assert "consumer_association" not in plan.channels() and "card_platform" in plan.channels()
 
 
 def test_missing_transaction_number_is_reported_on_the_payment_step() -> None:
@@ -258,7 +263,11 @@ def test_missing_transaction_number_is_reported_on_the_payment_step() -> None:
 def test_plan_json_via_the_real_command(example_case: Path) -> None:
     proc = subprocess.run(
         [str(KAMENG), "plan", str(example_case), "--json", "--now", "2026-11-03T10:00:00"],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -271,13 +280,17 @@ def test_plan_json_via_the_real_command(example_case: Path) -> None:
         assert {"channel", "reason"} <= set(item)
     chosen = {s["channel"] for s in data["steps"]}
     assert not {"12315", "consumer_association"} <= chosen
-    assert [s["channel"] for s in data["steps"]][0] == "card_platform"
+    assert data["steps"][0]["channel"] == "card_platform"
 
 
 def test_plan_text_and_errors_via_the_real_command(example_case: Path) -> None:
     proc = subprocess.run(
         [str(KAMENG), "plan", str(example_case), "--parallel", "--now", "2026-11-03T10:00:00"],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "并行" in proc.stdout and "不采用的渠道" in proc.stdout

@@ -620,3 +620,11 @@ def test_fuzzed_case_texts_fit_or_raise_render_error(
             continue
         for fs in spec.rendered_fields:
             assert fs.check_text(out.fields[fs.name]) is None
+
+
+def test_broken_user_macros_give_render_error(case: Case) -> None:
+    common = paths.user_templates_dir() / "_common"
+    common.mkdir(parents=True)
+    (common / "macros.j2").write_text("{% macro subject(f, show) %}{{ f.order_no }}{% endmacro %}{{ 1 / 0 }}")
+    with pytest.raises(RenderError, match=r"_common/macros\.j2"):
+        render(case, "email")

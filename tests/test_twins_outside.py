@@ -472,6 +472,22 @@ def test_gov_changed_labels_fault(gov: Any, client: Any) -> None:
     assert '<label for="username">账号</label>' in c.get("/cuser/login").text
 
 
+def test_gov_faults_answer_like_the_site(gov: Any, client: Any) -> None:
+    c = client(gov.url)
+    tok = gov_to_info(c)
+    set_faults(gov.url, rate_limit=1)
+    r = gov_submit(c, tok)
+    assert r.status_code == 429 and r.json()["errors"][0]["message"] == "操作过于频繁,请稍后再试"
+    set_faults(gov.url, drop_after_submit=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        gov_submit(c, tok)
+    assert len(twin_state(gov.url)["records"]) == 1  # stored although the answer was lost
+    set_faults(gov.url, expire_sessions=True)
+    r = gov_submit(c, tok)
+    assert r.status_code == 401 and r.json()["error"] == "登录已过期,请重新登录"
+    assert c.get("/cuser/complaints").headers["location"] == "/cuser/login?next=/cuser/complaints"
+
+
 def test_gov_countdown_is_configurable_within_bounds(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="2–600"):
         create_twin(tmp_path, notice_seconds=1)
@@ -698,6 +714,22 @@ def test_assoc_form_receipt_and_query(assoc: Any, client: Any) -> None:
     rec = twin_state(assoc.url)["records"][0]
     assert [a["name"] for a in rec["attachments"]] == ["order.png", "letter.pdf"]
     assert rec["purchase_date"] == "2026-11-02" and rec["amount"] == "100.00"
+
+
+def test_assoc_changed_labels_fault(assoc: Any, client: Any) -> None:
+    c = client(assoc.url)
+    set_faults(assoc.url, labels="changed")
+    page = c.get("/complaint").text
+    assert '<label for="complainant" class="req">姓名</label>' in page and 'id="name"' not in page
+    renamed = {
+        "complainant": "张三", "tel": "13800138000", "addr": ASSOC_FORM["address"], "merchant": "星辰网络科技有限公司",
+        "buy_date": "2026-11-02", "item": "王者荣耀点券", "money": "100", "reason": ASSOC_FORM["facts"], "appeal": "退还货款",
+    }  # fmt: skip
+    r = c.post("/complaint", data={"csrf_token": csrf_from(page), **renamed})
+    assert r.status_code == 303
+    assert twin_state(assoc.url)["records"][0]["name"] == "张三"
+    r = assoc_submit(c)  # the old field names no longer work
+    assert r.status_code == 400 and "请填写投诉人姓名" in r.text
 
 
 def test_assoc_attachment_limits(assoc: Any, client: Any) -> None:

@@ -59,8 +59,8 @@ def register(app: typer.Typer) -> None:
         head = f"投诉渠道计划:{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
         console.print(f"[bold]{head}[/]")
         for n, step in enumerate(result.steps, start=1):
-            done = " [green](已提交)[/]" if step.done else ""
-            console.print(f"\n[bold]{n}. {_title(step.channel, step.purpose)}[/]{done}  [cyan]{step.when}[/]")
+            color = "green" if step.done else "cyan"
+            console.print(f"\n[bold]{n}. {_title(step.channel, step.purpose)}[/]  [{color}]{step.when}[/]")
             console.print(f"   理由:{step.reason}")
             if step.missing:
                 need = "、".join(f"{m.label}({m.field})" for m in step.missing)

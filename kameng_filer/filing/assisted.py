@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.markup import escape
+
 from kameng_filer import paths
 from kameng_filer.adapter import (
     Adapter,
@@ -346,11 +348,11 @@ class AssistedAdapter(Adapter):
         steps = self.app_steps(plan)
         total = len(steps)
         ctx.progress(f"请在{self.app} App 中操作")
-        person.show(ctx.channel, f"请拿出手机,按 {total} 步在{self.app} App 中投诉。完整指引:{guide}")
+        person.show(ctx.channel, escape(f"请拿出手机,按 {total} 步在{self.app} App 中投诉。完整指引:{guide}"))
         for i, step in enumerate(steps, start=1):
             if i == total:
                 await ctx.about_to_submit({**plan.fields, "images": [f.upload_name for f in plan.files]})
-            person.show(ctx.channel, step.render(i, total))
+            person.show(ctx.channel, escape(step.render(i, total)))
             if not await person.confirm(ctx.channel, f"第 {i}/{total} 步「{step.title}」完成了吗"):
                 raise self._needs_person(plan, guide, f"已在第 {i} 步停止")
         number = (

@@ -431,7 +431,8 @@ class FormRunner:
     async def read_receipt(self, spec: ReceiptSpec) -> tuple[str, str]:
         """Wait for the complaint number (page text, URL, toast, dialog or locator) or a validation message."""
         rx = re.compile(spec.pattern)
-        deadline = time.monotonic() + spec.timeout_ms / 1000
+        timeout_ms = int(os.environ.get("KAMENG_RECEIPT_TIMEOUT_MS", spec.timeout_ms))
+        deadline = time.monotonic() + timeout_ms / 1000
         js = "(re) => { const m = (document.body ? document.body.innerText : '').match(new RegExp(re)); return m ? m[0] : null; }"
         while True:
             found: str | None = None

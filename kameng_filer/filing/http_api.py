@@ -148,14 +148,17 @@ async def submit_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, 
     values = _values(plan)
     data = {k: fmt(v, values) for k, v in api.create_fields.items()}
     files = [(api.file_field, (f.upload_name, f.path.read_bytes(), f.mime)) for f in plan.files] if api.file_field else []
-    if ctx.dry_run:
-        preview = ctx.artifacts / "dry-run-request.json"
-        preview.write_text(json.dumps({"url": api.create_url, "fields": data, "files": [f.upload_name for f in plan.files]},
-                                      ensure_ascii=False, indent=2), encoding="utf-8")
-        raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
     async with ApiClient(adapter, prof, ctx, values) as api_client:
         ctx.progress("登录(接口)")
         await api_client.ensure_login()
+        if ctx.dry_run:
+            preview = ctx.artifacts / "dry-run-request.json"
+            preview.write_text(
+                json.dumps({"url": api.create_url, "fields": data, "files": [f.upload_name for f in plan.files]},
+                           ensure_ascii=False, indent=2),
+                encoding="utf-8",
+            )
+            raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
         ctx.progress("提交(接口)")
         await ctx.about_to_submit(data)
         body = await api_client.call("POST", api.create_url, data=data, files=files or None)

@@ -151,12 +151,15 @@ def _render_spec(
     env = environment()
     name = template_name(spec, purpose)
     tmpl = _load(env, name, spec, purpose)
-    macros = _load(env, MACROS, spec, purpose)
+    try:
+        macros = _load(env, MACROS, spec, purpose).module
+    except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
+        raise _template_failure(MACROS, exc, None) from None
     variables: dict[str, Any] = {
         "case": case,
         "f": facts,
         "ctx": context,
-        "m": macros.module,
+        "m": macros,
         "spec": spec,
         "channel": spec.name,
         "purpose": purpose,

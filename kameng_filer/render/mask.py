@@ -36,7 +36,7 @@ _CARD_LONG = re.compile(
 )
 _ADDR_CH = rf"[{_CJK}A-Za-z0-9#\-()()]"
 _ADDRESS = re.compile(
-    rf"(?P<head>(?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?[{_CJK}]{{1,7}}?(?:市|自治州|地区|盟))"
+    rf"(?P<head>(?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?[{_CJK}]{{1,7}}?(?:市|自治州|地区))"
     rf"(?P<tail>{_ADDR_CH}{{0,30}}?(?:区|县|旗|镇|乡|街道|大道|路|街|巷|弄|村|小区|大厦)"
     rf"{_ADDR_CH}{{0,40}}(?:\d+|号|室|栋|幢|楼|层|单元|座))(?![\d.元])"
 )
@@ -130,22 +130,28 @@ def _sub_address(m: re.Match[str]) -> str:
     return m.group("head") + "***"
 
 
-_REGEX_STEPS: tuple[tuple[re.Pattern[str], Any], ...] = (
-    (_EMAIL, lambda m: mask_email(m.group(0))),
-    (_ID_NUMBER, _sub_id),
-    (_MOBILE, lambda m: mask_phone(m.group(0))),
-    (_LANDLINE, _sub_landline),
-    (_CARD_LABELLED, _sub_card_labelled),
-    (_CARD_GROUPS, lambda m: mask_card_key(m.group(0))),
-    (_CARD_LONG, lambda m: mask_card_key(m.group(0))),
-    (_ADDRESS, _sub_address),
+_CARD_LABELS = re.compile(r"卡密|卡号|密码|兑换码|激活码|充值码|CDK", re.I)
+_ADDRESS_HINT = re.compile(r"市|自治州|地区")
+_DIGIT = re.compile(r"\d")
+
+# (pattern, replacement, cheap pre-check: the pattern cannot match when this finds nothing)
+_REGEX_STEPS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
+    (_EMAIL, lambda m: mask_email(m.group(0)), re.compile("@")),
+    (_ID_NUMBER, _sub_id, _DIGIT),
+    (_MOBILE, lambda m: mask_phone(m.group(0)), _DIGIT),
+    (_LANDLINE, _sub_landline, _DIGIT),
+    (_CARD_LABELLED, _sub_card_labelled, _CARD_LABELS),
+    (_CARD_GROUPS, lambda m: mask_card_key(m.group(0)), re.compile("-")),
+    (_CARD_LONG, lambda m: mask_card_key(m.group(0)), _DIGIT),
+    (_ADDRESS, _sub_address, _ADDRESS_HINT),
 )
 
 
 def mask_patterns(text: str) -> str:
     """Mask every phone, e-mail, ID number, card key and address the regular expressions find."""
-    for rx, repl in _REGEX_STEPS:
-        text = rx.sub(repl, text)
+    for rx, repl, hint in _REGEX_STEPS:
+        if hint is None or hint.search(text):
+            text = rx.sub(repl, text)
     return text
 
 

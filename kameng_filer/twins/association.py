@@ -19,7 +19,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kameng_filer.twins.base import FieldName, OperatorError
-from kameng_filer.twins.outside_common import DOC_TYPES, MB, OutsideTwin, inspect_file, keep_file
+from kameng_filer.twins.outside_common import (
+    DOC_TYPES,
+    MB,
+    OutsideTwin,
+    favicon_route,
+    inspect_file,
+    keep_file,
+)
 from kameng_filer.twins.web import csrf_ok, read_files, read_form
 
 LIMITS = {"name": 30, "address": 200, "respondent_name": 100, "goods": 100, "facts": 2000, "demand": 500,
@@ -127,6 +134,7 @@ class AssociationTwin(OutsideTwin):
             Route("/complaint", self.form, methods=["GET", "POST"]),
             Route("/complaint/done/{number}", self.done),
             Route("/query", self.query),
+            favicon_route(),
         ]
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:

@@ -267,6 +267,9 @@ class WebTwin(ABC):
         if flags is not None and self.faults.take("drop_after_submit"):
             flags["drop"] = True
             return True
+        if flags is not None and self.faults.take("hang_after_submit"):
+            flags["hang"] = True
+            return True
         return False
 
     def captcha_png(self, request: Request) -> Response:

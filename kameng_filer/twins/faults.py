@@ -15,12 +15,13 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-COUNTERS = ("http_500", "drop", "drop_after_submit", "rate_limit")
+COUNTERS = ("http_500", "drop", "drop_after_submit", "hang_after_submit", "rate_limit")
 FAULT_HELP = {
     "http_500": "接下来 n 个请求返回 HTTP 500",
     "delay": "每个请求先等待这么多秒(0 关闭)",
     "drop": "接下来 n 个请求直接断开连接,不返回任何响应",
     "drop_after_submit": "接下来 n 次提交:工单/投诉照常保存,但提交请求的连接被断开(模拟响应丢失)",
+    "hang_after_submit": "接下来 n 次提交:工单/投诉照常保存,但响应一直不返回,直到客户端放弃(模拟超时)",
     "labels": '"changed" 改掉表单的标签、id 与 name(旧选择器失效);"normal" 恢复',
     "expire_sessions": "true:立即让所有登录/游客会话过期",
     "rate_limit": "接下来 n 个 POST 请求被站点以“操作过于频繁”拒绝",
@@ -103,6 +104,16 @@ async def drop_connection(send: Send) -> None:
         await asyncio.sleep(0.005)
 
 
+async def _wait_for_disconnect(receive: Receive, *, limit: float) -> None:
+    """Hold the response back until the client gives up (or ``limit`` seconds pass)."""
+    try:
+        async with asyncio.timeout(limit):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return
+
+
 def server_error_response() -> Response:
     """What a broken server answers."""
     return HTMLResponse(
@@ -145,7 +156,7 @@ class FaultMiddleware:
         if scope["method"] == "POST" and f.take("rate_limit"):
             await self.rate_limited(scope)(scope, receive, send)
             return
-        flags: dict[str, bool] = {"drop": False}
+        flags: dict[str, bool] = {"drop": False, "hang": False}
         scope["twin"] = flags
         dropped = False
 
@@ -153,6 +164,9 @@ class FaultMiddleware:
             nonlocal dropped
             if dropped:
                 return
+            if message["type"] == "http.response.start" and flags["hang"]:
+                await _wait_for_disconnect(receive, limit=120.0)
+                flags["drop"] = True
             if message["type"] == "http.response.start" and flags["drop"]:
                 dropped = True
                 await drop_connection(send)

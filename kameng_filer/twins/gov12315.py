@@ -22,10 +22,12 @@ from starlette.routing import BaseRoute, Route
 
 from kameng_filer.timeutil import parse_iso
 from kameng_filer.twins.base import FieldName, FileInfo, OperatorError
+from kameng_filer.twins.faults import Scope
 from kameng_filer.twins.outside_common import (
     DOC_TYPES,
     MB,
     OutsideTwin,
+    favicon_route,
     inspect_file,
     keep_file,
     login_redirect,
@@ -254,6 +256,15 @@ class Gov12315Twin(OutsideTwin):
         self.state.record_status(number, new, "operator", text or default)
         return self._public(c)
 
+    def rate_limited(self, scope: Scope) -> Response:
+        """操作过于频繁: JSON for the page's XHR calls, the shared HTML page otherwise."""
+        if scope["path"].startswith(("/cuser/api/", "/cuser/complaint/submit")):
+            message = "操作过于频繁,请稍后再试"
+            return JSONResponse(
+                {"ok": False, "error": message, "errors": [{"field": "", "message": message}]}, 429
+            )
+        return super().rate_limited(scope)
+
     def site_routes(self) -> list[BaseRoute]:
         """The 12315 pages and their JSON API."""
         return [
@@ -280,6 +291,7 @@ class Gov12315Twin(OutsideTwin):
             Route("/cuser/api/upload", self.api_upload, methods=["POST"]),
             Route("/cuser/api/upload/{upload_id}", self.api_upload_delete, methods=["DELETE"]),
             static_route("/cuser/static/gov12315.js", "gov12315.js"),
+            favicon_route(),
         ]
 
     # ---- helpers -------------------------------------------------------------------------------

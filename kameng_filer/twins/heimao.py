@@ -28,6 +28,7 @@ from kameng_filer.twins.base import FieldName, OperatorError
 from kameng_filer.twins.outside_common import (
     MB,
     OutsideTwin,
+    favicon_route,
     gps_in,
     login_redirect,
     new_digits,
@@ -215,6 +216,7 @@ class HeimaoTwin(OutsideTwin):
             Route("/_twin/qr", self.t_qr_list),
             Route("/_twin/qr/{token}/scan", self.t_qr_scan, methods=["POST"]),
             static_route("/static/heimao.js", "heimao.js"),
+            favicon_route(),
         ]
 
     # ---- helpers -------------------------------------------------------------------------------

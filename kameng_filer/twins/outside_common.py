@@ -51,6 +51,15 @@ def static_route(path: str, filename: str) -> Route:
     return Route(path, endpoint)
 
 
+def favicon_route() -> Route:
+    """``/favicon.ico`` answered with 204 (keeps browser consoles free of 404 noise)."""
+
+    async def endpoint(request: Request) -> Response:
+        return Response(status_code=204)
+
+    return Route("/favicon.ico", endpoint)
+
+
 def new_digits(n: int) -> str:
     """``n`` random decimal digits."""
     return "".join(secrets.choice("0123456789") for _ in range(n))
