@@ -1002,6 +1002,13 @@ def test_browser_heimao_qr_login_and_complaint(context: BrowserContext, heimao: 
     rec = twin_state(heimao.url)["records"][0]
     assert (rec["number"], rec["issues"], rec["demands"]) == (number, ["未发货"], ["退款"])
     assert rec["images"][0]["name"] == "evidence-1.png"
+    operator(heimao.url, number, "complete", "已退款")
+    page.reload()
+    page.get_by_role("button", name="4星").click()
+    expect(page.get_by_role("button", name="5星")).to_have_attribute("aria-pressed", "false")
+    page.get_by_label("评价内容").fill("处理及时")
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.locator("#rating")).to_have_text("用户评价:4星(处理及时)")
 
 
 def test_browser_assoc_form_and_query(context: BrowserContext, assoc: Any, tmp_path: Path) -> None:
