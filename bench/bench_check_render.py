@@ -3,7 +3,7 @@
 Usage: ``.venv/bin/python bench/bench_check_render.py [-n 500] [--case examples/case.yaml]``
 
 Two figures: (1) load + check + render the ``card_platform`` complaint; (2) load + check + render the
-complaint for all 7 built-in channels. The target for the project is ≥ 500 cases/s. Built-in templates
+complaint for all 7 built-in channels. Rates are per CPU second of the (pinned) process. The target for the project is ≥ 500 cases/s. Built-in templates
 only: the run uses a fresh temporary ``KAMENG_HOME``.
 """
 
@@ -44,14 +44,25 @@ def _checker() -> Callable[..., object] | None:
 
 
 def _rate(step: Callable[[], None], n: int, repeats: int = 3) -> float:
-    """Best-of-``repeats`` throughput of ``step`` in calls per second."""
+    """Best-of-``repeats`` throughput of ``step`` in calls per CPU second of this process.
+
+    CPU time (``time.process_time``) rather than wall time: on a shared machine the wall clock also
+    counts the time other processes held the core, which says nothing about our cost per case.
+    """
     rates = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(n):
             step()
-        rates.append(n / (time.perf_counter() - start))
+        rates.append(n / max(time.process_time() - start, 1e-9))
     return max(rates)
+
+
+def _wall_rate(step: Callable[[], None], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        step()
+    return n / (time.perf_counter() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  render only, all {len(CHANNELS)} channels:    {render_every:7.0f} cases/s")
     print(f"{what}, 1 channel (card_platform complaint): {rate_one:.0f} cases/s")
     print(f"{what}, all {len(CHANNELS)} channels' complaints: {rate_all:.0f} cases/s")
-    print(f"per case: {1000 / rate_one:.2f} ms (1 channel), {1000 / rate_all:.2f} ms (all channels)")
+    print(
+        f"per case: {1000 / rate_one:.2f} ms (1 channel), {1000 / rate_all:.2f} ms (all channels), CPU time"
+    )
+    print(f"wall clock (includes waiting for a busy CPU): 1 channel {_wall_rate(one, args.n):.0f} cases/s")
     target = 500
     verdict = {True: "OK", False: "MISSED"}
     print(

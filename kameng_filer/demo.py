@@ -43,7 +43,15 @@ DEMO_CHANNELS: tuple[DemoChannel, ...] = (
     DemoChannel("card_platform@demo-a", "card_a", {"profile": "card-a-twin", "account": "demo"}, "demo", "demo-pass"),
     DemoChannel("card_platform@demo-b", "card_b", {"profile": "card-b-twin"}),
     DemoChannel("email", "email", {"to": "kefu@xingchen-km.example.com"}),
+    DemoChannel("alipay", "", {}),
+    DemoChannel("wechat_pay", "", {}),
 )
+
+ASSISTED_ANSWERS = {
+    # DEMO ONLY: what the scripted person "reads back" from the app after submitting there.
+    "alipay": ["2026112200012345678", ""],
+    "wechat_pay": ["200201820261122080076610000", ""],
+}
 
 
 @contextlib.contextmanager
@@ -63,6 +71,8 @@ class DemoAnswerer:
         """The answer a person would read off the captcha image or the phone."""
         url = self.urls.get(channel)
         if url is None:
+            if "完成了吗" in prompt:  # an assisted app step: the scripted person taps through it
+                return "ok"
             raise HumanActionRequired(f"演示脚本不知道如何回答:{prompt}", channel=channel)
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             if image is not None:
@@ -83,6 +93,8 @@ class DemoAnswerer:
 
 def _twin_settings(dc: DemoChannel, twin: Any) -> dict[str, Any]:
     settings = dict(dc.settings)
+    if not dc.twin:
+        return settings
     if dc.twin == "email":
         settings.update({"smtp_host": twin.host, "smtp_port": twin.port})
     else:
@@ -101,18 +113,20 @@ async def run_demo(*, console: Any, show_progress: bool, home: Path | None = Non
     demo_home.mkdir(parents=True)
     previous = os.environ.get("KAMENG_HOME")
     os.environ["KAMENG_HOME"] = str(demo_home)
-    twins = await astart_twins(sorted({dc.twin for dc in DEMO_CHANNELS}), data_dir=demo_home / "twins")
+    twins = await astart_twins(sorted({dc.twin for dc in DEMO_CHANNELS if dc.twin}), data_dir=demo_home / "twins")
     secrets_set: list[str] = []
     try:
-        config = {"channels": {dc.channel: _twin_settings(dc, twins[dc.twin]) for dc in DEMO_CHANNELS}}
+        config = {
+            "channels": {dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in DEMO_CHANNELS}
+        }
         save_config(config)
         for dc in DEMO_CHANNELS:
             if dc.account and dc.password:
                 name = env_name(dc.channel, dc.account)
                 os.environ[name] = dc.password
                 secrets_set.append(name)
-        urls = {dc.channel: twins[dc.twin].url for dc in DEMO_CHANNELS if dc.twin != "email"}
-        person = ScriptedPerson(DemoAnswerer(urls), console=console, quiet=not show_progress)
+        urls = {dc.channel: twins[dc.twin].url for dc in DEMO_CHANNELS if dc.twin not in ("", "email")}
+        person = ScriptedPerson(DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress)
         store = Store.open()
         with example_case() as case_path:
             prepared = prepare(store, str(case_path), [dc.channel for dc in DEMO_CHANNELS], now=now())

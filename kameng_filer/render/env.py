@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from kameng_filer import paths
+from kameng_filer.render.facts import chronology
 from kameng_filer.render.filters import FILTERS
 
 BUILTIN_PACKAGE = "kameng_filer.templates"
@@ -61,6 +62,7 @@ def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja
         auto_reload=True,
     )
     env.filters.update(FILTERS)
+    env.globals["chronology"] = chronology
     return env
 
 

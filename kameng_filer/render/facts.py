@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +25,7 @@ from kameng_filer.render.law import CLAIMS, Citation, laws_for
 from kameng_filer.render.mask import mask_card_key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
     """One dated line of the chronology: ``kind`` is ``timeline`` or ``contact``.
 
@@ -39,7 +41,7 @@ class Event:
     clock: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EvidenceItem:
     """One evidence item as the texts list it (``n`` counts from 1)."""
 
@@ -51,7 +53,7 @@ class EvidenceItem:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Facts:
     """Everything the templates say about a case, computed once per render (variable ``f``)."""
 
@@ -128,6 +130,35 @@ def _events(case: Case) -> tuple[Event, ...]:
     return tuple(Event(at, kind, text, bjdate(at), bjtime(at), hm(at)) for at, kind, text in raw)
 
 
+@dataclass(slots=True)
+class Line:
+    """One line of the chronology as printed: ``when`` is the full stamp, or only the clock on the same day."""
+
+    when: str
+    text: str
+    kind: str
+
+
+_KIND_PART = {"timeline": "timeline", "contact": "contacts"}
+
+
+def chronology(events: tuple[Event, ...], show: Mapping[str, bool]) -> list[Line]:
+    """The events whose part is switched on (``timeline`` / ``contacts``), dates shown only when they change.
+
+    Available in templates as ``chronology(f.events, show)``.
+    """
+    on: dict[str, bool] = {}
+    lines: list[Line] = []
+    day = ""
+    for e in events:
+        if e.kind not in on:
+            on[e.kind] = show[_KIND_PART.get(e.kind, e.kind)]
+        if on[e.kind]:
+            lines.append(Line(e.clock if e.day == day else e.stamp, e.text, e.kind))
+            day = e.day
+    return lines
+
+
 def _attach(evidence: tuple[EvidenceItem, ...]) -> str:
     if not evidence:
         return ""
@@ -142,7 +173,14 @@ def build_facts(case: Case) -> Facts:
     order = case.order
     method = order.payment.method if order.payment else None
     evidence = tuple(
-        EvidenceItem(i, e.id, e.kind.value, EVIDENCE_KIND_LABELS[e.kind], e.description, e.path.name)
+        EvidenceItem(
+            i,
+            e.id,
+            e.kind.value,
+            EVIDENCE_KIND_LABELS[e.kind],
+            e.description,
+            os.path.basename(e.file.replace("\\", "/")),
+        )
         for i, e in enumerate(case.evidence, start=1)
     )
     rules = tuple(Citation(r.source + (r.article or ""), clause(r.text)) for r in case.rules)
