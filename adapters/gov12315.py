@@ -8,8 +8,13 @@ attachments) → submit → 25-digit case number; list + detail with 材料补�
 
 from __future__ import annotations
 
-from kameng_filer.adapter import Adapter
+from typing import Any
+
+from kameng_filer.case.model import Case, ProblemType
 from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.errors import RenderError
+from kameng_filer.filing.web import ProfileAdapter
+from kameng_filer.regions import split_region
 
 SPEC = ChannelSpec(
     name="12315",
@@ -42,7 +47,81 @@ SPEC = ChannelSpec(
 )
 
 
-class Gov12315Adapter(Adapter):
-    """Adapter for this channel (filing arrives with the filing engine)."""
+PRODUCT_CATEGORIES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("会员", "VIP", "vip"), "虚拟商品/会员充值"),
+    (("话费", "流量"), "虚拟商品/话费流量充值"),
+    (("礼品卡", "购物卡"), "虚拟商品/礼品卡、购物卡"),
+    (("账号", "装备"), "虚拟商品/游戏账号及装备"),
+    (("点卡", "充值卡", "卡密"), "虚拟商品/游戏点卡"),
+    (("点券", "钻石", "金币", "充值", "游戏"), "虚拟商品/网络游戏充值"),
+)
+
+PROBLEM_CATEGORIES: dict[ProblemType, str] = {
+    ProblemType.false_promise: "虚假宣传",
+    ProblemType.refund_refused: "售后服务",
+    ProblemType.no_response: "售后服务",
+    ProblemType.invalid_card_key: "质量",
+    ProblemType.short_validity: "质量",
+    ProblemType.not_as_described: "质量",
+    ProblemType.quantity_mismatch: "质量",
+}
+
+
+def product_category(case: Case, override: str | None = None) -> str:
+    """The 商品类别 to pick in the typeahead (by keywords in the product name)."""
+    if override:
+        return override
+    for words, category in PRODUCT_CATEGORIES:
+        if any(w in case.order.product for w in words):
+            return category
+    return "虚拟商品/游戏点卡"
+
+
+class Gov12315Adapter(ProfileAdapter):
+    """Files on 12315 through its wizard like a person: waits out the countdown, picks, types, uploads."""
 
     spec = SPEC
+    default_profile = "gov12315-twin"
+    file_field = "attachments"
+
+    def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
+        """The wizard's values; 12315 needs the respondent's legal name and address and the consumer's address."""
+        from kameng_filer.render import render
+
+        missing = [
+            label
+            for label, value in (
+                ("被投诉方全称 respondent.legal_name", case.respondent.legal_name),
+                ("被投诉方地址 respondent.address", case.respondent.address),
+                ("投诉人地址 complainant.address", case.complainant.address),
+            )
+            if not value
+        ]
+        if missing:
+            raise RenderError(f"12315 要求填写:{'、'.join(missing)}", field="respondent_name")
+        province, city, district = split_region(self.settings.get("handling_address") or case.respondent.address or "")
+        if not district:
+            raise RenderError(
+                "无法从被投诉方地址确定处理单位(省/市/区县)",
+                field="handling_unit",
+                hint="把 respondent.address 写成“某省某市某区…”,或在配置 channels.12315.handling_address 中指定",
+            )
+        texts = render(case, self.name, purpose).fields
+        return {
+            "respondent_name": case.respondent.legal_name,
+            "respondent_address": case.respondent.address,
+            "consumer_address": case.complainant.address,
+            "product_name": case.order.product[:50],
+            "product_category": product_category(case, self.settings.get("product_category")),
+            "sales_method": "网购",
+            "platform_name": case.respondent.platform,
+            "merchant_name": case.respondent.merchant.name if case.respondent.merchant else "",
+            "problem_category": PROBLEM_CATEGORIES.get(case.problem.type, "合同"),
+            "handling_unit": f"{province}/{city}/{district}",
+            "unit_province": province,
+            "unit_city": city,
+            "unit_district": district,
+            "request": texts["request"],
+            "content": texts["content"],
+            "order_no": case.order.order_no,
+        }

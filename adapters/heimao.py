@@ -6,8 +6,11 @@ Steps: Weibo login (QR or SMS, person step) → 发起投诉 → 投诉对象 (s
 
 from __future__ import annotations
 
-from kameng_filer.adapter import Adapter
+from typing import Any
+
+from kameng_filer.case.model import Case, DemandType, ProblemType
 from kameng_filer.channels import IMAGE_TYPES, ChannelSpec, FieldSpec
+from kameng_filer.filing.web import ProfileAdapter
 
 SPEC = ChannelSpec(
     name="heimao",
@@ -33,7 +36,62 @@ SPEC = ChannelSpec(
 )
 
 
-class HeimaoAdapter(Adapter):
-    """Adapter for this channel (filing arrives with the filing engine)."""
+ISSUE_TAGS: dict[ProblemType, str] = {
+    ProblemType.not_delivered: "未发货",
+    ProblemType.delayed_delivery: "未发货",
+    ProblemType.merchant_vanished: "联系不到客服",
+    ProblemType.invalid_card_key: "卡密无效",
+    ProblemType.short_validity: "卡密无效",
+    ProblemType.not_as_described: "商品与描述不符",
+    ProblemType.quantity_mismatch: "商品与描述不符",
+    ProblemType.membership_not_activated: "商品与描述不符",
+    ProblemType.false_promise: "虚假宣传",
+    ProblemType.refund_refused: "不予退款",
+    ProblemType.no_response: "联系不到客服",
+    ProblemType.auto_renewal: "乱扣费",
+    ProblemType.abnormal_transaction: "乱扣费",
+}
+
+DEMAND_TAGS: dict[DemandType, str] = {
+    DemandType.refund: "退款",
+    DemandType.compensation: "道歉赔偿",
+    DemandType.punitive_damages: "道歉赔偿",
+    DemandType.apology: "道歉赔偿",
+    DemandType.redeliver: "补发",
+    DemandType.other: "其他",
+}
+
+
+class HeimaoAdapter(ProfileAdapter):
+    """Files on 黑猫投诉 (public): every text masked, images re-encoded without EXIF and renamed."""
 
     spec = SPEC
+    default_profile = "heimao-twin"
+    file_field = "images"
+
+    def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
+        """Tags from the problem and demands, masked texts."""
+        from kameng_filer.render import render
+
+        texts = render(case, self.name, purpose).fields
+        issues = [ISSUE_TAGS.get(case.problem.type, "其他")]
+        if any(c.summary and "拒绝退款" in c.summary for c in case.contacts) and "不予退款" not in issues:
+            issues.append("不予退款")
+        demands = list(dict.fromkeys(DEMAND_TAGS[d.type] for d in case.demands)) or ["其他"]
+        target = str(self.settings.get("target") or case.respondent.platform)
+        return {
+            "target": target,
+            "target_name": target,
+            "issues": issues,
+            "demands": demands,
+            "amount": f"{case.order.amount:.2f}",
+            "title": texts["title"],
+            "description": texts["description"],
+        }
+
+    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None):  # type: ignore[override]
+        """As for every web channel, but the plan's variables carry nothing personal either."""
+        plan = super().plan(case, purpose=purpose, context=context)
+        personal = ("name", "phone", "email", "address", "transaction_no")
+        plan.target["vars"] = {k: v for k, v in plan.target["vars"].items() if k not in personal}
+        return plan

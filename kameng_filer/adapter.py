@@ -195,6 +195,10 @@ class Adapter(ABC):
         """File the plan on the channel and return its receipt."""
         raise FilingError(f"渠道「{self.spec.title}」不支持自动提交", channel=self.name)
 
+    def can_reconcile(self) -> bool:
+        """True when ``find_existing`` can search the channel without the complaint number."""
+        return type(self).find_existing is not Adapter.find_existing
+
     async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
         """Look the complaint up on the channel's own list (reconciliation); None when not found."""
         return None
@@ -208,7 +212,7 @@ class Adapter(ABC):
         return FollowUpResult(sent=False, needs_person=True, instructions=text)
 
 
-class DryRunComplete(Exception):  # noqa: N818 - a signal, not an error
+class DryRunComplete(Exception):
     """Raised by an adapter in a dry run after filling everything up to, not including, the final submit."""
 
     def __init__(self, screenshot: Path | None = None, note: str = "") -> None:

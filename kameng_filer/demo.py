@@ -44,8 +44,18 @@ DEMO_CHANNELS: tuple[DemoChannel, ...] = (
     DemoChannel("card_platform@demo-b", "card_b", {"profile": "card-b-twin"}),
     DemoChannel("email", "email", {"to": "kefu@xingchen-km.example.com"}),
     DemoChannel("alipay", "", {}),
-    DemoChannel("wechat_pay", "", {}),
+    DemoChannel("12315", "gov12315", {"account": "demo12315"}, "demo12315", "demo-pass"),
+    DemoChannel("heimao", "heimao", {}),
 )
+
+SECOND_CHANNELS: tuple[DemoChannel, ...] = (
+    DemoChannel("wechat_pay", "", {}),
+    DemoChannel("consumer_association", "association", {}),
+)
+"""The second bundled dispute (paid by WeChat Pay) goes to WeChat Pay and the consumer association:
+12315 and the association must never get the same dispute (办法 art. 16)."""
+
+TWIN_OPTIONS = {"gov12315": {"notice_seconds": 3}}
 
 ASSISTED_ANSWERS = {
     # DEMO ONLY: what the scripted person "reads back" from the app after submitting there.
@@ -55,10 +65,10 @@ ASSISTED_ANSWERS = {
 
 
 @contextlib.contextmanager
-def example_case() -> Iterator[Path]:
-    """The bundled example case.yaml (with its evidence folder next to it)."""
+def example_case(which: str = "") -> Iterator[Path]:
+    """A bundled example case.yaml (``""`` the canonical one, ``"second"`` the WeChat Pay dispute)."""
     with resources.as_file(resources.files("kameng_filer.examples")) as folder:
-        yield Path(folder) / "case.yaml"
+        yield (Path(folder) / which / "case.yaml") if which else Path(folder) / "case.yaml"
 
 
 class DemoAnswerer:
@@ -85,9 +95,11 @@ class DemoAnswerer:
                 if items:
                     return str(items[-1]["code"])
             elif "二维码" in prompt:
-                token = prompt.rsplit("qr-", 1)[-1]
-                await client.post(f"/_twin/qr/{token}/scan")
-                return "ok"
+                tokens = (await client.get("/_twin/qr")).json().get("tokens", [])
+                waiting = [t["token"] for t in tokens if t["state"] == "waiting"]
+                if waiting:
+                    await client.post(f"/_twin/qr/{waiting[0]}/scan", json={})
+                    return "ok"
         raise HumanActionRequired(f"演示脚本没有拿到答案:{prompt}", channel=channel)
 
 
@@ -113,26 +125,33 @@ async def run_demo(*, console: Any, show_progress: bool, home: Path | None = Non
     demo_home.mkdir(parents=True)
     previous = os.environ.get("KAMENG_HOME")
     os.environ["KAMENG_HOME"] = str(demo_home)
-    twins = await astart_twins(sorted({dc.twin for dc in DEMO_CHANNELS if dc.twin}), data_dir=demo_home / "twins")
+    everything = DEMO_CHANNELS + SECOND_CHANNELS
+    twins = await astart_twins(
+        sorted({dc.twin for dc in everything if dc.twin}), data_dir=demo_home / "twins", options=TWIN_OPTIONS
+    )
     secrets_set: list[str] = []
     try:
         config = {
-            "channels": {dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in DEMO_CHANNELS}
+            "channels": {dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in everything}
         }
         save_config(config)
-        for dc in DEMO_CHANNELS:
+        for dc in everything:
             if dc.account and dc.password:
                 name = env_name(dc.channel, dc.account)
                 os.environ[name] = dc.password
                 secrets_set.append(name)
-        urls = {dc.channel: twins[dc.twin].url for dc in DEMO_CHANNELS if dc.twin not in ("", "email")}
+        urls = {dc.channel: twins[dc.twin].url for dc in everything if dc.twin not in ("", "email")}
         person = ScriptedPerson(DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress)
         store = Store.open()
-        with example_case() as case_path:
-            prepared = prepare(store, str(case_path), [dc.channel for dc in DEMO_CHANNELS], now=now())
-            outcomes = await execute(
-                store, prepared, person, FileOptions(retries=1), console=console, show_progress=show_progress
-            )
+        outcomes: list[Outcome] = []
+        for which, channels in (("", DEMO_CHANNELS), ("second", SECOND_CHANNELS)):
+            with example_case(which) as case_path:
+                prepared = prepare(store, str(case_path), [dc.channel for dc in channels], now=now())
+                if show_progress and console is not None:
+                    console.print(f"案件 {prepared.case.id}「{prepared.case.title}」→ {'、'.join(dc.channel for dc in channels)}")
+                outcomes += await execute(
+                    store, prepared, person, FileOptions(retries=1), console=console, show_progress=show_progress
+                )
         info = {"home": str(demo_home), "twins": twins.urls() if hasattr(twins, "urls") else {}}
         return outcomes, info
     finally:

@@ -254,7 +254,7 @@ class FilingEngine:
             found = await self._reconcile(adapter, plan, ctx)
             if found is not None:
                 return self._record_success(filing.id, ch, found, plan)
-            if not adapter_can_reconcile(adapter):
+            if not adapter.can_reconcile():
                 msg = "上次提交在最后一步中断,该渠道无法自动核对是否已送达"
                 store.update_filing(filing.id, state="needs_person", error=msg)
                 return Outcome(
@@ -304,6 +304,11 @@ class FilingEngine:
                     found = await self._reconcile(adapter, plan, ctx)
                     if found is not None:
                         return self._record_success(filing_id, ch, found, plan)
+                    if not adapter.can_reconcile():
+                        return self._fail(
+                            filing_id, ch, "needs_person", f"{exc.message};投诉可能已经送达,该渠道无法自动核对",
+                            hint="请确认是否已送达(如邮件的已发送文件夹、渠道的回执);确认未送达后用 --again 重新提交",
+                        )
                 if attempt < opts.retries:
                     delay = opts.backoff_s * (2**attempt)
                     self.report(ch, f"{exc.message},{delay:.0f} 秒后重试")
@@ -387,8 +392,3 @@ class FilingEngine:
             )
         self.report(ch, {"needs_person": "需要本人操作", "rejected": "被渠道拒绝"}.get(state, "失败") + f":{message}")
         return Outcome(ch, state, error=message, retryable=retryable, filing_id=filing_id, artifacts=arts, hint=hint)
-
-
-def adapter_can_reconcile(adapter: Adapter) -> bool:
-    """True when the adapter overrides ``find_existing`` (it can look complaints up on the channel)."""
-    return type(adapter).find_existing is not Adapter.find_existing

@@ -45,11 +45,26 @@ def _encode(img: Image.Image, mime: str) -> bytes:
     fmt = _PIL_FORMAT[mime]
     if fmt == "JPEG" and img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
-    params = {"optimize": True}
+    params: dict[str, object] = {}
     if fmt in ("JPEG", "WEBP"):
         params["quality"] = 88
     img.save(buf, format=fmt, **params)
     return buf.getvalue()
+
+
+def fits_as_is(data: bytes, spec: FieldSpec) -> bool:
+    """True when an image already meets the channel's type, byte and pixel limits (no re-encoding needed)."""
+    mime = sniff_mime(data)
+    accept = spec.accept or ("image/png", "image/jpeg")
+    if mime not in accept or (spec.max_bytes and len(data) > spec.max_bytes):
+        return False
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            size = img.size
+            has_exif = bool(img.getexif())
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        return False
+    return not has_exif and not (spec.max_pixels and max(size) > spec.max_pixels)
 
 
 def convert_image(data: bytes, spec: FieldSpec) -> tuple[bytes, str]:
@@ -83,7 +98,12 @@ def convert_image(data: bytes, spec: FieldSpec) -> tuple[bytes, str]:
 def prepare_files(
     case: Case, spec: FieldSpec | None, out_dir: Path, *, anonymous_names: bool = False
 ) -> list[PlannedFile]:
-    """Turn the case's evidence into the files this channel will upload (deterministic, cached by hash)."""
+    """Turn the case's evidence into the files this channel will upload (deterministic, cached by hash).
+
+    Images that already meet the channel's limits are uploaded byte-identical (the hash matches the
+    stored evidence); others, and every image for a public channel (``anonymous_names``), are
+    re-encoded without metadata.
+    """
     if spec is None:
         return []
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +117,7 @@ def prepare_files(
             raise FilingError(f"证据文件无法读取:{ev.file}", detail=str(exc)) from None
         src_sha = _sha(data)
         mime = sniff_mime(data)
-        if mime.startswith("image/"):
+        if mime.startswith("image/") and (anonymous_names or not fits_as_is(data, spec)):
             out, mime = convert_image(data, spec)
         elif spec.accept and mime not in spec.accept:
             continue

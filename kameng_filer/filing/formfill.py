@@ -253,20 +253,28 @@ class FormRunner:
             await asyncio.sleep(0.15)
 
     async def _click_option(self, container: Any, label: str, *, radio: bool, field: str) -> None:
+        """Click the radio / button / tag showing ``label`` (exact first, then containing), waiting for it."""
         tries = [container.get_by_label(label, exact=True)] if radio else []
         tries += [container.get_by_role("button", name=label, exact=True), container.get_by_text(label, exact=True)]
         if radio:
             tries.append(self.page.get_by_label(label, exact=True))
-        for cand in tries:
-            if await cand.count() > 0:
-                if radio:
-                    try:
-                        await cand.first.check()
-                    except Exception:
+        else:
+            tries += [container.get_by_role("button", name=label), container.get_by_text(label)]
+        deadline = time.monotonic() + field_timeout_ms() / 1000
+        while True:
+            for cand in tries:
+                if await cand.count() > 0:
+                    if radio:
+                        try:
+                            await cand.first.check()
+                        except Exception:
+                            await cand.first.click()
+                    else:
                         await cand.first.click()
-                else:
-                    await cand.first.click()
-                return
+                    return
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.15)
         raise FormChanged(f"网页表单已变化:「{field}」没有选项「{label}」", field=field, selector=label, channel=self.ctx.channel)
 
     async def _upload(self, el: Any, b: Binding) -> None:

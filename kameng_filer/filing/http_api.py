@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kameng_filer.adapter import DryRunComplete, FilingContext, FilingPlan, FollowUpResult, Receipt, StatusReport
+from kameng_filer.adapter import (
+    DryRunComplete,
+    FilingContext,
+    FilingPlan,
+    FollowUpResult,
+    Receipt,
+    StatusReport,
+)
 from kameng_filer.errors import ChannelRejected, ChannelUnreachable, FilingError, SessionExpired
 from kameng_filer.filing.boundary import translate
 from kameng_filer.filing.profile import ApiSpec, Profile, fmt

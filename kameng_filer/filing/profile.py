@@ -6,18 +6,23 @@ reports every problem with its field path and a fix.
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kameng_filer import paths
-from kameng_filer.case.loader import dotted
+from kameng_filer.case.loader import LineIndex, dotted
 from kameng_filer.errors import ConfigError
+
+STATES = ("open", "replied", "needs_user", "resolved", "rejected", "closed", "escalated", "withdrawn", "accepted", "mediating")
+"""The toolkit's normalised complaint states (values of ``status_words``)."""
 
 Widget = Literal[
     "text",  # input / textarea: fill
@@ -45,8 +50,8 @@ class Locator(BaseModel):
     placeholder: str | None = None
     text: str | None = None
     css: str | None = None
-    frame: str | None = None
-    """CSS selector of the iframe that holds the element."""
+    frame: str | list[str] | None = None
+    """CSS selector of the iframe that holds the element (a list for nested iframes, outermost first)."""
     exact: bool = False
     nth: int | None = None
 
@@ -62,8 +67,12 @@ class Locator(BaseModel):
         for key in ("label", "role", "name", "placeholder", "text", "css", "frame"):
             v = getattr(self, key)
             if v:
-                parts.append(f"{key}={v}")
+                parts.append(f"{key}={' > '.join(v) if isinstance(v, list) else v}")
         return " ".join(parts)
+
+    def strategies(self) -> list[str]:
+        """The ways this locator can find its element, in the order they are tried."""
+        return [k for k in ("label", "role", "placeholder", "text", "css") if getattr(self, k)]
 
 
 class Binding(Locator):
@@ -93,6 +102,16 @@ class Binding(Locator):
     """select: wait until the option exists (JS-filled or cascading selects)."""
     multiple: bool = False
     """upload: the input takes several files at once (otherwise one file per upload)."""
+    uploaded: Locator | None = None
+    """upload: one element per finished upload (e.g. the file list's items); waited for after each file."""
+    upload_timeout_ms: int = 30_000
+    """upload: how long one upload may take before the site counts as unreachable."""
+    keys: bool = False
+    """editor: type as real key events (paste-blocking editors, live counters) instead of inserting text."""
+    clear: bool = True
+    """editor/type: empty the field first (select all + delete)."""
+    newlines: Literal["enter", "insert"] = "enter"
+    """editor: line breaks as an Enter key press (default) or inserted as text."""
     fallback: str | None = None
     """Another binding key to fill instead when this one cannot take the value (e.g. order picker → typed)."""
     match: Literal["exact", "contains"] = "contains"
@@ -148,7 +167,9 @@ class Action(BaseModel):
     optional: bool = False
     """Skip silently when the element is not there (e.g. a cookie banner)."""
     if_url: str | None = None
-    """Run this step only when the current URL contains this text (e.g. a re-verification page)."""
+    """Run this step only when the current URL matches (e.g. a re-verification page); see ``url_matches``."""
+    frame: str | list[str] | None = None
+    """The iframe for every locator/field of this step that names none itself."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:
@@ -182,7 +203,10 @@ class ReceiptSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pattern: str
     where: Literal["page", "url", "toast", "dialog", "locator"] = "page"
+    """``page`` text (also dialogs and toasts), the ``url``, a transient ``toast``, a ``dialog`` (native
+    alert or HTML modal) or a ``locator``."""
     locator: Locator | None = None
+    """locator: the element holding the number; toast: where toasts appear (CSS), optional."""
     timeout_ms: int = 15_000
 
     @model_validator(mode="after")
@@ -234,11 +258,27 @@ class ApiSpec(BaseModel):
     captcha_url: str | None = None
     login_url: str | None = None
     login_fields: dict[str, str] = Field(default_factory=dict)
+    login_format: Literal["json", "form"] = "json"
+    """How the login fields are sent: a JSON body or a form."""
+    csrf_url: str | None = None
+    """A page or endpoint that hands out the CSRF token (fetched before every POST)."""
+    csrf_path: str | None = None
+    """Where the token is in a JSON answer, e.g. ``data.token``."""
+    csrf_pattern: str | None = None
+    """Or a regex with one group over the answer's text, e.g. ``name="csrf-token" content="([^"]+)"``."""
+    csrf_header: str | None = "X-CSRF-Token"
+    """The request header that carries the token (None: none)."""
+    csrf_field: str | None = None
+    """The form field that carries the token (None: none)."""
     create_url: str
     create_fields: dict[str, str]
     file_field: str | None = None
     ok_path: str = "code"
     ok_value: Any = 0
+    """The value at ``ok_path`` meaning success (a list: any of them). Sites often answer HTTP 200 with an
+    error code here."""
+    expired_values: list[Any] = Field(default_factory=list)
+    """Values at ``ok_path`` meaning "not logged in / session expired" (log in again and retry)."""
     number_path: str = "data.ticket_no"
     message_path: str = "msg"
     list_url: str | None = None
@@ -249,6 +289,19 @@ class ApiSpec(BaseModel):
     status_path: str = "data.status"
     reply_url: str | None = None
     reply_field: str = "content"
+    replies_path: str = "data.replies"
+
+    @model_validator(mode="after")
+    def _csrf_ok(self) -> ApiSpec:
+        if self.csrf_url and not (self.csrf_path or self.csrf_pattern):
+            raise ValueError("csrf_url 需要 csrf_path(JSON 路径)或 csrf_pattern(正则)")
+        if self.csrf_pattern:
+            try:
+                if re.compile(self.csrf_pattern).groups != 1:
+                    raise ValueError("csrf_pattern 需要正好一个括号分组(令牌本身)")
+            except re.error as exc:
+                raise ValueError(f"csrf_pattern 不是有效的正则表达式:{exc}") from None
+        return self
 
 
 class Profile(BaseModel):
@@ -258,6 +311,8 @@ class Profile(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str
+    channel: str = "card_platform"
+    """The adapter (channel) that files with this profile."""
     family: str | None = None
     mode: Literal["browser", "http"] = "browser"
     base_url: str
@@ -269,7 +324,9 @@ class Profile(BaseModel):
     """A confirmation button after submit (e.g. 确认提交 in a modal), clicked as part of the final step."""
     receipt: ReceiptSpec
     errors: Locator | None = None
-    """Where validation messages appear."""
+    """Where validation messages appear (also transient toasts matching it after a click)."""
+    error_pattern: str | None = None
+    """Regex: a dialog or toast whose text matches it after the final click means the site refused."""
     list_page: ListSpec | None = Field(None, alias="list")
     """The "my complaints" list (YAML key ``list``)."""
     status_words: dict[str, str] = Field(default_factory=dict)
@@ -293,6 +350,18 @@ class Profile(BaseModel):
                         raise ValueError(f"{where}[{i}].fill 引用了不存在的字段 {key}(fields 中没有)")
         if self.mode == "http" and self.api is None:
             raise ValueError("mode: http 需要 api 段")
+        for word, state in self.status_words.items():
+            if state not in STATES:
+                raise ValueError(f"status_words.{word} 的值 {state} 不是已知状态;可用:{'、'.join(STATES)}")
+        for where, rx in [("error_pattern", self.error_pattern), ("list.number", self.list_page.number if self.list_page else None)]:
+            if rx:
+                try:
+                    re.compile(rx)
+                except re.error as exc:
+                    raise ValueError(f"{where} 不是有效的正则表达式:{exc}") from None
+        for key, b in self.fields.items():
+            if b.fallback and b.fallback not in self.fields:
+                raise ValueError(f"fields.{key}.fallback 引用了不存在的字段 {b.fallback}")
         return self
 
 
@@ -324,31 +393,86 @@ def profile_sources() -> dict[str, tuple[str, Any]]:
     return found
 
 
+def _known_keys() -> set[str]:
+    keys: set[str] = set()
+    for model in (Locator, Binding, CaptchaStep, SmsStep, QrStep, Action, LoginSpec, ReceiptSpec, ListSpec,
+                  FollowUpSpec, ApiSpec, Profile):
+        for name, info in model.model_fields.items():
+            keys.add(info.alias or name)
+    return keys
+
+
+def _fix(err: dict[str, Any]) -> str:
+    """A Chinese fix for one pydantic error."""
+    etype = err.get("type", "")
+    loc = tuple(err.get("loc", ()))
+    if etype == "missing":
+        return f"添加 {loc[-1] if loc else ''}"
+    if etype == "extra_forbidden":
+        key = str(loc[-1]) if loc else ""
+        close = difflib.get_close_matches(key, sorted(_known_keys()), n=1)
+        return f"是不是 {close[0]}?" if close else "删除它,或对照 docs/adapters.md 改成已有的键"
+    if etype == "literal_error":
+        return f"可选:{(err.get('ctx') or {}).get('expected', '')}"
+    if etype == "string_pattern_mismatch":
+        return "只能用小写字母、数字、- 和 _,以字母或数字开头"
+    if etype in ("string_type", "int_parsing", "int_type", "bool_parsing", "bool_type", "dict_type", "list_type", "model_type"):
+        return {"string_type": "写成文字", "dict_type": "写成映射(键: 值)", "model_type": "写成映射(键: 值)",
+                "list_type": "写成列表(每项以 - 开头)", "bool_parsing": "写 true 或 false", "bool_type": "写 true 或 false"
+                }.get(etype, "写成整数")
+    return ""
+
+
 def parse_profile(text: str, *, origin: str = "profile") -> Profile:
-    """Validate profile text; ``ConfigError`` listing every problem with its path and a fix."""
+    """Validate profile text; ``ConfigError`` listing every problem with its path, line and a fix."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
-        raise ConfigError(f"站点配置 {origin} 的 YAML 格式错误 {where}", detail=str(exc)) from None
+        raise ConfigError(f"站点配置 {origin} 的 YAML 格式错误 {where}", detail=str(exc), hint="检查缩进与冒号") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"站点配置 {origin} 的最外层应为映射")
+        raise ConfigError(f"站点配置 {origin} 的最外层应为映射", hint="参考 docs/adapters.md 的例子")
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
+        index = LineIndex(text)
         lines = []
         for err in exc.errors(include_url=False):
-            path = dotted(tuple(err["loc"])) or "(根)"
+            loc = tuple(p for p in err["loc"] if p not in ("function-after[_one_way(), Binding]",))
+            path = dotted(loc) or "(根)"
             msg = err.get("msg", "").removeprefix("Value error, ")
             if err.get("type") == "missing":
                 msg = "缺少必填项"
             elif err.get("type") == "extra_forbidden":
-                msg = "未知的键(拼写错误?见 docs/adapters.md)"
-            lines.append(f"  {path}: {msg}")
+                msg = "未知的键(拼写错误?)"
+            elif err.get("type") == "string_pattern_mismatch":
+                msg = f"格式不对:{err.get('input')!r}"
+            elif err.get("type") == "literal_error":
+                msg = f"取值 {err.get('input')!r} 不在可选范围内"
+            fix = _fix(err)
+            line = index.line(path) if loc else None
+            at = f"(第 {line} 行)" if line else ""
+            lines.append(f"  {path}{at}: {msg}" + (f" → {fix}" if fix else ""))
         raise ConfigError(
             f"站点配置 {origin} 有 {len(lines)} 处问题:\n" + "\n".join(lines), hint="格式见 docs/adapters.md"
         ) from None
+
+
+def url_matches(pattern: str, url: str) -> bool:
+    """Whether ``url`` matches a profile URL pattern.
+
+    ``/path`` matches when the URL's path (with query) starts with it — so ``/tickets`` does not match
+    ``/login?next=/tickets``; ``re:…`` is a regular expression searched in the whole URL; anything else
+    is a substring of the whole URL.
+    """
+    if pattern.startswith("re:"):
+        return re.search(pattern[3:], url) is not None
+    if pattern.startswith("/"):
+        parts = urlsplit(url)
+        path = unquote(parts.path) + (f"?{unquote(parts.query)}" if parts.query else "")
+        return path.startswith(pattern) or unquote(parts.path).startswith(pattern)
+    return pattern in url
 
 
 @cache

@@ -101,6 +101,10 @@ class ProfileAdapter(Adapter):
         prof = self.profile()
         values = self.values(case, purpose, context)
         values.update({k: v for k, v in prof.options.items() if k not in ("_",)})
+        if self.spec.public:
+            from kameng_filer.render.mask import mask_fields
+
+            values = mask_fields(case, self.spec, values)
         self.limits_check(values, prof)
         files: list[PlannedFile] = []
         if self.file_field:
@@ -145,7 +149,7 @@ class ProfileAdapter(Adapter):
         values = {**case_vars_from_plan(plan), **plan.fields}
         runner = FormRunner(page, prof, values, plan.files, ctx)
         if prof.login is not None and not await runner.logged_in():
-            password = ctx.secret(account) if prof.login.secret_field else None
+            password = ctx.secret(account) if needs_secret(prof) else None
             await runner.login(account, password)
             await ctx.save_session()  # type: ignore[attr-defined]
         return runner
@@ -215,6 +219,13 @@ class ProfileAdapter(Adapter):
                                screenshot=shot, html=html, reconciled=True)
         return None
 
+    def can_reconcile(self) -> bool:
+        """True when the site has a list that can be searched without knowing the complaint number."""
+        prof = self.profile()
+        if prof.mode == "http":
+            return bool(prof.api and prof.api.list_url and "{complaint_no}" not in prof.api.list_url)
+        return prof.list_page is not None and "{complaint_no}" not in prof.list_page.url
+
     def normalise(self, raw: str) -> str:
         """Map the site's status words to the toolkit's states (longest match wins)."""
         words = self.profile().status_words
@@ -282,6 +293,20 @@ class ProfileAdapter(Adapter):
             if errors:
                 raise ChannelRejected(f"渠道拒绝了追问:{errors}", channel=self.name)
         return FollowUpResult(sent=True, reference=receipt["complaint_no"])
+
+
+def needs_secret(prof: Profile) -> bool:
+    """True when the login steps type the account's password (QR / SMS logins need none)."""
+    login = prof.login
+    if login is None:
+        return False
+    for step in login.steps:
+        keys = [step.fill] if isinstance(step.fill, str) else (step.fill or [])
+        for key in keys:
+            binding = prof.fields.get(key)
+            if key == login.secret_field or (binding is not None and binding.field == login.secret_field):
+                return True
+    return False
 
 
 def _css(selector: str) -> Any:

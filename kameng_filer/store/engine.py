@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from kameng_filer.errors import StoreError
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration in ``migrations/versions`` (a test keeps this in step with alembic's head)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -263,6 +263,19 @@ class QuietHours(BaseModel):
         return datetime.combine(nxt, self.start, SHANGHAI)
 
 
+class Polling(BaseModel):
+    """How politely the tracker reads a channel's status (defaults are the tool's own, confidence L)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    every_hours: float = Field(default=6.0, gt=0, le=720)
+    """Read each open complaint's status at most this often."""
+    min_gap_seconds: float = Field(default=2.0, ge=0, le=600)
+    """Wait at least this long between two requests to the same channel within a pass."""
+    max_per_pass: int = Field(default=20, ge=1, le=10000)
+    """At most this many status reads / follow-ups per channel in one pass (the rest wait)."""
+
+
 class Variant(BaseModel):
     """A named alternative profile of a policy (e.g. WeChat mini-program shops: 48 h)."""
 
@@ -285,6 +298,7 @@ class Policy(BaseModel):
     follow_up: FollowUp
     escalation: Escalation | None = None
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    polling: Polling = Field(default_factory=Polling)
     escalate_to: list[str] = Field(default_factory=list)
     variants: dict[str, Variant] = Field(default_factory=dict)
     variant: str | None = None

@@ -46,8 +46,10 @@
       $("#manual-box").hidden = true;
       $("#ent-picked").textContent = `已选择:${item.name}(${item.address})`;
     };
+    let seq = 0;
     const search = async () => {
       const q = entQ.value.trim();
+      const mine = ++seq;
       results.innerHTML = "";
       if (chars(q) < 2) {
         msg.textContent = "请输入至少2个字的企业名称";
@@ -55,6 +57,8 @@
       }
       msg.textContent = "查询中…";
       const items = await getJSON(`/cuser/api/enterprises?q=${encodeURIComponent(q)}`);
+      if (mine !== seq) return; // a newer search is on its way
+      results.innerHTML = "";
       msg.textContent = items.length ? `共找到${items.length}家企业,请点击选择` : "未找到相关企业";
       for (const item of items) {
         const li = document.createElement("li");
@@ -126,13 +130,16 @@
       list.hidden = false;
       cat.setAttribute("aria-expanded", "true");
     };
+    let seq = 0;
     cat.addEventListener("input", () => {
       code.value = "";
       clearTimeout(timer);
+      const mine = ++seq;
       timer = setTimeout(async () => {
         const q = cat.value.trim();
         if (!q) return close();
-        render(await getJSON(`/cuser/api/categories?q=${encodeURIComponent(q)}`));
+        const items = await getJSON(`/cuser/api/categories?q=${encodeURIComponent(q)}`);
+        if (mine === seq) render(items); // drop answers to older keystrokes
       }, 150);
     });
     cat.addEventListener("keydown", (e) => {
@@ -161,11 +168,13 @@
     const dist = w("unit_district");
     const unitName = $("#unit-name");
     const fill = async (sel, parent, placeholder) => {
+      const mine = (sel.fillSeq = (sel.fillSeq || 0) + 1);
       sel.innerHTML = "";
       sel.appendChild(option("", placeholder));
       sel.disabled = true;
       if (parent === null) return;
       const items = await getJSON(`/cuser/api/regions?parent=${encodeURIComponent(parent)}`);
+      if (mine !== sel.fillSeq) return; // reset or re-chosen meanwhile
       for (const item of items) {
         const o = option(item.code, item.name);
         o.dataset.unit = item.unit || "";

@@ -92,12 +92,18 @@
   if (cq) {
     const results = $("#company-results");
     let timer = null;
+    let seq = 0;
     const search = async () => {
       const q = cq.value.trim();
-      results.innerHTML = "";
-      if (!q) return;
+      const mine = ++seq;
+      if (!q) {
+        results.innerHTML = "";
+        return;
+      }
       const r = await fetch(`/api/companies?q=${encodeURIComponent(q)}`, { credentials: "same-origin" });
       const items = await r.json();
+      if (mine !== seq) return; // a newer search is on its way
+      results.innerHTML = "";
       if (!items.length) {
         const li = document.createElement("li");
         li.className = "empty";
