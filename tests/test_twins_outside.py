@@ -830,6 +830,7 @@ def test_browser_gov_countdown_button(context: BrowserContext, gov: Any) -> None
     expect(agree).to_be_enabled(timeout=5000)
     agree.click()
     expect(page).to_have_url(re.compile(r"/cuser/complaint/respondent$"))
+    page.wait_for_load_state()  # the page script must be running before its widgets react
     page.get_by_label("搜索企业").fill("星辰")
     page.get_by_role("button", name="搜索", exact=True).click()
     page.get_by_role("button", name=re.compile("^星辰网络科技有限公司")).click()
@@ -974,6 +975,7 @@ def test_browser_heimao_qr_login_and_complaint(context: BrowserContext, heimao: 
     expect(page.locator("#qr-status")).to_have_text("已扫码,请在手机上确认")
     httpx.post(f"{heimao.url}/_twin/qr/{token}/scan", json={}, timeout=10)
     expect(page).to_have_url(re.compile(r"/complaint/new$"))
+    page.wait_for_load_state()  # the page script must be running before its widgets react
     page.get_by_label("投诉对象").press_sequentially("星辰")
     page.get_by_role("button", name="星辰卡盟").click()
     expect(page.locator("#company-picked")).to_have_text("已选择:星辰卡盟")

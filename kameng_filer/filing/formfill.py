@@ -1,25 +1,150 @@
-"""Drive a web form in Playwright from a site profile: find fields like a person would, fill, submit, read the receipt."""
+"""Drive a web form in Playwright from a site profile: find fields like a person would, fill, submit, read the receipt.
+
+What the runner copes with, from the profile alone: fields found by label → role → placeholder → text →
+CSS (the first *visible* match wins), fields inside (nested) iframes, native and custom (Select2-like,
+searchable) dropdowns, button groups, radio groups, rich-text / Markdown editors (contenteditable,
+CodeMirror) typed into, uploads through a button that opens a file chooser and upload at once (waiting
+for each file to be listed), multi-step wizards (click → wait, with client-side validation messages
+turned into a rejection), and receipts or errors shown in the page, the URL, a native ``alert`` /
+``confirm``, an HTML modal or a transient toast (a MutationObserver records every toast/dialog/alert
+node the moment it appears, so a message that is gone after a second is still read).
+
+In *probe* mode (``kameng adapter try``) nothing is submitted: every field is attempted, and what
+matched, with which strategy, what did not and why, is collected in ``FormRunner.report``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
+import json
 import os
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from kameng_filer.adapter import FilingContext, PlannedFile
 from kameng_filer.errors import ChannelRejected, ChannelUnreachable, FormChanged, SessionExpired
-from kameng_filer.filing.profile import Action, Binding, Locator, Profile, ReceiptSpec, fmt
+from kameng_filer.filing.profile import Action, Binding, Locator, Profile, ReceiptSpec, fmt, url_matches
+
+Frame = str | list[str] | None
+
+WATCH_SELECTORS = (
+    "[role=alert],[role=alertdialog],[role=dialog],[role=status],dialog,[aria-modal=true],.toast,"
+    "[class*=toast],[class*=Toast],.el-message,.el-notification,.ant-message,.ant-notification,"
+    ".layui-layer,.swal2-popup,.notyf__toast,.van-toast,.modal.show,.modal.in"
+)
+"""Elements whose text is recorded the moment they appear or change (toasts, dialogs, alerts)."""
+
+DIALOG_SELECTORS = "[role=dialog],[role=alertdialog],dialog[open],[aria-modal=true],.modal.show,.modal.in,.swal2-popup,.layui-layer"
+
+_WATCH_JS = """
+(() => {
+  if (window.__kamengWatching) return;
+  window.__kamengWatching = true;
+  const cfg = %s;
+  const classify = (el) => {
+    const kinds = [];
+    for (const [kind, sel] of Object.entries(cfg.kinds)) {
+      try { if (sel && el.matches(sel)) kinds.push(kind); } catch (e) {}
+    }
+    return kinds;
+  };
+  const send = (el) => {
+    const text = (el.innerText || el.textContent || '').trim();
+    if (!text || el.__kamengLast === text) return;
+    el.__kamengLast = text;
+    try { window.__kamengSeen({text: text.slice(0, 4000), kinds: classify(el)}); } catch (e) {}
+  };
+  const visit = (node) => {
+    const el = node && (node.nodeType === 1 ? node : node.parentElement);
+    if (!el || !el.closest) return;
+    const hit = el.closest(cfg.all);
+    if (hit) send(hit);
+    if (node.nodeType === 1 && node.querySelectorAll) node.querySelectorAll(cfg.all).forEach(send);
+  };
+  new MutationObserver((muts) => {
+    for (const m of muts) {
+      if (m.type === 'childList') m.addedNodes.forEach(visit);
+      visit(m.target);
+    }
+  }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                        attributeFilter: ['class', 'style', 'hidden', 'open']});
+})();
+"""
+
+_LABELS_JS = """
+(root) => {
+  const out = new Set();
+  const add = (t) => { t = (t || '').replace(/\\s+/g, ' ').trim(); if (t && t.length <= 40) out.add(t); };
+  root.querySelectorAll('label, legend, [aria-label], [placeholder], button, [role=button], [role=combobox], '
+    + '[role=textbox], [role=group], [role=radiogroup], [role=tab], input[type=submit], input[type=button]').forEach((e) => {
+    if (e.hasAttribute('aria-label')) add(e.getAttribute('aria-label'));
+    if (e.hasAttribute('placeholder')) add(e.getAttribute('placeholder'));
+    if (e.matches('input[type=submit], input[type=button]')) add(e.value);
+    else if (e.matches('label, legend, button, [role=button], [role=tab]')) add(e.innerText);
+  });
+  return [...out];
+}
+"""
+
+_INVALID_JS = """
+() => [...document.querySelectorAll('form:not([novalidate]) :invalid')]
+  .filter((e) => e.willValidate && e.validationMessage)
+  .map((e) => {
+    const label = (e.labels && e.labels[0] ? e.labels[0].innerText : '') || e.getAttribute('aria-label') || e.name || '';
+    return (label ? label.trim() + ':' : '') + e.validationMessage;
+  })
+"""
 
 
 def field_timeout_ms() -> int:
     """How long to look for one field before declaring the form changed."""
     return int(os.environ.get("KAMENG_FIELD_TIMEOUT_MS", "6000"))
+
+
+@dataclass
+class FieldReport:
+    """What happened to one field or step in a probe (``kameng adapter try``)."""
+
+    key: str
+    label: str
+    kind: str
+    """``field`` (a binding), ``step`` (click/wait/…), ``submit`` (the final button, not clicked)."""
+    ok: bool
+    required: bool = True
+    widget: str = ""
+    strategy: str = ""
+    """Which way of finding it matched, e.g. ``label=标题``."""
+    value: str = ""
+    reason: str = ""
+    tried: list[str] = field(default_factory=list)
+    """Per strategy: how many elements it found and how many were visible."""
+    suggestions: list[str] = field(default_factory=list)
+    """Labels on the page that look like the one that was not found."""
+    skipped: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return asdict(self)
+
+
+class ProbeStop(Exception):  # noqa: N818 - a signal
+    """A probe cannot go on (a wizard step did not open); the report says why."""
+
+
+@dataclass
+class Seen:
+    """A toast / dialog / alert text recorded as it appeared."""
+
+    text: str
+    kinds: list[str]
+    at: float
 
 
 class FormRunner:
@@ -34,6 +159,8 @@ class FormRunner:
         ctx: FilingContext,
         *,
         base_url: str | None = None,
+        probe: bool = False,
+        timeout_ms: int | None = None,
     ) -> None:
         self.page = page
         self.profile = profile
@@ -42,7 +169,14 @@ class FormRunner:
         self.ctx = ctx
         self.base_url = (base_url or profile.base_url).rstrip("/") + "/"
         self.dialogs: list[str] = []
+        self.seen: list[Seen] = []
         self.secrets: dict[str, str] = {}
+        self.probe = probe
+        self.timeout_ms = timeout_ms
+        self.report: list[FieldReport] = []
+        self.last_strategy = ""
+        self._field_strategy = ""
+        self._watching = False
         page.on("dialog", self._on_dialog)
 
     async def _on_dialog(self, dialog: Any) -> None:
@@ -50,19 +184,57 @@ class FormRunner:
         with contextlib.suppress(Exception):
             await dialog.accept()
 
+    def _field_timeout(self) -> int:
+        return self.timeout_ms if self.timeout_ms is not None else field_timeout_ms()
+
+    # ------------------------------------------------------------------ watching transient messages
+    async def watch(self) -> None:
+        """Record every toast / dialog / alert as it appears (on this page and every page it navigates to)."""
+        if self._watching:
+            return
+        self._watching = True
+        kinds: dict[str, str] = {"dialog": DIALOG_SELECTORS}
+        extra = []
+        if self.profile.errors and self.profile.errors.css:
+            kinds["error"] = self.profile.errors.css
+            extra.append(self.profile.errors.css)
+        loc = self.profile.receipt.locator
+        if loc is not None and loc.css:
+            kinds["receipt"] = loc.css
+            extra.append(loc.css)
+        script = _WATCH_JS % json.dumps({"all": ",".join([WATCH_SELECTORS, *extra]), "kinds": kinds})
+        try:
+            await self.page.expose_binding("__kamengSeen", self._on_seen)
+            await self.page.add_init_script(script)
+            await self.page.evaluate(script)
+        except Exception as exc:  # a page that is navigating: the init script covers the next document
+            if "closed" in str(exc):
+                raise
+
+    def _on_seen(self, source: Any, payload: dict[str, Any]) -> None:
+        text = str(payload.get("text", ""))
+        if text:
+            self.seen.append(Seen(text, list(payload.get("kinds") or []), time.monotonic()))
+
     # ------------------------------------------------------------------ locating
     def url(self, template: str) -> str:
         """Absolute URL for a profile path/template."""
         return urljoin(self.base_url, fmt(template, self.values).lstrip("/"))
 
-    def _candidates(self, loc: Locator) -> list[tuple[str, Any]]:
-        root = self.page.frame_locator(loc.frame) if loc.frame else self.page
+    def _root(self, frame: Frame) -> Any:
+        root = self.page
+        for sel in [frame] if isinstance(frame, str) else frame or []:
+            root = root.frame_locator(sel)
+        return root
+
+    def _candidates(self, loc: Locator, frame: Frame = None) -> list[tuple[str, Any]]:
+        root = self._root(loc.frame or frame)
         out: list[tuple[str, Any]] = []
         if loc.label:
             out.append((f"label={loc.label}", root.get_by_label(loc.label, exact=loc.exact)))
         if loc.role:
             kw = {"name": loc.name, "exact": loc.exact} if loc.name else {}
-            out.append((f"role={loc.role}", root.get_by_role(loc.role, **kw)))
+            out.append((f"role={loc.role}" + (f"[{loc.name}]" if loc.name else ""), root.get_by_role(loc.role, **kw)))
         if loc.placeholder:
             out.append((f"placeholder={loc.placeholder}", root.get_by_placeholder(loc.placeholder, exact=loc.exact)))
         if loc.text:
@@ -71,19 +243,38 @@ class FormRunner:
             out.append((f"css={loc.css}", root.locator(loc.css)))
         return out
 
-    async def find(self, loc: Locator, *, field: str, timeout_ms: int | None = None, visible: bool = True) -> Any:
-        """The element for ``loc`` (first strategy that matches); ``FormChanged`` naming field + selector."""
-        deadline = time.monotonic() + (timeout_ms if timeout_ms is not None else field_timeout_ms()) / 1000
-        candidates = self._candidates(loc)
+    async def _first(self, cand: Any, loc: Locator, visible: bool) -> Any | None:
+        n = await cand.count()
+        if n == 0:
+            return None
+        if loc.nth is not None:
+            if loc.nth >= n:
+                return None
+            target = cand.nth(loc.nth)
+            return target if not visible or await target.is_visible() else None
+        for i in range(min(n, 20)):
+            target = cand.nth(i)
+            if not visible or await target.is_visible():
+                return target
+        return None
+
+    async def find(
+        self, loc: Locator, *, field: str, timeout_ms: int | None = None, visible: bool = True, frame: Frame = None
+    ) -> Any:
+        """The element for ``loc`` (first strategy with a visible match); ``FormChanged`` naming field + selector."""
+        deadline = time.monotonic() + (timeout_ms if timeout_ms is not None else self._field_timeout()) / 1000
+        candidates = self._candidates(loc, frame)
         while True:
-            for _, cand in candidates:
-                target = cand.nth(loc.nth) if loc.nth is not None else cand.first
+            for name, cand in candidates:
                 try:
-                    if await cand.count() > 0 and (not visible or await target.is_visible()):
-                        return target
+                    target = await self._first(cand, loc, visible)
                 except Exception as exc:  # a detached frame while navigating: try again
                     if "closed" in str(exc):
                         raise
+                    target = None
+                if target is not None:
+                    self.last_strategy = name
+                    return target
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.1)
@@ -95,35 +286,94 @@ class FormRunner:
             hint="站点改版了?更新站点配置文件(kameng adapter try 可逐项检查)",
         )
 
+    async def diagnose(self, loc: Locator, frame: Frame = None) -> list[str]:
+        """Per strategy, how many elements matched and how many were visible (for a probe report)."""
+        out = []
+        for name, cand in self._candidates(loc, frame):
+            try:
+                n = await cand.count()
+                shown = 0
+                for i in range(min(n, 20)):
+                    if await cand.nth(i).is_visible():
+                        shown += 1
+                out.append(f"{name}:找到 {n} 个,可见 {shown} 个")
+            except Exception as exc:
+                out.append(f"{name}:出错 {str(exc).splitlines()[0][:80]}")
+        return out
+
+    async def page_labels(self, frame: Frame = None) -> list[str]:
+        """Visible label-like texts on the page (labels, aria-labels, placeholders, buttons)."""
+        with contextlib.suppress(Exception):
+            return list(await self._root(frame).locator("body").first.evaluate(_LABELS_JS))
+        return []
+
+    async def suggest(self, loc: Locator, frame: Frame = None) -> list[str]:
+        """Labels on the page that look like the one ``loc`` looks for."""
+        wanted = loc.label or loc.name or loc.placeholder or loc.text
+        if not wanted:
+            return []
+        labels = await self.page_labels(loc.frame or frame)
+        return difflib.get_close_matches(wanted, labels, n=3, cutoff=0.3)
+
     # ------------------------------------------------------------------ steps
     async def run(self, actions: Sequence[Action]) -> None:
         """Run profile steps in order."""
+        await self.watch()
         for action in actions:
             await self.step(action)
 
     async def step(self, a: Action) -> None:
-        """Run one step."""
-        timeout = a.timeout_ms
-        if a.if_url and a.if_url not in self.page.url:
+        """Run one step (in a probe, a failing click/wait ends the probe with a report entry)."""
+        if a.if_url and not url_matches(fmt(a.if_url, self.values), self.page.url):
             return
+        try:
+            await self._step(a)
+        except FormChanged as exc:
+            if not self.probe:
+                raise
+            loc = a.click or a.wait
+            entry = FieldReport(key=_step_name(a), label=loc.describe() if loc else _step_name(a), kind="step",
+                                ok=False, reason=exc.message)
+            if loc is not None:
+                entry.tried = await self.diagnose(loc, a.frame)
+                entry.suggestions = await self.suggest(loc, a.frame)
+            self.report.append(entry)
+            raise ProbeStop(exc.message) from None
+        except ChannelRejected as exc:
+            if not self.probe:
+                raise
+            self.report.append(FieldReport(key=_step_name(a), label=_step_name(a), kind="step", ok=False, reason=exc.message))
+            raise ProbeStop(exc.message) from None
+
+    async def _step(self, a: Action) -> None:
+        timeout = a.timeout_ms
+        frame = a.frame
         if a.goto:
             await self.page.goto(self.url(a.goto), wait_until="domcontentloaded")
             await self._check_not_logged_out()
         elif a.wait_url:
-            await self.page.wait_for_url(re.compile(re.escape(fmt(a.wait_url, self.values))), timeout=timeout or 15000)
+            pattern = fmt(a.wait_url, self.values)
+            try:
+                await self.page.wait_for_url(lambda u: url_matches(pattern, u), timeout=timeout or 15000)
+            except Exception as exc:
+                if "closed" in str(exc):
+                    raise
+                await self._stalled(f"页面没有跳转到 {pattern}(现在是 {self.page.url})", pattern)
         elif a.click:
             try:
-                el = await self.find(a.click, field=a.click.describe(), timeout_ms=timeout)
+                el = await self.find(a.click, field=a.click.describe(), timeout_ms=timeout, frame=frame)
             except FormChanged:
                 if a.optional:
                     return
                 raise
+            if self.probe:
+                self._note_step(a, a.click)
             await el.click(timeout=timeout or 15000)
         elif a.wait:
-            await self._wait(a.wait, a.state, timeout or 30000, optional=a.optional)
+            await self._wait(a.wait, a.state, timeout or 30000, optional=a.optional, frame=frame)
         elif a.fill:
             for key in [a.fill] if isinstance(a.fill, str) else a.fill:
-                await self.fill(key, self.profile.fields[key])
+                await self.fill(key, self.profile.fields[key], frame=frame)
         elif a.captcha:
             await self._captcha(a)
         elif a.sms:
@@ -133,13 +383,16 @@ class FormRunner:
         elif a.press:
             await self.page.keyboard.press(a.press)
 
-    async def _wait(self, loc: Locator, state: str, timeout: int, *, optional: bool = False) -> None:
+    def _note_step(self, a: Action, loc: Locator) -> None:
+        self.report.append(FieldReport(key=_step_name(a), label=loc.describe(), kind="step", ok=True, strategy=self.last_strategy))
+
+    async def _wait(self, loc: Locator, state: str, timeout: int, *, optional: bool = False, frame: Frame = None) -> None:
         try:
-            el = await self.find(loc, field=loc.describe(), timeout_ms=timeout, visible=state != "attached")
+            el = await self.find(loc, field=loc.describe(), timeout_ms=timeout, visible=state != "attached", frame=frame)
         except FormChanged:
             if optional:
                 return
-            raise
+            await self._stalled(f"网页表单已变化:等待「{loc.describe()}」出现超时", loc.describe())
         if state == "enabled":
             deadline = time.monotonic() + timeout / 1000
             while not await el.is_enabled():
@@ -151,9 +404,18 @@ class FormRunner:
         elif state == "hidden":
             await el.wait_for(state="hidden", timeout=timeout)
 
+    async def _stalled(self, message: str, selector: str) -> None:
+        """A wizard did not move on: a validation message on the page is a rejection, else the form changed."""
+        errors = await self.current_errors(since_seen=0, since_dialog=0)
+        if errors:
+            raise ChannelRejected(f"页面提示:{errors}", channel=self.ctx.channel)
+        raise FormChanged(message, field=selector, selector=selector, channel=self.ctx.channel,
+                          hint="站点流程变了?用 kameng adapter try 检查站点配置")
+
     async def _check_not_logged_out(self) -> None:
         login = self.profile.login
-        if login and login.logged_out_url and login.logged_out_url in self.page.url and not self.values.get("_logging_in"):
+        if (login and login.logged_out_url and url_matches(login.logged_out_url, self.page.url)
+                and not self.values.get("_logging_in")):
             raise SessionExpired("登录状态已失效", channel=self.ctx.channel)
 
     # ------------------------------------------------------------------ fields
@@ -166,21 +428,49 @@ class FormRunner:
             return fmt(b.value, self.values)
         return self.values.get(name)
 
-    async def fill(self, key: str, b: Binding) -> None:
+    async def fill(self, key: str, b: Binding, *, frame: Frame = None) -> None:
         """Fill one field the way its widget needs (typing, picking, clicking, uploading)."""
         value = self.value_for(key, b)
-        if value in (None, "", []) and b.widget != "upload":
-            if b.required:
-                return
+        label = b.label or b.name or b.placeholder or key
+        entry = FieldReport(key=key, label=label, kind="field", ok=False, required=b.required, widget=b.widget,
+                            value=_preview(value, secret=(b.field or key) in self.secrets))
+        if (value in (None, "", []) and b.widget != "upload") or (b.widget == "upload" and not self.files):
+            entry.ok, entry.skipped, entry.reason = True, True, "计划中没有值,跳过"
+            self._record(entry)
             return
-        self.ctx.progress(f"填写 {b.label or key}")
+        self.ctx.progress(f"填写 {label}")
         try:
-            el = await self.find(b, field=b.label or key, visible=b.widget not in ("upload",) or b.chooser)
-        except FormChanged:
-            if not b.required:
-                return
-            raise
-        text = b.options.get(str(value), str(value)) if not isinstance(value, list) else None
+            await self._fill(key, b, value, frame)
+        except FormChanged as exc:
+            if not self.probe:
+                if not b.required:
+                    return
+                raise
+            entry.reason = exc.message
+            entry.strategy = ""
+            entry.tried = await self.diagnose(b, frame)
+            entry.suggestions = await self.suggest(b, frame)
+            self._record(entry)
+            return
+        except ChannelRejected as exc:
+            if not self.probe:
+                raise
+            entry.reason = exc.message
+            self._record(entry)
+            return
+        entry.ok = True
+        entry.strategy = entry.strategy or self._field_strategy
+        self._record(entry)
+
+    def _record(self, entry: FieldReport) -> None:
+        if self.probe:
+            self.report.append(entry)
+
+    async def _fill(self, key: str, b: Binding, value: Any, frame: Frame) -> None:
+        label = b.label or key
+        el = await self.find(b, field=label, visible=b.widget != "upload" or b.chooser, frame=frame)
+        self._field_strategy = self.last_strategy
+        text = b.options.get(str(value), str(value)) if not isinstance(value, list) else ""
         w = b.widget
         if w == "text":
             await el.fill(text)
@@ -188,61 +478,100 @@ class FormRunner:
             await el.fill(str(value)[:10])
         elif w == "type":
             await el.click()
-            await el.fill("")
+            if b.clear:
+                await el.fill("")
             await el.press_sequentially(text, delay=b.type_delay_ms)
         elif w == "editor":
-            await el.click()
-            await self.page.keyboard.insert_text(text)
+            await self._type_editor(el, b, text)
         elif w == "select":
             option = await self._option(el, text, b)
             if option is None:
                 if b.fallback:
-                    await self.fill(b.fallback, self.profile.fields[b.fallback])
+                    await self.fill(b.fallback, self.profile.fields[b.fallback], frame=frame)
+                    self._field_strategy = f"{self._field_strategy} → 改填 {b.fallback}"
                     return
                 raise FormChanged(
-                    f"网页表单已变化:「{b.label or key}」没有选项「{text}」",
-                    field=key,
-                    selector=b.describe(),
-                    channel=self.ctx.channel,
+                    f"网页表单已变化:「{label}」没有选项「{text}」", field=key, selector=b.describe(), channel=self.ctx.channel
                 )
             await el.select_option(value=option)
         elif w == "checkbox":
-            if value and str(value).lower() not in ("false", "0", "no"):
-                await el.check()
-            else:
-                await el.uncheck()
+            want = bool(value) and str(value).lower() not in ("false", "0", "no", "否")
+            try:
+                await (el.check() if want else el.uncheck())
+            except Exception:
+                if (await el.is_checked()) != want:
+                    await el.click()
         elif w in ("radio", "buttons"):
             items = value if isinstance(value, list) else [value]
             for item in items:
-                label = b.options.get(str(item), str(item))
-                await self._click_option(el, label, radio=w == "radio", field=b.label or key)
+                await self._click_option(el, b.options.get(str(item), str(item)), radio=w == "radio", field=label)
         elif w == "dropdown":
             await el.click()
             if b.search:
-                box = await self.find(b.search, field=f"{b.label or key} 搜索框")
+                box = await self.find(b.search, field=f"{label} 搜索框", frame=b.frame or frame)
+                with contextlib.suppress(Exception):
+                    await box.fill("")
                 await box.press_sequentially(text, delay=b.type_delay_ms)
-            opt_loc = b.option or Locator(role="option", name=text, text=text, exact=True)
-            opt = await self.find(opt_loc.model_copy(update={"name": text} if opt_loc.role else {}), field=f"{b.label or key} 选项 {text}")
-            await opt.click()
+            await (await self._pick(b.option, text, b, frame, what="选项")).click()
         elif w == "typeahead":
             await el.click()
             await el.fill("")
             await el.press_sequentially(text, delay=b.type_delay_ms or 30)
-            sug = b.suggestion or Locator(text=text)
-            if b.suggestion and b.suggestion.text is None and b.suggestion.css and not b.suggestion.label:
-                cand = self.page.locator(b.suggestion.css).filter(has_text=text).first
-                await cand.wait_for(state="visible", timeout=field_timeout_ms())
-                await cand.click()
-            else:
-                target = await self.find(sug, field=f"{b.label or key} 候选 {text}")
-                await target.click()
+            await (await self._pick(b.suggestion, text, b, frame, what="候选")).click()
         elif w == "upload":
-            await self._upload(el, b)
+            await self._upload(el, b, frame)
+
+    async def _type_editor(self, el: Any, b: Binding, text: str) -> None:
+        """Click into a rich-text / Markdown editor and type like a person (contenteditable, CodeMirror…)."""
+        await el.click()
+        kb = self.page.keyboard
+        if b.clear:
+            await kb.press("ControlOrMeta+A")
+            await kb.press("Delete")
+        if b.keys:
+            await kb.type(text, delay=b.type_delay_ms)
+            return
+        if b.newlines == "insert":
+            await kb.insert_text(text)
+            return
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                await kb.press("Enter")
+            if line:
+                await kb.insert_text(line)
+
+    async def _pick(self, loc: Locator | None, text: str, b: Binding, frame: Frame, *, what: str) -> Any:
+        """The option / suggestion showing ``text`` in an opened list."""
+        exact = b.match == "exact"
+        field = f"{b.label or b.name or '字段'} {what} {text}"
+        if loc is None:
+            loc = Locator(role="option", name=text, text=text, exact=exact)
+        elif loc.css and not (loc.label or loc.role or loc.text or loc.placeholder):
+            root = self._root(loc.frame or b.frame or frame)
+            deadline = time.monotonic() + self._field_timeout() / 1000
+            while True:
+                items = root.locator(loc.css)
+                cand = items.filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")) if exact else items.filter(has_text=text)
+                target = await self._first(cand, loc, True)
+                if target is not None:
+                    return target
+                if time.monotonic() >= deadline:
+                    raise FormChanged(f"网页表单已变化:找不到「{field}」({loc.describe()})", field=field,
+                                      selector=loc.describe(), channel=self.ctx.channel)
+                await asyncio.sleep(0.1)
+        else:
+            update: dict[str, Any] = {"exact": exact}
+            if loc.role:
+                update["name"] = text
+            if not loc.text and not loc.role:
+                update["text"] = text
+            loc = loc.model_copy(update=update)
+        return await self.find(loc, field=field, frame=loc.frame or b.frame or frame)
 
     async def _option(self, select: Any, text: str, b: Binding) -> str | None:
         """The ``value`` of the <option> showing ``text`` (waiting for JS-filled options), or None."""
         opts = select.locator("option")
-        deadline = time.monotonic() + (field_timeout_ms() if b.wait_option else 0) / 1000
+        deadline = time.monotonic() + (self._field_timeout() if b.wait_option else 0) / 1000
         while True:
             for i in range(await opts.count()):
                 label = (await opts.nth(i).inner_text()).strip()
@@ -264,65 +593,92 @@ class FormRunner:
         while True:
             for cand in tries:
                 if await cand.count() > 0:
+                    target = cand.first
                     if radio:
                         try:
-                            await cand.first.check()
+                            await target.check()
                         except Exception:
-                            await cand.first.click()
-                    else:
-                        await cand.first.click()
+                            await target.click()
+                    elif await target.get_attribute("aria-pressed") != "true":
+                        await target.click()
                     return
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.15)
         raise FormChanged(f"网页表单已变化:「{field}」没有选项「{label}」", field=field, selector=label, channel=self.ctx.channel)
 
-    async def _upload(self, el: Any, b: Binding) -> None:
+    async def _count(self, loc: Locator, frame: Frame) -> int:
+        total = 0
+        for _, cand in self._candidates(loc, frame):
+            with contextlib.suppress(Exception):
+                total = max(total, await cand.count())
+        return total
+
+    async def _upload(self, el: Any, b: Binding, frame: Frame) -> None:
         payloads = [{"name": f.upload_name, "mimeType": f.mime, "buffer": f.path.read_bytes()} for f in self.files]
-        if not payloads:
-            return
         groups = [payloads] if b.multiple else [[p] for p in payloads]
+        listed = b.uploaded
+        base = await self._count(listed, b.frame or frame) if listed else 0
+        done = 0
         for group in groups:
+            mark_seen, mark_dialogs = len(self.seen), len(self.dialogs)
             if b.chooser:
-                async with self.page.expect_file_chooser() as info:
+                async with self.page.expect_file_chooser(timeout=self._field_timeout()) as info:
                     await el.click()
                 chooser = await info.value
                 await chooser.set_files(group)
             else:
                 await el.set_input_files(group)
-            with contextlib.suppress(Exception):
-                await self.page.wait_for_load_state("networkidle", timeout=5000)
+            done += len(group)
+            if listed is not None:
+                await self._wait_uploaded(listed, base + done, b, frame, mark_seen, mark_dialogs)
+            else:
+                with contextlib.suppress(Exception):
+                    await self.page.wait_for_load_state("networkidle", timeout=5000)
+
+    async def _wait_uploaded(self, listed: Locator, want: int, b: Binding, frame: Frame, mark_seen: int, mark_dialogs: int) -> None:
+        """Wait until ``want`` uploads are listed; an error message on the page ends it as rejected."""
+        deadline = time.monotonic() + b.upload_timeout_ms / 1000
+        while True:
+            if await self._count(listed, b.frame or frame) >= want:
+                return
+            errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
+            if errors:
+                raise ChannelRejected(f"上传被拒绝:{errors}", channel=self.ctx.channel)
+            if time.monotonic() > deadline:
+                raise ChannelUnreachable(f"上传「{b.label or '附件'}」超时(没有出现在 {listed.describe()})", channel=self.ctx.channel)
+            await asyncio.sleep(0.1)
 
     # ------------------------------------------------------------------ human steps
     async def _captcha(self, a: Action) -> None:
         step = a.captcha
         assert step is not None
-        img = await self.find(step.image, field="验证码图片")
+        img = await self.find(step.image, field="验证码图片", frame=a.frame)
         shot = self.ctx.artifacts / f"captcha-{int(time.time() * 1000)}.png"
         await img.screenshot(path=str(shot))
         self.ctx.progress("等待本人输入图片验证码")
         answer = await self.ctx.person.ask_code(self.ctx.channel, "请输入图片中的验证码", image=shot)
-        box = await self.find(step.input, field="验证码输入框")
+        box = await self.find(step.input, field="验证码输入框", frame=a.frame)
         await box.fill(answer)
 
     async def _sms(self, a: Action) -> None:
         step = a.sms
         assert step is not None
         if step.phone is not None:
-            await self.fill("phone", step.phone)
-        send = await self.find(step.send, field="获取验证码按钮")
+            await self.fill("phone", step.phone, frame=a.frame)
+        send = await self.find(step.send, field="获取验证码按钮", frame=a.frame)
         await send.click()
         self.ctx.progress("等待本人输入短信验证码")
-        phone = self.values.get("phone", "")
+        phone = str(self.values.get("phone", ""))
         masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else phone
         code = await self.ctx.person.ask_code(self.ctx.channel, f"请输入发送到 {masked} 的短信验证码")
-        box = await self.find(step.code, field="短信验证码输入框")
+        box = await self.find(step.code, field="短信验证码输入框", frame=a.frame)
         await box.fill(code)
 
     async def _qr(self, a: Action) -> None:
         step = a.qr
         assert step is not None
-        img = await self.find(step.image, field="登录二维码")
+        img = await self.find(step.image, field="登录二维码", frame=a.frame)
         shot = self.ctx.artifacts / f"qr-{int(time.time() * 1000)}.png"
         await img.screenshot(path=str(shot))
         self.ctx.progress("等待本人扫码登录")
@@ -330,7 +686,8 @@ class FormRunner:
         if not ok:
             raise ChannelRejected("本人放弃了扫码登录", channel=self.ctx.channel)
         if step.url_contains:
-            await self.page.wait_for_url(re.compile(re.escape(step.url_contains)), timeout=step.timeout_ms)
+            pattern = step.url_contains
+            await self.page.wait_for_url(lambda u: url_matches(pattern, u), timeout=step.timeout_ms)
         elif step.done:
             await self.find(step.done, field="扫码完成", timeout_ms=step.timeout_ms)
 
@@ -347,7 +704,7 @@ class FormRunner:
             await self.page.goto(self.url(login.check_url), wait_until="domcontentloaded")
         finally:
             self.values.pop("_logging_in", None)
-        if login.logged_out_url and login.logged_out_url in self.page.url:
+        if login.logged_out_url and url_matches(login.logged_out_url, self.page.url):
             return False
         if login.logged_in is None:
             return True
@@ -358,7 +715,12 @@ class FormRunner:
         return True
 
     async def login(self, account: str, password: str | None, *, attempts: int = 3) -> None:
-        """Log in with the profile's login steps (the person answers captchas); retries a wrong captcha."""
+        """Log in with the profile's login steps (the person answers captchas); retries a wrong captcha.
+
+        A login page reached by redirect (``/login?next=/form``) usually sends the browser back where
+        it came from: ``success_url`` is matched on the URL's path, so the login page's own ``next``
+        parameter never counts as success.
+        """
         login = self.profile.login
         if login is None:
             return
@@ -366,24 +728,28 @@ class FormRunner:
         if password is not None:
             self.secrets[login.secret_field] = password
         last_error = ""
-        for _ in range(attempts):
-            self.values["_logging_in"] = "1"
-            try:
-                await self.page.goto(self.url(login.url), wait_until="domcontentloaded")
-                await self.run(login.steps)
-                if await self._login_succeeded(login):
-                    return
-                last_error = (await self._login_error(login)) or "登录未成功"
-            finally:
-                self.values.pop("_logging_in", None)
-            if "验证码" not in last_error:
-                break
+        probe, self.probe = self.probe, False
+        try:
+            for _ in range(attempts):
+                self.values["_logging_in"] = "1"
+                try:
+                    await self.page.goto(self.url(login.url), wait_until="domcontentloaded")
+                    await self.run(login.steps)
+                    if await self._login_succeeded(login):
+                        return
+                    last_error = (await self._login_error(login)) or "登录未成功"
+                finally:
+                    self.values.pop("_logging_in", None)
+                if "验证码" not in last_error:
+                    break
+        finally:
+            self.probe = probe
         raise ChannelRejected(f"登录失败:{last_error}", channel=self.ctx.channel, hint="检查账号密码(kameng login)")
 
     async def _login_succeeded(self, login: Any) -> bool:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if login.success_url and login.success_url in self.page.url:
+            if login.success_url and url_matches(login.success_url, self.page.url):
                 return True
             if login.success is not None:
                 with contextlib.suppress(FormChanged):
@@ -426,57 +792,115 @@ class FormRunner:
                 break
         return ";".join(dict.fromkeys(texts)) or None
 
+    async def current_errors(self, *, since_seen: int, since_dialog: int, native: bool = False) -> str | None:
+        """Validation messages: visible ones, transient error toasts, dialogs matching ``error_pattern``."""
+        texts: list[str] = []
+        with contextlib.suppress(Exception):
+            visible = await self.page_errors()
+            if visible:
+                texts.append(visible)
+        rx = re.compile(self.profile.error_pattern) if self.profile.error_pattern else None
+        for s in self.seen[since_seen:]:
+            if "error" in s.kinds or (rx and rx.search(s.text)):
+                texts.append(s.text)
+        if rx:
+            texts += [m for m in self.dialogs[since_dialog:] if rx.search(m)]
+        if native and not texts:
+            with contextlib.suppress(Exception):
+                texts += list(await self.page.evaluate(_INVALID_JS))
+        return ";".join(dict.fromkeys(t.strip() for t in texts if t.strip())) or None
+
     async def submit(self, spec: ReceiptSpec) -> tuple[str, str]:
         """Record ``submitting``, click the final button, and return (complaint number, where it was read)."""
+        await self.watch()
         button = await self.find(self.profile.submit, field="提交按钮")
         confirm = self.profile.confirm
         await self.ctx.about_to_submit({k: v for k, v in self.values.items() if not k.startswith("_")})
+        mark_seen, mark_dialogs = len(self.seen), len(self.dialogs)
+        url_before = self.page.url
         await button.click()
         if confirm:
-            await (await self.find(confirm, field="确认提交按钮", timeout_ms=10000)).click()
-        return await self.read_receipt(spec)
+            await self._confirm(confirm, mark_seen, mark_dialogs)
+        return await self.read_receipt(spec, since_seen=mark_seen, since_dialog=mark_dialogs, url_before=url_before)
 
-    async def read_receipt(self, spec: ReceiptSpec) -> tuple[str, str]:
+    async def _confirm(self, confirm: Locator, mark_seen: int, mark_dialogs: int) -> None:
+        """Click the confirmation (an HTML modal's button); a native ``confirm()`` was already accepted."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if len(self.dialogs) > mark_dialogs:
+                return
+            try:
+                el = await self.find(confirm, field="确认提交按钮", timeout_ms=0)
+            except FormChanged:
+                errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
+                if errors:
+                    raise ChannelRejected(f"渠道拒绝了提交:{errors}", channel=self.ctx.channel) from None
+                await asyncio.sleep(0.1)
+                continue
+            await el.click()
+            return
+        raise FormChanged("网页表单已变化:找不到「确认提交按钮」", field="confirm", selector=confirm.describe(),
+                          channel=self.ctx.channel)
+
+    async def _visible_texts(self, selectors: str) -> list[str]:
+        out = []
+        with contextlib.suppress(Exception):
+            items = self.page.locator(selectors)
+            for i in range(min(await items.count(), 10)):
+                if await items.nth(i).is_visible():
+                    out.append(await items.nth(i).inner_text())
+        return out
+
+    async def read_receipt(
+        self, spec: ReceiptSpec, *, since_seen: int = 0, since_dialog: int = 0, url_before: str | None = None
+    ) -> tuple[str, str]:
         """Wait for the complaint number (page text, URL, toast, dialog or locator) or a validation message."""
         rx = re.compile(spec.pattern)
         timeout_ms = int(os.environ.get("KAMENG_RECEIPT_TIMEOUT_MS", spec.timeout_ms))
-        deadline = time.monotonic() + timeout_ms / 1000
+        started = time.monotonic()
+        deadline = started + timeout_ms / 1000
         js = "(re) => { const m = (document.body ? document.body.innerText : '').match(new RegExp(re)); return m ? m[0] : null; }"
+
+        def search(texts: list[str]) -> str | None:
+            for t in texts:
+                m = rx.search(t)
+                if m:
+                    return m.group(0)
+            return None
+
         while True:
             found: str | None = None
+            transient = self.dialogs[since_dialog:] + [s.text for s in self.seen[since_seen:]]
             with contextlib.suppress(Exception):
                 if spec.where == "url":
-                    m = rx.search(self.page.url)
-                    found = m.group(0) if m else None
-                elif spec.where == "dialog":
-                    for msg in self.dialogs:
-                        m = rx.search(msg)
-                        if m:
-                            found = m.group(0)
-                            break
+                    found = search([self.page.url])
                 elif spec.where == "locator" and spec.locator is not None:
                     for _, cand in self._candidates(spec.locator):
                         if await cand.count() > 0:
-                            m = rx.search(await cand.first.inner_text())
-                            if m:
-                                found = m.group(0)
+                            found = search([await cand.first.inner_text()])
+                            if found:
                                 break
-                else:
-                    found = await self.page.evaluate(js, spec.pattern)
                     if not found:
-                        for msg in self.dialogs:
-                            m = rx.search(msg)
-                            if m:
-                                found = m.group(0)
+                        found = search([s.text for s in self.seen[since_seen:] if "receipt" in s.kinds])
+                elif spec.where == "dialog":
+                    found = search(transient) or search(await self._visible_texts(DIALOG_SELECTORS))
+                elif spec.where == "toast":
+                    css = spec.locator.css if spec.locator is not None and spec.locator.css else WATCH_SELECTORS
+                    found = search(transient) or search(await self._visible_texts(css))
+                else:
+                    found = search(transient) or await self.page.evaluate(js, spec.pattern)
             if found:
                 return found, spec.where
+            native = url_before is not None and self.page.url == url_before and time.monotonic() - started > 1.5
             errors = None
             with contextlib.suppress(Exception):
-                errors = await self.page_errors()
+                errors = await self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native)
             if errors:
                 raise ChannelRejected(f"渠道拒绝了提交:{errors}", channel=self.ctx.channel)
             if time.monotonic() > deadline:
-                raise ChannelUnreachable("提交后没有看到投诉编号(响应丢失或超时)", channel=self.ctx.channel)
+                said = ";".join(self.dialogs[since_dialog:] + [s.text for s in self.seen[since_seen:]])[:300]
+                raise ChannelUnreachable("提交后没有看到投诉编号(响应丢失或超时)", channel=self.ctx.channel,
+                                         detail=f"页面提示:{said}" if said else None)
             await asyncio.sleep(0.1)
 
     async def save_page(self, stem: str) -> tuple[Path, Path]:
@@ -484,5 +908,30 @@ class FormRunner:
         shot = self.ctx.artifacts / f"{stem}.png"
         html = self.ctx.artifacts / f"{stem}.html"
         await self.page.screenshot(path=str(shot), full_page=True)
-        html.write_text(await self.page.content(), encoding="utf-8")
+        text = await self.page.content()
+        said = self.dialogs + [s.text for s in self.seen]
+        if said:  # transient messages (toasts, alerts) are part of the receipt too
+            text += "\n<!-- kameng: messages seen on this page:\n" + "\n".join(m.replace("--", "- -") for m in said) + "\n-->"
+        html.write_text(text, encoding="utf-8")
         return shot, html
+
+
+def _step_name(a: Action) -> str:
+    for key in ("goto", "click", "wait", "wait_url", "fill", "captcha", "sms", "qr", "press"):
+        v = getattr(a, key)
+        if v:
+            if isinstance(v, Locator):
+                return f"{key} {v.describe()}"
+            if isinstance(v, str | list):
+                return f"{key} {v if isinstance(v, str) else ','.join(v)}"
+            return key
+    return "step"
+
+
+def _preview(value: Any, *, secret: bool = False) -> str:
+    if secret:
+        return "******"
+    if isinstance(value, list):
+        return "、".join(map(str, value))[:60]
+    text = "" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -1,7 +1,9 @@
 """File through a site's JSON API with httpx (no browser), as a profile's ``api`` section describes.
 
-Sites often answer HTTP 200 with an error code in the body: success is ``ok_path == ok_value``, the
-message is at ``message_path``. The session cookie is kept per channel account in a 0600 file.
+Sites often answer HTTP 200 with an error code in the body: success is ``ok_path == ok_value`` (or one
+of a list), ``expired_values`` mean "log in again", the message is at ``message_path``. A CSRF token is
+fetched before every POST when ``csrf_url`` is set (from JSON or by regex from a page) and sent as a
+header and/or form field. The session cookie is kept per channel account in a 0600 file.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +80,56 @@ class ApiClient:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({c.name: c.value for c in self.client.cookies.jar}, fh)
 
+    async def csrf(self) -> dict[str, Any]:
+        """Request keywords carrying a fresh CSRF token (header and/or form field), or nothing."""
+        api = self.api
+        if not api.csrf_url:
+            return {}
+        try:
+            resp = await self.client.get(fmt(api.csrf_url, self.values))
+            resp.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise translate(exc, self.ctx.channel) from exc
+        token: Any = None
+        if api.csrf_path:
+            try:
+                token = dig(resp.json(), api.csrf_path)
+            except ValueError:
+                token = None
+        elif api.csrf_pattern:
+            m = re.search(api.csrf_pattern, resp.text)
+            token = m.group(1) if m else None
+        if not token:
+            raise FilingError("没有从渠道拿到 CSRF 令牌", channel=self.ctx.channel,
+                              hint="检查站点配置 api.csrf_url / csrf_path / csrf_pattern(kameng adapter check)")
+        out: dict[str, Any] = {}
+        if api.csrf_header:
+            out["headers"] = {api.csrf_header: str(token)}
+        if api.csrf_field:
+            out["field"] = (api.csrf_field, str(token))
+        return out
+
+    async def post(self, url: str, *, data: dict[str, Any] | None = None, json_body: dict[str, Any] | None = None,
+                   files: Any = None) -> dict[str, Any]:
+        """A POST with the CSRF token added (when the profile asks for one)."""
+        extra = await self.csrf()
+        kw: dict[str, Any] = {}
+        if "headers" in extra:
+            kw["headers"] = extra["headers"]
+        if "field" in extra:
+            name, token = extra["field"]
+            if json_body is not None:
+                json_body = {**json_body, name: token}
+            else:
+                data = {**(data or {}), name: token}
+        if json_body is not None:
+            kw["json"] = json_body
+        if data is not None:
+            kw["data"] = data
+        if files:
+            kw["files"] = files
+        return await self.call("POST", url, **kw)
+
     async def call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
         """One request; transport errors and 5xx become ``ChannelUnreachable``; returns the JSON body."""
         try:
@@ -93,7 +146,14 @@ class ApiClient:
 
     def ok(self, body: dict[str, Any]) -> bool:
         """Whether an API answer means success."""
-        return dig(body, self.api.ok_path) == self.api.ok_value
+        value = dig(body, self.api.ok_path)
+        ok = self.api.ok_value
+        return value in ok if isinstance(ok, list) else value == ok
+
+    def expired(self, body: dict[str, Any]) -> bool:
+        """Whether an API answer means the session is gone."""
+        value = dig(body, self.api.ok_path)
+        return value is not None and value in self.api.expired_values
 
     def message(self, body: dict[str, Any]) -> str:
         """The API's error message."""
@@ -129,7 +189,10 @@ class ApiClient:
                 extra = {"captcha_id": str(data.get("captcha_id", "")), "captcha": answer}
             values = {**self.values, "username": self.account, "password": password, **extra}
             payload = {k: fmt(v, values) for k, v in api.login_fields.items()}
-            body = await self.call("POST", api.login_url, json=payload)
+            if api.login_format == "form":
+                body = await self.post(api.login_url, data=payload)
+            else:
+                body = await self.post(api.login_url, json_body=payload)
             if self.ok(body):
                 self.save_cookies()
                 return
@@ -168,10 +231,10 @@ async def submit_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, 
             raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
         ctx.progress("提交(接口)")
         await ctx.about_to_submit(data)
-        body = await api_client.call("POST", api.create_url, data=data, files=files or None)
+        body = await api_client.post(api.create_url, data=data, files=files or None)
         if not api_client.ok(body):
             message = api_client.message(body)
-            if "登录" in message:
+            if api_client.expired(body) or (not api.expired_values and "登录" in message):
                 raise SessionExpired(message, channel=ctx.channel)
             raise ChannelRejected(f"渠道拒绝了提交:{message}", channel=ctx.channel)
         number = dig(body, api.number_path)
@@ -214,7 +277,7 @@ async def status_http(adapter: ProfileAdapter, prof: Profile, receipt: dict[str,
         if not client.ok(body):
             raise ChannelRejected(client.message(body), channel=ctx.channel)
         raw = str(dig(body, prof.api.status_path) or "")
-        replies = dig(body, "data.replies") or []
+        replies = dig(body, prof.api.replies_path) or []
         return StatusReport(raw=raw, state=adapter.normalise(raw), checked_at=now(), replies=list(replies))
 
 
@@ -228,7 +291,7 @@ async def follow_up_http(
     values = {**receipt.get("vars", {}), "complaint_no": receipt["complaint_no"]}
     async with ApiClient(adapter, prof, ctx, values) as client:
         await client.ensure_login()
-        body = await client.call("POST", prof.api.reply_url, json={prof.api.reply_field: text})
+        body = await client.post(prof.api.reply_url, json_body={prof.api.reply_field: text})
         if not client.ok(body):
             raise ChannelRejected(f"渠道拒绝了追问:{client.message(body)}", channel=ctx.channel)
     return FollowUpResult(sent=True, reference=receipt["complaint_no"])

@@ -24,10 +24,10 @@ from kameng_filer.case.model import Case
 from kameng_filer.errors import ChannelRejected, ConfigError, FilingError, FormChanged, RenderError
 from kameng_filer.filing.evidence import prepare_files
 from kameng_filer.filing.formfill import FormRunner
-from kameng_filer.filing.profile import Profile, load_profile
+from kameng_filer.filing.profile import STATES, Profile, load_profile
 from kameng_filer.timeutil import now
 
-NORMAL_STATES = ("open", "replied", "needs_user", "resolved", "rejected", "closed", "escalated", "withdrawn", "accepted", "mediating")
+NORMAL_STATES = STATES
 
 
 def case_vars(case: Case) -> dict[str, Any]:

@@ -72,7 +72,7 @@ class DbAction(Base):
     """One tracker action; ``key`` (unique) is recorded before the side effect, so it happens once."""
 
     __tablename__ = "actions"
-    __table_args__ = (Index(None, "status"), Index(None, "filing_id"))
+    __table_args__ = (Index(None, "status", "attempts"), Index(None, "filing_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -91,7 +91,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_actions")),
         sa.UniqueConstraint("key", name=op.f("uq_actions_key")),
     )
-    op.create_index(op.f("ix_actions_status"), "actions", ["status"], unique=False)
+    op.create_index(op.f("ix_actions_status_attempts"), "actions", ["status", "attempts"], unique=False)
     op.create_index(op.f("ix_actions_filing_id"), "actions", ["filing_id"], unique=False)
     op.create_table(
         "tracker_meta",
@@ -105,7 +105,7 @@ def downgrade() -> None:
     """Drop the tracker's tables (loses deadlines and the actions log)."""
     op.drop_table("tracker_meta")
     op.drop_index(op.f("ix_actions_filing_id"), table_name="actions")
-    op.drop_index(op.f("ix_actions_status"), table_name="actions")
+    op.drop_index(op.f("ix_actions_status_attempts"), table_name="actions")
     op.drop_table("actions")
     op.drop_index(op.f("ix_deadlines_provisional"), table_name="deadlines")
     op.drop_index(op.f("ix_deadlines_next_action_at"), table_name="deadlines")
