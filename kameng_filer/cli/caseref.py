@@ -26,7 +26,8 @@ class CaseRef:
         return self.case.id
 
 
-def _unknown(ref: str) -> KamengError:
+def unknown_case(ref: str) -> KamengError:
+    """The error for a CASE argument that is neither a file nor a stored case id."""
     return KamengError(
         f"找不到案件「{ref}」:它既不是案件文件/文件夹,也不是已保存的案件编号",
         hint="写案件文件路径(如 case.yaml),或用 kameng cases 查看已保存的案件编号",
@@ -61,12 +62,12 @@ def resolve_case(ref: str, store: Any | None = None, *, import_file: bool = Fals
         return CaseRef(case, stored, path)
     if store is None:
         if not paths.db_path().exists():
-            raise _unknown(ref)
+            raise unknown_case(ref)
         from kameng_filer.store import Store
 
         store = Store.open()
     if not store.has_case(ref):
-        raise _unknown(ref)
+        raise unknown_case(ref)
     return CaseRef(store.get_case(ref), True)
 
 

@@ -33,29 +33,24 @@ class Prepared:
 
 
 def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, int, list[Finding]]:
-    """A case file (checked, then imported) or a stored case id → (case, version, findings)."""
+    """A case file/folder (checked, then imported) or a stored case id → (case, version, findings)."""
     from kameng_filer.case import load_case
+    from kameng_filer.case.loader import find_case_file
     from kameng_filer.checks import check_case
+    from kameng_filer.cli.caseref import unknown_case
 
-    path = Path(case_ref)
-    if path.is_dir():
-        for name in ("case.yaml", "case.yml", "case.json"):
-            if (path / name).exists():
-                path = path / name
-                break
-    if path.is_file():
+    path = Path(case_ref).expanduser()
+    if path.exists():
+        path = find_case_file(path)
         result = load_case(path)
         findings = check_case(result, now=now)
         if has_errors(findings) or result.case is None:
             raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
         imported = store.import_case(path)
-        case = store.get_case(imported.case_id, imported.version)
-        return case, imported.version, findings
-    stored = store.get_case(case_ref)
-    if stored is None:
-        raise KamengError(f"找不到案件文件或已保存的案件:{case_ref}", hint="kameng cases 列出已保存的案件")
-    versions = store.case_versions(case_ref)
-    return stored, max(v.version for v in versions), []
+        return store.get_case(imported.case_id, imported.version), imported.version, findings
+    if not store.has_case(case_ref):
+        raise unknown_case(case_ref)
+    return store.get_case(case_ref), store.current_version(case_ref), []
 
 
 def prepare(

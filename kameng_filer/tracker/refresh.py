@@ -53,7 +53,9 @@ def refresh(p: Pass, filing_id: int) -> Refreshed | None:
             done = prev.stages_done if prev is not None and prev.started_at == c.started_at else ""
             stages[c.clock.id] = done
             if c.is_channel:
-                nxt = c.lapses_at if c.state == "due" else (step.at if c.state == "lapsed" and step else None)
+                nxt = c.lapses_at if c.state == "due" else None
+                if c.state == "lapsed" and step is not None:
+                    nxt = policy.quiet_hours.next_allowed(max(step.at, p.now), p.calendar)
             else:
                 pn = person_next(c, done)
                 nxt = pn[0] if pn else None
