@@ -30,6 +30,14 @@ def _username(scope: str, key: str) -> str:
     return f"{scope}:{key}"
 
 
+def keyring_usable() -> bool:
+    """False when keyring has no real backend (null / fail backends, e.g. a headless server or CI)."""
+    import keyring
+    from keyring.backends import fail, null
+
+    return not isinstance(keyring.get_keyring(), null.Keyring | fail.Keyring)
+
+
 def get_secret(scope: str, key: str) -> str:
     """The secret ``scope``/``key`` from the environment or keyring; ``SecretMissing`` when absent."""
     env = env_name(scope, key)
@@ -38,6 +46,8 @@ def get_secret(scope: str, key: str) -> str:
     import keyring
     from keyring.errors import KeyringError, NoKeyringError
 
+    if not keyring_usable():
+        raise SecretMissing(f"没有找到「{scope}」账号 {key} 的密码", hint=NO_KEYRING_HINT.format(env=env))
     try:
         value = keyring.get_password(SERVICE, _username(scope, key))
     except NoKeyringError:
@@ -57,6 +67,8 @@ def set_secret(scope: str, key: str, value: str) -> None:
     import keyring
     from keyring.errors import KeyringError, NoKeyringError, PasswordSetError
 
+    if not keyring_usable():
+        raise SecretMissing("本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key)))
     try:
         keyring.set_password(SERVICE, _username(scope, key), value)
     except NoKeyringError:

@@ -117,6 +117,13 @@ def test_dry_run_fills_everything_but_submits_nothing(twins, example_case: Path)
     assert _tickets(twins["card_a"]) == [] and _tickets(twins["card_b"]) == []
     assert twins["email"].messages() == []
     assert Store.open().filings(case_id="km-2026-0001") == []
+    # the login is kept for next time, readable by the owner only, and holds no password
+    from kameng_filer import paths
+
+    session = paths.sessions_dir() / "card_platform_a--demo.json"
+    assert session.exists() and (session.stat().st_mode & 0o777) == 0o600
+    assert (paths.sessions_dir().stat().st_mode & 0o777) == 0o700
+    assert "demo-pass" not in session.read_text(encoding="utf-8")
 
 
 def test_evidence_hashes_match_what_the_twin_stored(twins, example_case: Path) -> None:

@@ -69,20 +69,43 @@ def test_12315_wizard_typed_like_a_person(outside, example_case: Path) -> None:
     assert out.receipt["complaint_no"].startswith("330110")
 
 
-def test_12315_cheating_adapter_is_rejected(outside, example_case: Path, kameng_home: Path) -> None:
-    """A profile that sets 内容 with fill() instead of typing gets the site's rejection, not a receipt."""
+def _paste_content(d: dict) -> None:
+    d["fields"]["content"]["widget"] = "text"  # set the value instead of typing it
+
+
+def _type_category_without_picking(d: dict) -> None:
+    d["fields"]["product_category"] = {"label": "商品类别", "widget": "type"}
+
+
+def _units_before_sales_method(d: dict) -> None:
+    fill = d["steps"][12]["fill"]
+    for unit in ("unit_province", "unit_city", "unit_district"):
+        fill.remove(unit)
+    fill[fill.index("sales_method") : fill.index("sales_method")] = ["unit_province", "unit_city", "unit_district"]
+
+
+@pytest.mark.parametrize(
+    ("cheat", "message"),
+    [
+        (_paste_content, "手工输入"),
+        (_type_category_without_picking, "商品类别"),
+        (_units_before_sales_method, "处理单位"),
+    ],
+)
+def test_12315_cheating_adapter_is_rejected(outside, example_case: Path, kameng_home: Path, cheat, message: str) -> None:
+    """A profile that shortcuts a widget gets the site's rejection, not a receipt."""
     from kameng_filer.filing.profile import _builtin_dir
 
-    text = (_builtin_dir() / "gov12315-twin.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.safe_load((_builtin_dir() / "gov12315-twin.yaml").read_text(encoding="utf-8"))
+    assert "sales_method" in data["steps"][12]["fill"]
     data["name"] = "gov12315-cheat"
-    data["fields"]["content"]["widget"] = "text"
+    cheat(data)
     (kameng_home / "profiles").mkdir(exist_ok=True)
     (kameng_home / "profiles" / "gov12315-cheat.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     person = _setup(outside, {"12315": ("gov12315", {"account": "demo12315", "profile": "gov12315-cheat"})})
     out = file_now(example_case, ["12315"], person)[0]
     assert out.state == "rejected", out
-    assert "手工输入" in out.error
+    assert message in out.error
     assert _subs(outside["gov12315"]) == []
 
 

@@ -207,15 +207,19 @@ class ApiClient:
             await self.login()
 
 
-def _values(plan: FilingPlan) -> dict[str, Any]:
-    return {**plan.target.get("vars", {}), **plan.fields, "account": plan.target.get("account", "")}
+def _values(plan: FilingPlan, api: ApiSpec | None = None) -> dict[str, Any]:
+    values = {**plan.target.get("vars", {}), **plan.fields, "account": plan.target.get("account", "")}
+    for name, mapping in (api.options if api else {}).items():
+        if name in values and str(values[name]) in mapping:
+            values[name] = mapping[str(values[name])]
+    return values
 
 
 async def submit_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt:
     """Create the complaint through the JSON API."""
     assert prof.api is not None
     api = prof.api
-    values = _values(plan)
+    values = _values(plan, api)
     data = {k: fmt(v, values) for k, v in api.create_fields.items()}
     files = [(api.file_field, (f.upload_name, f.path.read_bytes(), f.mime)) for f in plan.files] if api.file_field else []
     async with ApiClient(adapter, prof, ctx, values) as api_client:

@@ -272,6 +272,8 @@ class ApiSpec(BaseModel):
     """The form field that carries the token (None: none)."""
     create_url: str
     create_fields: dict[str, str]
+    options: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per planned field: planned value → what the API expects (e.g. ``未收到货: no_card``)."""
     file_field: str | None = None
     ok_path: str = "code"
     ok_value: Any = 0

@@ -243,7 +243,12 @@ def open_actions(store: Store, kinds: tuple[str, ...], limit: int) -> list[Actio
     return [
         Action.of(r)
         for r in rows
-        if not (r.status == "pending" and r.lease_until is not None and r.lease_until >= now and owner_alive(r.owner))
+        if not (
+            r.status == "pending"
+            and r.lease_until is not None
+            and r.lease_until >= now
+            and owner_alive(r.owner)
+        )
     ]
 
 
@@ -269,7 +274,16 @@ def enqueue_notice(
 ) -> bool:
     """Queue a notification under its own idempotency key; False when it was queued before."""
     detail = {"title": notice.title, "body": notice.body, "tags": notice.tags, "source": key}
-    return claim(
-        store, f"notify:{key}"[:200], "notification", case_id=case_id, filing_id=filing_id, at=at,
-        detail=detail, leased=False,
-    ) is not None
+    return (
+        claim(
+            store,
+            f"notify:{key}"[:200],
+            "notification",
+            case_id=case_id,
+            filing_id=filing_id,
+            at=at,
+            detail=detail,
+            leased=False,
+        )
+        is not None
+    )

@@ -92,7 +92,9 @@ class ChannelSession:
     def context(self, filing: FilingRecord) -> ChannelRun:
         """A ``ChannelRun`` for this filing (artifacts under ``artifacts/<case>/<channel>-tracker``)."""
         folder: Path = (
-            paths.artifacts_dir() / _SAFE.sub("_", filing.case_id) / f"{_SAFE.sub('_', filing.channel)}-tracker"
+            paths.artifacts_dir()
+            / _SAFE.sub("_", filing.case_id)
+            / f"{_SAFE.sub('_', filing.channel)}-tracker"
         )
         folder.mkdir(parents=True, exist_ok=True)
         return ChannelRun(self.engine, filing.channel, filing.id, folder, dry_run=False, known_numbers=set())
@@ -120,7 +122,9 @@ class ChannelSession:
         """Send a follow-up (or get the instructions for the person on assisted channels)."""
         adapter = self.instance(filing.channel).adapter
         try:
-            return await adapter.follow_up(receipt_for(filing, follow_up_no=number), text, self.context(filing))
+            return await adapter.follow_up(
+                receipt_for(filing, follow_up_no=number), text, self.context(filing)
+            )
         except KamengError:
             raise
         except Exception as exc:

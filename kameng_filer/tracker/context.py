@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,9 +52,16 @@ class Pass:
     """State shared by the steps of one pass. ``now`` is the pass's clock (``--now`` in tests)."""
 
     def __init__(
-        self, store: Store, now: datetime, *, person: Any = None, config: dict[str, Any] | None = None
+        self,
+        store: Store,
+        now: datetime,
+        *,
+        person: Any = None,
+        config: dict[str, Any] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         self.store = store
+        self._stop = stop
         self.now = as_shanghai(now)
         self.calendar: WorkCalendar = default_calendar()
         self.config = load_config() if config is None else config
@@ -61,6 +69,10 @@ class Pass:
         self.report = PassReport(self.now)
         self._cases: dict[str, Case] = {}
         self._policies: dict[str, Policy] = {}
+
+    def stopping(self) -> bool:
+        """True when the daemon was asked to stop (finish the current action, start no new one)."""
+        return bool(self._stop and self._stop())
 
     def case(self, case_id: str) -> Case:
         """The current version of a stored case (cached for the pass)."""

@@ -15,6 +15,8 @@ CASE_CLOCKS = frozenset({"limitation"})
 def act_on_due(p: Pass, limit: int = 1000) -> None:
     """Handle every filing with a due deadline (index ``next_action_at``)."""
     for filing_id in repo.due_deadline_filings(p.store, p.now, limit):
+        if p.stopping():
+            return
         r = refresh(p, filing_id)
         if r is None:
             _clear(p, filing_id)
@@ -28,7 +30,10 @@ def act_on_due(p: Pass, limit: int = 1000) -> None:
                 followup.enqueue(p, r.filing, step.number, r.tracking.last_raw or "")
             else:
                 escalation.enqueue(
-                    p, r.filing, f"escalation:{r.filing.id}:auto", "催办后仍未答复" if r.tracking.follow_ups else "处理期限已过"
+                    p,
+                    r.filing,
+                    f"escalation:{r.filing.id}:auto",
+                    "催办后仍未答复" if r.tracking.follow_ups else "处理期限已过",
                 )
         refresh(p, filing_id)
 
@@ -59,15 +64,31 @@ def _person(p: Pass, r: Refreshed, calc: ClockCalc) -> None:
         if not repo.mark_stage(p.store, r.filing.id, calc.clock.id, stage):
             continue
         key = reminder_key(r, calc, stage)
-        action = act.claim(p.store, key, "reminder", case_id=r.filing.case_id, filing_id=r.filing.id, at=p.now,
-                           detail={"channel": r.filing.channel, "clock": calc.clock.id, "stage": stage})
+        action = act.claim(
+            p.store,
+            key,
+            "reminder",
+            case_id=r.filing.case_id,
+            filing_id=r.filing.id,
+            at=p.now,
+            detail={"channel": r.filing.channel, "clock": calc.clock.id, "stage": stage},
+        )
         if action is None:
             continue
         notice = notices.reminder(r.filing.case_id, r.filing.channel, calc, stage, p.now, p.calendar)
         act.finish(
-            p.store, action, "done", at=p.now,
-            event={"channel": r.filing.channel, "clock": calc.clock.id, "stage": stage, "title": notice.title,
-                   "due": calc.due.due.isoformat(), "provisional": calc.due.provisional},
+            p.store,
+            action,
+            "done",
+            at=p.now,
+            event={
+                "channel": r.filing.channel,
+                "clock": calc.clock.id,
+                "stage": stage,
+                "title": notice.title,
+                "due": calc.due.due.isoformat(),
+                "provisional": calc.due.provisional,
+            },
             notice=notice,
         )
         p.report.action(key, "reminder", "done", notice.title, channel=r.filing.channel)

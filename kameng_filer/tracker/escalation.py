@@ -69,7 +69,11 @@ def next_step(p: Pass, filing: FilingRecord) -> Step:
     title = notices.channel_title(filing.channel)
     if "internal" in policy.escalate_to and internal_used(p, filing) < maximum:
         adapter = p.channels.instance(filing.channel).adapter
-        how = "申请平台介入 / 升级投诉" if isinstance(adapter, AssistedAdapter) else "向平台投诉处理部门申请升级复核"
+        how = (
+            "申请平台介入 / 升级投诉"
+            if isinstance(adapter, AssistedAdapter)
+            else "向平台投诉处理部门申请升级复核"
+        )
         return Step("internal", filing.channel, "escalation", f"「{title}」未解决:{how}")
     case = p.case(filing.case_id)
     filed = {
@@ -87,7 +91,12 @@ def next_step(p: Pass, filing: FilingRecord) -> Step:
         if not s.manual:
             return Step("channel", s.channel, "complaint", f"按渠道计划下一步:{s.reason}")
     if "legal" in allowed:
-        return Step("legal", None, "", "外部渠道已用尽:可考虑小额诉讼(保留全部证据与投诉记录),涉嫌诈骗可向公安机关报案")
+        return Step(
+            "legal",
+            None,
+            "",
+            "外部渠道已用尽:可考虑小额诉讼(保留全部证据与投诉记录),涉嫌诈骗可向公安机关报案",
+        )
     return Step("none", None, "", "渠道计划中没有可用的下一步")
 
 
@@ -106,8 +115,15 @@ def enqueue(p: Pass, filing: FilingRecord, key: str, reason: str) -> bool:
         )
 
     action = act.claim(
-        p.store, key, "escalation", case_id=filing.case_id, filing_id=filing.id, at=now,
-        detail={"channel": filing.channel, "reason": reason, "step": asdict(step)}, also=mark, leased=False,
+        p.store,
+        key,
+        "escalation",
+        case_id=filing.case_id,
+        filing_id=filing.id,
+        at=now,
+        detail={"channel": filing.channel, "reason": reason, "step": asdict(step)},
+        also=mark,
+        leased=False,
     )
     if action is not None:
         p.report.action(key, "escalation", "pending", f"升级已排队:{step.reason}", channel=filing.channel)
@@ -143,11 +159,18 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
         return
     step = Step(**action.detail["step"])
     case = p.case(filing.case_id)
-    event: dict[str, Any] = {"channel": filing.channel, "step": step.kind, "to": step.channel, "reason": step.reason}
+    event: dict[str, Any] = {
+        "channel": filing.channel,
+        "step": step.kind,
+        "to": step.channel,
+        "reason": step.reason,
+    }
     title = f"升级:{filing.case_id} · {notices.channel_title(filing.channel)}"
     if step.kind in ("legal", "none"):
         body = f"「{notices.channel_title(filing.channel)}」未解决。{step.reason}"
-        act.finish(p.store, action, "done", at=p.now, event=event, notice=act.Notice(title, body, ["escalation"]))
+        act.finish(
+            p.store, action, "done", at=p.now, event=event, notice=act.Notice(title, body, ["escalation"])
+        )
         p.report.action(action.key, "escalation", "done", step.reason, channel=filing.channel)
         return
     assert step.channel is not None
@@ -165,10 +188,17 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
             f"完成后运行 kameng report {filing.case_id} --channel {filing.channel} --status 已申请平台介入"
         )
         act.finish(
-            p.store, action, "pending_person", at=p.now, detail={"instructions": instructions},
-            event={**event, "instructions": instructions}, notice=act.Notice(title, instructions, ["escalation"]),
+            p.store,
+            action,
+            "pending_person",
+            at=p.now,
+            detail={"instructions": instructions},
+            event={**event, "instructions": instructions},
+            notice=act.Notice(title, instructions, ["escalation"]),
         )
-        p.report.action(action.key, "escalation", "pending_person", "请本人申请平台介入", channel=filing.channel)
+        p.report.action(
+            action.key, "escalation", "pending_person", "请本人申请平台介入", channel=filing.channel
+        )
         return
     if not (case.auto_escalate if auto is None else auto):
         prepared = _prepared_file(filing, step, texts)
@@ -178,17 +208,30 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
             f"确认后运行 {command} 提交(案件写 auto_escalate: true 时跟踪器会自动提交)。"
         )
         act.finish(
-            p.store, action, "pending_person", at=p.now, detail={"prepared": str(prepared), "command": command},
-            event={**event, "prepared": str(prepared)}, notice=act.Notice(title, body, ["escalation"]),
+            p.store,
+            action,
+            "pending_person",
+            at=p.now,
+            detail={"prepared": str(prepared), "command": command},
+            event={**event, "prepared": str(prepared)},
+            notice=act.Notice(title, body, ["escalation"]),
         )
-        p.report.action(action.key, "escalation", "pending_person", f"升级内容已准备:{prepared}", channel=filing.channel)
+        p.report.action(
+            action.key, "escalation", "pending_person", f"升级内容已准备:{prepared}", channel=filing.channel
+        )
         return
     await _file(p, action, filing, step, texts, person, event, title)
 
 
 async def _file(
-    p: Pass, action: act.Action, filing: FilingRecord, step: Step, texts: dict[str, str],
-    person: Any, event: dict[str, Any], title: str,
+    p: Pass,
+    action: act.Action,
+    filing: FilingRecord,
+    step: Step,
+    texts: dict[str, str],
+    person: Any,
+    event: dict[str, Any],
+    title: str,
 ) -> None:
     from kameng_filer.filing.engine import FileOptions
     from kameng_filer.filing.run import execute, prepare
@@ -209,7 +252,9 @@ async def _file(
         return
     again = latest is not None and latest.state == "submitted" and latest.generation < expected
     try:
-        prepared = prepare(store, filing.case_id, [step.channel], now=p.now, purpose=step.purpose, config=p.config)
+        prepared = prepare(
+            store, filing.case_id, [step.channel], now=p.now, purpose=step.purpose, config=p.config
+        )
     except KamengError as exc:
         _failed(p, action, filing, exc.message, exc.hint, final=True)
         return
@@ -218,7 +263,9 @@ async def _file(
             if name in plan.fields:
                 plan.fields[name] = value
     options = FileOptions(purpose=step.purpose, again=again, retries=1, backoff_s=1.0)
-    outcomes = await execute(store, prepared, person or p.channels.person, options, console=None, show_progress=False)
+    outcomes = await execute(
+        store, prepared, person or p.channels.person, options, console=None, show_progress=False
+    )
     out = outcomes[0]
     number = (out.receipt or {}).get("complaint_no") or ""
     if out.state in ("submitted", "already_filed"):
@@ -226,8 +273,13 @@ async def _file(
     elif out.state == "needs_person":
         body = f"{step.reason}\n需要本人完成:{out.error or ''}" + (f"\n建议:{out.hint}" if out.hint else "")
         act.finish(
-            p.store, action, "pending_person", at=p.now, detail={"error": out.error, "hint": out.hint},
-            event={**event, "error": out.error}, notice=act.Notice(title, body, ["escalation", "person"]),
+            p.store,
+            action,
+            "pending_person",
+            at=p.now,
+            detail={"error": out.error, "hint": out.hint},
+            event={**event, "error": out.error},
+            notice=act.Notice(title, body, ["escalation", "person"]),
         )
         p.report.action(action.key, "escalation", "pending_person", out.error or "", channel=filing.channel)
     else:
@@ -235,22 +287,39 @@ async def _file(
 
 
 def _filed(
-    p: Pass, action: act.Action, number: str, event: dict[str, Any], title: str, step: Step,
+    p: Pass,
+    action: act.Action,
+    number: str,
+    event: dict[str, Any],
+    title: str,
+    step: Step,
     reconciled: bool = False,
 ) -> None:
     what = "升级投诉" if step.purpose == "escalation" else "投诉"
     body = f"{step.reason}\n已自动向「{notices.channel_title(step.channel or '')}」提交{what},编号 {number}。"
     act.finish(
-        p.store, action, "done", at=p.now, detail={"complaint_no": number, "reconciled": reconciled},
-        event={**event, "complaint_no": number}, notice=act.Notice(title, body, ["escalation"]),
+        p.store,
+        action,
+        "done",
+        at=p.now,
+        detail={"complaint_no": number, "reconciled": reconciled},
+        event={**event, "complaint_no": number},
+        notice=act.Notice(title, body, ["escalation"]),
     )
     p.report.action(action.key, "escalation", "done", f"已提交{what} {number}", channel=step.channel)
 
 
-def _failed(p: Pass, action: act.Action, filing: FilingRecord, message: str, hint: str | None, *, final: bool) -> None:
+def _failed(
+    p: Pass, action: act.Action, filing: FilingRecord, message: str, hint: str | None, *, final: bool
+) -> None:
     last = final or action.attempts >= act.MAX_ATTEMPTS
     act.finish(
-        p.store, action, "failed", at=p.now, final=final, detail={"error": message, "hint": hint},
+        p.store,
+        action,
+        "failed",
+        at=p.now,
+        final=final,
+        detail={"error": message, "hint": hint},
         event={"channel": filing.channel, "error": message},
         notice=notices.action_failed(filing.case_id, filing.channel, "升级", message, hint) if last else None,
     )

@@ -81,15 +81,24 @@ def _status(p: Pass, ev: FeedEvent) -> None:
     data = ev.data
     state = str(data.get("state") or "")
     if data.get("by") != "tracker":
-        repo.update_tracking(p.store, filing.id, last_raw=str(data.get("raw") or ""), last_state=state, updated_at=p.now)
+        repo.update_tracking(
+            p.store, filing.id, last_raw=str(data.get("raw") or ""), last_state=state, updated_at=p.now
+        )
     if state in TERMINAL_STATES:
         repo.update_tracking(p.store, filing.id, open=False, next_poll_at=None, updated_at=p.now)
     refresh(p, filing.id)
     quiet_first = data.get("first") and state == "open"
     if not quiet_first:
         notice = notices.status_changed(
-            filing.case_id, filing.channel, filing.complaint_no or "", str(data.get("raw") or state), ev.at, data
+            filing.case_id,
+            filing.channel,
+            filing.complaint_no or "",
+            str(data.get("raw") or state),
+            ev.at,
+            data,
         )
-        act.enqueue_notice(p.store, f"status:{ev.id}", case_id=filing.case_id, filing_id=filing.id, at=p.now, notice=notice)
+        act.enqueue_notice(
+            p.store, f"status:{ev.id}", case_id=filing.case_id, filing_id=filing.id, at=p.now, notice=notice
+        )
     if state == "rejected":
         escalation.enqueue(p, filing, f"escalation:status:{ev.id}", f"渠道驳回:{data.get('raw') or state}")

@@ -67,7 +67,12 @@ def enqueue(p: Pass, filing: FilingRecord, number: int, last_status: str) -> boo
         case_id=filing.case_id,
         filing_id=filing.id,
         at=now,
-        detail={"channel": filing.channel, "number": number, "text": text, "complaint_no": filing.complaint_no},
+        detail={
+            "channel": filing.channel,
+            "number": number,
+            "text": text,
+            "complaint_no": filing.complaint_no,
+        },
         also=count,
         leased=False,
     )
@@ -94,9 +99,15 @@ async def run(p: Pass, action: act.Action) -> None:
             status = await p.channels.status(filing)
             if text_in_replies(text, status.replies):
                 act.finish(
-                    p.store, action, "done", at=p.now, detail={"reconciled": True},
+                    p.store,
+                    action,
+                    "done",
+                    at=p.now,
+                    detail={"reconciled": True},
                     event={**event, "text": text, "reconciled": True},
-                    notice=notices.follow_up_sent(filing.case_id, channel, number, filing.complaint_no or "", text),
+                    notice=notices.follow_up_sent(
+                        filing.case_id, channel, number, filing.complaint_no or "", text
+                    ),
                 )
                 p.report.action(action.key, "follow_up", "done", "核对:催办此前已送达", channel=channel)
                 return
@@ -114,7 +125,11 @@ async def run(p: Pass, action: act.Action) -> None:
         return
     if result.sent:
         act.finish(
-            p.store, action, "done", at=p.now, detail={"reference": result.reference},
+            p.store,
+            action,
+            "done",
+            at=p.now,
+            detail={"reference": result.reference},
             event={**event, "text": text, "reference": result.reference},
             notice=notices.follow_up_sent(filing.case_id, channel, number, filing.complaint_no or "", text),
         )
@@ -125,19 +140,31 @@ async def run(p: Pass, action: act.Action) -> None:
 
 def _person(p: Pass, action: act.Action, filing: FilingRecord, number: int, instructions: str) -> None:
     act.finish(
-        p.store, action, "pending_person", at=p.now, detail={"instructions": instructions},
+        p.store,
+        action,
+        "pending_person",
+        at=p.now,
+        detail={"instructions": instructions},
         event={"channel": filing.channel, "number": number, "instructions": instructions},
         notice=notices.follow_up_for_person(filing.case_id, filing.channel, number, instructions),
     )
-    p.report.action(action.key, "follow_up", "pending_person", f"第 {number} 次催办需本人发送", channel=filing.channel)
+    p.report.action(
+        action.key, "follow_up", "pending_person", f"第 {number} 次催办需本人发送", channel=filing.channel
+    )
 
 
 def _failed(p: Pass, action: act.Action, filing: FilingRecord, exc: KamengError, *, final: bool) -> None:
     last = final or action.attempts >= act.MAX_ATTEMPTS
     act.finish(
-        p.store, action, "failed", at=p.now, final=final,
+        p.store,
+        action,
+        "failed",
+        at=p.now,
+        final=final,
         detail={"error": exc.message, "hint": exc.hint},
         event={"channel": filing.channel, "error": exc.message},
-        notice=notices.action_failed(filing.case_id, filing.channel, "催办", exc.message, exc.hint) if last else None,
+        notice=notices.action_failed(filing.case_id, filing.channel, "催办", exc.message, exc.hint)
+        if last
+        else None,
     )
     p.report.action(action.key, "follow_up", "failed", exc.message, channel=filing.channel)

@@ -8,7 +8,6 @@ from typing import Any
 from kameng_filer import registry
 from kameng_filer.errors import KamengError
 from kameng_filer.tracker.actions import Notice
-from kameng_filer.tracker.channel_io import base_channel
 from kameng_filer.tracker.clocks import ClockCalc
 from kameng_filer.workdays import WorkCalendar, format_cn
 
@@ -78,7 +77,9 @@ def status_changed(
     elif state == "rejected":
         lines.append("投诉被驳回或不予受理,跟踪器会按渠道计划准备升级。")
     elif state == "closed":
-        lines.append(f"投诉已关闭。如果问题没有解决,运行 kameng reject {case_id} --channel {channel} 以升级。")
+        lines.append(
+            f"投诉已关闭。如果问题没有解决,运行 kameng reject {case_id} --channel {channel} 以升级。"
+        )
     return Notice(f"状态变化:{case_id} · {channel_title(channel)}", "\n".join(lines), ["status"])
 
 

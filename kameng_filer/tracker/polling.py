@@ -52,6 +52,8 @@ async def poll_due(p: Pass, limit: int = 1000) -> None:
             p.report.errors.append(f"{channel}:{exc.message}")
             continue
         for row in rows[: polling.max_per_pass]:
+            if p.stopping():
+                return
             await _poll_one(p, row, polling.min_gap_seconds, polling.every_hours)
 
 
@@ -68,19 +70,38 @@ async def _poll_one(p: Pass, row: DbTracking, gap: float, every_hours: float) ->
     except HumanActionRequired as exc:
         repo.update_tracking(p.store, filing.id, next_poll_at=later, last_error=exc.message, updated_at=p.now)
         key = f"status_poll:{filing.id}:person:{p.now.date().isoformat()}"
-        noted = act.claim(p.store, key, "status_poll", case_id=filing.case_id, filing_id=filing.id, at=p.now,
-                          detail={"channel": filing.channel, "error": exc.message})
+        noted = act.claim(
+            p.store,
+            key,
+            "status_poll",
+            case_id=filing.case_id,
+            filing_id=filing.id,
+            at=p.now,
+            detail={"channel": filing.channel, "error": exc.message},
+        )
         if noted is not None:
             body = f"读取「{filing.channel}」投诉 {filing.complaint_no} 的状态需要本人操作:{exc.message}"
-            act.finish(p.store, noted, "pending_person", at=p.now, event={"channel": filing.channel, "error": exc.message},
-                       notice=act.Notice(f"需要登录:{filing.case_id} · {filing.channel}", body, ["person"]))
+            act.finish(
+                p.store,
+                noted,
+                "pending_person",
+                at=p.now,
+                event={"channel": filing.channel, "error": exc.message},
+                notice=act.Notice(f"需要登录:{filing.case_id} · {filing.channel}", body, ["person"]),
+            )
         p.report.polled.append({**entry, "skipped": "需要本人操作", "error": exc.message})
         return
     except KamengError as exc:
         failures = row.poll_failures + 1
         wait = min(every_hours, 0.25 * 2 ** (failures - 1), MAX_BACKOFF_HOURS)
-        repo.update_tracking(p.store, filing.id, poll_failures=failures, last_error=exc.message,
-                             next_poll_at=p.now + timedelta(hours=wait), updated_at=p.now)
+        repo.update_tracking(
+            p.store,
+            filing.id,
+            poll_failures=failures,
+            last_error=exc.message,
+            next_poll_at=p.now + timedelta(hours=wait),
+            updated_at=p.now,
+        )
         p.report.polled.append({**entry, "error": exc.message})
         return
     sent = _sent_texts(p, filing.id, filing.case_id)
@@ -89,7 +110,13 @@ async def _poll_one(p: Pass, row: DbTracking, gap: float, every_hours: float) ->
     meaning = normalise_status(filing.channel, report.raw)
     state = meaning.state if meaning else report.state
     event = meaning.event if meaning else STATE_EVENTS.get(report.state)
-    common = {"last_checked_at": p.now, "next_poll_at": later, "poll_failures": 0, "last_error": None, "updated_at": p.now}
+    common = {
+        "last_checked_at": p.now,
+        "next_poll_at": later,
+        "poll_failures": 0,
+        "last_error": None,
+        "updated_at": p.now,
+    }
     if not changed:
         repo.update_tracking(p.store, filing.id, **common)
         p.report.polled.append({**entry, "raw": report.raw, "changed": False})
@@ -110,11 +137,21 @@ async def _poll_one(p: Pass, row: DbTracking, gap: float, every_hours: float) ->
             update(DbTracking)
             .where(DbTracking.filing_id == filing.id, DbTracking.status_seq == row.status_seq)
             .values(
-                status_seq=row.status_seq + 1, last_raw=report.raw, last_state=state,
-                replies_seen=len(theirs), **common,
+                status_seq=row.status_seq + 1,
+                last_raw=report.raw,
+                last_state=state,
+                replies_seen=len(theirs),
+                **common,
             )
         )
         if res.rowcount:
-            add_event_row(s, filing.case_id, "status", data, filing_id=filing.id, at=p.now,
-                          dedupe_key=f"status:{filing.id}:{row.status_seq + 1}")
+            add_event_row(
+                s,
+                filing.case_id,
+                "status",
+                data,
+                filing_id=filing.id,
+                at=p.now,
+                dedupe_key=f"status:{filing.id}:{row.status_seq + 1}",
+            )
     p.report.polled.append({**entry, "raw": report.raw, "state": state, "changed": bool(res.rowcount)})

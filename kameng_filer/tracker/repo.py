@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kameng_filer.store import Store
 from kameng_filer.store.models import DbEvent, DbFiling
 from kameng_filer.store.records import load_json
-from kameng_filer.tracker.models import DbDeadline, DbTracking, DbTrackerMeta
+from kameng_filer.tracker.models import DbDeadline, DbTrackerMeta, DbTracking
 
 
 @dataclass(frozen=True, slots=True)
