@@ -136,8 +136,13 @@ def register(app: typer.Typer) -> None:
                 {
                     "case": case,
                     "events": [
-                        {"at": e.at.isoformat(), "kind": e.kind, "filing_id": e.filing_id, "text": timeline_line(e)[1],
-                         "data": e.data}
+                        {
+                            "at": e.at.isoformat(),
+                            "kind": e.kind,
+                            "filing_id": e.filing_id,
+                            "text": timeline_line(e)[1],
+                            "data": e.data,
+                        }
                         for e in events
                     ],
                 }
@@ -156,7 +161,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def reject_cmd(
         case: str = typer.Argument(..., help="已保存的案件编号"),
-        channel: str = typer.Option(..., "--channel", "-c", help="不接受哪个渠道的处理结果(如 card_platform@站点)"),
+        channel: str = typer.Option(
+            ..., "--channel", "-c", help="不接受哪个渠道的处理结果(如 card_platform@站点)"
+        ),
         reason: str = typer.Option(None, "--reason", "-r", help="不接受的理由(会写进升级/复核申请)"),
         at: str = typer.Option(None, "--at", help="时间(ISO,默认现在)"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
@@ -200,7 +207,9 @@ def register(app: typer.Typer) -> None:
         report = escalate_prepared(store, case, channel, _now(now), person=default_person(err_console))
         _print_report(report)
 
-    notify_app = typer.Typer(help="通知:把催办、升级、状态变化和期限提醒推送给你(apprise 地址)", no_args_is_help=True)
+    notify_app = typer.Typer(
+        help="通知:把催办、升级、状态变化和期限提醒推送给你(apprise 地址)", no_args_is_help=True
+    )
     app.add_typer(notify_app, name="notify")
 
     @notify_app.command("add")
@@ -286,7 +295,11 @@ def _status_table(item: dict[str, Any]) -> None:
             action += "(已升级)"
         purpose = "" if f["purpose"] == "complaint" else f"({f['purpose']})"
         table.add_row(
-            escape(f["channel"] + purpose), f["state_label"], escape(f["complaint_no"] or "—"),
-            escape(f["last_status"] or "—"), deadline, action,
+            escape(f["channel"] + purpose),
+            f["state_label"],
+            escape(f["complaint_no"] or "—"),
+            escape(f["last_status"] or "—"),
+            deadline,
+            action,
         )
     console.print(table)

@@ -64,7 +64,7 @@ class Action:
     id: int
     key: str
     kind: str
-    case_id: str
+    case_id: str | None
     filing_id: int | None
     at: datetime
     status: str
@@ -103,7 +103,7 @@ def claim(
     key: str,
     kind: str,
     *,
-    case_id: str,
+    case_id: str | None,
     filing_id: int | None,
     at: datetime,
     detail: dict[str, Any] | None = None,
@@ -206,7 +206,7 @@ def finish(
             row.attempts = max(row.attempts, MAX_ATTEMPTS)
         if detail is not None:
             row.detail_json = dump_json({**(load_json(row.detail_json) or {}), **detail}) or "{}"
-        if event is not None:
+        if event is not None and action.case_id is not None:
             data = {"key": action.key, "status": status, **event}
             add_event_row(
                 s,
@@ -270,7 +270,7 @@ def reclaim(store: Store, action: Action) -> Action | None:
 
 
 def enqueue_notice(
-    store: Store, key: str, *, case_id: str, filing_id: int | None, at: datetime, notice: Notice
+    store: Store, key: str, *, case_id: str | None, filing_id: int | None, at: datetime, notice: Notice
 ) -> bool:
     """Queue a notification under its own idempotency key; False when it was queued before."""
     detail = {"title": notice.title, "body": notice.body, "tags": notice.tags, "source": key}

@@ -77,7 +77,7 @@ class DbAction(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    case_id: Mapped[str] = mapped_column(String(64), ForeignKey("cases.id"))
+    case_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("cases.id"), nullable=True)
     filing_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("filings.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16))

@@ -26,7 +26,9 @@ def _next_action(d: DbDeadline) -> str:
     return "提醒本人"
 
 
-def filing_view(f: FilingRecord, rows: list[DbDeadline], track: Any, now: datetime, cal: WorkCalendar) -> dict[str, Any]:
+def filing_view(
+    f: FilingRecord, rows: list[DbDeadline], track: Any, now: datetime, cal: WorkCalendar
+) -> dict[str, Any]:
     """One filing: state, receipt, last status, next deadline with countdown, next action."""
     open_rows = [d for d in rows if d.state in ("due", "paused", "lapsed")]
     upcoming = sorted((d for d in open_rows if d.state in ("due", "paused")), key=lambda d: d.due_at)

@@ -17,6 +17,7 @@ The work of a pass is proportional to what is due: every step starts from an ind
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +69,11 @@ def _calendar(p: Pass) -> None:
         repo.set_meta(p.store, CALENDAR_KEY, fingerprint)
     for text in calendar_warnings(p.now, calendar=p.calendar):
         p.report.warnings.append(text)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        notice = act.Notice("节假日数据缺失", text, ["calendar"])
+        act.enqueue_notice(
+            p.store, f"calendar:{p.now.year}:{digest}", case_id=None, filing_id=None, at=p.now, notice=notice
+        )
 
 
 async def carry_out(p: Pass, limit: int = 200) -> None:

@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("case_id", sa.String(length=64), nullable=False),
+        sa.Column("case_id", sa.String(length=64), nullable=True),
         sa.Column("filing_id", sa.Integer(), nullable=True),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
