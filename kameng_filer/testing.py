@@ -24,6 +24,8 @@ __all__ = [
     "card_a_login",
     "card_b_verify",
     "csrf_from",
+    "example_case",
+    "file_case",
     "latest_sms_code",
     "operator",
     "read_outbox",
@@ -185,3 +187,45 @@ def card_b_verify(
         f"{base}/verify",
         data={"csrf_token": token, "order_no": order_no, "phone": phone, "sms_code": code},
     )
+
+
+@contextmanager
+def example_case() -> Iterator[Path]:
+    """The bundled example case (``case.yaml`` with its evidence folder), e.g. for a plugin's tests."""
+    from kameng_filer.demo import example_case as _example
+
+    with _example() as path:
+        yield path
+
+
+def file_case(
+    case_path: Path | str,
+    channels: list[str],
+    *,
+    config: dict[str, Any] | None = None,
+    person: Any = None,
+    now: Any = None,
+    dry_run: bool = False,
+    again: bool = False,
+) -> list[Any]:
+    """File a case in-process exactly as ``kameng file … --yes`` does; returns one ``Outcome`` per channel.
+
+    ``config`` (the ``config.yaml`` mapping, e.g. ``{"channels": {"x": {"base_url": twin.url}}}``) is
+    written to ``$KAMENG_HOME`` first; ``person`` answers captchas (default: nobody, so human steps end
+    ``needs_person``). Use it from sync tests (it runs its own event loop).
+    """
+    import asyncio
+
+    from kameng_filer.config import save_config
+    from kameng_filer.filing.engine import FileOptions
+    from kameng_filer.filing.person import NoPerson
+    from kameng_filer.filing.run import execute, prepare
+    from kameng_filer.store import Store
+    from kameng_filer.timeutil import now as _now
+
+    if config is not None:
+        save_config(config)
+    store = Store.open()
+    prepared = prepare(store, str(case_path), list(channels), now=now or _now())
+    options = FileOptions(dry_run=dry_run, again=again, backoff_s=0.05)
+    return asyncio.run(execute(store, prepared, person or NoPerson(), options, console=None, show_progress=False))

@@ -60,7 +60,7 @@ def test_preparation_is_deterministic(example_case: Path) -> None:
 @pytest.mark.parametrize(
     ("head", "mime"),
     [(b"\x89PNG\r\n\x1a\nxxxx", "image/png"), (b"\xff\xd8\xff\xe0", "image/jpeg"), (b"%PDF-1.7", "application/pdf"),
-     (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"), (b"hello", "application/octet-stream")],
+     (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"), (b"\x00\x01\x02\xff", "application/octet-stream")],
 )
 def test_sniff(head: bytes, mime: str) -> None:
     assert sniff_mime(head) == mime

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kameng_filer import paths
 from kameng_filer.config import save_config
 from kameng_filer.filing.person import NoPerson
 from kameng_filer.secrets import env_name
@@ -39,16 +40,17 @@ def third(tmp_path: Path):
 
 
 def configure(twin: ThirdTwin, monkeypatch: pytest.MonkeyPatch, profile: Path = PROFILE, **extra: Any) -> None:
-    """``card_platform@third`` pointing at the profile file and the twin; the password in the environment."""
+    """``card_platform@third`` pointing at the profile (file path or name) and the twin; the password in the env."""
     save_config({"channels": {CHANNEL: {"profile": str(profile), "base_url": twin.url, "account": "jg_demo", **extra}}})
     monkeypatch.setenv(env_name(CHANNEL, "jg_demo"), "jg-pass")
 
 
-def variant(tmp_path: Path, name: str, change: Any) -> Path:
-    """A copy of the profile with ``change(data)`` applied (what an author would edit)."""
+def variant(folder: Path, name: str, change: Any) -> Path:
+    """A copy of the profile named ``name`` with ``change(data)`` applied (what an author would edit)."""
     data = yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
     change(data)
-    path = tmp_path / f"{name}.yaml"
+    data["name"] = name
+    path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -93,8 +95,9 @@ def test_files_the_example_case_through_the_wizard_with_only_a_profile(third, ex
 @pytest.mark.parametrize(("mode", "where"), [("alert", "dialog"), ("toast", "toast")])
 def test_receipt_read_from_a_native_alert_or_a_transient_toast(tmp_path: Path, example_case: Path, monkeypatch, mode: str, where: str) -> None:
     with ThirdTwin(tmp_path / "twins", success=mode, toast_ms=700) as twin:
-        profile = variant(tmp_path, f"jiguang-{mode}", lambda d: d["receipt"].update(where=where))
-        configure(twin, monkeypatch, profile)
+        # this time the profile sits in the user's profiles folder and is named, not given by path
+        variant(paths.user_profiles_dir(), f"jiguang-{mode}", lambda d: d["receipt"].update(where=where))
+        configure(twin, monkeypatch, Path(f"jiguang-{mode}"))
         out = _file(example_case)
         assert out.state == "submitted", out
         number = twin.snapshot()["submissions"][0]["number"]
@@ -126,9 +129,14 @@ def test_wizard_step_validation_message_rejects(third, tmp_path: Path, example_c
 
 
 def test_lost_response_is_reconciled_from_the_list_page(third, example_case: Path, monkeypatch) -> None:
+    """The 售后单 is stored but the answer never comes: the engine finds it in 我的售后 instead of filing again.
+
+    (``hang_after_submit``, not ``drop_after_submit``: Chromium itself re-sends a POST whose reused
+    keep-alive connection closes before any response byte, which would file twice on any real site too.)
+    """
     configure(third, monkeypatch)
     monkeypatch.setenv("KAMENG_RECEIPT_TIMEOUT_MS", "3000")
-    third.set_faults(drop_after_submit=1)
+    third.set_faults(hang_after_submit=1)
     out = _file(example_case)
     subs = third.snapshot()["submissions"]
     assert len(subs) == 1, "no second 售后单"

@@ -14,26 +14,10 @@ from kameng_filer.adapter import PlannedFile
 from kameng_filer.case.model import Case
 from kameng_filer.channels import FieldSpec
 from kameng_filer.errors import FilingError
+from kameng_filer.store.sniff import sniff_mime
 
 _EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 _PIL_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-
-
-def sniff_mime(data: bytes) -> str:
-    """MIME type from the first bytes (not the extension)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data.startswith(b"%PDF"):
-        return "application/pdf"
-    if data[4:8] == b"ftyp":
-        return "video/mp4"
-    return "application/octet-stream"
 
 
 def _sha(data: bytes) -> str:

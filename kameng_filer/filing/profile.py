@@ -313,8 +313,8 @@ class Profile(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str
-    channel: str = "card_platform"
-    """The adapter (channel) that files with this profile."""
+    channel: str | None = None
+    """The adapter (channel) that files with this profile (default: the adapter shipping it, else card_platform)."""
     family: str | None = None
     mode: Literal["browser", "http"] = "browser"
     base_url: str

@@ -6,7 +6,9 @@ Lookup order for a name such as ``card_platform/complaint.j2``:
    the same relative name overrides the built-in one;
 2. the built-in ``kameng_filer.templates`` package;
 3. ``builtin/<name>`` always reaches the built-in file, so an override may
-   ``{% extends "builtin/card_platform/complaint.j2" %}`` and replace a single block.
+   ``{% extends "builtin/card_platform/complaint.j2" %}`` and replace a single block;
+4. packages named by plugins in the entry-point group ``kameng_filer.templates`` (a plugin ships
+   ``<package>/<channel>/complaint.j2`` and registers ``<channel> = "<package>"``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ from kameng_filer.render.filters import FILTERS
 
 BUILTIN_PACKAGE = "kameng_filer.templates"
 BUILTIN_PREFIX = "builtin"
+PLUGIN_GROUP = "kameng_filer.templates"
+
+
+def _plugin_loaders() -> list[jinja2.BaseLoader]:
+    """One loader per template package registered by a plugin (broken ones are skipped)."""
+    from importlib.metadata import entry_points
+
+    out: list[jinja2.BaseLoader] = []
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            out.append(jinja2.PackageLoader(ep.value, "."))
+        except (ImportError, ValueError):
+            continue
+    return out
 
 
 def _finalize(value: object) -> object:
@@ -48,6 +64,7 @@ def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja
             jinja2.FileSystemLoader(user_dir, encoding="utf-8"),
             builtin,
             jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}),
+            *_plugin_loaders(),
         ]
     )
     env = jinja2.Environment(

@@ -56,7 +56,7 @@ def compute(policy: Policy, history: History, now: datetime, calendar: WorkCalen
     """Every enabled clock of ``policy`` that has started by ``now``, evaluated."""
     out = []
     for clock in policy.active_clocks():
-        start = history.latest(clock.starts_on, now)
+        start = history.latest(clock.starts_on)
         if start is None:
             continue
         fulfilled = history.first_after(clock.ends_on, start, now)

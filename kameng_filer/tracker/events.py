@@ -91,9 +91,9 @@ class History:
     occurrences: list[Occurrence]
     statuses: list[StatusPoint]
 
-    def latest(self, event: str, now: datetime) -> datetime | None:
-        """The latest time ``event`` happened at or before ``now``."""
-        times = [o.at for o in self.occurrences if o.event == event and o.at <= now]
+    def latest(self, event: str) -> datetime | None:
+        """The latest time ``event`` happened (a start recorded ahead of the pass's clock counts too)."""
+        times = [o.at for o in self.occurrences if o.event == event]
         return max(times) if times else None
 
     def first_after(self, events: Iterable[str], start: datetime, now: datetime) -> datetime | None:

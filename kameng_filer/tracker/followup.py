@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from kameng_filer import registry
-from kameng_filer.errors import ChannelRejected, HumanActionRequired, KamengError
+from kameng_filer.errors import ChannelRejected, HumanActionRequired, KamengError, RenderError
+from kameng_filer.filing.web import ProfileAdapter
 from kameng_filer.render import RenderContext, render
 from kameng_filer.store.records import FilingRecord
 from kameng_filer.tracker import actions as act
@@ -30,19 +31,48 @@ def main_field(channel: str) -> str:
 
 def render_context(p: Pass, filing: FilingRecord, last_status: str = "") -> RenderContext:
     """What the follow-up / escalation texts know about the earlier filing."""
+    mail = base_channel(filing.channel) == "email"  # its "number" is a Message-ID, not worth quoting
     return RenderContext(
         prior_channel=notices.channel_title(filing.channel).split("(")[0],
-        complaint_no=filing.complaint_no or "",
+        complaint_no="" if mail else filing.complaint_no or "",
         filed_at=filing.submitted_at,
         last_status=last_status,
     )
 
 
+def reply_limit(p: Pass, channel: str) -> int | None:
+    """The site's limit for a follow-up (site profile ``limits: {follow_up: {max_len: N}}``), if any."""
+    adapter = p.channels.instance(channel).adapter
+    if isinstance(adapter, ProfileAdapter):
+        return adapter.profile().limits.get("follow_up", {}).get("max_len")
+    return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """Whole paragraphs from the start that fit ``limit`` (the progress query comes first)."""
+    if len(text) <= limit:
+        return text
+    out = ""
+    for para in text.split("\n\n"):
+        candidate = f"{out}\n\n{para}" if out else para
+        if len(candidate) > limit:
+            break
+        out = candidate
+    if not out:
+        raise RenderError(
+            f"催办内容的第一段就超过了该渠道的 {limit} 字上限",
+            hint="在数据目录 templates/ 下放一个更短的 follow_up 模板(见 docs/templates.md)",
+        )
+    return out
+
+
 def follow_up_text(p: Pass, filing: FilingRecord, last_status: str = "") -> str:
-    """The polite follow-up for this filing, from ``templates/<channel>/follow_up.j2``."""
+    """The polite follow-up for this filing, from ``templates/<channel>/follow_up.j2``, within the site's limit."""
     case = p.case(filing.case_id)
     rendered = render(case, base_channel(filing.channel), "follow_up", render_context(p, filing, last_status))
-    return rendered.fields[main_field(filing.channel)]
+    text = rendered.fields[main_field(filing.channel)]
+    limit = reply_limit(p, filing.channel)
+    return shorten(text, limit) if limit else text
 
 
 def enqueue(p: Pass, filing: FilingRecord, number: int, last_status: str) -> bool:

@@ -418,6 +418,20 @@ def _builtin_layer(filename: str) -> _Layer | None:
     return _read_layer(res.read_bytes(), f"内置 schedules/{filename}")
 
 
+def _plugin_layer(filename: str) -> _Layer | None:
+    """The policy file shipped by a plugin (entry-point group ``kameng_filer.schedules`` → a package)."""
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="kameng_filer.schedules"), key=lambda e: e.name):
+        try:
+            res = resources.files(ep.value).joinpath(filename)
+        except (ImportError, TypeError):
+            continue
+        if res.is_file():
+            return _read_layer(res.read_bytes(), f"插件 {ep.name} schedules/{filename}")
+    return None
+
+
 def _user_layer(filename: str) -> _Layer | None:
     path: Path = paths.user_schedules_dir() / filename
     try:
@@ -525,7 +539,7 @@ def load_policy(
     for layer in (_builtin_layer("_common.yaml"), _user_layer("_common.yaml")):
         if layer is not None:
             layers.append(layer)
-    own = [ly for ly in (_builtin_layer(filename), _user_layer(filename)) if ly is not None]
+    own = [ly for ly in (_builtin_layer(filename) or _plugin_layer(filename), _user_layer(filename)) if ly is not None]
     if not own:
         raise ConfigError(
             f"没有渠道「{channel}」的期限策略(schedules/{filename})",

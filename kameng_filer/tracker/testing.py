@@ -81,8 +81,10 @@ def record_submitted(
     plan: dict[str, Any] | None = None,
     purpose: str = "complaint",
 ) -> FilingRecord:
-    """Create a filing and mark it submitted at ``at`` (what ``kameng report --number`` records)."""
-    filing = store.create_filing(case_id, channel, purpose=purpose, state="planned", plan=plan, at=at)
+    """Create a filing (next free generation) and mark it submitted at ``at`` (like ``kameng report --number``)."""
+    filing = store.create_filing(
+        case_id, channel, purpose=purpose, generation=None, state="planned", plan=plan, at=at
+    )
     return store.update_filing(
         filing.id,
         state="submitted",

@@ -46,9 +46,29 @@ class UnknownTwin(LookupError):
     """No twin by that name (message lists the known ones)."""
 
 
+PLUGIN_GROUP = "kameng_filer.twins"
+"""Entry-point group for plugins' twins: ``name = "package.module"`` (a module with ``create_twin``)."""
+
+
+def _modules() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    mods = dict(TWIN_MODULES)
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        mods.setdefault(ep.name, ep.value)
+    return mods
+
+
 def available() -> list[str]:
-    """Names of the twins whose module is installed, in registry order."""
-    return [name for name, mod in TWIN_MODULES.items() if importlib.util.find_spec(mod) is not None]
+    """Names of the twins whose module is installed, in registry order (then plugins' twins)."""
+    out = []
+    for name, mod in _modules().items():
+        try:
+            if importlib.util.find_spec(mod) is not None:
+                out.append(name)
+        except (ImportError, ValueError):
+            continue
+    return out
 
 
 def create_twin(name: str, data_dir: Path | str, **options: Any) -> Twin:
@@ -56,7 +76,7 @@ def create_twin(name: str, data_dir: Path | str, **options: Any) -> Twin:
     known = available()
     if name not in known:
         raise UnknownTwin(f"没有名为 {name!r} 的孪生站点;可用:{', '.join(known)}")
-    module = importlib.import_module(TWIN_MODULES[name])
+    module = importlib.import_module(_modules()[name])
     return module.create_twin(Path(data_dir), **options)
 
 
