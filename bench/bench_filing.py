@@ -5,6 +5,8 @@ Prints median wall times and the two ratios the issue targets:
   concurrent / slowest-alone  (target ≤ 1.3)    and    kameng per channel / bare script  (target ≤ 1.25)
 Every run files for real on fresh local twins (new data folder each round, no stored login), so the
 browser start, the login with its captcha/SMS step, the upload and the receipt are all in the figure.
+The twins run in their own process (``kameng twins``), as a real site would, so they do not compete
+with the filer for the Python interpreter.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ import asyncio
 import os
 import shutil
 import smtplib
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from email import policy
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 
@@ -28,8 +33,53 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kameng_filer.browser import launch_options  # noqa: E402
-from kameng_filer.twins.registry import start_twins  # noqa: E402
 from tests.filing_support import configure, file_now, scripted  # noqa: E402
+
+TWINS = ["card_a", "card_b", "email"]
+
+
+def _free_base() -> int:
+    for base in range(18700, 19900, 10):
+        ok = True
+        for port in range(base, base + len(TWINS)):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    ok = False
+        if ok:
+            return base
+    raise SystemExit("no free ports")
+
+
+@contextmanager
+def start_twins(names: list[str], *, data_dir: Path):
+    """The twins in a separate ``kameng twins`` process; yields name → object with url/host/port."""
+    base = _free_base()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "kameng"), "twins", "--port", str(base), "--only", ",".join(TWINS),
+         "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    twins = {
+        name: SimpleNamespace(url=f"http://127.0.0.1:{base + i}", host="127.0.0.1", port=base + i)
+        for i, name in enumerate(TWINS)
+    }
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if all(httpx.get(twins[n].url + "/_twin/health", timeout=1).status_code == 200 for n in ("card_a", "card_b")):
+                with socket.create_connection(("127.0.0.1", twins["email"].port), timeout=1):
+                    break
+        except (httpx.HTTPError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit("twins did not start")
+        time.sleep(0.2)
+    try:
+        yield twins
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 CASE = ROOT / "examples" / "case.yaml"
 EVIDENCE = sorted((ROOT / "examples" / "evidence").glob("*.png"))
@@ -40,19 +90,18 @@ def kameng_run(channels: list[str]) -> float:
     """Wall time of filing ``channels`` with kameng on fresh twins and a fresh data folder."""
     home = Path(tempfile.mkdtemp(prefix="kameng-bench-"))
     os.environ["KAMENG_HOME"] = str(home)
-    ts = start_twins(["card_a", "card_b", "email"], data_dir=home / "twins")
     try:
-        configure(ts, channels)
-        person = scripted(ts, channels)
-        t0 = time.perf_counter()
-        outcomes = file_now(CASE, channels, person)
-        wall = time.perf_counter() - t0
+        with start_twins(TWINS, data_dir=home / "twins") as ts:
+            configure(ts, channels)
+            person = scripted(ts, channels)
+            t0 = time.perf_counter()
+            outcomes = file_now(CASE, channels, person)
+            wall = time.perf_counter() - t0
         bad = [o for o in outcomes if o.state != "submitted"]
         if bad:
             raise SystemExit(f"filing failed: {bad}")
         return wall
     finally:
-        ts.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -117,24 +166,23 @@ def bare_email(host: str, port: int) -> None:
     for p in EVIDENCE:
         msg.add_attachment(p.read_bytes(), maintype="image", subtype="png", filename=p.name)
     with smtplib.SMTP(host, port) as s:
-        s.send_message(msg, policy=policy.SMTP) if False else s.send_message(msg)
+        s.send_message(msg)
 
 
 def bare_run(channel: str) -> float:
     """Wall time of the bare script for one channel on fresh twins."""
     home = Path(tempfile.mkdtemp(prefix="kameng-bare-"))
-    ts = start_twins(["card_a", "card_b", "email"], data_dir=home / "twins")
     try:
-        t0 = time.perf_counter()
-        if channel == "card_platform@a":
-            asyncio.run(bare_card_a(ts["card_a"].url))
-        elif channel == "card_platform@b":
-            asyncio.run(bare_card_b(ts["card_b"].url))
-        else:
-            bare_email(ts["email"].host, ts["email"].port)
-        return time.perf_counter() - t0
+        with start_twins(TWINS, data_dir=home / "twins") as ts:
+            t0 = time.perf_counter()
+            if channel == "card_platform@a":
+                asyncio.run(bare_card_a(ts["card_a"].url))
+            elif channel == "card_platform@b":
+                asyncio.run(bare_card_b(ts["card_b"].url))
+            else:
+                bare_email(ts["email"].host, ts["email"].port)
+            return time.perf_counter() - t0
     finally:
-        ts.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 
