@@ -28,7 +28,9 @@ def adapters() -> list[dict[str, Any]]:
         try:
             cls = registry.adapter_class(ep.name)
         except KamengError as exc:
-            item.update(kind="?", title="", fields=[], error=exc.message + (f"({exc.detail})" if exc.detail else ""))
+            item.update(
+                kind="?", title="", fields=[], error=exc.message + (f"({exc.detail})" if exc.detail else "")
+            )
             out.append(item)
             continue
         spec = cls.spec

@@ -53,7 +53,6 @@ packages = ["${pkg}", "${pkg}.templates", "${pkg}.schedules"${profiles_pkg}]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
-filterwarnings = ["error"]
 """
 
 README = """# ${dist}
@@ -511,7 +510,10 @@ def _camel(name: str) -> str:
 def scaffold(name: str, folder: Path, *, title: str | None = None, with_profiles: bool = False) -> Path:
     """Write the plugin package for channel ``name`` under ``folder``; returns the package root."""
     if not NAME_RE.match(name):
-        raise KamengError(f"渠道名「{name}」不合适", hint="用小写字母开头,只含小写字母、数字和下划线,2–40 个字符,如 acme_shop")
+        raise KamengError(
+            f"渠道名「{name}」不合适",
+            hint="用小写字母开头,只含小写字母、数字和下划线,2–40 个字符,如 acme_shop",
+        )
     from kameng_filer import registry
 
     if name in registry.names():
@@ -529,7 +531,9 @@ def scaffold(name: str, folder: Path, *, title: str | None = None, with_profiles
         "cls": f"{_camel(name)}Adapter",
         "twin_cls": f"{_camel(name)}Twin",
         "prefix": re.sub(r"[^A-Z]", "", name.upper())[:2] or "PL",
-        "profiles_ep": f'\n[project.entry-points."kameng_filer.profiles"]\n{name} = "{pkg}.profiles"\n' if with_profiles else "",
+        "profiles_ep": f'\n[project.entry-points."kameng_filer.profiles"]\n{name} = "{pkg}.profiles"\n'
+        if with_profiles
+        else "",
         "profiles_pkg": f', "{pkg}.profiles"' if with_profiles else "",
         "profiles_data": f'\n"{pkg}.profiles" = ["*.yaml"]' if with_profiles else "",
     }
@@ -550,7 +554,10 @@ def scaffold(name: str, folder: Path, *, title: str | None = None, with_profiles
     write(f"{pkg}/schedules/__init__.py", '"""Deadline policy of the ${name} channel."""\n')
     write(f"{pkg}/schedules/{name}.yaml", SCHEDULE)
     if with_profiles:
-        write(f"{pkg}/profiles/__init__.py", '"""Site profiles shipped by this plugin (found by kameng adapters list)."""\n')
+        write(
+            f"{pkg}/profiles/__init__.py",
+            '"""Site profiles shipped by this plugin (found by kameng adapters list)."""\n',
+        )
     write("tests/conftest.py", CONFTEST)
     write(f"tests/test_{name}.py", TESTS)
     return root

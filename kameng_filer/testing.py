@@ -228,4 +228,6 @@ def file_case(
     store = Store.open()
     prepared = prepare(store, str(case_path), list(channels), now=now or _now())
     options = FileOptions(dry_run=dry_run, again=again, backoff_s=0.05)
-    return asyncio.run(execute(store, prepared, person or NoPerson(), options, console=None, show_progress=False))
+    return asyncio.run(
+        execute(store, prepared, person or NoPerson(), options, console=None, show_progress=False)
+    )

@@ -39,9 +39,17 @@ def third(tmp_path: Path):
         yield twin
 
 
-def configure(twin: ThirdTwin, monkeypatch: pytest.MonkeyPatch, profile: Path = PROFILE, **extra: Any) -> None:
+def configure(
+    twin: ThirdTwin, monkeypatch: pytest.MonkeyPatch, profile: Path = PROFILE, **extra: Any
+) -> None:
     """``card_platform@third`` pointing at the profile (file path or name) and the twin; the password in the env."""
-    save_config({"channels": {CHANNEL: {"profile": str(profile), "base_url": twin.url, "account": "jg_demo", **extra}}})
+    save_config(
+        {
+            "channels": {
+                CHANNEL: {"profile": str(profile), "base_url": twin.url, "account": "jg_demo", **extra}
+            }
+        }
+    )
     monkeypatch.setenv(env_name(CHANNEL, "jg_demo"), "jg-pass")
 
 
@@ -67,7 +75,9 @@ def _plan(channel: str = CHANNEL) -> dict[str, Any]:
     return json.loads(Store.open().get_filing("km-2026-0001", channel).plan_json)
 
 
-def test_files_the_example_case_through_the_wizard_with_only_a_profile(third, example_case: Path, monkeypatch) -> None:
+def test_files_the_example_case_through_the_wizard_with_only_a_profile(
+    third, example_case: Path, monkeypatch
+) -> None:
     configure(third, monkeypatch)
     out = _file(example_case)
     assert out.state == "submitted", out
@@ -93,7 +103,9 @@ def test_files_the_example_case_through_the_wizard_with_only_a_profile(third, ex
 
 
 @pytest.mark.parametrize(("mode", "where"), [("alert", "dialog"), ("toast", "toast")])
-def test_receipt_read_from_a_native_alert_or_a_transient_toast(tmp_path: Path, example_case: Path, monkeypatch, mode: str, where: str) -> None:
+def test_receipt_read_from_a_native_alert_or_a_transient_toast(
+    tmp_path: Path, example_case: Path, monkeypatch, mode: str, where: str
+) -> None:
     with ThirdTwin(tmp_path / "twins", success=mode, toast_ms=700) as twin:
         # this time the profile sits in the user's profiles folder and is named, not given by path
         variant(paths.user_profiles_dir(), f"jiguang-{mode}", lambda d: d["receipt"].update(where=where))
@@ -104,8 +116,11 @@ def test_receipt_read_from_a_native_alert_or_a_transient_toast(tmp_path: Path, e
         assert out.receipt["complaint_no"] == number
 
 
-def test_client_side_validation_toast_rejects_and_stores_nothing(third, tmp_path: Path, example_case: Path, monkeypatch) -> None:
+def test_client_side_validation_toast_rejects_and_stores_nothing(
+    third, tmp_path: Path, example_case: Path, monkeypatch
+) -> None:
     """The agreement box left unticked: the page says so in a toast that is gone after 1.5 s."""
+
     def drop_agree(d: dict[str, Any]) -> None:
         d["steps"][-1]["fill"].remove("agree")
 
@@ -116,8 +131,11 @@ def test_client_side_validation_toast_rejects_and_stores_nothing(third, tmp_path
     assert third.snapshot()["submissions"] == []
 
 
-def test_wizard_step_validation_message_rejects(third, tmp_path: Path, example_case: Path, monkeypatch) -> None:
+def test_wizard_step_validation_message_rejects(
+    third, tmp_path: Path, example_case: Path, monkeypatch
+) -> None:
     """Step 1 without a reason: "下一步" keeps the wizard on step 1 and shows the message next to the field."""
+
     def drop_reason(d: dict[str, Any]) -> None:
         d["steps"][1]["fill"].remove("reason")
 
@@ -163,7 +181,9 @@ def test_status_and_follow_up_from_the_detail_page(third, example_case: Path, mo
         engine = FilingEngine(store, NoPerson())
         from kameng_filer import paths
 
-        ctx = ChannelRun(engine, CHANNEL, rec.id, paths.sub("artifacts/third-status"), dry_run=False, known_numbers=set())
+        ctx = ChannelRun(
+            engine, CHANNEL, rec.id, paths.sub("artifacts/third-status"), dry_run=False, known_numbers=set()
+        )
         try:
             status = await adapter.status(receipt, ctx)
             sent = await adapter.follow_up(receipt, "您好,截图已上传,请尽快处理退款。", ctx)
@@ -187,6 +207,13 @@ def test_json_api_with_csrf_and_http_200_error_codes(tmp_path: Path, example_cas
         assert sub["via"] == "api" and sub["number"] == out.receipt["complaint_no"]
         assert sub["fields"]["reason"] == "没收到卡密"  # api.options mapped 未收到货 → no_card
         assert len(sub["files"]) == 4
+    # the CSRF token really is required: a profile that does not fetch it is refused (HTTP 200, code 4190)
+    no_csrf = variant(tmp_path, "jiguang-nocsrf", lambda d: d["api"].update(csrf_url=None))
+    with ThirdTwin(tmp_path / "twins-csrf") as twin:
+        configure(twin, monkeypatch, no_csrf, mode="http")
+        out = _file(example_case, again=True)
+        assert out.state == "rejected" and "CSRF 校验失败" in out.error, out
+        assert twin.snapshot()["submissions"] == []
     # the same site when the order is not this member's: HTTP 200 with code 4220 → rejected with the site's words
     os.environ.pop(env_name(CHANNEL, "jg_demo"), None)
     with ThirdTwin(tmp_path / "twins2", orders=(("KM20260101000001", "别的订单", "1.00"),)) as twin:

@@ -46,9 +46,14 @@ def receiver(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def setup(email_twin, receiver, monkeypatch: pytest.MonkeyPatch, example_case: Path):
     """SMTP twin + notification receiver configured; polite gap 0 for speed."""
-    save_config({"channels": {"email": {"smtp_host": email_twin.host, "smtp_port": email_twin.port, "to": TO,
-                                        "timeout": 5}}})
-    entry, warning = notify.add(receiver.url, "phone")
+    save_config(
+        {
+            "channels": {
+                "email": {"smtp_host": email_twin.host, "smtp_port": email_twin.port, "to": TO, "timeout": 5}
+            }
+        }
+    )
+    _entry, warning = notify.add(receiver.url, "phone")
     assert warning and env_name("notify", "phone") in warning  # CI has no keyring: the URL goes to an env var
     monkeypatch.setenv(env_name("notify", "phone"), receiver.url)
     user_policy("_common.yaml", {"polling": {"min_gap_seconds": 0}})
@@ -115,7 +120,9 @@ def test_quiet_hours_a_lapse_at_20_00_waits_for_09_00_next_working_day(setup) ->
     tick("2026-11-11T20:30:00")
     assert follow_up_mails(twin) == []
     with Store.open().session() as s:
-        row = s.scalars(select(DbDeadline).where(DbDeadline.filing_id == fid, DbDeadline.clock == "reply")).one()
+        row = s.scalars(
+            select(DbDeadline).where(DbDeadline.filing_id == fid, DbDeadline.clock == "reply")
+        ).one()
         assert row.state == "lapsed"
         assert row.next_action_at.isoformat() == "2026-11-12T09:00:00+08:00"
     tick("2026-11-12T08:59:00")
@@ -141,9 +148,17 @@ def test_quiet_hours_weekend_waits_for_monday_but_a_make_up_saturday_is_a_workin
     assert len(follow_up_mails(twin)) == 1
 
     store = Store.open()
-    second = record_submitted(store, CASE, "email", twin.messages()[0]["message_id"], at("2026-02-27T10:00:00"),
-                              plan={"fields": {"to": TO, "subject": "订单KM20261102150012-投诉"},
-                                    "target": {"from": "zhangsan@example.com"}})
+    second = record_submitted(
+        store,
+        CASE,
+        "email",
+        twin.messages()[0]["message_id"],
+        at("2026-02-27T10:00:00"),
+        plan={
+            "fields": {"to": TO, "subject": "订单KM20261102150012-投诉"},
+            "target": {"from": "zhangsan@example.com"},
+        },
+    )
     tick("2026-02-28T10:30:00")  # Saturday 2/28/2026 is a 调休 working day: goes out at once
     assert len(follow_up_mails(twin)) == 2
     assert [a.key for a in actions("follow_up")][-1] == f"follow_up:{second.id}:1"
@@ -163,7 +178,9 @@ def test_at_most_n_follow_ups_spaced_then_escalation_prepared(setup) -> None:
                 sent_at.append(stamp)
     assert sent_at == ["2026-11-18T09:00:00", "2026-11-23T09:00:00"]  # max 2, spaced 3 working days
     assert len(follow_up_mails(twin)) == 2
-    assert {m["Message-ID"] for m in follow_up_mails(twin)} and len({m["Message-ID"] for m in follow_up_mails(twin)}) == 2
+    assert {m["Message-ID"] for m in follow_up_mails(twin)} and len(
+        {m["Message-ID"] for m in follow_up_mails(twin)}
+    ) == 2
     [esc] = actions("escalation")
     assert esc.key == f"escalation:{fid}:auto" and esc.status == "pending_person"
     assert esc.at.isoformat() == "2026-11-26T09:00:00+08:00"  # one more spacing after the last follow-up
@@ -173,22 +190,31 @@ def test_at_most_n_follow_ups_spaced_then_escalation_prepared(setup) -> None:
     titles = receiver.titles()
     assert sum(t.startswith("已催办") for t in titles) == 2
     assert sum(t.startswith("升级") for t in titles) == 1
-    assert len(titles) == len(set(titles)) + 1  # the two follow-up notices share a title, nothing else repeats
+    assert (
+        len(titles) == len(set(titles)) + 1
+    )  # the two follow-up notices share a title, nothing else repeats
     timeline = CliRunner().invoke(app, ["timeline", CASE])
     assert timeline.exit_code == 0, timeline.output
     assert "第 2 次催办" in timeline.output and "升级" in timeline.output
 
 
 def test_auto_escalation_files_the_next_channel_through_the_engine(setup) -> None:
-    twin, _, case = setup
+    _, _, case = setup
     case.write_text(case.read_text(encoding="utf-8") + "auto_escalate: true\n", encoding="utf-8")
     fid = file_email(case, at("2026-11-10T10:00:00"))
     store = Store.open()
-    store.add_event(CASE, "reject", {"channel": "email", "reason": "答复没有退款"}, filing_id=fid,
-                    at=at("2026-11-11T10:00:00"))
+    store.add_event(
+        CASE,
+        "reject",
+        {"channel": "email", "reason": "答复没有退款"},
+        filing_id=fid,
+        at=at("2026-11-11T10:00:00"),
+    )
     report = tick("2026-11-11T10:05:00")
     [esc] = actions("escalation")
-    assert esc.status == "pending_person", report.actions  # alipay is assisted: the guide waits for the person
+    assert esc.status == "pending_person", (
+        report.actions
+    )  # alipay is assisted: the guide waits for the person
     alipay = store.get_filing(CASE, "alipay")
     assert alipay is not None and alipay.state == "needs_person"
     assert alipay.plan["fields"]["reason"]  # prepared exactly what the app asks
@@ -201,8 +227,14 @@ def test_escalation_picks_12315_or_the_association_never_both(setup) -> None:
     store = Store.open()
     store.import_case(case)
     filed = at("2026-11-10T10:00:00")
-    mail = record_submitted(store, CASE, "email", "<m@x>", filed,
-                            plan={"fields": {"to": TO, "subject": "s"}, "target": {"from": "a@b.c"}})
+    mail = record_submitted(
+        store,
+        CASE,
+        "email",
+        "<m@x>",
+        filed,
+        plan={"fields": {"to": TO, "subject": "s"}, "target": {"from": "a@b.c"}},
+    )
     record_submitted(store, CASE, "alipay", "2026111000001234", filed)
     store.add_event(CASE, "reject", {"channel": "email"}, filing_id=mail.id, at=filed)
     tick("2026-11-10T10:05:00")
@@ -220,12 +252,16 @@ def test_rejected_result_word_and_reject_command_escalate(setup) -> None:
     _, receiver, case = setup
     fid = file_email(case, at("2026-11-10T10:00:00"))
     runner = CliRunner()
-    r = runner.invoke(app, ["report", CASE, "--channel", "email", "--status", "已驳回", "--at", "2026-11-11T10:00:00"])
+    r = runner.invoke(
+        app, ["report", CASE, "--channel", "email", "--status", "已驳回", "--at", "2026-11-11T10:00:00"]
+    )
     assert r.exit_code == 0, r.output
     tick("2026-11-11T10:01:00")
     keys = [a.key for a in actions("escalation")]
     assert len(keys) == 1 and keys[0].startswith("escalation:status:")
-    r = runner.invoke(app, ["reject", CASE, "--channel", "email", "--reason", "不同意", "--at", "2026-11-12T10:00:00"])
+    r = runner.invoke(
+        app, ["reject", CASE, "--channel", "email", "--reason", "不同意", "--at", "2026-11-12T10:00:00"]
+    )
     assert r.exit_code == 0, r.output
     tick("2026-11-12T10:01:00")
     keys = [a.key for a in actions("escalation")]
@@ -240,7 +276,9 @@ def test_result_brings_review_window_and_refund_reminders(setup) -> None:
     _, receiver, case = setup
     fid = file_email(case, at("2026-11-10T10:00:00"))
     runner = CliRunner()
-    r = runner.invoke(app, ["report", CASE, "--channel", "email", "--status", "处理完成", "--at", "2026-11-12T16:00:00"])
+    r = runner.invoke(
+        app, ["report", CASE, "--channel", "email", "--status", "处理完成", "--at", "2026-11-12T16:00:00"]
+    )
     assert r.exit_code == 0, r.output
     tick("2026-11-12T16:05:00")
     with Store.open().session() as s:
@@ -254,7 +292,9 @@ def test_result_brings_review_window_and_refund_reminders(setup) -> None:
     assert any(t.startswith("期限临近:对处理结果申请复核") for t in receiver.titles())
     tick("2026-11-17T00:30:00")
     assert any(t.startswith("期限已到:对处理结果申请复核") for t in receiver.titles())
-    r = runner.invoke(app, ["report", CASE, "--channel", "email", "--status", "退款已到账", "--at", "2026-11-17T10:00:00"])
+    r = runner.invoke(
+        app, ["report", CASE, "--channel", "email", "--status", "退款已到账", "--at", "2026-11-17T10:00:00"]
+    )
     assert r.exit_code == 0, r.output
     tick("2026-11-18T10:00:00")
     assert not any(t.startswith("期限已到:核实处理结果") for t in receiver.titles())  # refund arrived in time

@@ -64,7 +64,9 @@ def _place(filing_id: int, when: datetime) -> None:
 
 def _deadline(filing_id: int, clock: str) -> DbDeadline:
     with Store.open().session() as s:
-        return s.scalars(select(DbDeadline).where(DbDeadline.filing_id == filing_id, DbDeadline.clock == clock)).one()
+        return s.scalars(
+            select(DbDeadline).where(DbDeadline.filing_id == filing_id, DbDeadline.clock == clock)
+        ).one()
 
 
 def _user_replies(twin) -> list[str]:
@@ -116,15 +118,24 @@ def test_ticket_follow_up_pause_result_and_reminders(card, receiver) -> None:
 
 
 def _dead_owner() -> str:
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     return f"{socket.gethostname()}:{proc.stdout.strip()}"
 
 
 def _crashed_follow_up(filing_id: int, text: str) -> None:
     """A follow-up claimed by a process that died before it recorded the outcome."""
     store = Store.open()
-    claimed = act.claim(store, f"follow_up:{filing_id}:1", "follow_up", case_id=CASE, filing_id=filing_id,
-                        at=at("2026-11-11T10:30:00"), detail={"number": 1, "text": text, "channel": "card_platform@a"})
+    claimed = act.claim(
+        store,
+        f"follow_up:{filing_id}:1",
+        "follow_up",
+        case_id=CASE,
+        filing_id=filing_id,
+        at=at("2026-11-11T10:30:00"),
+        detail={"number": 1, "text": text, "channel": "card_platform@a"},
+    )
     assert claimed is not None
     with store.transaction() as s:
         s.execute(update(DbAction).where(DbAction.id == claimed.id).values(owner=_dead_owner()))
@@ -179,3 +190,20 @@ def test_12315_follow_up_is_a_supplement(tmp_path: Path, receiver, example_case:
         assert "想了解进展是否有更新" in text and len(text) <= 500
         assert any(m["title"].startswith("已催办") for m in receiver.messages)
         assert json.dumps(report.to_dict(), ensure_ascii=False).count("follow_up") >= 1
+
+
+def test_a_status_read_that_needs_the_person_is_skipped_and_noted(card, receiver) -> None:
+    from kameng_filer.testing import set_faults
+
+    twin, out = card
+    set_faults(twin.url, expire_sessions=True)  # the stored login is gone: the captcha needs the person
+    report = tick("2026-11-10T10:05:00")
+    [polled] = report.polled
+    assert polled["skipped"] == "需要本人操作"
+    noted = act.get(Store.open(), f"status_poll:{out.filing_id}:person:2026-11-10")
+    assert noted is not None and noted.status == "pending_person"
+    assert any(m["title"].startswith("需要登录") for m in receiver.messages)
+    assert not report.errors
+    tick("2026-11-10T16:30:00")  # read again later, noted only once that day
+    notes = [m for m in receiver.messages if m["title"].startswith("需要登录")]
+    assert len(notes) == 1

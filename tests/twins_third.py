@@ -289,10 +289,17 @@ class Aftersale:
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return {
-            "number": self.number, "user": self.user, "order_no": self.order_no, "reason": self.reason,
-            "title": self.title, "description": self.description, "contact_phone": self.contact_phone,
-            "files": [f.to_dict() for f in self.files], "status": self.status,
-            "created_at": self.created_at.isoformat(timespec="seconds"), "messages": list(self.messages),
+            "number": self.number,
+            "user": self.user,
+            "order_no": self.order_no,
+            "reason": self.reason,
+            "title": self.title,
+            "description": self.description,
+            "contact_phone": self.contact_phone,
+            "files": [f.to_dict() for f in self.files],
+            "status": self.status,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "messages": list(self.messages),
         }
 
 
@@ -326,7 +333,9 @@ class ThirdTwin(WebTwin):
         super().__init__(data_dir)
         self.env = Environment(
             loader=ChoiceLoader([DictLoader(PAGES), FileSystemLoader(str(TEMPLATES_DIR))]),
-            autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
     # ---- WebTwin ---------------------------------------------------------------------------
@@ -343,8 +352,10 @@ class ThirdTwin(WebTwin):
 
     def info(self) -> dict[str, Any]:
         """Account and orders."""
-        return {"accounts": [{"username": self.username, "password": self.password}],
-                "orders": [{"order_no": o[0], "product": o[1], "amount": o[2]} for o in self.order_rows]}
+        return {
+            "accounts": [{"username": self.username, "password": self.password}],
+            "orders": [{"order_no": o[0], "product": o[1], "amount": o[2]} for o in self.order_rows],
+        }
 
     def operate(self, number: str, action: str, text: str = "") -> dict[str, Any]:
         """reply → 已回复; resolve → 已完成; reject → 已拒绝; close → 已关闭."""
@@ -402,7 +413,9 @@ class ThirdTwin(WebTwin):
             if number not in self.items:
                 return number
 
-    def validate(self, user: str, values: dict[str, str], upload_ids: list[str], sid: str) -> tuple[dict[str, str], list[FileInfo]]:
+    def validate(
+        self, user: str, values: dict[str, str], upload_ids: list[str], sid: str
+    ) -> tuple[dict[str, str], list[FileInfo]]:
         """Server-side checks of one application: (errors by field, files)."""
         errors: dict[str, str] = {}
         if values.get("order_no") not in {o[0] for o in self.order_rows}:
@@ -426,12 +439,21 @@ class ThirdTwin(WebTwin):
         """Store a checked application (status 待受理)."""
         with self.lock:
             item = Aftersale(
-                number=self.new_number(), user=user, order_no=values["order_no"], reason=REASONS[values["reason"]],
-                title=values["title"], description=values["description"], contact_phone=values["contact_phone"],
-                files=files, status=WAITING, created_at=self.clock.now(),
+                number=self.new_number(),
+                user=user,
+                order_no=values["order_no"],
+                reason=REASONS[values["reason"]],
+                title=values["title"],
+                description=values["description"],
+                contact_phone=values["contact_phone"],
+                files=files,
+                status=WAITING,
+                created_at=self.clock.now(),
             )
             self.items[item.number] = item
-            fields = {k: item.to_dict()[k] for k in ("order_no", "reason", "title", "description", "contact_phone")}
+            fields = {
+                k: item.to_dict()[k] for k in ("order_no", "reason", "title", "description", "contact_phone")
+            }
             self.state.record_submission(item.number, "aftersale", fields, files, user=user, via=via)
             self.state.record_status(item.number, WAITING, "system", "created")
             return item
@@ -451,7 +473,9 @@ class ThirdTwin(WebTwin):
         form = await read_form(request)
         ret = safe_next(str(form.get("return") or ""), "/service/records")
         if not csrf_ok(request, form):
-            return self.page(request, "signin.html", 419, ret=ret, account="", error="页面已过期,请刷新后重试")
+            return self.page(
+                request, "signin.html", 419, ret=ret, account="", error="页面已过期,请刷新后重试"
+            )
         account, pwd = str(form.get("acct") or "").strip(), str(form.get("pwd") or "")
         if account != self.username or pwd != self.password:
             self.state.record_login(account, False, "账号或密码不正确")
@@ -474,8 +498,16 @@ class ThirdTwin(WebTwin):
         if not self._user(request):
             return self._to_signin(request)
         return self.page(
-            request, "apply.html", orders=self.order_rows, reasons=REASONS, success=self.success, toast_ms=self.toast_ms,
-            title_min=TITLE_MIN, title_max=TITLE_MAX, desc_min=DESC_MIN, desc_max=DESC_MAX,
+            request,
+            "apply.html",
+            orders=self.order_rows,
+            reasons=REASONS,
+            success=self.success,
+            toast_ms=self.toast_ms,
+            title_min=TITLE_MIN,
+            title_max=TITLE_MAX,
+            desc_min=DESC_MIN,
+            desc_max=DESC_MAX,
         )
 
     async def contact_frame(self, request: Request) -> Response:
@@ -515,10 +547,15 @@ class ThirdTwin(WebTwin):
             return _err(4010, "登录已过期,请重新登录")
         if not csrf_ok(request, form):
             return _err(4190, "页面已过期(CSRF 校验失败),请刷新页面")
-        values = {k: str(form.get(k) or "").strip() for k in ("order_no", "reason", "title", "description", "contact_phone")}
+        values = {
+            k: str(form.get(k) or "").strip()
+            for k in ("order_no", "reason", "title", "description", "contact_phone")
+        }
         sess = session(request)
         assert sess is not None
-        errors, files = self.validate(user, values, [i for i in str(form.get("proof_ids") or "").split(",") if i], sess.id)
+        errors, files = self.validate(
+            user, values, [i for i in str(form.get("proof_ids") or "").split(",") if i], sess.id
+        )
         if form.get("agree") != "1":
             errors["agree"] = "请先同意《售后服务规则》"
         if errors:
@@ -535,7 +572,9 @@ class ThirdTwin(WebTwin):
             return self._to_signin(request)
         kw = request.query_params.get("kw", "").strip()
         rows = [a for a in self.items.values() if a.user == user and (not kw or kw in a.order_no)]
-        return self.page(request, "records.html", rows=sorted(rows, key=lambda a: a.created_at, reverse=True), kw=kw)
+        return self.page(
+            request, "records.html", rows=sorted(rows, key=lambda a: a.created_at, reverse=True), kw=kw
+        )
 
     async def detail_page(self, request: Request) -> Response:
         """One 售后单 with its messages."""
@@ -592,14 +631,22 @@ class ThirdTwin(WebTwin):
             return _err(4010, "请先登录")
         if request.method == "GET":
             order_no = request.query_params.get("order_no", "")
-            items = [{"no": a.number, "order_no": a.order_no, "status": a.status} for a in self.items.values()
-                     if a.user == user and (not order_no or a.order_no == order_no)]
+            items = [
+                {"no": a.number, "order_no": a.order_no, "status": a.status}
+                for a in self.items.values()
+                if a.user == user and (not order_no or a.order_no == order_no)
+            ]
             return _ok({"items": items})
         form = await read_form(request)
         if not csrf_ok(request, form):
             return _err(4190, "CSRF 校验失败")
-        values = {k: str(form.get(k) or "").strip() for k in ("order_no", "reason", "title", "description", "contact_phone")}
-        values["reason"] = next((k for k, v in REASONS.items() if values["reason"] in (k, v)), values["reason"])
+        values = {
+            k: str(form.get(k) or "").strip()
+            for k in ("order_no", "reason", "title", "description", "contact_phone")
+        }
+        values["reason"] = next(
+            (k for k, v in REASONS.items() if values["reason"] in (k, v)), values["reason"]
+        )
         infos = []
         for name, data in await read_files(form, "proof"):
             up = inspect_image(name, data, allowed=PROOF_TYPES, max_bytes=5 * 1024 * 1024, label="凭证截图")

@@ -12,7 +12,9 @@ from kameng_filer.cli.common import console, err_console, fail, handle_errors, p
 
 def register(app: typer.Typer) -> None:
     """Add the ``adapter`` and ``adapters`` command groups."""
-    adapter_app = typer.Typer(help="站点配置与渠道插件:检查、试填、录制草稿、生成插件骨架。", no_args_is_help=True)
+    adapter_app = typer.Typer(
+        help="站点配置与渠道插件:检查、试填、录制草稿、生成插件骨架。", no_args_is_help=True
+    )
     adapters_app = typer.Typer(help="列出所有渠道与站点配置。", no_args_is_help=True)
     app.add_typer(adapter_app, name="adapter")
     app.add_typer(adapters_app, name="adapters")
@@ -53,7 +55,9 @@ def register(app: typer.Typer) -> None:
         case: str = typer.Option(..., "--case", help="用哪个案件的值来填(案件文件或已保存的案件编号)"),
         url: str = typer.Option(None, "--url", help="站点地址(覆盖站点配置的 base_url)"),
         account: str = typer.Option(None, "--account", "-a", help="登录账号(密码用 kameng login 保存)"),
-        channel: str = typer.Option(None, "--channel", help="渠道实例名,默认 <渠道>@<站点配置名>(读取它的配置与登录状态)"),
+        channel: str = typer.Option(
+            None, "--channel", help="渠道实例名,默认 <渠道>@<站点配置名>(读取它的配置与登录状态)"
+        ),
         headed: bool = typer.Option(False, "--headed", help="显示浏览器窗口"),
         timeout: int = typer.Option(3000, "--timeout", min=200, max=120_000, help="找每个字段最多等多少毫秒"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
@@ -81,7 +85,13 @@ def register(app: typer.Typer) -> None:
         person = default_person(err_console)
         result = run_sync(
             try_profile(
-                profile, ref.case, person=person, channel=instance, settings=settings, headed=headed, timeout_ms=timeout,
+                profile,
+                ref.case,
+                person=person,
+                channel=instance,
+                settings=settings,
+                headed=headed,
+                timeout_ms=timeout,
                 progress=None if as_json else (lambda text: out.print(f"[dim]… {text}[/]")),
             )
         )
@@ -100,14 +110,20 @@ def register(app: typer.Typer) -> None:
             elif item.ok:
                 mark = "[green]找到[/]"
             else:
-                mark = "[red]没找到[/]" if item.required or item.kind != "field" else "[yellow]没找到(选填)[/]"
+                mark = (
+                    "[red]没找到[/]" if item.required or item.kind != "field" else "[yellow]没找到(选填)[/]"
+                )
             how = item.strategy if item.ok and not item.skipped else item.reason
             if not item.ok:
                 if item.tried:
                     how += "\n" + ";".join(item.tried)
                 if item.suggestions:
                     how += f"\n页面上相近的文字:{'、'.join(item.suggestions)}"
-            name = item.label if item.kind == "field" else {"step": "步骤", "submit": "提交按钮"}[item.kind] + f" {item.label}"
+            name = (
+                item.label
+                if item.kind == "field"
+                else {"step": "步骤", "submit": "提交按钮"}[item.kind] + f" {item.label}"
+            )
             table.add_row(name, mark, how, item.value)
         console.print(f"登录:{result.login or '—'}")
         console.print(table)
@@ -119,7 +135,7 @@ def register(app: typer.Typer) -> None:
                 err_console.print(f"[yellow]建议:[/] {result.hint}")
         if result.ok:
             console.print("[green]所有必填字段都找到了,提交按钮也在。[/]")
-        else:
+        elif not result.error:
             console.print("[red]有必填字段没找到:按上表修改站点配置,再运行本命令。[/]")
         raise typer.Exit(code)
 
@@ -143,7 +159,9 @@ def register(app: typer.Typer) -> None:
         if out.exists():
             fail(f"文件已存在:{out}", hint="换一个 --out,或先删除它", code=2)
         out.write_text(text, encoding="utf-8")
-        console.print(f"草稿已写入 {out}。下一步:kameng adapter check {out},再 kameng adapter try {out} --case 案件.yaml")
+        console.print(
+            f"草稿已写入 {out}。下一步:kameng adapter check {out},再 kameng adapter try {out} --case 案件.yaml"
+        )
 
     @adapter_app.command("new")
     @handle_errors
@@ -160,7 +178,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"已生成插件 {root}:")
         for rel in files_of(root):
             console.print(f"  {rel}", markup=False)
-        console.print(f"下一步:cd {root} && pip install -e . && pytest;之后 kameng adapters list 里能看到 {name}")
+        console.print(
+            f"下一步:cd {root} && pip install -e . && pytest;之后 kameng adapters list 里能看到 {name}"
+        )
 
     @adapters_app.command("list")
     @handle_errors
@@ -185,8 +205,17 @@ def register(app: typer.Typer) -> None:
             p.add_column(col, overflow="fold")
         for item in data["profiles"]:
             if "error" in item:
-                p.add_row(item["name"], "", f"[red]{item['error'].splitlines()[0]}[/]", "", "", item["source"])
+                p.add_row(
+                    item["name"], "", f"[red]{item['error'].splitlines()[0]}[/]", "", "", item["source"]
+                )
                 continue
-            p.add_row(item["name"], item["channel"], item["title"], item["kind"], "、".join(item["fields"]), item["source"])
+            p.add_row(
+                item["name"],
+                item["channel"],
+                item["title"],
+                item["kind"],
+                "、".join(item["fields"]),
+                item["source"],
+            )
         console.print(p)
         console.print(f"自己写的站点配置放在:{paths.user_profiles_dir()}(格式见 docs/adapters.md)")

@@ -134,7 +134,7 @@ class FieldReport:
         return asdict(self)
 
 
-class ProbeStop(Exception):  # noqa: N818 - a signal
+class ProbeStop(Exception):
     """A probe cannot go on (a wizard step did not open); the report says why."""
 
 
@@ -234,9 +234,13 @@ class FormRunner:
             out.append((f"label={loc.label}", root.get_by_label(loc.label, exact=loc.exact)))
         if loc.role:
             kw = {"name": loc.name, "exact": loc.exact} if loc.name else {}
-            out.append((f"role={loc.role}" + (f"[{loc.name}]" if loc.name else ""), root.get_by_role(loc.role, **kw)))
+            out.append(
+                (f"role={loc.role}" + (f"[{loc.name}]" if loc.name else ""), root.get_by_role(loc.role, **kw))
+            )
         if loc.placeholder:
-            out.append((f"placeholder={loc.placeholder}", root.get_by_placeholder(loc.placeholder, exact=loc.exact)))
+            out.append(
+                (f"placeholder={loc.placeholder}", root.get_by_placeholder(loc.placeholder, exact=loc.exact))
+            )
         if loc.text:
             out.append((f"text={loc.text}", root.get_by_text(loc.text, exact=loc.exact)))
         if loc.css:
@@ -259,7 +263,13 @@ class FormRunner:
         return None
 
     async def find(
-        self, loc: Locator, *, field: str, timeout_ms: int | None = None, visible: bool = True, frame: Frame = None
+        self,
+        loc: Locator,
+        *,
+        field: str,
+        timeout_ms: int | None = None,
+        visible: bool = True,
+        frame: Frame = None,
     ) -> Any:
         """The element for ``loc`` (first strategy with a visible match); ``FormChanged`` naming field + selector."""
         deadline = time.monotonic() + (timeout_ms if timeout_ms is not None else self._field_timeout()) / 1000
@@ -332,8 +342,13 @@ class FormRunner:
             if not self.probe:
                 raise
             loc = a.click or a.wait
-            entry = FieldReport(key=_step_name(a), label=loc.describe() if loc else _step_name(a), kind="step",
-                                ok=False, reason=exc.message)
+            entry = FieldReport(
+                key=_step_name(a),
+                label=loc.describe() if loc else _step_name(a),
+                kind="step",
+                ok=False,
+                reason=exc.message,
+            )
             if loc is not None:
                 entry.tried = await self.diagnose(loc, a.frame)
                 entry.suggestions = await self.suggest(loc, a.frame)
@@ -342,7 +357,9 @@ class FormRunner:
         except ChannelRejected as exc:
             if not self.probe:
                 raise
-            self.report.append(FieldReport(key=_step_name(a), label=_step_name(a), kind="step", ok=False, reason=exc.message))
+            self.report.append(
+                FieldReport(key=_step_name(a), label=_step_name(a), kind="step", ok=False, reason=exc.message)
+            )
             raise ProbeStop(exc.message) from None
 
     async def _step(self, a: Action) -> None:
@@ -384,11 +401,19 @@ class FormRunner:
             await self.page.keyboard.press(a.press)
 
     def _note_step(self, a: Action, loc: Locator) -> None:
-        self.report.append(FieldReport(key=_step_name(a), label=loc.describe(), kind="step", ok=True, strategy=self.last_strategy))
+        self.report.append(
+            FieldReport(
+                key=_step_name(a), label=loc.describe(), kind="step", ok=True, strategy=self.last_strategy
+            )
+        )
 
-    async def _wait(self, loc: Locator, state: str, timeout: int, *, optional: bool = False, frame: Frame = None) -> None:
+    async def _wait(
+        self, loc: Locator, state: str, timeout: int, *, optional: bool = False, frame: Frame = None
+    ) -> None:
         try:
-            el = await self.find(loc, field=loc.describe(), timeout_ms=timeout, visible=state != "attached", frame=frame)
+            el = await self.find(
+                loc, field=loc.describe(), timeout_ms=timeout, visible=state != "attached", frame=frame
+            )
         except FormChanged:
             if optional:
                 return
@@ -398,7 +423,10 @@ class FormRunner:
             while not await el.is_enabled():
                 if time.monotonic() > deadline:
                     raise FormChanged(
-                        f"等待「{loc.describe()}」可用超时", field=loc.describe(), selector=loc.describe(), channel=self.ctx.channel
+                        f"等待「{loc.describe()}」可用超时",
+                        field=loc.describe(),
+                        selector=loc.describe(),
+                        channel=self.ctx.channel,
                     )
                 await asyncio.sleep(0.2)
         elif state == "hidden":
@@ -409,13 +437,22 @@ class FormRunner:
         errors = await self.current_errors(since_seen=0, since_dialog=0)
         if errors:
             raise ChannelRejected(f"页面提示:{errors}", channel=self.ctx.channel)
-        raise FormChanged(message, field=selector, selector=selector, channel=self.ctx.channel,
-                          hint="站点流程变了?用 kameng adapter try 检查站点配置")
+        raise FormChanged(
+            message,
+            field=selector,
+            selector=selector,
+            channel=self.ctx.channel,
+            hint="站点流程变了?用 kameng adapter try 检查站点配置",
+        )
 
     async def _check_not_logged_out(self) -> None:
         login = self.profile.login
-        if (login and login.logged_out_url and url_matches(login.logged_out_url, self.page.url)
-                and not self.values.get("_logging_in")):
+        if (
+            login
+            and login.logged_out_url
+            and url_matches(login.logged_out_url, self.page.url)
+            and not self.values.get("_logging_in")
+        ):
             raise SessionExpired("登录状态已失效", channel=self.ctx.channel)
 
     # ------------------------------------------------------------------ fields
@@ -432,8 +469,17 @@ class FormRunner:
         """Fill one field the way its widget needs (typing, picking, clicking, uploading)."""
         value = self.value_for(key, b)
         label = b.label or b.name or b.placeholder or key
-        entry = FieldReport(key=key, label=label, kind="field", ok=False, required=b.required, widget=b.widget,
-                            value=_preview(value, secret=(b.field or key) in self.secrets))
+        entry = FieldReport(
+            key=key,
+            label=label,
+            kind="field",
+            ok=False,
+            required=b.required,
+            widget=b.widget,
+            value=_preview(value, secret=(b.field or key) in self.secrets),
+        )
+        if b.widget == "upload":
+            entry.value = _preview([f.upload_name for f in self.files]) if self.files else ""
         if (value in (None, "", []) and b.widget != "upload") or (b.widget == "upload" and not self.files):
             entry.ok, entry.skipped, entry.reason = True, True, "计划中没有值,跳过"
             self._record(entry)
@@ -491,7 +537,10 @@ class FormRunner:
                     self._field_strategy = f"{self._field_strategy} → 改填 {b.fallback}"
                     return
                 raise FormChanged(
-                    f"网页表单已变化:「{label}」没有选项「{text}」", field=key, selector=b.describe(), channel=self.ctx.channel
+                    f"网页表单已变化:「{label}」没有选项「{text}」",
+                    field=key,
+                    selector=b.describe(),
+                    channel=self.ctx.channel,
                 )
             await el.select_option(value=option)
         elif w == "checkbox":
@@ -504,7 +553,9 @@ class FormRunner:
         elif w in ("radio", "buttons"):
             items = value if isinstance(value, list) else [value]
             for item in items:
-                await self._click_option(el, b.options.get(str(item), str(item)), radio=w == "radio", field=label)
+                await self._click_option(
+                    el, b.options.get(str(item), str(item)), radio=w == "radio", field=label
+                )
         elif w == "dropdown":
             await el.click()
             if b.search:
@@ -551,13 +602,21 @@ class FormRunner:
             deadline = time.monotonic() + self._field_timeout() / 1000
             while True:
                 items = root.locator(loc.css)
-                cand = items.filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")) if exact else items.filter(has_text=text)
+                cand = (
+                    items.filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+                    if exact
+                    else items.filter(has_text=text)
+                )
                 target = await self._first(cand, loc, True)
                 if target is not None:
                     return target
                 if time.monotonic() >= deadline:
-                    raise FormChanged(f"网页表单已变化:找不到「{field}」({loc.describe()})", field=field,
-                                      selector=loc.describe(), channel=self.ctx.channel)
+                    raise FormChanged(
+                        f"网页表单已变化:找不到「{field}」({loc.describe()})",
+                        field=field,
+                        selector=loc.describe(),
+                        channel=self.ctx.channel,
+                    )
                 await asyncio.sleep(0.1)
         else:
             update: dict[str, Any] = {"exact": exact}
@@ -584,7 +643,10 @@ class FormRunner:
     async def _click_option(self, container: Any, label: str, *, radio: bool, field: str) -> None:
         """Click the radio / button / tag showing ``label`` (exact first, then containing), waiting for it."""
         tries = [container.get_by_label(label, exact=True)] if radio else []
-        tries += [container.get_by_role("button", name=label, exact=True), container.get_by_text(label, exact=True)]
+        tries += [
+            container.get_by_role("button", name=label, exact=True),
+            container.get_by_text(label, exact=True),
+        ]
         if radio:
             tries.append(self.page.get_by_label(label, exact=True))
         else:
@@ -605,7 +667,12 @@ class FormRunner:
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.15)
-        raise FormChanged(f"网页表单已变化:「{field}」没有选项「{label}」", field=field, selector=label, channel=self.ctx.channel)
+        raise FormChanged(
+            f"网页表单已变化:「{field}」没有选项「{label}」",
+            field=field,
+            selector=label,
+            channel=self.ctx.channel,
+        )
 
     async def _count(self, loc: Locator, frame: Frame) -> int:
         total = 0
@@ -615,7 +682,9 @@ class FormRunner:
         return total
 
     async def _upload(self, el: Any, b: Binding, frame: Frame) -> None:
-        payloads = [{"name": f.upload_name, "mimeType": f.mime, "buffer": f.path.read_bytes()} for f in self.files]
+        payloads = [
+            {"name": f.upload_name, "mimeType": f.mime, "buffer": f.path.read_bytes()} for f in self.files
+        ]
         groups = [payloads] if b.multiple else [[p] for p in payloads]
         listed = b.uploaded
         base = await self._count(listed, b.frame or frame) if listed else 0
@@ -636,7 +705,9 @@ class FormRunner:
                 with contextlib.suppress(Exception):
                     await self.page.wait_for_load_state("networkidle", timeout=5000)
 
-    async def _wait_uploaded(self, listed: Locator, want: int, b: Binding, frame: Frame, mark_seen: int, mark_dialogs: int) -> None:
+    async def _wait_uploaded(
+        self, listed: Locator, want: int, b: Binding, frame: Frame, mark_seen: int, mark_dialogs: int
+    ) -> None:
         """Wait until ``want`` uploads are listed; an error message on the page ends it as rejected."""
         deadline = time.monotonic() + b.upload_timeout_ms / 1000
         while True:
@@ -646,7 +717,10 @@ class FormRunner:
             if errors:
                 raise ChannelRejected(f"上传被拒绝:{errors}", channel=self.ctx.channel)
             if time.monotonic() > deadline:
-                raise ChannelUnreachable(f"上传「{b.label or '附件'}」超时(没有出现在 {listed.describe()})", channel=self.ctx.channel)
+                raise ChannelUnreachable(
+                    f"上传「{b.label or '附件'}」超时(没有出现在 {listed.describe()})",
+                    channel=self.ctx.channel,
+                )
             await asyncio.sleep(0.1)
 
     # ------------------------------------------------------------------ human steps
@@ -744,7 +818,9 @@ class FormRunner:
                     break
         finally:
             self.probe = probe
-        raise ChannelRejected(f"登录失败:{last_error}", channel=self.ctx.channel, hint="检查账号密码(kameng login)")
+        raise ChannelRejected(
+            f"登录失败:{last_error}", channel=self.ctx.channel, hint="检查账号密码(kameng login)"
+        )
 
     async def _login_succeeded(self, login: Any) -> bool:
         deadline = time.monotonic() + 10
@@ -821,7 +897,9 @@ class FormRunner:
         await button.click()
         if confirm:
             await self._confirm(confirm, mark_seen, mark_dialogs)
-        return await self.read_receipt(spec, since_seen=mark_seen, since_dialog=mark_dialogs, url_before=url_before)
+        return await self.read_receipt(
+            spec, since_seen=mark_seen, since_dialog=mark_dialogs, url_before=url_before
+        )
 
     async def _confirm(self, confirm: Locator, mark_seen: int, mark_dialogs: int) -> None:
         """Click the confirmation (an HTML modal's button); a native ``confirm()`` was already accepted."""
@@ -839,8 +917,12 @@ class FormRunner:
                 continue
             await el.click()
             return
-        raise FormChanged("网页表单已变化:找不到「确认提交按钮」", field="confirm", selector=confirm.describe(),
-                          channel=self.ctx.channel)
+        raise FormChanged(
+            "网页表单已变化:找不到「确认提交按钮」",
+            field="confirm",
+            selector=confirm.describe(),
+            channel=self.ctx.channel,
+        )
 
     async def _visible_texts(self, selectors: str) -> list[str]:
         out = []
@@ -885,22 +967,31 @@ class FormRunner:
                 elif spec.where == "dialog":
                     found = search(transient) or search(await self._visible_texts(DIALOG_SELECTORS))
                 elif spec.where == "toast":
-                    css = spec.locator.css if spec.locator is not None and spec.locator.css else WATCH_SELECTORS
+                    css = (
+                        spec.locator.css if spec.locator is not None and spec.locator.css else WATCH_SELECTORS
+                    )
                     found = search(transient) or search(await self._visible_texts(css))
                 else:
                     found = search(transient) or await self.page.evaluate(js, spec.pattern)
             if found:
                 return found, spec.where
-            native = url_before is not None and self.page.url == url_before and time.monotonic() - started > 1.5
+            native = (
+                url_before is not None and self.page.url == url_before and time.monotonic() - started > 1.5
+            )
             errors = None
             with contextlib.suppress(Exception):
-                errors = await self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native)
+                errors = await self.current_errors(
+                    since_seen=since_seen, since_dialog=since_dialog, native=native
+                )
             if errors:
                 raise ChannelRejected(f"渠道拒绝了提交:{errors}", channel=self.ctx.channel)
             if time.monotonic() > deadline:
                 said = ";".join(self.dialogs[since_dialog:] + [s.text for s in self.seen[since_seen:]])[:300]
-                raise ChannelUnreachable("提交后没有看到投诉编号(响应丢失或超时)", channel=self.ctx.channel,
-                                         detail=f"页面提示:{said}" if said else None)
+                raise ChannelUnreachable(
+                    "提交后没有看到投诉编号(响应丢失或超时)",
+                    channel=self.ctx.channel,
+                    detail=f"页面提示:{said}" if said else None,
+                )
             await asyncio.sleep(0.1)
 
     async def save_page(self, stem: str) -> tuple[Path, Path]:
@@ -911,7 +1002,11 @@ class FormRunner:
         text = await self.page.content()
         said = self.dialogs + [s.text for s in self.seen]
         if said:  # transient messages (toasts, alerts) are part of the receipt too
-            text += "\n<!-- kameng: messages seen on this page:\n" + "\n".join(m.replace("--", "- -") for m in said) + "\n-->"
+            text += (
+                "\n<!-- kameng: messages seen on this page:\n"
+                + "\n".join(m.replace("--", "- -") for m in said)
+                + "\n-->"
+            )
         html.write_text(text, encoding="utf-8")
         return shot, html
 
@@ -933,5 +1028,5 @@ def _preview(value: Any, *, secret: bool = False) -> str:
         return "******"
     if isinstance(value, list):
         return "、".join(map(str, value))[:60]
-    text = "" if value is None else str(value)
+    text = " ".join(("" if value is None else str(value)).split())
     return text if len(text) <= 60 else text[:57] + "…"

@@ -49,7 +49,9 @@ def dig(data: Any, path: str) -> Any:
 class ApiClient:
     """An httpx client for one channel account whose cookies survive between runs."""
 
-    def __init__(self, adapter: ProfileAdapter, prof: Profile, ctx: FilingContext, values: dict[str, Any]) -> None:
+    def __init__(
+        self, adapter: ProfileAdapter, prof: Profile, ctx: FilingContext, values: dict[str, Any]
+    ) -> None:
         assert prof.api is not None
         self.adapter = adapter
         self.prof = prof
@@ -100,8 +102,11 @@ class ApiClient:
             m = re.search(api.csrf_pattern, resp.text)
             token = m.group(1) if m else None
         if not token:
-            raise FilingError("没有从渠道拿到 CSRF 令牌", channel=self.ctx.channel,
-                              hint="检查站点配置 api.csrf_url / csrf_path / csrf_pattern(kameng adapter check)")
+            raise FilingError(
+                "没有从渠道拿到 CSRF 令牌",
+                channel=self.ctx.channel,
+                hint="检查站点配置 api.csrf_url / csrf_path / csrf_pattern(kameng adapter check)",
+            )
         out: dict[str, Any] = {}
         if api.csrf_header:
             out["headers"] = {api.csrf_header: str(token)}
@@ -109,8 +114,14 @@ class ApiClient:
             out["field"] = (api.csrf_field, str(token))
         return out
 
-    async def post(self, url: str, *, data: dict[str, Any] | None = None, json_body: dict[str, Any] | None = None,
-                   files: Any = None) -> dict[str, Any]:
+    async def post(
+        self,
+        url: str,
+        *,
+        data: dict[str, Any] | None = None,
+        json_body: dict[str, Any] | None = None,
+        files: Any = None,
+    ) -> dict[str, Any]:
         """A POST with the CSRF token added (when the profile asks for one)."""
         extra = await self.csrf()
         kw: dict[str, Any] = {}
@@ -215,21 +226,30 @@ def _values(plan: FilingPlan, api: ApiSpec | None = None) -> dict[str, Any]:
     return values
 
 
-async def submit_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt:
+async def submit_http(
+    adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
+) -> Receipt:
     """Create the complaint through the JSON API."""
     assert prof.api is not None
     api = prof.api
     values = _values(plan, api)
     data = {k: fmt(v, values) for k, v in api.create_fields.items()}
-    files = [(api.file_field, (f.upload_name, f.path.read_bytes(), f.mime)) for f in plan.files] if api.file_field else []
+    files = (
+        [(api.file_field, (f.upload_name, f.path.read_bytes(), f.mime)) for f in plan.files]
+        if api.file_field
+        else []
+    )
     async with ApiClient(adapter, prof, ctx, values) as api_client:
         ctx.progress("登录(接口)")
         await api_client.ensure_login()
         if ctx.dry_run:
             preview = ctx.artifacts / "dry-run-request.json"
             preview.write_text(
-                json.dumps({"url": api.create_url, "fields": data, "files": [f.upload_name for f in plan.files]},
-                           ensure_ascii=False, indent=2),
+                json.dumps(
+                    {"url": api.create_url, "fields": data, "files": [f.upload_name for f in plan.files]},
+                    ensure_ascii=False,
+                    indent=2,
+                ),
                 encoding="utf-8",
             )
             raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
@@ -243,14 +263,25 @@ async def submit_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, 
             raise ChannelRejected(f"渠道拒绝了提交:{message}", channel=ctx.channel)
         number = dig(body, api.number_path)
         if not number:
-            raise FilingError("渠道接口没有返回投诉编号", channel=ctx.channel, detail=json.dumps(body, ensure_ascii=False)[:300])
+            raise FilingError(
+                "渠道接口没有返回投诉编号",
+                channel=ctx.channel,
+                detail=json.dumps(body, ensure_ascii=False)[:300],
+            )
         saved = ctx.artifacts / f"receipt-{number}.json"
         saved.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
-        return Receipt(complaint_no=str(number), filed_at=now(), status=dig(body, "data.status"), html=saved,
-                       extra={"via": "api"})
+        return Receipt(
+            complaint_no=str(number),
+            filed_at=now(),
+            status=dig(body, "data.status"),
+            html=saved,
+            extra={"via": "api"},
+        )
 
 
-async def find_existing_http(adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
+async def find_existing_http(
+    adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
+) -> Receipt | None:
     """Look the complaint up in the API's list by order number."""
     assert prof.api is not None
     api = prof.api
@@ -266,12 +297,19 @@ async def find_existing_http(adapter: ProfileAdapter, prof: Profile, plan: Filin
                 continue
             number = str(item.get(api.list_number_key, ""))
             if number and number not in known:
-                return Receipt(complaint_no=number, filed_at=now(), status=item.get("status"), reconciled=True,
-                               extra={"via": "api"})
+                return Receipt(
+                    complaint_no=number,
+                    filed_at=now(),
+                    status=item.get("status"),
+                    reconciled=True,
+                    extra={"via": "api"},
+                )
     return None
 
 
-async def status_http(adapter: ProfileAdapter, prof: Profile, receipt: dict[str, Any], ctx: FilingContext) -> StatusReport:
+async def status_http(
+    adapter: ProfileAdapter, prof: Profile, receipt: dict[str, Any], ctx: FilingContext
+) -> StatusReport:
     """Read a complaint's status from the API."""
     assert prof.api is not None
     values = {**receipt.get("vars", {}), "complaint_no": receipt["complaint_no"]}

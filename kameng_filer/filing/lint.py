@@ -11,8 +11,22 @@ from kameng_filer.errors import ConfigError, KamengError
 from kameng_filer.filing.profile import Action, Binding, Locator, Profile, load_profile, profile_sources
 
 CASE_VARS = (
-    "case_id", "order_no", "product", "amount", "quantity", "paid_date", "transaction_no", "name", "phone", "email",
-    "address", "platform", "legal_name", "respondent_address", "merchant", "shop_id",
+    "case_id",
+    "order_no",
+    "product",
+    "amount",
+    "quantity",
+    "paid_date",
+    "transaction_no",
+    "name",
+    "phone",
+    "email",
+    "address",
+    "platform",
+    "legal_name",
+    "respondent_address",
+    "merchant",
+    "shop_id",
 )
 """Case values every profile may reference as ``{name}`` (see ``kameng_filer.filing.web.case_vars``)."""
 
@@ -145,8 +159,16 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
             continue
         _lint_binding(where, key, b, spec_fields, known, errors, warnings)
     if prof.follow_up:
-        _lint_binding("follow_up.text", "text", prof.follow_up.text, spec_fields, known | {"text"}, errors, warnings,
-                      value_expected=False)
+        _lint_binding(
+            "follow_up.text",
+            "text",
+            prof.follow_up.text,
+            spec_fields,
+            known | {"text"},
+            errors,
+            warnings,
+            value_expected=False,
+        )
 
     for where, loc in _locators(prof):
         if loc.strategies() == ["css"]:
@@ -162,13 +184,17 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
         if prof.list_page.detail_url:
             templates.append(("list.detail_url", prof.list_page.detail_url))
         if not prof.status_words:
-            warnings.append("status_words: 有 list 却没有状态词 → 把站点的状态文字映射到 open/replied/resolved/…")
+            warnings.append(
+                "status_words: 有 list 却没有状态词 → 把站点的状态文字映射到 open/replied/resolved/…"
+            )
         if not prof.list_page.status and not prof.list_page.detail_status:
             warnings.append("list: 没有 status 或 detail_status → 无法查询投诉状态")
     if prof.follow_up:
         templates.append(("follow_up.url", prof.follow_up.url))
     if prof.login:
-        templates += [("login.url", prof.login.url)] + ([("login.check_url", prof.login.check_url)] if prof.login.check_url else [])
+        templates += [("login.url", prof.login.url)] + (
+            [("login.check_url", prof.login.check_url)] if prof.login.check_url else []
+        )
         if not prof.login.check_url:
             warnings.append("login.check_url: 没有填写 → 每次提交都要重新登录(可能每次都要输入验证码)")
     for where, tpl in templates:
@@ -181,20 +207,32 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
         api = prof.api
         items = [(f"api.create_fields.{k}", v) for k, v in api.create_fields.items()]
         items += [(f"api.login_fields.{k}", v) for k, v in api.login_fields.items()]
-        items += [(f"api.{k}", getattr(api, k)) for k in ("create_url", "list_url", "status_url", "reply_url", "csrf_url")
-                  if getattr(api, k)]
+        items += [
+            (f"api.{k}", getattr(api, k))
+            for k in ("create_url", "list_url", "status_url", "reply_url", "csrf_url")
+            if getattr(api, k)
+        ]
         for where, tpl in items:
             for name in _placeholders(tpl):
                 if name not in api_known:
-                    errors.append(f"{where}: 引用了未知的变量 {{{name}}} → 可用:{'、'.join(sorted(api_known))}")
+                    errors.append(
+                        f"{where}: 引用了未知的变量 {{{name}}} → 可用:{'、'.join(sorted(api_known))}"
+                    )
     elif prof.mode == "http":
         errors.append("mode: http 需要 api 段")
     return errors, warnings
 
 
 def _lint_binding(
-    where: str, key: str, b: Binding, spec_fields: dict[str, Any], known: set[str], errors: list[str],
-    warnings: list[str], *, value_expected: bool = True,
+    where: str,
+    key: str,
+    b: Binding,
+    spec_fields: dict[str, Any],
+    known: set[str],
+    errors: list[str],
+    warnings: list[str],
+    *,
+    value_expected: bool = True,
 ) -> None:
     name = b.field or key
     if b.value is not None:
@@ -210,9 +248,13 @@ def _lint_binding(
     if spec is not None and spec.options and b.options:
         for option in b.options:
             if option not in spec.options:
-                warnings.append(f"{where}.options: 「{option}」不是该字段可能的值 → 可能的值:{'、'.join(spec.options)}")
+                warnings.append(
+                    f"{where}.options: 「{option}」不是该字段可能的值 → 可能的值:{'、'.join(spec.options)}"
+                )
     if b.widget == "upload" and b.chooser and b.multiple is False and b.uploaded is None:
-        warnings.append(f"{where}: 点按钮选文件、立即上传的控件最好写 uploaded(每传完一个文件出现的元素),否则只能等网络空闲")
+        warnings.append(
+            f"{where}: 点按钮选文件、立即上传的控件最好写 uploaded(每传完一个文件出现的元素),否则只能等网络空闲"
+        )
 
 
 def check(ref: str) -> CheckResult:

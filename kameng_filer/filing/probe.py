@@ -66,7 +66,9 @@ class ProbeContext:
 
     dry_run = True
 
-    def __init__(self, channel: str, person: Any, artifacts: Path, pool: BrowserPool, progress: Any = None) -> None:
+    def __init__(
+        self, channel: str, person: Any, artifacts: Path, pool: BrowserPool, progress: Any = None
+    ) -> None:
         self.channel = channel
         self.person = person
         self.artifacts = artifacts
@@ -117,7 +119,10 @@ def _adapter(prof_ref: str, channel: str, settings: dict[str, Any]) -> Any:
     base = channel.split("@", 1)[0]
     cls = registry.adapter_class(base)
     if not issubclass(cls, ProfileAdapter):
-        raise KamengError(f"渠道「{base}」不使用站点配置,不能试填", hint="站点配置的 channel 应是 card_platform 这类网页渠道")
+        raise KamengError(
+            f"渠道「{base}」不使用站点配置,不能试填",
+            hint="站点配置的 channel 应是 card_platform 这类网页渠道",
+        )
     return cls({**settings, "profile": prof_ref})
 
 
@@ -194,7 +199,9 @@ async def try_profile(
                 result.screenshot = None
         await pool.close()
     required_ok = all(i.ok for i in result.items if i.kind != "field" or i.required)
-    result.ok = result.error is None and required_ok and any(i.kind == "submit" and i.ok for i in result.items)
+    result.ok = (
+        result.error is None and required_ok and any(i.kind == "submit" and i.ok for i in result.items)
+    )
     return result
 
 
@@ -219,8 +226,15 @@ def _not_reached(runner: FormRunner, prof: Profile) -> None:
         for key in keys:
             if key not in seen:
                 b = prof.fields[key]
-                runner.report.append(FieldReport(
-                    key=key, label=b.label or b.name or key, kind="field", ok=False, required=b.required,
-                    widget=b.widget, reason="没有执行到(前面的步骤失败)",
-                ))
+                runner.report.append(
+                    FieldReport(
+                        key=key,
+                        label=b.label or b.name or key,
+                        kind="field",
+                        ok=False,
+                        required=b.required,
+                        widget=b.widget,
+                        reason="没有执行到(前面的步骤失败)",
+                    )
+                )
                 seen.add(key)

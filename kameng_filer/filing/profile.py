@@ -21,7 +21,18 @@ from kameng_filer import paths
 from kameng_filer.case.loader import LineIndex, dotted
 from kameng_filer.errors import ConfigError
 
-STATES = ("open", "replied", "needs_user", "resolved", "rejected", "closed", "escalated", "withdrawn", "accepted", "mediating")
+STATES = (
+    "open",
+    "replied",
+    "needs_user",
+    "resolved",
+    "rejected",
+    "closed",
+    "escalated",
+    "withdrawn",
+    "accepted",
+    "mediating",
+)
 """The toolkit's normalised complaint states (values of ``status_words``)."""
 
 Widget = Literal[
@@ -173,7 +184,11 @@ class Action(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:
-        keys = [k for k in ("goto", "click", "wait", "fill", "captcha", "sms", "qr", "press", "wait_url") if getattr(self, k)]
+        keys = [
+            k
+            for k in ("goto", "click", "wait", "fill", "captcha", "sms", "qr", "press", "wait_url")
+            if getattr(self, k)
+        ]
         if len(keys) != 1:
             raise ValueError(f"每一步只能有一个动作,现在是 {keys or '无'}")
         return self
@@ -355,7 +370,10 @@ class Profile(BaseModel):
         for word, state in self.status_words.items():
             if state not in STATES:
                 raise ValueError(f"status_words.{word} 的值 {state} 不是已知状态;可用:{'、'.join(STATES)}")
-        for where, rx in [("error_pattern", self.error_pattern), ("list.number", self.list_page.number if self.list_page else None)]:
+        for where, rx in [
+            ("error_pattern", self.error_pattern),
+            ("list.number", self.list_page.number if self.list_page else None),
+        ]:
             if rx:
                 try:
                     re.compile(rx)
@@ -371,8 +389,13 @@ def _builtin_dir() -> Any:
     return resources.files("kameng_filer.adapters").joinpath("profiles")
 
 
-def profile_sources() -> dict[str, tuple[str, Any]]:
-    """Every known profile name → (where it comes from, file). User profiles override built-in ones."""
+def profile_sources(*, user: bool = True) -> dict[str, tuple[str, Any]]:
+    """Every known profile name → (where it comes from, file). User profiles override built-in ones.
+
+    Sources: built-in ``adapters/profiles/*.yaml`` (``内置``), packages named by plugins in the
+    entry-point group ``kameng_filer.profiles`` (``插件 <name>``), then the user's folder
+    ``paths.user_profiles_dir()`` (``用户``; skipped with ``user=False``).
+    """
     found: dict[str, tuple[str, Any]] = {}
     base = _builtin_dir()
     if base.is_dir():
@@ -389,16 +412,28 @@ def profile_sources() -> dict[str, tuple[str, Any]]:
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith((".yaml", ".yml")):
                 found[entry.name.rsplit(".", 1)[0]] = (f"插件 {ep.name}", entry)
-    user = paths.user_profiles_dir()
-    for entry in sorted(user.glob("*.y*ml")):
-        found[entry.stem] = ("用户", entry)
+    if user:
+        for entry in sorted(paths.user_profiles_dir().glob("*.y*ml")):
+            found[entry.stem] = ("用户", entry)
     return found
 
 
 def _known_keys() -> set[str]:
     keys: set[str] = set()
-    for model in (Locator, Binding, CaptchaStep, SmsStep, QrStep, Action, LoginSpec, ReceiptSpec, ListSpec,
-                  FollowUpSpec, ApiSpec, Profile):
+    for model in (
+        Locator,
+        Binding,
+        CaptchaStep,
+        SmsStep,
+        QrStep,
+        Action,
+        LoginSpec,
+        ReceiptSpec,
+        ListSpec,
+        FollowUpSpec,
+        ApiSpec,
+        Profile,
+    ):
         for name, info in model.model_fields.items():
             keys.add(info.alias or name)
     return keys
@@ -418,10 +453,24 @@ def _fix(err: dict[str, Any]) -> str:
         return f"可选:{(err.get('ctx') or {}).get('expected', '')}"
     if etype == "string_pattern_mismatch":
         return "只能用小写字母、数字、- 和 _,以字母或数字开头"
-    if etype in ("string_type", "int_parsing", "int_type", "bool_parsing", "bool_type", "dict_type", "list_type", "model_type"):
-        return {"string_type": "写成文字", "dict_type": "写成映射(键: 值)", "model_type": "写成映射(键: 值)",
-                "list_type": "写成列表(每项以 - 开头)", "bool_parsing": "写 true 或 false", "bool_type": "写 true 或 false"
-                }.get(etype, "写成整数")
+    if etype in (
+        "string_type",
+        "int_parsing",
+        "int_type",
+        "bool_parsing",
+        "bool_type",
+        "dict_type",
+        "list_type",
+        "model_type",
+    ):
+        return {
+            "string_type": "写成文字",
+            "dict_type": "写成映射(键: 值)",
+            "model_type": "写成映射(键: 值)",
+            "list_type": "写成列表(每项以 - 开头)",
+            "bool_parsing": "写 true 或 false",
+            "bool_type": "写 true 或 false",
+        }.get(etype, "写成整数")
     return ""
 
 
@@ -432,7 +481,9 @@ def parse_profile(text: str, *, origin: str = "profile") -> Profile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
-        raise ConfigError(f"站点配置 {origin} 的 YAML 格式错误 {where}", detail=str(exc), hint="检查缩进与冒号") from None
+        raise ConfigError(
+            f"站点配置 {origin} 的 YAML 格式错误 {where}", detail=str(exc), hint="检查缩进与冒号"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"站点配置 {origin} 的最外层应为映射", hint="参考 docs/adapters.md 的例子")
     try:
@@ -492,7 +543,9 @@ def load_profile(name_or_path: str) -> Profile:
     sources = profile_sources()
     if name_or_path not in sources:
         known = "、".join(sorted(sources)) or "(无)"
-        raise ConfigError(f"找不到站点配置「{name_or_path}」。已有:{known}", hint="用 kameng adapters list 查看")
+        raise ConfigError(
+            f"找不到站点配置「{name_or_path}」。已有:{known}", hint="用 kameng adapters list 查看"
+        )
     entry = sources[name_or_path][1]
     mtime = Path(str(entry)).stat().st_mtime if Path(str(entry)).exists() else 0.0
     return _load_cached(name_or_path, mtime)

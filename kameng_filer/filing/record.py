@@ -133,7 +133,9 @@ def draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> 
     order: list[str] = []
     taken: set[str] = set()
     notes: list[str] = []
-    items = [(None, f) for f in scan["fields"]] + [(sel, f) for sel, sc in frames.items() for f in sc["fields"]]
+    items = [(None, f) for f in scan["fields"]] + [
+        (sel, f) for sel, sc in frames.items() for f in sc["fields"]
+    ]
     for i, (frame, f) in enumerate(items):
         label = f.get("label", "")
         key = _key(f.get("key", ""), label, taken, i)
@@ -153,7 +155,9 @@ def draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> 
             b["widget"] = f["widget"]
         if f["widget"] == "upload" and f.get("hidden"):
             b["chooser"] = True
-            notes.append(f"{key}: 文件框是隐藏的,通常由一个按钮打开:把定位改成那个按钮(role: button, name: …)")
+            notes.append(
+                f"{key}: 文件框是隐藏的,通常由一个按钮打开:把定位改成那个按钮(role: button, name: …)"
+            )
         if f.get("multiple"):
             b["multiple"] = True
         if frame:
@@ -201,7 +205,9 @@ async def record(url: str, *, headed: bool = False, wait_ms: int = 1500) -> str:
         frames: dict[str, dict[str, Any]] = {}
         for sel in scan["frames"]:
             try:
-                frames[sel] = await page.frame_locator(sel).locator("body").first.evaluate(_SCAN_JS, timeout=3000)
+                frames[sel] = (
+                    await page.frame_locator(sel).locator("body").first.evaluate(_SCAN_JS, timeout=3000)
+                )
             except Exception:  # a cross-origin or empty iframe: nothing to draft from it
                 continue
         return draft(page.url, scan, frames)

@@ -39,7 +39,9 @@ def case_vars(case: Case) -> dict[str, Any]:
         "product": o.product,
         "amount": f"{o.amount:.2f}",
         "quantity": str(o.quantity),
-        "paid_date": o.paid_at.strftime("%Y-%m-%d") if o.paid_at else (o.ordered_at.strftime("%Y-%m-%d") if o.ordered_at else ""),
+        "paid_date": o.paid_at.strftime("%Y-%m-%d")
+        if o.paid_at
+        else (o.ordered_at.strftime("%Y-%m-%d") if o.ordered_at else ""),
         "transaction_no": (o.payment.transaction_no if o.payment else None) or "",
         "name": c.name,
         "phone": c.phone,
@@ -64,7 +66,8 @@ class ProfileAdapter(Adapter):
         name = self.settings.get("profile") or self.default_profile
         if not name:
             raise ConfigError(
-                f"渠道「{self.spec.title}」需要站点配置", hint=f"在配置文件的 channels.{self.name}.profile 中填写站点配置名称"
+                f"渠道「{self.spec.title}」需要站点配置",
+                hint=f"在配置文件的 channels.{self.name}.profile 中填写站点配置名称",
             )
         prof = load_profile(name)
         update = {k: self.settings[k] for k in ("base_url", "mode") if self.settings.get(k)}
@@ -96,7 +99,9 @@ class ProfileAdapter(Adapter):
             if problem and not (f.kind == "select" and not f.options):
                 raise RenderError(f"渠道「{self.spec.title}」的字段不符合要求:{problem}", field=f.name)
 
-    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None) -> FilingPlan:
+    def plan(
+        self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None
+    ) -> FilingPlan:
         """Exact values per field and the evidence files as they will be uploaded."""
         prof = self.profile()
         values = self.values(case, purpose, context)
@@ -109,7 +114,9 @@ class ProfileAdapter(Adapter):
         files: list[PlannedFile] = []
         if self.file_field:
             fspec = self.spec.field(self.file_field)
-            files = prepare_files(case, fspec, paths.sub(f"cache/files/{self.name}"), anonymous_names=self.spec.public)
+            files = prepare_files(
+                case, fspec, paths.sub(f"cache/files/{self.name}"), anonymous_names=self.spec.public
+            )
         account = self.account()
         return FilingPlan(
             channel=self.name,
@@ -215,8 +222,15 @@ class ProfileAdapter(Adapter):
         for number, status in await self._rows(plan, ctx, runner):
             if number not in known:
                 shot, html = await runner.save_page(f"reconciled-{re.sub(r'[^A-Za-z0-9]', '_', number)}")
-                return Receipt(complaint_no=number, filed_at=now(), status=status or None, url=runner.page.url,
-                               screenshot=shot, html=html, reconciled=True)
+                return Receipt(
+                    complaint_no=number,
+                    filed_at=now(),
+                    status=status or None,
+                    url=runner.page.url,
+                    screenshot=shot,
+                    html=html,
+                    reconciled=True,
+                )
         return None
 
     def can_reconcile(self) -> bool:
@@ -243,8 +257,13 @@ class ProfileAdapter(Adapter):
             return await status_http(self, prof, receipt, ctx)
         if prof.list_page is None:
             raise FilingError(f"站点配置 {prof.name} 没有 list 段,无法查询状态", channel=self.name)
-        plan = FilingPlan(self.name, "", "status", {"complaint_no": receipt["complaint_no"], **receipt.get("vars", {})},
-                          target={"account": self.account()})
+        plan = FilingPlan(
+            self.name,
+            "",
+            "status",
+            {"complaint_no": receipt["complaint_no"], **receipt.get("vars", {})},
+            target={"account": self.account()},
+        )
         runner = await self._runner(plan, ctx)
         runner.values["complaint_no"] = receipt["complaint_no"]
         spec = prof.list_page
@@ -263,7 +282,12 @@ class ProfileAdapter(Adapter):
                 if number == receipt["complaint_no"]:
                     raw = status
         if not raw:
-            raise FormChanged("在渠道上找不到这条投诉的状态", channel=self.name, field="status", selector=spec.detail_status or spec.row)
+            raise FormChanged(
+                "在渠道上找不到这条投诉的状态",
+                channel=self.name,
+                field="status",
+                selector=spec.detail_status or spec.row,
+            )
         return StatusReport(raw=raw, state=self.normalise(raw), checked_at=now(), replies=replies)
 
     async def follow_up(self, receipt: dict[str, Any], text: str, ctx: FilingContext) -> FollowUpResult:
@@ -276,8 +300,13 @@ class ProfileAdapter(Adapter):
         spec = prof.follow_up
         if spec is None:
             return FollowUpResult(sent=False, needs_person=True, instructions=text)
-        plan = FilingPlan(self.name, "", "follow_up", {"complaint_no": receipt["complaint_no"], "text": text, **receipt.get("vars", {})},
-                          target={"account": self.account()})
+        plan = FilingPlan(
+            self.name,
+            "",
+            "follow_up",
+            {"complaint_no": receipt["complaint_no"], "text": text, **receipt.get("vars", {})},
+            target={"account": self.account()},
+        )
         runner = await self._runner(plan, ctx)
         await runner.page.goto(runner.url(spec.url), wait_until="domcontentloaded")
         if spec.closed_text and spec.closed_text in await runner.page.inner_text("body"):

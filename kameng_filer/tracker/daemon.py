@@ -13,10 +13,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +65,8 @@ def scheduled_pass() -> None:
     finally:
         store.close()
     done = [a for a in report.actions if a["kind"] != "notification"]
+    if not (report.polled or report.actions or report.errors):
+        return
     _say(
         f"[{report.now:%Y-%m-%d %H:%M:%S}] 跟踪一次:读取状态 {len(report.polled)} 条,"
         f"动作 {len(done)} 个,通知 {len(report.actions) - len(done)} 条"
@@ -108,6 +112,7 @@ def watch(interval: float, *, say: Callable[[str], None] = _say) -> None:
     try:
         (home / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
         STOP.clear()
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "max instances reached" = a long pass
         sched = scheduler(home)
         sched.add_job(
             scheduled_pass,
@@ -126,6 +131,11 @@ def watch(interval: float, *, say: Callable[[str], None] = _say) -> None:
                 pass
             say("收到停止信号,等待当前跟踪结束…")
         finally:
+            # APScheduler 3 runs one more job lookup after shutdown() wakes its thread: leave nothing
+            # due (the stored job is replaced on the next start), so nothing is handed to a closed pool.
+            sched.pause()
+            sched.pause_job(JOB_ID)
+            time.sleep(0.2)
             sched.shutdown(wait=True)
             for s, handler in previous.items():
                 signal.signal(s, handler)

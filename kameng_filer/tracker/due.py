@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kameng_filer.errors import KamengError
 from kameng_filer.tracker import actions as act
 from kameng_filer.tracker import escalation, followup, notices, repo
 from kameng_filer.tracker.clocks import ClockCalc, person_next
@@ -13,29 +14,32 @@ CASE_CLOCKS = frozenset({"limitation"})
 
 
 def act_on_due(p: Pass, limit: int = 1000) -> None:
-    """Handle every filing with a due deadline (index ``next_action_at``)."""
+    """Handle every filing with a due deadline (index ``next_action_at``); one bad filing stops only itself."""
     for filing_id in repo.due_deadline_filings(p.store, p.now, limit):
         if p.stopping():
             return
-        r = refresh(p, filing_id)
-        if r is None:
-            _clear(p, filing_id)
-            continue
-        for calc in r.calcs:
-            if not calc.is_channel:
-                _person(p, r, calc)
-        step = r.step
-        if step is not None and step.at <= p.now and p.quiet_allows(r.filing.channel):
-            if step.kind == "follow_up":
-                followup.enqueue(p, r.filing, step.number, r.tracking.last_raw or "")
-            else:
-                escalation.enqueue(
-                    p,
-                    r.filing,
-                    f"escalation:{r.filing.id}:auto",
-                    "催办后仍未答复" if r.tracking.follow_ups else "处理期限已过",
-                )
-        refresh(p, filing_id)
+        try:
+            _act(p, filing_id)
+        except KamengError as exc:
+            p.report.errors.append(f"投诉记录 {filing_id}:{exc.message}")
+
+
+def _act(p: Pass, filing_id: int) -> None:
+    r = refresh(p, filing_id)
+    if r is None:
+        _clear(p, filing_id)
+        return
+    for calc in r.calcs:
+        if not calc.is_channel:
+            _person(p, r, calc)
+    step = r.step
+    if step is not None and step.at <= p.now and p.quiet_allows(r.filing.channel):
+        if step.kind == "follow_up":
+            followup.enqueue(p, r.filing, step.number, r.tracking.last_raw or "")
+        else:
+            reason = "催办后仍未答复" if r.tracking.follow_ups else "处理期限已过"
+            escalation.enqueue(p, r.filing, f"escalation:{r.filing.id}:auto", reason)
+    refresh(p, filing_id)
 
 
 def _clear(p: Pass, filing_id: int) -> None:

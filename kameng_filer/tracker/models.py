@@ -47,7 +47,7 @@ class DbDeadline(Base):
         UniqueConstraint("filing_id", "clock"),
         Index(None, "state", "due_at"),
         Index(None, "next_action_at"),
-        Index(None, "provisional"),
+        Index(None, "provisional", "calendar"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -539,7 +539,11 @@ def load_policy(
     for layer in (_builtin_layer("_common.yaml"), _user_layer("_common.yaml")):
         if layer is not None:
             layers.append(layer)
-    own = [ly for ly in (_builtin_layer(filename) or _plugin_layer(filename), _user_layer(filename)) if ly is not None]
+    own = [
+        ly
+        for ly in (_builtin_layer(filename) or _plugin_layer(filename), _user_layer(filename))
+        if ly is not None
+    ]
     if not own:
         raise ConfigError(
             f"没有渠道「{channel}」的期限策略(schedules/{filename})",

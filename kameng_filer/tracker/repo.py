@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -151,14 +151,22 @@ def deadlines_of(store: Store, filing_ids: Iterable[int]) -> list[DbDeadline]:
 
 
 def provisional_filings(store: Store, calendar: str, limit: int) -> list[int]:
-    """Filings with a provisional deadline computed with another calendar (data arrived: recompute)."""
-    stmt = (
-        select(DbDeadline.filing_id)
-        .where(and_(DbDeadline.provisional.is_(True), DbDeadline.calendar != calendar))
-        .limit(limit)
-    )
+    """Filings with a provisional deadline computed with another calendar (data arrived: recompute).
+
+    Two index ranges on (provisional, calendar) — rows already recomputed are not visited again.
+    """
+    ids: set[int] = set()
     with store.session() as s:
-        return sorted({int(r[0]) for r in s.execute(stmt)})
+        for cond in (DbDeadline.calendar < calendar, DbDeadline.calendar > calendar):
+            stmt = select(DbDeadline.filing_id).where(DbDeadline.provisional.is_(True), cond).limit(limit)
+            ids.update(int(r[0]) for r in s.execute(stmt))
+    return sorted(ids)[:limit]
+
+
+def stamp_calendar(store: Store, filing_id: int, calendar: str) -> None:
+    """Mark a filing's deadlines as seen by ``calendar`` (a filing no longer tracked is not recomputed)."""
+    with store.transaction() as s:
+        s.execute(update(DbDeadline).where(DbDeadline.filing_id == filing_id).values(calendar=calendar))
 
 
 def upsert_deadline(s: Session, filing_id: int, clock: str, values: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,20 +34,32 @@ from kameng_filer.workdays import calendar_warnings
 
 CALENDAR_KEY = "calendar_fingerprint"
 CHANNEL_KINDS = ("follow_up", "escalation")
+RECOMPUTE_PER_PASS = 2000
+"""Provisional filings recomputed per pass after the holiday data changed (the rest: next passes)."""
 
 
 def run_pass(
-    store: Store, now: datetime, *, person: Any = None, config: dict[str, Any] | None = None
+    store: Store,
+    now: datetime,
+    *,
+    person: Any = None,
+    config: dict[str, Any] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> PassReport:
-    """Run one pass at ``now`` and return what it did."""
-    return asyncio.run(arun_pass(store, now, person=person, config=config))
+    """Run one pass at ``now`` and return what it did; ``stop()`` True ends it between actions."""
+    return asyncio.run(arun_pass(store, now, person=person, config=config, stop=stop))
 
 
 async def arun_pass(
-    store: Store, now: datetime, *, person: Any = None, config: dict[str, Any] | None = None
+    store: Store,
+    now: datetime,
+    *,
+    person: Any = None,
+    config: dict[str, Any] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> PassReport:
     """``run_pass`` for async callers."""
-    p = Pass(store, now, person=person, config=config)
+    p = Pass(store, now, person=person, config=config, stop=stop)
     try:
         _calendar(p)
         await carry_out(p)
@@ -64,9 +77,14 @@ async def arun_pass(
 def _calendar(p: Pass) -> None:
     fingerprint = p.calendar.fingerprint
     if repo.get_meta(p.store, CALENDAR_KEY) != fingerprint:
-        for filing_id in repo.provisional_filings(p.store, fingerprint, 100_000):
-            refresh(p, filing_id)
-        repo.set_meta(p.store, CALENDAR_KEY, fingerprint)
+        todo = repo.provisional_filings(p.store, fingerprint, RECOMPUTE_PER_PASS)
+        for filing_id in todo:
+            if p.stopping():
+                return
+            if refresh(p, filing_id) is None:
+                repo.stamp_calendar(p.store, filing_id, fingerprint)
+        if len(todo) < RECOMPUTE_PER_PASS:
+            repo.set_meta(p.store, CALENDAR_KEY, fingerprint)
     for text in calendar_warnings(p.now, calendar=p.calendar):
         p.report.warnings.append(text)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]

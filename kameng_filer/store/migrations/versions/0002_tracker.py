@@ -70,7 +70,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_deadlines_state_due_at"), "deadlines", ["state", "due_at"], unique=False)
     op.create_index(op.f("ix_deadlines_next_action_at"), "deadlines", ["next_action_at"], unique=False)
-    op.create_index(op.f("ix_deadlines_provisional"), "deadlines", ["provisional"], unique=False)
+    op.create_index(
+        op.f("ix_deadlines_provisional_calendar"), "deadlines", ["provisional", "calendar"], unique=False
+    )
     op.create_table(
         "actions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -107,7 +109,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_actions_filing_id"), table_name="actions")
     op.drop_index(op.f("ix_actions_status_attempts"), table_name="actions")
     op.drop_table("actions")
-    op.drop_index(op.f("ix_deadlines_provisional"), table_name="deadlines")
+    op.drop_index(op.f("ix_deadlines_provisional_calendar"), table_name="deadlines")
     op.drop_index(op.f("ix_deadlines_next_action_at"), table_name="deadlines")
     op.drop_index(op.f("ix_deadlines_state_due_at"), table_name="deadlines")
     op.drop_table("deadlines")
