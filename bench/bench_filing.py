@@ -36,6 +36,8 @@ from kameng_filer.browser import launch_options  # noqa: E402
 from tests.filing_support import configure, file_now, scripted  # noqa: E402
 
 TWINS = ["card_a", "card_b", "email"]
+LATENCY = 0.0
+"""Seconds added to every twin request (``--latency``), to model a real site's network round trip."""
 
 
 def _free_base() -> int:
@@ -75,6 +77,9 @@ def start_twins(names: list[str], *, data_dir: Path):
             proc.kill()
             raise SystemExit("twins did not start")
         time.sleep(0.2)
+    if LATENCY:
+        for name in ("card_a", "card_b"):
+            httpx.post(twins[name].url + "/_twin/faults", json={"delay": LATENCY}, timeout=5)
     try:
         yield twins
     finally:
@@ -190,12 +195,15 @@ def main() -> None:
     """Measure and print."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds of simulated network delay per request")
     args = ap.parse_args()
+    global LATENCY
+    LATENCY = args.latency
     med = statistics.median
     alone = {ch: med([kameng_run([ch]) for _ in range(args.rounds)]) for ch in CHANNELS}
     together = med([kameng_run(CHANNELS) for _ in range(args.rounds)])
     bare = {ch: med([bare_run(ch) for _ in range(args.rounds)]) for ch in CHANNELS}
-    print(f"rounds: {args.rounds} (median wall seconds, 2-core machine)")
+    print(f"rounds: {args.rounds} (median wall seconds, 2-core machine, simulated latency {LATENCY:.2f} s/request)")
     for ch in CHANNELS:
         print(f"  {ch:18s} kameng alone {alone[ch]:6.2f}   bare script {bare[ch]:6.2f}   ratio {alone[ch] / bare[ch]:.2f}")
     slowest = max(alone.values())

@@ -103,13 +103,10 @@ def register(app: typer.Typer) -> None:
 
         store = _store()
         at = as_shanghai(_now(now))
-        if case:
-            if not store.has_case(case):
-                raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
-            ids = [case]
-        else:
-            ids = [c.id for c in store.list_cases()]
-        data = [case_status(store, cid, at) for cid in ids]
+        cases = [c for c in store.list_cases() if case is None or c.id == case]
+        if case and not cases:
+            raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
+        data = [case_status(store, c.id, at, c.title) for c in cases]
         if as_json:
             print_json({"now": at.isoformat(), "cases": data})
             return

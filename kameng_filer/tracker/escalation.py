@@ -14,15 +14,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kameng_filer import paths
 from kameng_filer.errors import KamengError
 from kameng_filer.filing.assisted import AssistedAdapter, safe_name
 from kameng_filer.planner import plan_channels
 from kameng_filer.render import render
-from kameng_filer.store.records import FilingRecord
-from kameng_filer.store.records import load_json as _load
+from kameng_filer.store.records import FilingRecord, dump_json, load_json
 from kameng_filer.tracker import actions as act
 from kameng_filer.tracker import notices
 from kameng_filer.tracker.channel_io import base_channel
@@ -55,7 +54,7 @@ def internal_used(p: Pass, filing: FilingRecord) -> int:
         ).all()
     used = 0
     for detail, status, attempts in rows:
-        step = (_load(detail) or {}).get("step") or {}
+        step = (load_json(detail) or {}).get("step") or {}
         final_failure = status == "failed" and attempts >= act.MAX_ATTEMPTS
         if step.get("kind") == "internal" and not final_failure:
             used += 1
@@ -102,8 +101,6 @@ def next_step(p: Pass, filing: FilingRecord) -> Step:
 
 def enqueue(p: Pass, filing: FilingRecord, key: str, reason: str) -> bool:
     """Queue an escalation of ``filing`` under ``key`` (marks the filing escalated); False if it exists."""
-    from sqlalchemy import update
-
     step = next_step(p, filing)
     now = p.now
 
@@ -245,7 +242,7 @@ async def _file(
         with store.transaction() as s:
             row = s.get(DbAction, action.id)
             assert row is not None
-            row.detail_json = act.dump_json({**action.detail, "generation": expected}) or "{}"
+            row.detail_json = dump_json({**action.detail, "generation": expected}) or "{}"
     done = store.get_filing(filing.case_id, step.channel, step.purpose, generation=expected)
     if done is not None and done.state == "submitted":
         _filed(p, action, done.complaint_no or "", event, title, step, reconciled=True)

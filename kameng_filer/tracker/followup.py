@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
 from kameng_filer import registry
 from kameng_filer.errors import ChannelRejected, HumanActionRequired, KamengError, RenderError
 from kameng_filer.filing.web import ProfileAdapter
@@ -77,8 +79,6 @@ def follow_up_text(p: Pass, filing: FilingRecord, last_status: str = "") -> str:
 
 def enqueue(p: Pass, filing: FilingRecord, number: int, last_status: str) -> bool:
     """Queue follow-up ``number`` of a filing (and count it on the tracking row); False if it exists."""
-    from sqlalchemy import update
-
     text = follow_up_text(p, filing, last_status)
     key = f"follow_up:{filing.id}:{number}"
     now = p.now

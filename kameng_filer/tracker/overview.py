@@ -76,7 +76,7 @@ def filing_view(
     }
 
 
-def case_status(store: Store, case_id: str, now: datetime) -> dict[str, Any]:
+def case_status(store: Store, case_id: str, now: datetime, title: str = "") -> dict[str, Any]:
     """``{"case", "title", "filings": [...]}`` for one stored case."""
     cal = default_calendar()
     filings = store.filings(case_id)
@@ -86,10 +86,9 @@ def case_status(store: Store, case_id: str, now: datetime) -> dict[str, Any]:
     by_filing: dict[int, list[DbDeadline]] = {}
     for d in rows:
         by_filing.setdefault(d.filing_id, []).append(d)
-    summary = next((c for c in store.list_cases() if c.id == case_id), None)
     return {
         "case": case_id,
-        "title": summary.title if summary else "",
+        "title": title,
         "filings": [filing_view(f, by_filing.get(f.id, []), tracks.get(f.id), now, cal) for f in filings],
     }
 
