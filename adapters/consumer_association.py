@@ -22,20 +22,34 @@ SPEC = ChannelSpec(
         FieldSpec("complainant_phone", "投诉人电话", "phone", source="complainant.phone"),
         FieldSpec("complainant_address", "投诉人地址", max_len=200, source="complainant.address"),
         FieldSpec("respondent_name", "被投诉方名称", max_len=100, source="respondent.legal_name"),
-        FieldSpec("respondent_address", "被投诉方地址", required=False, max_len=200, source="respondent.address"),
+        FieldSpec(
+            "respondent_address", "被投诉方地址", required=False, max_len=200, source="respondent.address"
+        ),
         FieldSpec("respondent_phone", "被投诉方电话", "phone", required=False, source="respondent.phone"),
         FieldSpec("purchase_date", "购买日期", "date", source="order.paid_at"),
         FieldSpec("goods", "商品或服务", max_len=100, source="order.product"),
         FieldSpec("amount", "金额", "money", source="order.amount"),
         FieldSpec("facts", "事实经过", "textarea", min_len=20, max_len=2000, rendered=True),
         FieldSpec("demand", "投诉要求", "textarea", min_len=4, max_len=500, rendered=True),
-        FieldSpec("attachments", "附件", "file", required=False,
-                  accept=("image/jpeg", "image/png", "application/pdf"), max_bytes=5 * 1024 * 1024,
-                  max_files=8, max_pixels=2560, source="evidence"),
+        FieldSpec(
+            "attachments",
+            "附件",
+            "file",
+            required=False,
+            accept=("image/jpeg", "image/png", "application/pdf"),
+            max_bytes=5 * 1024 * 1024,
+            max_files=8,
+            max_pixels=2560,
+            source="evidence",
+        ),
     ),
-    steps=("填写投诉人与被投诉方信息", "填写购买日期、商品、金额", "填写事实经过与投诉要求", "上传附件并提交"),
+    steps=(
+        "填写投诉人与被投诉方信息",
+        "填写购买日期、商品、金额",
+        "填写事实经过与投诉要求",
+        "上传附件并提交",
+    ),
 )
-
 
 
 class ConsumerAssociationAdapter(ProfileAdapter):
@@ -80,7 +94,9 @@ class ConsumerAssociationAdapter(ProfileAdapter):
         settings = {k: v for k, v in self.settings.items() if k not in ("route", "profile")}
         return EmailAdapter(settings)
 
-    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None) -> FilingPlan:
+    def plan(
+        self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None
+    ) -> FilingPlan:
         """Web form plan, or an e-mail plan (subject/body from the association texts, letter PDF attached)."""
         if self.route != "email":
             return super().plan(case, purpose=purpose, context=context)
@@ -95,7 +111,10 @@ class ConsumerAssociationAdapter(ProfileAdapter):
         if not to:
             from kameng_filer.errors import ConfigError
 
-            raise ConfigError("消协邮件投诉需要收件地址", hint="在配置 channels.consumer_association.to 中填写当地消协的投诉邮箱")
+            raise ConfigError(
+                "消协邮件投诉需要收件地址",
+                hint="在配置 channels.consumer_association.to 中填写当地消协的投诉邮箱",
+            )
         subject = f"消费投诉:{values['respondent_name']}(订单{case.order.order_no})"
         body = (
             f"您好:\n\n本人{case.complainant.name}(电话 {case.complainant.phone})就以下消费纠纷向贵会投诉。\n\n"
@@ -109,8 +128,17 @@ class ConsumerAssociationAdapter(ProfileAdapter):
         import hashlib
 
         data = letter.read_bytes()
-        files = [PlannedFile("letter", letter, "complaint-letter.pdf", sniff_mime(data), len(data),
-                             hashlib.sha256(data).hexdigest(), "投诉书")]
+        files = [
+            PlannedFile(
+                "letter",
+                letter,
+                "complaint-letter.pdf",
+                sniff_mime(data),
+                len(data),
+                hashlib.sha256(data).hexdigest(),
+                "投诉书",
+            )
+        ]
         files += prepare_files(case, self.spec.field("attachments"), paths.sub(f"cache/files/{self.name}"))
         return FilingPlan(
             channel=self.name,
@@ -118,7 +146,11 @@ class ConsumerAssociationAdapter(ProfileAdapter):
             purpose=purpose,
             fields={"to": str(to), "subject": subject, "body": body, **values},
             files=files,
-            target={"route": "email", "from": mailer._sender(case), "smtp": f"{mailer.settings.get('smtp_host', 'localhost')}"},
+            target={
+                "route": "email",
+                "from": mailer._sender(case),
+                "smtp": f"{mailer.settings.get('smtp_host', 'localhost')}",
+            },
             lookup_key=case.order.order_no,
         )
 

@@ -35,8 +35,16 @@ SPEC = ChannelSpec(
         FieldSpec("to", "收件人", "email", source="respondent.email 或渠道配置"),
         FieldSpec("subject", "主题", min_len=4, max_len=120, rendered=True),
         FieldSpec("body", "正文", "textarea", min_len=20, max_len=20000, rendered=True),
-        FieldSpec("attachments", "附件", "file", required=False, max_bytes=20 * 1024 * 1024, max_files=10,
-                  max_pixels=2560, source="evidence"),
+        FieldSpec(
+            "attachments",
+            "附件",
+            "file",
+            required=False,
+            max_bytes=20 * 1024 * 1024,
+            max_files=10,
+            max_pixels=2560,
+            source="evidence",
+        ),
     ),
     steps=("按配置的 SMTP 服务器发送", "记录 Message-ID 与服务器回执", "回复以邮件形式到达"),
 )
@@ -51,18 +59,23 @@ class EmailAdapter(Adapter):
     def _sender(self, case: Case) -> str:
         sender = self.settings.get("from") or case.complainant.email
         if not sender:
-            raise ConfigError("发送邮件需要发件人地址", hint="在案件 complainant.email 或配置 channels.email.from 中填写")
+            raise ConfigError(
+                "发送邮件需要发件人地址", hint="在案件 complainant.email 或配置 channels.email.from 中填写"
+            )
         return str(sender)
 
     def _recipient(self, case: Case) -> str:
         to = self.settings.get("to") or case.respondent.email
         if not to:
             raise ConfigError(
-                "不知道投诉邮件发给谁", hint="在案件 respondent.email 填写平台投诉邮箱,或在配置 channels.email.to 中填写"
+                "不知道投诉邮件发给谁",
+                hint="在案件 respondent.email 填写平台投诉邮箱,或在配置 channels.email.to 中填写",
             )
         return str(to)
 
-    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None) -> FilingPlan:
+    def plan(
+        self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None
+    ) -> FilingPlan:
         """Recipient, subject, body and attachments exactly as they will be sent."""
         from kameng_filer.render import render
 
@@ -94,7 +107,9 @@ class EmailAdapter(Adapter):
     def message_id(self, plan: FilingPlan, ctx: FilingContext) -> str:
         """Deterministic per filing, so a resend after an unclear crash is recognisable as the same mail."""
         filing = getattr(ctx, "filing_id", None) or 0
-        digest = hashlib.sha256(f"{plan.case_id}|{plan.channel}|{plan.purpose}|{filing}".encode()).hexdigest()[:16]
+        digest = hashlib.sha256(
+            f"{plan.case_id}|{plan.channel}|{plan.purpose}|{filing}".encode()
+        ).hexdigest()[:16]
         domain = plan.target.get("from", "kameng.local").rsplit("@", 1)[-1]
         return f"<kameng-{digest}@{domain}>"
 
@@ -114,7 +129,12 @@ class EmailAdapter(Adapter):
         msg.set_content(plan.fields["body"])
         for f in plan.files:
             maintype, _, subtype = f.mime.partition("/")
-            msg.add_attachment(f.path.read_bytes(), maintype=maintype, subtype=subtype or "octet-stream", filename=f.upload_name)
+            msg.add_attachment(
+                f.path.read_bytes(),
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=f.upload_name,
+            )
         return msg
 
     def _open(self, msg: EmailMessage, password: str | None) -> smtplib.SMTP:
@@ -156,7 +176,9 @@ class EmailAdapter(Adapter):
         finally:
             smtp.close()
 
-    async def _deliver(self, msg: EmailMessage, ctx: FilingContext, values: dict[str, Any] | None = None) -> str:
+    async def _deliver(
+        self, msg: EmailMessage, ctx: FilingContext, values: dict[str, Any] | None = None
+    ) -> str:
         """Connect, then (after recording ``submitting`` when ``values`` are given) send DATA."""
         password = ctx.secret(self.settings["username"]) if self.settings.get("username") else None
         try:
@@ -196,8 +218,11 @@ class EmailAdapter(Adapter):
             channel=self.name,
             case_id=receipt.get("case_id", ""),
             purpose=f"follow_up-{receipt.get('follow_up_no', 1)}",
-            fields={"to": plan_fields.get("to") or receipt.get("to") or receipt.get("extra", {}).get("to", ""),
-                    "subject": subject if subject.startswith("Re:") else f"Re: {subject}", "body": text},
+            fields={
+                "to": plan_fields.get("to") or receipt.get("to") or receipt.get("extra", {}).get("to", ""),
+                "subject": subject if subject.startswith("Re:") else f"Re: {subject}",
+                "body": text,
+            },
             target={"from": receipt.get("from") or self.settings.get("from", "")},
         )
         msg = self.build(plan, ctx, reply_to=original)

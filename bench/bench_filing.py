@@ -57,9 +57,18 @@ def start_twins(names: list[str], *, data_dir: Path):
     """The twins in a separate ``kameng twins`` process; yields name → object with url/host/port."""
     base = _free_base()
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "kameng"), "twins", "--port", str(base), "--only", ",".join(TWINS),
-         "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "kameng"),
+            "twins",
+            "--port",
+            str(base),
+            "--only",
+            ",".join(TWINS),
+            "--data-dir",
+            str(data_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     twins = {
         name: SimpleNamespace(url=f"http://127.0.0.1:{base + i}", host="127.0.0.1", port=base + i)
@@ -68,7 +77,10 @@ def start_twins(names: list[str], *, data_dir: Path):
     deadline = time.monotonic() + 30
     while True:
         try:
-            if all(httpx.get(twins[n].url + "/_twin/health", timeout=1).status_code == 200 for n in ("card_a", "card_b")):
+            if all(
+                httpx.get(twins[n].url + "/_twin/health", timeout=1).status_code == 200
+                for n in ("card_a", "card_b")
+            ):
                 with socket.create_connection(("127.0.0.1", twins["email"].port), timeout=1):
                     break
         except (httpx.HTTPError, OSError):
@@ -85,6 +97,7 @@ def start_twins(names: list[str], *, data_dir: Path):
     finally:
         proc.terminate()
         proc.wait(10)
+
 
 CASE = ROOT / "examples" / "case.yaml"
 EVIDENCE = sorted((ROOT / "examples" / "evidence").glob("*.png"))
@@ -131,7 +144,9 @@ async def bare_card_a(url: str) -> None:
         await page.set_input_files("#proof", [str(p) for p in EVIDENCE])
         await page.check("#priority-medium")
         await page.fill("#title", "订单KM20261102150012-充值未到账,附支付凭证")
-        await page.fill("#content", "2026年11月2日支付100.00元购买王者荣耀点券1000点,至今未到账,要求全额退款。" * 5)
+        await page.fill(
+            "#content", "2026年11月2日支付100.00元购买王者荣耀点券1000点,至今未到账,要求全额退款。" * 5
+        )
         await page.click("#ticket-submit")
         await page.wait_for_url("**/tickets/TK*")
         await browser.close()
@@ -155,7 +170,10 @@ async def bare_card_b(url: str) -> None:
         await page.click("#verify-submit")
         await page.wait_for_url("**/complaint/form")
         await page.select_option("#complaint_type", label="未收到货")
-        await page.fill("#description", "2026年11月2日支付100.00元购买点券,至今未到账,商家以系统延迟为由拖延,要求全额退款。" * 3)
+        await page.fill(
+            "#description",
+            "2026年11月2日支付100.00元购买点券,至今未到账,商家以系统延迟为由拖延,要求全额退款。" * 3,
+        )
         await page.fill("#contact", "13800138000")
         await page.set_input_files("#images", [str(p) for p in EVIDENCE])
         await page.click("#complaint-submit")
@@ -166,7 +184,11 @@ async def bare_card_b(url: str) -> None:
 def bare_email(host: str, port: int) -> None:
     """The minimum smtplib script."""
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "zhangsan@example.com", "kefu@example.com", "订单KM20261102150012-未到账"
+    msg["From"], msg["To"], msg["Subject"] = (
+        "zhangsan@example.com",
+        "kefu@example.com",
+        "订单KM20261102150012-未到账",
+    )
     msg.set_content("2026年11月2日支付100.00元,点券未到账,要求全额退款。")
     for p in EVIDENCE:
         msg.add_attachment(p.read_bytes(), maintype="image", subtype="png", filename=p.name)
@@ -195,7 +217,9 @@ def main() -> None:
     """Measure and print."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--latency", type=float, default=0.0, help="seconds of simulated network delay per request")
+    ap.add_argument(
+        "--latency", type=float, default=0.0, help="seconds of simulated network delay per request"
+    )
     args = ap.parse_args()
     global LATENCY
     LATENCY = args.latency
@@ -203,11 +227,17 @@ def main() -> None:
     alone = {ch: med([kameng_run([ch]) for _ in range(args.rounds)]) for ch in CHANNELS}
     together = med([kameng_run(CHANNELS) for _ in range(args.rounds)])
     bare = {ch: med([bare_run(ch) for _ in range(args.rounds)]) for ch in CHANNELS}
-    print(f"rounds: {args.rounds} (median wall seconds, 2-core machine, simulated latency {LATENCY:.2f} s/request)")
+    print(
+        f"rounds: {args.rounds} (median wall seconds, 2-core machine, simulated latency {LATENCY:.2f} s/request)"
+    )
     for ch in CHANNELS:
-        print(f"  {ch:18s} kameng alone {alone[ch]:6.2f}   bare script {bare[ch]:6.2f}   ratio {alone[ch] / bare[ch]:.2f}")
+        print(
+            f"  {ch:18s} kameng alone {alone[ch]:6.2f}   bare script {bare[ch]:6.2f}   ratio {alone[ch] / bare[ch]:.2f}"
+        )
     slowest = max(alone.values())
-    print(f"  concurrent (3 channels) {together:6.2f}   slowest alone {slowest:6.2f}   ratio {together / slowest:.2f}")
+    print(
+        f"  concurrent (3 channels) {together:6.2f}   slowest alone {slowest:6.2f}   ratio {together / slowest:.2f}"
+    )
     browser_ratio = max(alone[ch] / bare[ch] for ch in CHANNELS if ch != "email")
     print(f"  worst browser-channel overhead vs bare script: {browser_ratio:.2f} (target ≤ 1.25)")
     print(f"  concurrent / slowest alone: {together / slowest:.2f} (target ≤ 1.3)")

@@ -63,7 +63,10 @@ class FilingPlan:
             "channel": self.channel,
             "case_id": self.case_id,
             "purpose": self.purpose,
-            "fields": {k: (str(v) if not isinstance(v, list | str | int | None) else v) for k, v in self.fields.items()},
+            "fields": {
+                k: (str(v) if not isinstance(v, list | str | int | None) else v)
+                for k, v in self.fields.items()
+            },
             "files": [f.to_dict() for f in self.files],
             "target": self.target,
             "notes": self.notes,
@@ -187,7 +190,9 @@ class Adapter(ABC):
         """The channel name."""
         return self.spec.name
 
-    def plan(self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None) -> FilingPlan:
+    def plan(
+        self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None
+    ) -> FilingPlan:
         """The exact values for every field (pure and deterministic for the same case and settings)."""
         raise NotImplementedError
 

@@ -40,7 +40,9 @@ class DemoChannel:
 
 
 DEMO_CHANNELS: tuple[DemoChannel, ...] = (
-    DemoChannel("card_platform@demo-a", "card_a", {"profile": "card-a-twin", "account": "demo"}, "demo", "demo-pass"),
+    DemoChannel(
+        "card_platform@demo-a", "card_a", {"profile": "card-a-twin", "account": "demo"}, "demo", "demo-pass"
+    ),
     DemoChannel("card_platform@demo-b", "card_b", {"profile": "card-b-twin"}),
     DemoChannel("email", "email", {"to": "kefu@xingchen-km.example.com"}),
     DemoChannel("alipay", "", {}),
@@ -114,7 +116,9 @@ def _twin_settings(dc: DemoChannel, twin: Any) -> dict[str, Any]:
     return settings
 
 
-async def run_demo(*, console: Any, show_progress: bool, home: Path | None = None) -> tuple[list[Outcome], dict[str, Any]]:
+async def run_demo(
+    *, console: Any, show_progress: bool, home: Path | None = None
+) -> tuple[list[Outcome], dict[str, Any]]:
     """Start twins, configure the demo home, file the example case on every demo channel."""
     from kameng_filer.store import Store
     from kameng_filer.twins.registry import astart_twins
@@ -132,7 +136,9 @@ async def run_demo(*, console: Any, show_progress: bool, home: Path | None = Non
     secrets_set: list[str] = []
     try:
         config = {
-            "channels": {dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in everything}
+            "channels": {
+                dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in everything
+            }
         }
         save_config(config)
         for dc in everything:
@@ -141,16 +147,25 @@ async def run_demo(*, console: Any, show_progress: bool, home: Path | None = Non
                 os.environ[name] = dc.password
                 secrets_set.append(name)
         urls = {dc.channel: twins[dc.twin].url for dc in everything if dc.twin not in ("", "email")}
-        person = ScriptedPerson(DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress)
+        person = ScriptedPerson(
+            DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress
+        )
         store = Store.open()
         outcomes: list[Outcome] = []
         for which, channels in (("", DEMO_CHANNELS), ("second", SECOND_CHANNELS)):
             with example_case(which) as case_path:
                 prepared = prepare(store, str(case_path), [dc.channel for dc in channels], now=now())
                 if show_progress and console is not None:
-                    console.print(f"案件 {prepared.case.id}「{prepared.case.title}」→ {'、'.join(dc.channel for dc in channels)}")
+                    console.print(
+                        f"案件 {prepared.case.id}「{prepared.case.title}」→ {'、'.join(dc.channel for dc in channels)}"
+                    )
                 outcomes += await execute(
-                    store, prepared, person, FileOptions(retries=1), console=console, show_progress=show_progress
+                    store,
+                    prepared,
+                    person,
+                    FileOptions(retries=1),
+                    console=console,
+                    show_progress=show_progress,
                 )
         info = {"home": str(demo_home), "twins": twins.urls() if hasattr(twins, "urls") else {}}
         return outcomes, info

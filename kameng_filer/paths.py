@@ -11,7 +11,9 @@ import platformdirs
 def data_dir() -> Path:
     """The data folder (created on first use)."""
     env = os.environ.get("KAMENG_HOME")
-    base = Path(env).expanduser() if env else Path(platformdirs.user_data_dir("kameng-filer", appauthor=False))
+    base = (
+        Path(env).expanduser() if env else Path(platformdirs.user_data_dir("kameng-filer", appauthor=False))
+    )
     base.mkdir(parents=True, exist_ok=True)
     return base
 

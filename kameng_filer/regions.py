@@ -16,14 +16,14 @@ def split_region(address: str) -> tuple[str, str, str]:
     m = _MUNICIPALITY.match(rest)
     if m:
         province = city = m.group(1)
-        rest = rest[len(province):]
+        rest = rest[len(province) :]
     else:
         m = _PROVINCE.match(rest)
         province = m.group(1) if m else ""
-        rest = rest[len(province):]
+        rest = rest[len(province) :]
         m = _CITY.match(rest)
         city = m.group(1) if m else ""
-        rest = rest[len(city):]
+        rest = rest[len(city) :]
     m = _DISTRICT.match(rest)
     district = m.group(1) if m else ""
     return province, city, district

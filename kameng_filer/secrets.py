@@ -51,9 +51,13 @@ def get_secret(scope: str, key: str) -> str:
     try:
         value = keyring.get_password(SERVICE, _username(scope, key))
     except NoKeyringError:
-        raise SecretMissing(f"没有找到「{scope}」的密码({key})", hint=NO_KEYRING_HINT.format(env=env)) from None
+        raise SecretMissing(
+            f"没有找到「{scope}」的密码({key})", hint=NO_KEYRING_HINT.format(env=env)
+        ) from None
     except KeyringError as exc:
-        raise SecretMissing(f"读取密钥环失败({scope})", detail=type(exc).__name__, hint=f"或设置环境变量 {env}") from None
+        raise SecretMissing(
+            f"读取密钥环失败({scope})", detail=type(exc).__name__, hint=f"或设置环境变量 {env}"
+        ) from None
     if not value:
         raise SecretMissing(
             f"没有找到「{scope}」账号 {key} 的密码",
@@ -68,11 +72,15 @@ def set_secret(scope: str, key: str, value: str) -> None:
     from keyring.errors import KeyringError, NoKeyringError, PasswordSetError
 
     if not keyring_usable():
-        raise SecretMissing("本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key)))
+        raise SecretMissing(
+            "本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
+        )
     try:
         keyring.set_password(SERVICE, _username(scope, key), value)
     except NoKeyringError:
-        raise SecretMissing("本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))) from None
+        raise SecretMissing(
+            "本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
+        ) from None
     except (PasswordSetError, KeyringError) as exc:
         raise SecretMissing(
             "保存密码失败", detail=type(exc).__name__, hint=NO_KEYRING_HINT.format(env=env_name(scope, key))

@@ -23,7 +23,10 @@ NOW = parse_iso("2026-11-03T10:00:00")
 
 CHANNELS = {
     "card_platform@a": ("card_a", {"profile": "card-a-twin", "account": "demo"}),
-    "card_platform@api": ("card_a", {"profile": "card-a-twin", "account": "demo", "mode": "http", "timeout": 5}),
+    "card_platform@api": (
+        "card_a",
+        {"profile": "card-a-twin", "account": "demo", "mode": "http", "timeout": 5},
+    ),
     "card_platform@b": ("card_b", {"profile": "card-b-twin"}),
     "email": ("email", {"to": "kefu@xingchen-km.example.com"}),
 }
@@ -33,7 +36,9 @@ FAST = {"gov12315": {"notice_seconds": 2}}
 
 
 @contextmanager
-def twins_running(tmp: Path, names: list[str], options: dict[str, dict[str, Any]] | None = None) -> Iterator[TwinSet]:
+def twins_running(
+    tmp: Path, names: list[str], options: dict[str, dict[str, Any]] | None = None
+) -> Iterator[TwinSet]:
     """Start the named twins on free ports (12315's countdown shortened to 2 s); stop them afterwards."""
     ts = start_twins(names, data_dir=tmp / "twins", options={**FAST, **(options or {})})
     try:

@@ -14,7 +14,9 @@ KAMENG = str(Path(sys.executable).parent / "kameng")
 
 
 def test_demo_files_on_every_builtin_channel(kameng_home: Path) -> None:
-    run = subprocess.run([KAMENG, "demo", "--json"], capture_output=True, stdin=subprocess.DEVNULL, timeout=600)
+    run = subprocess.run(
+        [KAMENG, "demo", "--json"], capture_output=True, stdin=subprocess.DEVNULL, timeout=600
+    )
     assert run.returncode == 0, run.stderr.decode()[-3000:]
     data = json.loads(run.stdout)
     states = {f["channel"]: f["state"] for f in data["filings"]}
@@ -29,7 +31,15 @@ def test_demo_files_on_every_builtin_channel(kameng_home: Path) -> None:
         "consumer_association": "submitted",
     }
     bases = {c.split("@")[0] for c in states}
-    assert bases == {"card_platform", "email", "alipay", "wechat_pay", "12315", "consumer_association", "heimao"}
+    assert bases == {
+        "card_platform",
+        "email",
+        "alipay",
+        "wechat_pay",
+        "12315",
+        "consumer_association",
+        "heimao",
+    }
     for f in data["filings"]:
         if f["receipt"].get("screenshot"):
             assert Path(f["receipt"]["screenshot"]).exists()

@@ -44,7 +44,9 @@ def test_images_fit_wechat_limits(example_case: Path) -> None:
 def test_public_channel_gets_anonymous_names(example_case: Path) -> None:
     case = load_case(example_case).case
     assert case is not None
-    files = prepare_files(case, registry.spec("heimao").field("images"), example_case.parent / "out", anonymous_names=True)
+    files = prepare_files(
+        case, registry.spec("heimao").field("images"), example_case.parent / "out", anonymous_names=True
+    )
     assert [f.upload_name.split(".")[0] for f in files] == [f"evidence-{i}" for i in range(1, len(files) + 1)]
 
 
@@ -59,8 +61,13 @@ def test_preparation_is_deterministic(example_case: Path) -> None:
 
 @pytest.mark.parametrize(
     ("head", "mime"),
-    [(b"\x89PNG\r\n\x1a\nxxxx", "image/png"), (b"\xff\xd8\xff\xe0", "image/jpeg"), (b"%PDF-1.7", "application/pdf"),
-     (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"), (b"\x00\x01\x02\xff", "application/octet-stream")],
+    [
+        (b"\x89PNG\r\n\x1a\nxxxx", "image/png"),
+        (b"\xff\xd8\xff\xe0", "image/jpeg"),
+        (b"%PDF-1.7", "application/pdf"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"\x00\x01\x02\xff", "application/octet-stream"),
+    ],
 )
 def test_sniff(head: bytes, mime: str) -> None:
     assert sniff_mime(head) == mime

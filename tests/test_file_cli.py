@@ -13,7 +13,9 @@ KAMENG = str(Path(sys.executable).parent / "kameng")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([KAMENG, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    return subprocess.run(
+        [KAMENG, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120
+    )
 
 
 def test_unknown_channel_lists_the_known_ones(example_case: Path) -> None:
@@ -40,7 +42,9 @@ def test_invalid_case_is_not_filed(example_case: Path, kameng_home: Path) -> Non
     out = json.loads(r.stdout)
     assert out["filings"] == []
     assert any(f["path"] == "order.order_no" and f["severity"] == "error" for f in out["findings"])
-    assert not (kameng_home / "kameng.sqlite3").exists() or "km-2026-0001" not in _run("cases", "--json").stdout
+    assert (
+        not (kameng_home / "kameng.sqlite3").exists() or "km-2026-0001" not in _run("cases", "--json").stdout
+    )
 
 
 def test_without_terminal_and_without_yes_nothing_is_filed(example_case: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from kameng_filer.config import load_config, save_config
 from kameng_filer.store import Store
-from tests.filing_support import by_channel, configure, file_now, scripted, twins_running
+from tests.filing_support import configure, file_now, scripted, twins_running
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,9 @@ def test_server_errors_exhaust_retries(twins, example_case: Path) -> None:
     assert _submissions(twins["card_a"]) == []
 
 
-def test_changed_form_names_field_and_selector_and_submits_nothing(twins, example_case: Path, monkeypatch) -> None:
+def test_changed_form_names_field_and_selector_and_submits_nothing(
+    twins, example_case: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("KAMENG_FIELD_TIMEOUT_MS", "1500")
     configure(twins, ["card_platform@a"])
     twins["card_a"].set_faults(labels="changed")
@@ -127,9 +129,15 @@ def test_expired_session_logs_in_again(twins, example_case: Path) -> None:
 
 @pytest.mark.parametrize(
     ("channel", "fault"),
-    [("card_platform@a", "hang_after_submit"), ("card_platform@api", "hang_after_submit"), ("card_platform@api", "drop_after_submit")],
+    [
+        ("card_platform@a", "hang_after_submit"),
+        ("card_platform@api", "hang_after_submit"),
+        ("card_platform@api", "drop_after_submit"),
+    ],
 )
-def test_lost_response_is_reconciled_not_resubmitted(twins, example_case: Path, channel: str, fault: str, monkeypatch) -> None:
+def test_lost_response_is_reconciled_not_resubmitted(
+    twins, example_case: Path, channel: str, fault: str, monkeypatch
+) -> None:
     monkeypatch.setenv("KAMENG_RECEIPT_TIMEOUT_MS", "4000")
     configure(twins, [channel], **{channel: {"timeout": 3}})
     twins["card_a"].set_faults(**{fault: 1})

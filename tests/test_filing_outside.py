@@ -58,7 +58,9 @@ def test_12315_wizard_typed_like_a_person(outside, example_case: Path) -> None:
     assert re.fullmatch(r"\d{25}", out.receipt["complaint_no"])
     sub = _subs(outside["gov12315"])[0]
     f = sub["fields"]
-    assert f["enterprise_name"] == "星辰网络科技有限公司" and f["enterprise_manual"] is False  # picked from search
+    assert (
+        f["enterprise_name"] == "星辰网络科技有限公司" and f["enterprise_manual"] is False
+    )  # picked from search
     assert f["consumer_address"].startswith("北京市朝阳区")
     assert f["category_code"] == "1301"  # chosen from the typeahead list, not just typed
     assert f["sales_method"] == "网购" and f["platform_name"] == "星辰卡盟"
@@ -81,7 +83,11 @@ def _units_before_sales_method(d: dict) -> None:
     fill = d["steps"][12]["fill"]
     for unit in ("unit_province", "unit_city", "unit_district"):
         fill.remove(unit)
-    fill[fill.index("sales_method") : fill.index("sales_method")] = ["unit_province", "unit_city", "unit_district"]
+    fill[fill.index("sales_method") : fill.index("sales_method")] = [
+        "unit_province",
+        "unit_city",
+        "unit_district",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +98,9 @@ def _units_before_sales_method(d: dict) -> None:
         (_units_before_sales_method, "处理单位"),
     ],
 )
-def test_12315_cheating_adapter_is_rejected(outside, example_case: Path, kameng_home: Path, cheat, message: str) -> None:
+def test_12315_cheating_adapter_is_rejected(
+    outside, example_case: Path, kameng_home: Path, cheat, message: str
+) -> None:
     """A profile that shortcuts a widget gets the site's rejection, not a receipt."""
     from kameng_filer.filing.profile import _builtin_dir
 
@@ -101,7 +109,9 @@ def test_12315_cheating_adapter_is_rejected(outside, example_case: Path, kameng_
     data["name"] = "gov12315-cheat"
     cheat(data)
     (kameng_home / "profiles").mkdir(exist_ok=True)
-    (kameng_home / "profiles" / "gov12315-cheat.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (kameng_home / "profiles" / "gov12315-cheat.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
     person = _setup(outside, {"12315": ("gov12315", {"account": "demo12315", "profile": "gov12315-cheat"})})
     out = file_now(example_case, ["12315"], person)[0]
     assert out.state == "rejected", out
@@ -150,8 +160,12 @@ def _personal_case(example_case: Path) -> Path:
     data = yaml.safe_load(example_case.read_text(encoding="utf-8"))
     data["order"]["card_key"] = "ABCD-EFGH-JKLM-NPQR"
     data["complainant"]["id_number"] = "110105199001011234"
-    data["timeline"].append({"at": "2026-11-02T18:00:00", "event": "再次联系商家,留下手机13800138000和邮箱zhangsan@example.com"})
-    data["problem"]["summary"] = "支付成功后点券一直未到账(收货地址北京市朝阳区望京街道某小区3号楼502),商家以“系统延迟”为由拖延"
+    data["timeline"].append(
+        {"at": "2026-11-02T18:00:00", "event": "再次联系商家,留下手机13800138000和邮箱zhangsan@example.com"}
+    )
+    data["problem"]["summary"] = (
+        "支付成功后点券一直未到账(收货地址北京市朝阳区望京街道某小区3号楼502),商家以“系统延迟”为由拖延"
+    )
     shot = example_case.parent / "evidence" / "13800138000-张三.jpg"
     img = Image.new("RGB", (800, 600), (10, 120, 200))
     exif = Image.Exif()
@@ -172,8 +186,15 @@ def test_heimao_receives_nothing_personal(outside, example_case: Path) -> None:
     assert re.fullmatch(r"\d{11}", out.receipt["complaint_no"])
     state = outside["heimao"].snapshot()
     everything = json.dumps(state, ensure_ascii=False)
-    for secret in ("13800138000", "zhangsan@example.com", "望京街道", "3号楼502", "110105199001011234",
-                   "ABCD-EFGH-JKLM-NPQR", "张三"):
+    for secret in (
+        "13800138000",
+        "zhangsan@example.com",
+        "望京街道",
+        "3号楼502",
+        "110105199001011234",
+        "ABCD-EFGH-JKLM-NPQR",
+        "张三",
+    ):
         assert secret not in everything, f"{secret} reached the public channel"
     texts = [t["value"] for t in state["received_texts"]]
     assert any("KM20261102150012" in t for t in texts), "the order number is still there"
@@ -200,7 +221,9 @@ def test_consumer_association_web_form(outside) -> None:
 
 
 def test_consumer_association_email_route_with_letter(outside) -> None:
-    person = _setup(outside, {"consumer_association": ("email", {"route": "email", "to": "ts@xiaoxie.example.org"})})
+    person = _setup(
+        outside, {"consumer_association": ("email", {"route": "email", "to": "ts@xiaoxie.example.org"})}
+    )
     out = file_now(SECOND, ["consumer_association"], person)[0]
     assert out.state == "submitted", out
     mail = outside["email"].messages()[0]
@@ -213,11 +236,18 @@ def test_consumer_association_email_route_with_letter(outside) -> None:
 def test_12315_and_association_never_together(outside, example_case: Path) -> None:
     from kameng_filer.errors import KamengError
 
-    person = _setup(outside, {"12315": ("gov12315", {"account": "demo12315"}), "consumer_association": ("association", {})})
+    person = _setup(
+        outside,
+        {"12315": ("gov12315", {"account": "demo12315"}), "consumer_association": ("association", {})},
+    )
     with pytest.raises(KamengError, match="12315和消费者协会"):
         file_now(example_case, ["12315", "consumer_association"], person)
     assert _subs(outside["gov12315"]) == [] and _subs(outside["association"]) == []
-    outcomes = by_channel(file_now(example_case, ["12315", "consumer_association"], person, force_reason="测试:消协电话确认未受理"))
+    outcomes = by_channel(
+        file_now(
+            example_case, ["12315", "consumer_association"], person, force_reason="测试:消协电话确认未受理"
+        )
+    )
     assert {o.state for o in outcomes.values()} == {"submitted"}
     rec = Store.open().get_filing("km-2026-0001", "consumer_association")
     assert rec.force_reason == "测试:消协电话确认未受理"

@@ -18,7 +18,9 @@ from tests.filing_support import by_channel, configure, file_now, twins_running
 pytestmark = pytest.mark.browser
 
 
-def test_captcha_pauses_one_channel_while_email_is_sent(tmp_path: Path, example_case: Path, monkeypatch) -> None:
+def test_captcha_pauses_one_channel_while_email_is_sent(
+    tmp_path: Path, example_case: Path, monkeypatch
+) -> None:
     with twins_running(tmp_path, ["card_a", "email"]) as ts:
         channels = ["card_platform@a", "email"]
         configure(ts, channels)

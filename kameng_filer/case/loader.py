@@ -175,9 +175,17 @@ def _message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
     if etype.startswith("decimal") or (etype in ("greater_than_equal",) and "amount" in path):
         return "schema.amount", f"「{label}」不是有效金额:{err.get('input')!r}", "金额以元为单位,写成 100.00"
     if etype in ("value_error",) and "amount" in path:
-        return "schema.amount", f"「{label}」不是有效金额:{err.get('input')!r}", "金额以元为单位、不能为负,写成 100.00"
+        return (
+            "schema.amount",
+            f"「{label}」不是有效金额:{err.get('input')!r}",
+            "金额以元为单位、不能为负,写成 100.00",
+        )
     if etype == "string_pattern_mismatch" and path == "id":
-        return "schema.id", f"案件编号 {err.get('input')!r} 含有不允许的字符", "只用字母、数字、点、横线和下划线,例如 km-2026-0001"
+        return (
+            "schema.id",
+            f"案件编号 {err.get('input')!r} 含有不允许的字符",
+            "只用字母、数字、点、横线和下划线,例如 km-2026-0001",
+        )
     if etype in ("model_type", "dict_type", "model_attributes_type"):
         return "schema.type", f"「{label}」应当是一组字段(键: 值)", f"按示例把 {path} 写成映射"
     if etype == "list_type":
@@ -185,11 +193,23 @@ def _message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
     if etype in ("int_parsing", "int_type", "int_from_float"):
         return "schema.type", f"「{label}」应当是整数:{err.get('input')!r}", "填写整数,例如 1"
     if etype in ("greater_than_equal", "greater_than"):
-        return "schema.range", f"「{label}」的值太小:{err.get('input')!r}", f"至少为 {ctx.get('ge', ctx.get('gt'))}"
+        return (
+            "schema.range",
+            f"「{label}」的值太小:{err.get('input')!r}",
+            f"至少为 {ctx.get('ge', ctx.get('gt'))}",
+        )
     if etype in ("string_type", "bool_type", "bool_parsing"):
-        return "schema.type", f"「{label}」的类型不对:{err.get('input')!r}", "写成文字;纯数字(如手机号)请加引号"
+        return (
+            "schema.type",
+            f"「{label}」的类型不对:{err.get('input')!r}",
+            "写成文字;纯数字(如手机号)请加引号",
+        )
     if etype in ("time_delta_parsing", "time_delta_type"):
-        return "schema.duration", f"「{label}」不是有效时长:{err.get('input')!r}", "使用 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)"
+        return (
+            "schema.duration",
+            f"「{label}」不是有效时长:{err.get('input')!r}",
+            "使用 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)",
+        )
     return "schema.invalid", f"「{label}」的值无效:{err.get('msg', '')}", f"检查 {path}"
 
 
@@ -220,7 +240,9 @@ def decode_text(data: bytes, name: str = "案件文件") -> str:
     if not data.strip():
         raise CaseUnreadable(f"{name} 是空的", hint="运行 kameng new 生成带注释的模板")
     if b"\x00" in data:
-        raise CaseUnreadable(f"{name} 不是文本文件(含二进制内容)", hint="案件文件应为 UTF-8 编码的 YAML 或 JSON")
+        raise CaseUnreadable(
+            f"{name} 不是文本文件(含二进制内容)", hint="案件文件应为 UTF-8 编码的 YAML 或 JSON"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -343,7 +365,9 @@ def _check_aliases(text: str) -> None:
         return
 
 
-def validate(raw: dict[str, Any], *, source: Path | None, base_dir: Path, lines: LineIndex | None) -> LoadResult:
+def validate(
+    raw: dict[str, Any], *, source: Path | None, base_dir: Path, lines: LineIndex | None
+) -> LoadResult:
     """Validate raw data into a ``Case``; every schema problem becomes an error finding."""
     result = LoadResult(source=source, raw=raw, case=None, lines=lines, base_dir=base_dir)
     try:
@@ -356,7 +380,9 @@ def validate(raw: dict[str, Any], *, source: Path | None, base_dir: Path, lines:
         return result
     except (RecursionError, TypeError, ValueError, ArithmeticError) as exc:
         result.findings.append(
-            Finding("schema.invalid", "error", "(root)", "案件文件结构无法识别", f"参照 examples/case.yaml({exc})")
+            Finding(
+                "schema.invalid", "error", "(root)", "案件文件结构无法识别", f"参照 examples/case.yaml({exc})"
+            )
         )
         return result
     result.case = case.bind(source, base_dir)

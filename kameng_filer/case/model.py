@@ -87,7 +87,10 @@ PROBLEM_FAMILY: dict[ProblemType, str] = {
             ProblemType.membership_not_activated,
         )
     },
-    **{t: "安全类" for t in (ProblemType.account_stolen, ProblemType.data_leak, ProblemType.abnormal_transaction)},
+    **{
+        t: "安全类"
+        for t in (ProblemType.account_stolen, ProblemType.data_leak, ProblemType.abnormal_transaction)
+    },
     ProblemType.other: "其他",
 }
 

@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def file_cmd(
         case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
-        channels: str = typer.Option(..., "--channels", "-c", help="渠道,逗号分隔;卡盟站点写 card_platform@站点配置名"),
+        channels: str = typer.Option(
+            ..., "--channels", "-c", help="渠道,逗号分隔;卡盟站点写 card_platform@站点配置名"
+        ),
         dry_run: bool = typer.Option(False, "--dry-run", help="在浏览器中填写到最后一步,不提交,保存截图"),
         yes: bool = typer.Option(False, "--yes", "-y", help="不再询问确认"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
@@ -64,13 +66,21 @@ def register(app: typer.Typer) -> None:
                 out.print(plan_table(adapter, plan))
         if prepared.work and not (yes or dry_run):
             if not sys.stdin.isatty():
-                fail("需要确认后才会提交,但当前没有终端可以确认", hint="确认内容无误后加 --yes 重新运行", code=1)
+                fail(
+                    "需要确认后才会提交,但当前没有终端可以确认",
+                    hint="确认内容无误后加 --yes 重新运行",
+                    code=1,
+                )
             if not typer.confirm("确认按以上内容提交?", default=False):
                 out.print("已取消,未提交任何内容。")
                 raise typer.Exit(0)
-        options = FileOptions(dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force)
+        options = FileOptions(
+            dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force
+        )
         person = default_person(err_console)
-        outcomes = run_sync(execute(store, prepared, person, options, console=err_console, show_progress=not as_json))
+        outcomes = run_sync(
+            execute(store, prepared, person, options, console=err_console, show_progress=not as_json)
+        )
         if as_json:
             print_json({"filings": [o.to_dict() for o in outcomes]})
         else:
@@ -108,7 +118,9 @@ def register_demo(app: typer.Typer) -> None:
         out = err_console if as_json else console
         if not as_json:
             out.rule("[bold]kameng-filer 演示")
-            out.print("本演示只连接本机 127.0.0.1 上的孪生站点;验证码与短信由[magenta]演示脚本[/]代替本人读取,真实使用时由您本人输入。")
+            out.print(
+                "本演示只连接本机 127.0.0.1 上的孪生站点;验证码与短信由[magenta]演示脚本[/]代替本人读取,真实使用时由您本人输入。"
+            )
         outcomes, info = run_sync(run_demo(console=out, show_progress=not as_json))
         if as_json:
             print_json({"filings": [o.to_dict() for o in outcomes], "home": info["home"]})

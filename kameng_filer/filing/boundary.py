@@ -68,7 +68,9 @@ def translate(exc: BaseException, channel: str) -> KamengError:
         return ChannelRejected("邮件服务器拒绝登录(用户名或密码错误)", channel=channel, detail=detail)
     if isinstance(exc, smtplib.SMTPResponseException):
         if 400 <= exc.smtp_code < 500:
-            return ChannelUnreachable(f"邮件服务器暂时拒绝(SMTP {exc.smtp_code})", channel=channel, detail=detail)
+            return ChannelUnreachable(
+                f"邮件服务器暂时拒绝(SMTP {exc.smtp_code})", channel=channel, detail=detail
+            )
         return ChannelRejected(f"邮件服务器拒绝了邮件(SMTP {exc.smtp_code})", channel=channel, detail=detail)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return ChannelRejected("邮件服务器拒绝了收件人地址", channel=channel, detail=detail)

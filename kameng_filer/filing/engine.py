@@ -170,7 +170,9 @@ class ChannelRun:
 class FilingEngine:
     """Runs adapters for one case concurrently and records every outcome in the store."""
 
-    def __init__(self, store: Any, person: Any, *, options: FileOptions | None = None, reporter: Any = None) -> None:
+    def __init__(
+        self, store: Any, person: Any, *, options: FileOptions | None = None, reporter: Any = None
+    ) -> None:
         self.store = store
         self.person = person
         self.options = options or FileOptions()
@@ -182,7 +184,9 @@ class FilingEngine:
         if self._reporter is not None:
             self._reporter(channel, text)
 
-    async def run(self, case: Case, case_version: int, work: list[tuple[Adapter, FilingPlan]]) -> list[Outcome]:
+    async def run(
+        self, case: Case, case_version: int, work: list[tuple[Adapter, FilingPlan]]
+    ) -> list[Outcome]:
         """File every (adapter, plan) concurrently; always returns one outcome per channel."""
         try:
             return list(await asyncio.gather(*(self._guarded(case, case_version, a, p) for a, p in work)))
@@ -197,7 +201,9 @@ class FilingEngine:
         except Exception as exc:  # last line of defence: never a traceback, never a lost record
             log.exception("unexpected error on %s", plan.channel)
             err = translate(exc, plan.channel)
-            return Outcome(plan.channel, "failed", error=err.message, retryable=getattr(err, "retryable", False))
+            return Outcome(
+                plan.channel, "failed", error=err.message, retryable=getattr(err, "retryable", False)
+            )
 
     def _artifacts(self, case: Case, channel: str, generation: int) -> Path:
         p = paths.artifacts_dir() / _safe(case.id) / f"{_safe(channel)}-{self.options.purpose}-{generation}"
@@ -224,7 +230,14 @@ class FilingEngine:
                     channel=ch,
                     hint="确需再次提交(例如对方要求重新投诉)时加 --again",
                 )
-                return Outcome(ch, "already_filed", receipt=receipt, error=exc.message, filing_id=existing.id, hint=exc.hint)
+                return Outcome(
+                    ch,
+                    "already_filed",
+                    receipt=receipt,
+                    error=exc.message,
+                    filing_id=existing.id,
+                    hint=exc.hint,
+                )
             filing = store.create_filing(
                 case_id=case.id,
                 case_version=version,
@@ -237,7 +250,9 @@ class FilingEngine:
         elif existing is not None:
             filing = existing
             reconcile = existing.state == "submitting" or existing.submitting_at is not None
-            store.update_filing(filing.id, plan_json=json.dumps(plan.to_dict(), ensure_ascii=False), error=None)
+            store.update_filing(
+                filing.id, plan_json=json.dumps(plan.to_dict(), ensure_ascii=False), error=None
+            )
         else:
             filing = store.create_filing(
                 case_id=case.id,
@@ -248,7 +263,14 @@ class FilingEngine:
                 plan_json=json.dumps(plan.to_dict(), ensure_ascii=False),
                 force_reason=opts.force_reason,
             )
-        ctx = ChannelRun(self, ch, filing.id, self._artifacts(case, ch, filing.generation), dry_run=False, known_numbers=known)
+        ctx = ChannelRun(
+            self,
+            ch,
+            filing.id,
+            self._artifacts(case, ch, filing.generation),
+            dry_run=False,
+            known_numbers=known,
+        )
         if reconcile:
             self.report(ch, "上次提交结果不明,先在渠道上查找已提交的投诉")
             found = await self._reconcile(adapter, plan, ctx)
@@ -280,7 +302,9 @@ class FilingEngine:
         found.reconciled = True
         return found
 
-    async def _attempts(self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun, filing_id: int | None) -> Outcome:
+    async def _attempts(
+        self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun, filing_id: int | None
+    ) -> Outcome:
         opts = self.options
         ch = plan.channel
         attempt = 0
@@ -306,7 +330,10 @@ class FilingEngine:
                         return self._record_success(filing_id, ch, found, plan)
                     if not adapter.can_reconcile():
                         return self._fail(
-                            filing_id, ch, "needs_person", f"{exc.message};投诉可能已经送达,该渠道无法自动核对",
+                            filing_id,
+                            ch,
+                            "needs_person",
+                            f"{exc.message};投诉可能已经送达,该渠道无法自动核对",
                             hint="请确认是否已送达(如邮件的已发送文件夹、渠道的回执);确认未送达后用 --again 重新提交",
                         )
                 if attempt < opts.retries:
@@ -317,7 +344,9 @@ class FilingEngine:
                     ctx.submit_started = False
                     continue
                 shot = await ctx.failure_screenshot("unreachable")
-                return self._fail(filing_id, ch, "failed", exc.message, retryable=True, detail=exc.detail, shots=[shot])
+                return self._fail(
+                    filing_id, ch, "failed", exc.message, retryable=True, detail=exc.detail, shots=[shot]
+                )
             except HumanActionRequired as exc:
                 return self._fail(filing_id, ch, "needs_person", exc.message, hint=exc.hint)
             except FormChanged as exc:
@@ -328,7 +357,9 @@ class FilingEngine:
                 return self._fail(filing_id, ch, "rejected", exc.message, hint=exc.hint, shots=[shot])
             except FilingError as exc:
                 shot = await ctx.failure_screenshot("failed")
-                return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint, detail=exc.detail, shots=[shot])
+                return self._fail(
+                    filing_id, ch, "failed", exc.message, hint=exc.hint, detail=exc.detail, shots=[shot]
+                )
             except KamengError as exc:
                 return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint)
             except Exception as exc:
@@ -343,8 +374,13 @@ class FilingEngine:
                         return self._record_success(filing_id, ch, found, plan)
                 shot = await ctx.failure_screenshot("failed")
                 return self._fail(
-                    filing_id, ch, "failed", err.message, retryable=err.retryable if isinstance(err, FilingError) else False,
-                    detail=err.detail, shots=[shot],
+                    filing_id,
+                    ch,
+                    "failed",
+                    err.message,
+                    retryable=err.retryable if isinstance(err, FilingError) else False,
+                    detail=err.detail,
+                    shots=[shot],
                 )
             if filing_id is None:
                 return Outcome(ch, "planned")
@@ -383,12 +419,18 @@ class FilingEngine:
         arts = [s for s in (shots or []) if s]
         if filing_id is not None:
             current = self.store.get_filing_by_id(filing_id)
-            keep_submitting = current is not None and current.state == "submitting" and state == "failed" and retryable
+            keep_submitting = (
+                current is not None and current.state == "submitting" and state == "failed" and retryable
+            )
             self.store.update_filing(
                 filing_id,
                 state="submitting" if keep_submitting else state,
                 error=message if not detail else f"{message}({detail})",
                 retryable=retryable,
             )
-        self.report(ch, {"needs_person": "需要本人操作", "rejected": "被渠道拒绝"}.get(state, "失败") + f":{message}")
-        return Outcome(ch, state, error=message, retryable=retryable, filing_id=filing_id, artifacts=arts, hint=hint)
+        self.report(
+            ch, {"needs_person": "需要本人操作", "rejected": "被渠道拒绝"}.get(state, "失败") + f":{message}"
+        )
+        return Outcome(
+            ch, state, error=message, retryable=retryable, filing_id=filing_id, artifacts=arts, hint=hint
+        )

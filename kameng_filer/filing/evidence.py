@@ -108,7 +108,9 @@ def prepare_files(
         else:
             out = data
             if spec.max_bytes and len(out) > spec.max_bytes:
-                raise FilingError(f"证据文件 {ev.file} 超过该渠道的大小上限 {spec.max_bytes // 1024 // 1024} MB")
+                raise FilingError(
+                    f"证据文件 {ev.file} 超过该渠道的大小上限 {spec.max_bytes // 1024 // 1024} MB"
+                )
         ext = _EXT.get(mime) or mimetypes.guess_extension(mime) or Path(ev.file).suffix
         upload_name = f"evidence-{index}{ext}" if anonymous_names else f"{ev.id}{ext}"
         digest = _sha(out)

@@ -54,14 +54,20 @@ def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, 
 
 
 def prepare(
-    store: Any, case_ref: str, tokens: list[str], *, now: datetime, purpose: str = "complaint",
-    force_reason: str | None = None, config: dict[str, Any] | None = None,
+    store: Any,
+    case_ref: str,
+    tokens: list[str],
+    *,
+    now: datetime,
+    purpose: str = "complaint",
+    force_reason: str | None = None,
+    config: dict[str, Any] | None = None,
 ) -> Prepared:
     """Check, import, resolve channels and plan each one (planning errors end that channel only)."""
     if exclusive_conflict(tokens) and not force_reason:
         raise KamengError(
             "同一纠纷不能同时向12315和消费者协会投诉:12315 不受理已被消协受理的纠纷(《市场监督管理投诉举报处理办法》第16条)",
-            hint="二选一;确有理由同时提交时加 --force \"理由\"(理由会被记录)",
+            hint='二选一;确有理由同时提交时加 --force "理由"(理由会被记录)',
         )
     case, version, findings = load_for_filing(store, case_ref, now=now)
     prepared = Prepared(case, version, findings=findings)
@@ -70,7 +76,9 @@ def prepare(
         try:
             plan = inst.adapter.plan(case, purpose=purpose)
         except KamengError as exc:
-            prepared.failed.append(Outcome(inst.name, "failed", error=f"无法生成提交内容:{exc.message}", hint=exc.hint))
+            prepared.failed.append(
+                Outcome(inst.name, "failed", error=f"无法生成提交内容:{exc.message}", hint=exc.hint)
+            )
             continue
         plan.channel = inst.name
         prepared.work.append((inst.adapter, plan))
@@ -130,7 +138,13 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
 
 
 async def execute(
-    store: Any, prepared: Prepared, person: Any, options: FileOptions, *, console: Console | None, show_progress: bool
+    store: Any,
+    prepared: Prepared,
+    person: Any,
+    options: FileOptions,
+    *,
+    console: Console | None,
+    show_progress: bool,
 ) -> list[Outcome]:
     """Run the engine with a per-channel progress display."""
     if not prepared.work:
@@ -139,8 +153,14 @@ async def execute(
     tasks: dict[str, Any] = {}
     reporter: Callable[[str, str], None] | None = None
     if show_progress and console is not None:
-        progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[channel]}[/]"), TextColumn("{task.description}"),
-                            TimeElapsedColumn(), console=console, transient=False)
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.fields[channel]}[/]"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
         for _, plan in prepared.work:
             tasks[plan.channel] = progress.add_task("等待", channel=plan.channel, total=None)
 
