@@ -139,6 +139,7 @@ def test_wizard_step_validation_message_rejects(
     def drop_reason(d: dict[str, Any]) -> None:
         d["steps"][1]["fill"].remove("reason")
 
+    monkeypatch.setenv("KAMENG_FIELD_TIMEOUT_MS", "1500")
     configure(third, monkeypatch, variant(tmp_path, "jiguang-noreason", drop_reason))
     out = _file(example_case)
     assert out.state == "rejected", out

@@ -29,13 +29,7 @@ _MODULES = (
 )
 
 for _name in _MODULES:
-    try:
-        _mod = importlib.import_module(f"kameng_filer.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"kameng_filer.cli.{_name}":
-            raise
-        continue
-    _mod.register(app)
+    importlib.import_module(f"kameng_filer.cli.{_name}").register(app)
 
 
 def main() -> None:

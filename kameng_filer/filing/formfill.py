@@ -410,14 +410,20 @@ class FormRunner:
     async def _wait(
         self, loc: Locator, state: str, timeout: int, *, optional: bool = False, frame: Frame = None
     ) -> None:
-        try:
-            el = await self.find(
-                loc, field=loc.describe(), timeout_ms=timeout, visible=state != "attached", frame=frame
-            )
-        except FormChanged:
-            if optional:
-                return
-            await self._stalled(f"网页表单已变化:等待「{loc.describe()}」出现超时", loc.describe())
+        deadline = time.monotonic() + timeout / 1000
+        while True:
+            try:
+                el = await self.find(
+                    loc, field=loc.describe(), timeout_ms=500, visible=state != "attached", frame=frame
+                )
+                break
+            except FormChanged:
+                if optional:
+                    return
+                if time.monotonic() >= deadline:
+                    await self._stalled(f"网页表单已变化:等待「{loc.describe()}」出现超时", loc.describe())
+                if not optional and await self.current_errors(since_seen=0, since_dialog=0):
+                    await self._stalled(f"网页表单已变化:等待「{loc.describe()}」出现超时", loc.describe())
         if state == "enabled":
             deadline = time.monotonic() + timeout / 1000
             while not await el.is_enabled():
