@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from kameng_filer.case.model import Case
-from kameng_filer.errors import CaseUnreadable
+from kameng_filer.errors import CaseUnreadable, KamengError
 from kameng_filer.findings import Finding
 
 MAX_CASE_BYTES = 2 * 1024 * 1024
@@ -433,3 +433,11 @@ def load_case_text(text: str, *, base_dir: Path | None = None, is_json: bool = F
     """Load a case from text (stdin, tests, the store)."""
     raw, lines = _parse(text, is_json=is_json)
     return validate(raw, source=None, base_dir=base_dir or Path.cwd(), lines=LineIndex(text, lines))
+
+
+def unknown_case(ref: str) -> KamengError:
+    """The error for a CASE argument that is neither a file nor a stored case id."""
+    return KamengError(
+        f"找不到案件「{ref}」:它既不是案件文件/文件夹,也不是已保存的案件编号",
+        hint="写案件文件路径(如 case.yaml),或用 kameng cases 查看已保存的案件编号",
+    )

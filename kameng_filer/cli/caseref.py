@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from kameng_filer import paths
-from kameng_filer.case.loader import find_case_file, load_case
+from kameng_filer.case.loader import find_case_file, load_case, unknown_case
 from kameng_filer.case.model import Case
-from kameng_filer.errors import CaseInvalid, KamengError
+from kameng_filer.errors import CaseInvalid
 
 
 @dataclass
@@ -24,14 +24,6 @@ class CaseRef:
     def id(self) -> str:
         """The case id."""
         return self.case.id
-
-
-def unknown_case(ref: str) -> KamengError:
-    """The error for a CASE argument that is neither a file nor a stored case id."""
-    return KamengError(
-        f"找不到案件「{ref}」:它既不是案件文件/文件夹,也不是已保存的案件编号",
-        hint="写案件文件路径(如 case.yaml),或用 kameng cases 查看已保存的案件编号",
-    )
 
 
 def load_file(path: Path) -> Case:

@@ -35,9 +35,8 @@ class Prepared:
 def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, int, list[Finding]]:
     """A case file/folder (checked, then imported) or a stored case id → (case, version, findings)."""
     from kameng_filer.case import load_case
-    from kameng_filer.case.loader import find_case_file
+    from kameng_filer.case.loader import find_case_file, unknown_case
     from kameng_filer.checks import check_case
-    from kameng_filer.cli.caseref import unknown_case
 
     path = Path(case_ref).expanduser()
     if path.exists():
