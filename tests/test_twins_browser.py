@@ -13,26 +13,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE = ROOT / "examples" / "evidence"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
 def page():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not installed")
     from playwright.sync_api import sync_playwright
 
+    from kameng_filer.browser import launch_options
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = pw.chromium.launch(**launch_options())
         context = browser.new_context(locale="zh-CN")
         pg = context.new_page()
         pg.set_default_timeout(15000)

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from kameng_filer.twins.base import FieldName, OperatorError
+from kameng_filer.twins.base import FieldName, OperatorError, field_names
 from kameng_filer.twins.outside_common import (
     DOC_TYPES,
     MB,
@@ -47,17 +47,13 @@ TEXT_KEYS = ("name", "phone", "address", "respondent_name", "respondent_address"
              "purchase_date", "goods", "amount", "facts", "demand")  # fmt: skip
 
 
-def _fields(pairs: dict[str, tuple[str, str]]) -> dict[str, FieldName]:
-    return {key: FieldName(label, fid) for key, (label, fid) in pairs.items()}
-
-
 class AssociationTwin(OutsideTwin):
     """The consumer association twin."""
 
     name: ClassVar[str] = "association"
     title: ClassVar[str] = "消费者协会"
     operator_actions: ClassVar[tuple[str, ...]] = (*TRANSITIONS, "reply")
-    fields_normal: ClassVar[dict[str, FieldName]] = _fields({
+    fields_normal: ClassVar[dict[str, FieldName]] = field_names({
         "name": ("投诉人姓名", "name"),
         "phone": ("投诉人电话", "phone"),
         "address": ("投诉人地址", "address"),
@@ -73,7 +69,7 @@ class AssociationTwin(OutsideTwin):
         "q_no": ("登记号", "q_no"),
         "q_phone": ("联系电话", "q_phone"),
     })  # fmt: skip
-    fields_changed: ClassVar[dict[str, FieldName]] = _fields({
+    fields_changed: ClassVar[dict[str, FieldName]] = field_names({
         "name": ("姓名", "complainant"),
         "phone": ("手机号码", "tel"),
         "address": ("联系地址", "addr"),

@@ -70,6 +70,11 @@ class FieldName(NamedTuple):
     id: str
 
 
+def field_names(pairs: dict[str, tuple[str, str]]) -> dict[str, FieldName]:
+    """Field key → ``FieldName(label, id)`` from a compact ``{key: (label, id)}`` table."""
+    return {key: FieldName(label, fid) for key, (label, fid) in pairs.items()}
+
+
 class OperatorError(Exception):
     """The operator action cannot be applied (``status``: 404 unknown number, 409 wrong state)."""
 

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kameng_filer.timeutil import parse_iso
-from kameng_filer.twins.base import FieldName, FileInfo, OperatorError
+from kameng_filer.twins.base import FieldName, FileInfo, OperatorError, field_names
 from kameng_filer.twins.faults import Scope
 from kameng_filer.twins.outside_common import (
     DOC_TYPES,
@@ -148,17 +148,13 @@ def search_enterprises(q: str, limit: int = 10) -> list[dict[str, str]]:
     ]
 
 
-def _fields(pairs: dict[str, tuple[str, str]]) -> dict[str, FieldName]:
-    return {key: FieldName(label, fid) for key, (label, fid) in pairs.items()}
-
-
 class Gov12315Twin(OutsideTwin):
     """The 12315 twin; ``notice_seconds`` is the 须知 countdown (default 10, at least 2)."""
 
     name: ClassVar[str] = "gov12315"
     title: ClassVar[str] = "全国12315平台"
     operator_actions: ClassVar[tuple[str, ...]] = (*TRANSITIONS, "reply")
-    fields_normal: ClassVar[dict[str, FieldName]] = _fields({
+    fields_normal: ClassVar[dict[str, FieldName]] = field_names({
         "username": ("账号", "username"),
         "password": ("密码", "password"),
         "captcha": ("验证码", "captcha"),
@@ -182,7 +178,7 @@ class Gov12315Twin(OutsideTwin):
         "supplement_text": ("补充说明", "supplement_text"),
         "supplement_files": ("补充材料", "supplement_files"),
     })  # fmt: skip
-    fields_changed: ClassVar[dict[str, FieldName]] = _fields({
+    fields_changed: ClassVar[dict[str, FieldName]] = field_names({
         "username": ("用户名", "login_name"),
         "password": ("登录密码", "login_pwd"),
         "captcha": ("图形验证码", "img_code"),

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from kameng_filer.twins.base import FieldName, OperatorError
+from kameng_filer.twins.base import FieldName, OperatorError, field_names
 from kameng_filer.twins.outside_common import (
     MB,
     OutsideTwin,
@@ -109,17 +109,13 @@ def qr_png(token: str, *, modules: int = 25, scale: int = 7) -> bytes:
     return buf.getvalue()
 
 
-def _fields(pairs: dict[str, tuple[str, str]]) -> dict[str, FieldName]:
-    return {key: FieldName(label, fid) for key, (label, fid) in pairs.items()}
-
-
 class HeimaoTwin(OutsideTwin):
     """The 黑猫投诉 twin."""
 
     name: ClassVar[str] = "heimao"
     title: ClassVar[str] = "黑猫投诉"
     operator_actions: ClassVar[tuple[str, ...]] = ("reply", "complete", "resolve", "note")
-    fields_normal: ClassVar[dict[str, FieldName]] = _fields({
+    fields_normal: ClassVar[dict[str, FieldName]] = field_names({
         "phone": ("手机号", "phone"),
         "sms_code": ("验证码", "sms_code"),
         "company": ("投诉对象", "company_query"),
@@ -129,7 +125,7 @@ class HeimaoTwin(OutsideTwin):
         "images": ("图片", "images"),
         "rating_text": ("评价内容", "rating_text"),
     })  # fmt: skip
-    fields_changed: ClassVar[dict[str, FieldName]] = _fields({
+    fields_changed: ClassVar[dict[str, FieldName]] = field_names({
         "phone": ("手机号码", "mobile"),
         "sms_code": ("短信验证码", "verify_code"),
         "company": ("被投诉商家", "merchant_kw"),
