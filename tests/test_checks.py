@@ -641,3 +641,17 @@ def test_case_format_documents_every_enum_value() -> None:
     for enum in (DemandType, EvidenceKind, PaymentMethod):
         for member in enum:
             assert f"`{member.value}`" in doc
+
+
+def test_policy_override_that_does_not_apply_is_an_error(tmp_path: Path) -> None:
+    from kameng_filer.checks import check_path
+    from tests.conftest import EXAMPLE_DIR
+
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "c")
+    path = tmp_path / "c" / "case.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["policies"] = {"card_platform": {"clocks": {"processing": {"duration": {"fortnights": 2}}}}}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    _, findings = check_path(path, now=NOW)
+    hits = [f for f in findings if f.code == "policies.invalid"]
+    assert hits and hits[0].path == "policies.card_platform" and hits[0].severity == "error"

@@ -139,3 +139,20 @@ def test_tracking_starts_from_the_feed_and_terminal_status_stops_polling(example
     assert rows["processing"].state == "fulfilled" and rows["merchant_overdue"].state == "fulfilled"
     with store.session() as s:
         assert not s.get(DbTracking, filing.id).open
+
+
+def test_a_case_can_override_a_channel_policy(example_case: Path) -> None:
+    """``policies:`` in the case file changes that case's clocks only (here: the site promised 2 working days)."""
+    import yaml
+
+    data = yaml.safe_load(example_case.read_text(encoding="utf-8"))
+    data["policies"] = {"card_platform": {"clocks": {"processing": {"duration": {"working_days": 2}}}}}
+    example_case.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    store = Store.open()
+    store.import_case(example_case)
+    filed = at("2026-02-13T10:00:00")
+    card = record_submitted(store, CASE, "card_platform@a", "TK260213100000ABCDEF01", filed)
+    email = record_submitted(store, CASE, "email", "<m1@example.com>", filed)
+    run_pass(store, at("2026-02-13T10:05:00"))
+    assert due(store, card.id, "processing") == "2026-02-24T23:59:59+08:00"  # 2 wd: Sat 2/14, Tue 2/24
+    assert due(store, email.id, "reply") == "2026-02-27T23:59:59+08:00"  # other channels unchanged

@@ -337,6 +337,10 @@ class Case(_Model):
     rules: list[Rule] = Field(default_factory=list)
     platform_policy: PlatformPolicy | None = None
     auto_escalate: bool = Field(False, description="允许跟踪器自动提交升级投诉")
+    policies: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="按渠道覆盖期限策略(键为渠道名或 card_platform@站点,值的格式同 schedules/*.yaml,见 docs/deadlines.md)",
+    )
 
     _base_dir: Path | None = PrivateAttr(default=None)
     _source: Path | None = PrivateAttr(default=None)

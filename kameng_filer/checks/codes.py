@@ -96,6 +96,8 @@ CODES: dict[str, CodeInfo] = {
     "time.future": _w("时间晚于当前时间"),
     "time.out_of_order": _h("时间线未按时间顺序排列"),
     "time.paid_before_ordered": _w("支付时间早于下单时间"),
+    # the case's own policy overrides
+    "policies.invalid": _e("期限策略覆盖无法使用"),
     # 12315 prerequisites (《市场监督管理投诉举报处理办法》第十条)
     "12315.complainant_address": _w("12315 需要投诉人地址"),
     "12315.respondent_legal_name": _w("12315 需要被投诉方全称"),

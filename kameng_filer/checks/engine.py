@@ -16,6 +16,7 @@ from kameng_filer.checks import (
     language,
     limitation,
     order,
+    policies,
     prereq12315,
     problem,
     required,
@@ -49,6 +50,7 @@ CASE_RULES: tuple[Rule, ...] = (
     limitation.check,
     times.check,
     prereq12315.check,
+    policies.check,
 )
 _REPLACED_BY_RULES = ("required.",)
 

@@ -68,7 +68,7 @@ class Pass:
         self.channels = ChannelSession(store, person=person, config=self.config)
         self.report = PassReport(self.now)
         self._cases: dict[str, Case] = {}
-        self._policies: dict[str, Policy] = {}
+        self._policies: dict[tuple[str, str | None], Policy] = {}
 
     def stopping(self) -> bool:
         """True when the daemon was asked to stop (finish the current action, start no new one)."""
@@ -88,9 +88,14 @@ class Pass:
         """A fresh filing record."""
         return self.store.get_filing_by_id(filing_id)
 
-    def policy(self, channel: str) -> Policy:
-        """The effective policy of a channel token (with the site profile's ``schedule`` overrides)."""
-        if channel not in self._policies:
+    def policy(self, channel: str, case_id: str | None = None) -> Policy:
+        """The effective policy of a channel token: site profile ``schedule`` and the case's ``policies`` applied."""
+        case_patch: dict[str, Any] | None = None
+        if case_id is not None:
+            policies = self.case(case_id).policies
+            case_patch = policies.get(channel) or policies.get(base_channel(channel))
+        key = (channel, case_id if case_patch else None)
+        if key not in self._policies:
             profile: dict[str, Any] | None = None
             try:
                 adapter = self.channels.instance(channel).adapter
@@ -98,8 +103,10 @@ class Pass:
                     profile = adapter.profile().schedule or None
             except KamengError:
                 profile = None
-            self._policies[channel] = load_policy(base_channel(channel), profile_overrides=profile)
-        return self._policies[channel]
+            self._policies[key] = load_policy(
+                base_channel(channel), profile_overrides=profile, case_overrides=case_patch
+            )
+        return self._policies[key]
 
     def quiet_allows(self, channel: str) -> bool:
         """Whether automatic actions may go out to ``channel`` now."""

@@ -63,7 +63,7 @@ def internal_used(p: Pass, filing: FilingRecord) -> int:
 
 def next_step(p: Pass, filing: FilingRecord) -> Step:
     """What escalating this filing means now."""
-    policy = p.policy(filing.channel)
+    policy = p.policy(filing.channel, filing.case_id)
     maximum = policy.escalation.max_attempts if policy.escalation else 0
     title = notices.channel_title(filing.channel)
     if "internal" in policy.escalate_to and internal_used(p, filing) < maximum:

@@ -32,7 +32,7 @@ def refresh(p: Pass, filing_id: int) -> Refreshed | None:
     if filing is None or track is None or filing.state != "submitted" or filing.submitted_at is None:
         return None
     case = p.case(filing.case_id)
-    policy = p.policy(filing.channel)
+    policy = p.policy(filing.channel, filing.case_id)
     events = p.store.events(filing.case_id, kinds=HISTORY_KINDS, filing_id=filing_id)
     history = build_history(case, filing.channel, filing.purpose, filing.submitted_at, events)
     calcs = compute(policy, history, p.now, p.calendar)
