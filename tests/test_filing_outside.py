@@ -12,6 +12,7 @@ from PIL import Image
 
 from kameng_filer.config import save_config
 from kameng_filer.demo import DemoAnswerer
+from kameng_filer.filing.channels import resolve
 from kameng_filer.filing.person import ScriptedPerson
 from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
@@ -155,6 +156,30 @@ def test_12315_supplement_as_follow_up(outside, example_case: Path) -> None:
     assert complaint["supplements"][0]["text"].startswith("您好,我的投诉已提交")
 
 
+def _receipt(channel: str, case_id: str = "km-2026-0002") -> dict:
+    rec = Store.open().get_filing(case_id, channel)
+    return {**json.loads(rec.receipt_json), "vars": json.loads(rec.plan_json)["target"]["vars"]}
+
+
+def _status(adapter, receipt: dict, person):
+    import asyncio
+
+    from kameng_filer import paths
+    from kameng_filer.filing.engine import ChannelRun, FilingEngine
+
+    async def go():
+        engine = FilingEngine(Store.open(), person)
+        ctx = ChannelRun(
+            engine, adapter.name, None, paths.sub("artifacts/status-test"), dry_run=False, known_numbers=set()
+        )
+        try:
+            return await adapter.status(receipt, ctx)
+        finally:
+            await engine.browsers.close()
+
+    return asyncio.run(go())
+
+
 def _personal_case(example_case: Path) -> Path:
     """The example with personal data sprinkled into free text and an image with EXIF/GPS named by phone."""
     data = yaml.safe_load(example_case.read_text(encoding="utf-8"))
@@ -218,6 +243,14 @@ def test_consumer_association_web_form(outside) -> None:
     assert f["name"] == "李四" and f["purchase_date"] == "2026-11-01"
     assert "KM20261101090930" in f["facts"]
     assert float(f["amount"]) == 188.0
+    # progress is read from the query page (登记号 + 电话); without a list it cannot be reconciled
+    adapter = resolve("consumer_association").adapter
+    assert not adapter.can_reconcile()
+    receipt = _receipt("consumer_association")
+    assert _status(adapter, receipt, person).raw == "已登记"
+    outside["association"].operator(out.receipt["complaint_no"], "accept", "已受理,转交调解")
+    status = _status(adapter, receipt, person)
+    assert (status.raw, status.state) == ("已受理", "accepted")
 
 
 def test_consumer_association_email_route_with_letter(outside) -> None:

@@ -196,6 +196,8 @@ class FilingEngine:
     async def _guarded(self, case: Case, version: int, adapter: Adapter, plan: FilingPlan) -> Outcome:
         try:
             return await self._one(case, version, adapter, plan)
+        except AlreadyFiled as exc:  # another process created the record between our read and our write
+            return Outcome(plan.channel, "already_filed", error=exc.message, hint=exc.hint)
         except KamengError as exc:
             return Outcome(plan.channel, "failed", error=exc.message, hint=exc.hint)
         except Exception as exc:  # last line of defence: never a traceback, never a lost record
