@@ -121,35 +121,14 @@ def test_12315_cheating_adapter_is_rejected(
 
 
 def test_12315_supplement_as_follow_up(outside, example_case: Path) -> None:
-    import asyncio
-
-    from kameng_filer.filing.channels import resolve
-    from kameng_filer.filing.engine import ChannelRun, FilingEngine
-
     person = _setup(outside, {"12315": ("gov12315", {"account": "demo12315"})})
     out = file_now(example_case, ["12315"], person)[0]
-    store = Store.open()
-    rec = store.get_filing("km-2026-0001", "12315")
-    receipt = {**json.loads(rec.receipt_json), "vars": json.loads(rec.plan_json)["target"]["vars"]}
     adapter = resolve("12315").adapter
-
-    async def go():
-        engine = FilingEngine(store, person)
-        ctx = ChannelRun(engine, "12315", rec.id, store_dir(), dry_run=False, known_numbers=set())
-        try:
-            status = await adapter.status(receipt, ctx)
-            result = await adapter.follow_up(receipt, "您好,我的投诉已提交,想了解受理进展,谢谢。", ctx)
-            return status, result
-        finally:
-            await engine.browsers.close()
-
-    def store_dir() -> Path:
-        from kameng_filer import paths
-
-        return paths.sub("artifacts/follow-up-test")
-
-    status, result = asyncio.run(go())
+    receipt = _receipt("12315", "km-2026-0001")
+    status = _status(adapter, receipt, person)
     assert status.raw == "待受理" and status.state == "open"
+    text = "您好,我的投诉已提交,想了解受理进展,谢谢。"
+    result = _run(adapter, person, lambda ctx: adapter.follow_up(receipt, text, ctx))
     assert result.sent
     complaint = outside["gov12315"].records()[0]
     assert complaint["number"] == out.receipt["complaint_no"]
@@ -162,6 +141,11 @@ def _receipt(channel: str, case_id: str = "km-2026-0002") -> dict:
 
 
 def _status(adapter, receipt: dict, person):
+    return _run(adapter, person, lambda ctx: adapter.status(receipt, ctx))
+
+
+def _run(adapter, person, make):
+    """Run ``make(ctx)`` (an adapter I/O coroutine) with a real engine context and browser."""
     import asyncio
 
     from kameng_filer import paths
@@ -170,10 +154,10 @@ def _status(adapter, receipt: dict, person):
     async def go():
         engine = FilingEngine(Store.open(), person)
         ctx = ChannelRun(
-            engine, adapter.name, None, paths.sub("artifacts/status-test"), dry_run=False, known_numbers=set()
+            engine, adapter.name, None, paths.sub("artifacts/io-test"), dry_run=False, known_numbers=set()
         )
         try:
-            return await adapter.status(receipt, ctx)
+            return await make(ctx)
         finally:
             await engine.browsers.close()
 
