@@ -23,7 +23,7 @@ from kameng_filer.config import save_config
 from kameng_filer.errors import HumanActionRequired
 from kameng_filer.filing.engine import FileOptions, Outcome
 from kameng_filer.filing.person import ScriptedPerson
-from kameng_filer.filing.run import execute, prepare
+from kameng_filer.filing.run import Prepared, prepare_and_execute
 from kameng_filer.secrets import env_name
 from kameng_filer.timeutil import now
 
@@ -154,19 +154,24 @@ async def run_demo(
         outcomes: list[Outcome] = []
         for which, channels in (("", DEMO_CHANNELS), ("second", SECOND_CHANNELS)):
             with example_case(which) as case_path:
-                prepared = prepare(store, str(case_path), [dc.channel for dc in channels], now=now())
-                if show_progress and console is not None:
-                    console.print(
-                        f"案件 {prepared.case.id}「{prepared.case.title}」→ {'、'.join(dc.channel for dc in channels)}"
-                    )
-                outcomes += await execute(
+
+                def announce(prepared: Prepared, channels: tuple[DemoChannel, ...] = channels) -> None:
+                    if show_progress and console is not None:
+                        names = "、".join(dc.channel for dc in channels)
+                        console.print(f"案件 {prepared.case.id}「{prepared.case.title}」→ {names}")
+
+                _, done = await prepare_and_execute(
                     store,
-                    prepared,
+                    str(case_path),
+                    [dc.channel for dc in channels],
                     person,
                     FileOptions(retries=1),
+                    now=now(),
                     console=console,
                     show_progress=show_progress,
+                    on_prepared=announce,
                 )
+                outcomes += done
         info = {"home": str(demo_home), "twins": twins.urls() if hasattr(twins, "urls") else {}}
         return outcomes, info
     finally:

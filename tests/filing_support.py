@@ -13,7 +13,7 @@ from kameng_filer.config import save_config
 from kameng_filer.demo import DemoAnswerer
 from kameng_filer.filing.engine import FileOptions, Outcome
 from kameng_filer.filing.person import ScriptedPerson
-from kameng_filer.filing.run import execute, prepare
+from kameng_filer.filing.run import prepare_and_execute
 from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
 from kameng_filer.timeutil import parse_iso
@@ -76,8 +76,8 @@ def file_now(case_path: Path | str, channels: list[str], person: Any, **opts: An
     """File in-process (what ``kameng file --yes`` does) and return the outcomes."""
     store = Store.open()
     options = FileOptions(backoff_s=opts.pop("backoff_s", 0.05), **opts)
-    prepared = prepare(store, str(case_path), channels, now=NOW, force_reason=options.force_reason)
-    return asyncio.run(execute(store, prepared, person, options, console=None, show_progress=False))
+    _, outcomes = asyncio.run(prepare_and_execute(store, str(case_path), channels, person, options, now=NOW))
+    return outcomes
 
 
 def by_channel(outcomes: list[Outcome]) -> dict[str, Outcome]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from typing import Any
 
 import typer
 
@@ -12,7 +13,15 @@ from kameng_filer.errors import CaseInvalid
 from kameng_filer.filing.channels import parse_channels
 from kameng_filer.filing.engine import FileOptions
 from kameng_filer.filing.person import default_person
-from kameng_filer.filing.run import execute, outcome_table, plan_table, prepare, run_sync
+from kameng_filer.filing.run import (
+    Prepared,
+    execute,
+    outcome_table,
+    plan_table,
+    prepare,
+    prepare_and_execute,
+    run_sync,
+)
 from kameng_filer.secrets import env_name, set_secret
 
 
@@ -23,6 +32,15 @@ def exit_code(states: list[str]) -> int:
     if all(s in ("submitted", "planned", "already_filed", "needs_person") for s in states):
         return 3
     return 1
+
+
+def confirm_or_exit(out: Any) -> None:
+    """Ask the person to confirm the plans; exit without filing when they decline or cannot answer."""
+    if not sys.stdin.isatty():
+        fail("需要确认后才会提交,但当前没有终端可以确认", hint="确认内容无误后加 --yes 重新运行", code=1)
+    if not typer.confirm("确认按以上内容提交?", default=False):
+        out.print("已取消,未提交任何内容。")
+        raise typer.Exit(0)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,8 +68,40 @@ def register(app: typer.Typer) -> None:
 
         store = Store.open()
         tokens = parse_channels(channels)
+        out = err_console if as_json else console
+        options = FileOptions(
+            dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force
+        )
+        person = default_person(err_console)
+
+        def show_plans(prepared: Prepared) -> None:
+            if not as_json:
+                for adapter, plan in prepared.work:
+                    out.print(plan_table(adapter, plan))
+
         try:
-            prepared = prepare(store, case, tokens, now=parse_now(now), force_reason=force)
+            if yes or dry_run:  # no confirmation: Chromium starts while the case is being checked
+                _, outcomes = run_sync(
+                    prepare_and_execute(
+                        store,
+                        case,
+                        tokens,
+                        person,
+                        options,
+                        now=parse_now(now),
+                        console=err_console,
+                        show_progress=not as_json,
+                        on_prepared=show_plans,
+                    )
+                )
+            else:
+                prepared = prepare(store, case, tokens, now=parse_now(now), force_reason=force)
+                show_plans(prepared)
+                if prepared.work:
+                    confirm_or_exit(out)
+                outcomes = run_sync(
+                    execute(store, prepared, person, options, console=err_console, show_progress=not as_json)
+                )
         except CaseInvalid as exc:
             if as_json:
                 print_json({"filings": [], "findings": [f.to_dict() for f in exc.issues]})
@@ -60,27 +110,6 @@ def register(app: typer.Typer) -> None:
                     if f.severity == "error":
                         err_console.print(f"[red]错误[/] {f.path}: {f.message}  [dim]{f.hint}[/]")
             fail(exc.message, hint="运行 kameng check 查看全部问题")
-        out = err_console if as_json else console
-        if not as_json:
-            for adapter, plan in prepared.work:
-                out.print(plan_table(adapter, plan))
-        if prepared.work and not (yes or dry_run):
-            if not sys.stdin.isatty():
-                fail(
-                    "需要确认后才会提交,但当前没有终端可以确认",
-                    hint="确认内容无误后加 --yes 重新运行",
-                    code=1,
-                )
-            if not typer.confirm("确认按以上内容提交?", default=False):
-                out.print("已取消,未提交任何内容。")
-                raise typer.Exit(0)
-        options = FileOptions(
-            dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force
-        )
-        person = default_person(err_console)
-        outcomes = run_sync(
-            execute(store, prepared, person, options, console=err_console, show_progress=not as_json)
-        )
         if as_json:
             print_json({"filings": [o.to_dict() for o in outcomes]})
         else:

@@ -22,6 +22,7 @@ class BrowserPool:
         self._pw: Any = None
         self._browser: Any = None
         self._contexts: list[tuple[Any, Path | None]] = []
+        self._warm: asyncio.Task[Any] | None = None
 
     async def browser(self) -> Any:
         """The shared browser (launched on first call)."""
@@ -38,6 +39,16 @@ class BrowserPool:
                     self._pw = None
                     raise FilingError(no_browser_message(), detail=str(exc).splitlines()[0]) from None
             return self._browser
+
+    def warm_up(self) -> asyncio.Task[Any]:
+        """Start launching the browser in the background (e.g. while the case is being checked).
+
+        A failure is not raised here: the first real ``browser()`` call launches again and reports it.
+        """
+        task = asyncio.get_running_loop().create_task(self.browser())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._warm = task
+        return task
 
     async def context(self, session_file: Path | None = None) -> Any:
         """A new browser context, restoring the stored login session when there is one."""
@@ -66,7 +77,11 @@ class BrowserPool:
         tmp.replace(session_file)
 
     async def close(self) -> None:
-        """Save sessions and close every context, the browser and Playwright."""
+        """Save sessions and close every context, the browser and Playwright (after a warm-up finishes)."""
+        if self._warm is not None:
+            with contextlib.suppress(BaseException):
+                await self._warm
+            self._warm = None
         for ctx, session_file in self._contexts:
             with contextlib.suppress(Exception):
                 if session_file is not None:

@@ -171,12 +171,18 @@ class FilingEngine:
     """Runs adapters for one case concurrently and records every outcome in the store."""
 
     def __init__(
-        self, store: Any, person: Any, *, options: FileOptions | None = None, reporter: Any = None
+        self,
+        store: Any,
+        person: Any,
+        *,
+        options: FileOptions | None = None,
+        reporter: Any = None,
+        browsers: BrowserPool | None = None,
     ) -> None:
         self.store = store
         self.person = person
         self.options = options or FileOptions()
-        self.browsers = BrowserPool(headed=self.options.headed)
+        self.browsers = browsers or BrowserPool(headed=self.options.headed)
         self._reporter = reporter
 
     def report(self, channel: str, text: str) -> None:

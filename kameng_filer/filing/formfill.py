@@ -707,9 +707,10 @@ class FormRunner:
             done += len(group)
             if listed is not None:
                 await self._wait_uploaded(listed, base + done, b, frame, mark_seen, mark_dialogs)
-            else:
+            elif b.chooser:  # a widget that uploads at once: let its requests finish
                 with contextlib.suppress(Exception):
                     await self.page.wait_for_load_state("networkidle", timeout=5000)
+            # a plain <input type=file> in a form uploads with the form: nothing to wait for
 
     async def _wait_uploaded(
         self, listed: Locator, want: int, b: Binding, frame: Frame, mark_seen: int, mark_dialogs: int

@@ -16,6 +16,7 @@ from rich.table import Table
 from kameng_filer.adapter import Adapter, FilingPlan
 from kameng_filer.case.model import Case
 from kameng_filer.errors import CaseInvalid, KamengError
+from kameng_filer.filing.browser_pool import BrowserPool
 from kameng_filer.filing.channels import ChannelInstance, exclusive_conflict, resolve
 from kameng_filer.filing.engine import FileOptions, FilingEngine, Outcome
 from kameng_filer.findings import Finding, has_errors
@@ -144,9 +145,12 @@ async def execute(
     *,
     console: Console | None,
     show_progress: bool,
+    browsers: BrowserPool | None = None,
 ) -> list[Outcome]:
     """Run the engine with a per-channel progress display."""
     if not prepared.work:
+        if browsers is not None:
+            await browsers.close()
         return list(prepared.failed)
     progress = None
     tasks: dict[str, Any] = {}
@@ -171,13 +175,67 @@ async def execute(
             person.pause = progress.stop
             person.resume = progress.start
         progress.start()
-    engine = FilingEngine(store, person, options=options, reporter=reporter)
+    engine = FilingEngine(store, person, options=options, reporter=reporter, browsers=browsers)
     try:
         outcomes = await engine.run(prepared.case, prepared.version, prepared.work)
     finally:
         if progress is not None:
             progress.stop()
     return list(prepared.failed) + outcomes
+
+
+def needs_browser(tokens: list[str], config: dict[str, Any] | None = None) -> bool:
+    """True when any of these channels files through the browser (so it is worth starting one early)."""
+    for token in tokens:
+        try:
+            inst = resolve(token, config)
+        except KamengError:
+            continue
+        if inst.adapter.spec.kind == "browser" and inst.adapter.settings.get("mode") != "http":
+            return True
+    return False
+
+
+async def prepare_and_execute(
+    store: Any,
+    case_ref: str,
+    tokens: list[str],
+    person: Any,
+    options: FileOptions,
+    *,
+    now: datetime,
+    console: Console | None = None,
+    show_progress: bool = False,
+    config: dict[str, Any] | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
+) -> tuple[Prepared, list[Outcome]]:
+    """Check, plan and file without a confirmation step, launching Chromium while the case is checked.
+
+    ``on_prepared`` sees the plans before anything is sent (the CLI prints them there).
+    """
+    browsers = BrowserPool(headed=options.headed)
+    if needs_browser(tokens, config):
+        browsers.warm_up()
+    try:
+        prepared = await asyncio.to_thread(
+            prepare,
+            store,
+            case_ref,
+            tokens,
+            now=now,
+            purpose=options.purpose,
+            force_reason=options.force_reason,
+            config=config,
+        )
+    except BaseException:
+        await browsers.close()
+        raise
+    if on_prepared is not None:
+        on_prepared(prepared)
+    outcomes = await execute(
+        store, prepared, person, options, console=console, show_progress=show_progress, browsers=browsers
+    )
+    return prepared, outcomes
 
 
 def run_sync(coro: Any) -> Any:

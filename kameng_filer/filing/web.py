@@ -152,10 +152,13 @@ class ProfileAdapter(Adapter):
     async def _runner(self, plan: FilingPlan, ctx: FilingContext) -> FormRunner:
         prof = self.profile()
         account = plan.target.get("account") or self.account()
-        page = await ctx.new_page(account or None)  # type: ignore[attr-defined]
+        session_key = account or "default"  # QR/SMS logins have no account name but keep a session too
+        had_session = ctx.session_file(session_key).exists()
+        page = await ctx.new_page(session_key)  # type: ignore[attr-defined]
         values = {**case_vars_from_plan(plan), **plan.fields}
         runner = FormRunner(page, prof, values, plan.files, ctx)
-        if prof.login is not None and not await runner.logged_in():
+        # no stored session: log in straight away instead of first visiting a page to find out
+        if prof.login is not None and (not had_session or not await runner.logged_in()):
             password = ctx.secret(account) if needs_secret(prof) else None
             await runner.login(account, password)
             await ctx.save_session()  # type: ignore[attr-defined]
