@@ -46,36 +46,27 @@ DROP_ORDER: tuple[str, ...] = (
 )
 """Default order: the first part is dropped first."""
 
+AUTHORITY_ORDER: tuple[str, ...] = (
+    "closing",
+    "attach",
+    "evidence",
+    "prior_detail",
+    "rule_text",
+    "law_text",
+    "rules",
+    "law",
+    "contacts",
+    "timeline",
+    "order_detail",
+    "promise",
+)
+"""Drop order for authorities (12315, 消协): they weigh the law more than a platform's own terms."""
+
+
 CHANNEL_DROP_ORDER: dict[str, tuple[str, ...]] = {
     # Authorities weigh the law more than the platform's own terms: keep the law longest.
-    "12315": (
-        "closing",
-        "attach",
-        "evidence",
-        "prior_detail",
-        "rule_text",
-        "law_text",
-        "rules",
-        "law",
-        "contacts",
-        "timeline",
-        "order_detail",
-        "promise",
-    ),
-    "consumer_association": (
-        "closing",
-        "attach",
-        "evidence",
-        "prior_detail",
-        "rule_text",
-        "law_text",
-        "rules",
-        "law",
-        "contacts",
-        "timeline",
-        "order_detail",
-        "promise",
-    ),
+    "12315": AUTHORITY_ORDER,
+    "consumer_association": AUTHORITY_ORDER,
 }
 
 
