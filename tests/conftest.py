@@ -12,6 +12,23 @@ EXAMPLE_DIR = ROOT / "examples"
 EXAMPLE_CASE = EXAMPLE_DIR / "case.yaml"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--long``: the reliability suite's long mode (50 crash runs per channel, 10k fuzz examples)."""
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="long reliability mode: 50 crash runs per channel, 10k fuzz examples (local runs, not CI)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Remember the mode for modules that size their loops at import time (``tests.modes``)."""
+    from tests import modes
+
+    modes.LONG = bool(config.getoption("--long"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("kameng-home")
