@@ -29,17 +29,21 @@ def _act(p: Pass, filing_id: int) -> None:
     if r is None:
         _clear(p, filing_id)
         return
+    changed = False
     for calc in r.calcs:
         if not calc.is_channel:
-            _person(p, r, calc)
+            changed |= _person(p, r, calc)
     step = r.step
     if step is not None and step.at <= p.now and p.quiet_allows(r.filing.channel):
+        changed = True
         if step.kind == "follow_up":
             followup.enqueue(p, r.filing, step.number, r.tracking.last_raw or "")
         else:
             reason = "催办后仍未答复" if r.tracking.follow_ups else "处理期限已过"
             escalation.enqueue(p, r.filing, f"escalation:{r.filing.id}:auto", reason)
-    refresh(p, filing_id)
+    if changed:
+        # a stage was marked or an action queued: the next action time moves on
+        refresh(p, filing_id)
 
 
 def _clear(p: Pass, filing_id: int) -> None:
@@ -57,14 +61,17 @@ def reminder_key(r: Refreshed, calc: ClockCalc, stage: str) -> str:
     return f"reminder:{owner}:{calc.clock.id}:{calc.started_at.isoformat()}:{stage}"
 
 
-def _person(p: Pass, r: Refreshed, calc: ClockCalc) -> None:
+def _person(p: Pass, r: Refreshed, calc: ClockCalc) -> bool:
+    """Send the person's due reminders of one clock; True when a stage was marked done."""
     done = r.stages.get(calc.clock.id, "")
+    marked = False
     while True:
         nxt = person_next(calc, done)
         if nxt is None or nxt[0] > p.now:
-            return
+            return marked
         stage = nxt[1]
         done += stage
+        marked = True  # the stored stages now differ from what refresh saw
         if not repo.mark_stage(p.store, r.filing.id, calc.clock.id, stage):
             continue
         key = reminder_key(r, calc, stage)
