@@ -1,20 +1,16 @@
-"""The ``kameng`` command line: each sub-module registers its commands on one Typer app."""
+"""The ``kameng`` command line: each sub-module registers its commands; a module loads only when used."""
 
 from __future__ import annotations
 
-import importlib
+from typing import Any
 
 import typer
 
-app = typer.Typer(
-    name="kameng",
-    help="kameng-filer:卡盟/发卡平台消费纠纷投诉工具 —— 一份案件记录,检查、撰写、提交、跟踪。",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
+from kameng_filer.cli.command_index import INDEX
+from kameng_filer.cli.lazy import LazyGroup
 
+# Command modules (``kameng_filer.cli.<name>``, each with ``register(app)``), in ``kameng --help`` order.
+# After adding one, regenerate the help index: ``python -m kameng_filer.cli.gen_index --write``.
 _MODULES = (
     "case_cmds",
     "render_cmds",
@@ -28,8 +24,35 @@ _MODULES = (
     "plan_cmds",
 )
 
-for _name in _MODULES:
-    importlib.import_module(f"kameng_filer.cli.{_name}").register(app)
+_SETTINGS: dict[str, Any] = {
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": "rich",
+}
+
+
+class KamengGroup(LazyGroup):
+    """The ``kameng`` group: commands from ``_MODULES``, listed for --help from ``command_index``."""
+
+    package = __name__
+    modules = _MODULES
+    index = INDEX
+    app_settings = _SETTINGS
+
+
+app = typer.Typer(
+    name="kameng",
+    help="kameng-filer:卡盟/发卡平台消费纠纷投诉工具 —— 一份案件记录,检查、撰写、提交、跟踪。",
+    no_args_is_help=True,
+    cls=KamengGroup,
+    **_SETTINGS,
+)
+
+
+@app.callback()
+def _root() -> None:
+    # Makes Typer build a group although no command is registered on ``app`` itself.
+    pass
 
 
 def main() -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from kameng_filer import paths
 from kameng_filer.cli.common import console, fail, handle_errors
-from kameng_filer.twins.registry import TwinSet, UnknownTwin, available, start_twins
-from kameng_filer.twins.server import TwinServerError
+
+if TYPE_CHECKING:
+    from kameng_filer.twins.registry import TwinSet
 
 
 def _accounts(name: str, info: dict[str, Any]) -> list[str]:
@@ -73,6 +74,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """启动本地孪生站点(卡盟 A/B 类、邮箱等),按 Ctrl-C 停止。"""
+        from kameng_filer.twins.registry import UnknownTwin, available, start_twins
+        from kameng_filer.twins.server import TwinServerError
+
         names = [n.strip() for n in only.split(",") if n.strip()] if only else available()
         unknown = [n for n in names if n not in available()]
         if unknown:
