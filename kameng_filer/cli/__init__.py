@@ -22,6 +22,7 @@ _MODULES = (
     "adapter_cmds",
     "report_cmds",
     "plan_cmds",
+    "export_cmds",
 )
 
 _SETTINGS: dict[str, Any] = {
