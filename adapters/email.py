@@ -21,8 +21,9 @@ from kameng_filer import paths
 from kameng_filer.adapter import Adapter, DryRunComplete, FilingContext, FilingPlan, FollowUpResult, Receipt
 from kameng_filer.case.model import Case
 from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import ConfigError, RenderError
-from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.boundary import not_delivered, translate
 from kameng_filer.filing.evidence import prepare_files
 from kameng_filer.timeutil import now
 
@@ -170,6 +171,7 @@ class EmailAdapter(Adapter):
             code, resp = smtp.data(msg.as_bytes(policy=policy.SMTP))
             if code >= 400:
                 raise smtplib.SMTPDataError(code, resp)
+            crash_point("after_click")  # fault injection: the server accepted the mail, nothing recorded
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.quit()
             return f"{code} {resp.decode(errors='replace')}"
@@ -189,6 +191,10 @@ class EmailAdapter(Adapter):
             if values is not None:
                 await ctx.about_to_submit(values)
             return await asyncio.to_thread(self._data, smtp, msg)
+        except smtplib.SMTPResponseException as exc:
+            # the server answered DATA with a 4xx/5xx: it did not take the mail, a retry sends no copy
+            not_delivered(ctx)
+            raise translate(exc, self.name) from exc
         except Exception as exc:
             raise translate(exc, self.name) from exc
 

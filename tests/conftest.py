@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = ROOT / "examples"
 EXAMPLE_CASE = EXAMPLE_DIR / "case.yaml"
 
+# after the session: no canary secret anywhere, nothing personal on public twins (tests/leakscan.py)
+pytest_plugins = ["tests.leakscan"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--long``: the reliability suite's long mode (50 crash runs per channel, 10k fuzz examples)."""
@@ -27,6 +30,23 @@ def pytest_configure(config: pytest.Config) -> None:
     from tests import modes
 
     modes.LONG = bool(config.getoption("--long"))
+    _hypothesis_profile(config)
+
+
+def _hypothesis_profile(config: pytest.Config) -> None:
+    """Hypothesis examples per test: ``ci`` (default: 80 each, about a thousand over the fuzz module) or
+    ``long`` (10k each, with ``--long``).
+
+    Tests that do not set ``max_examples`` themselves get the profile's; ``--hypothesis-profile``
+    still wins when given.
+    """
+    from hypothesis import HealthCheck, settings
+
+    relaxed = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile("ci", max_examples=80, deadline=None, suppress_health_check=relaxed)
+    settings.register_profile("long", max_examples=10_000, deadline=None, suppress_health_check=relaxed)
+    if not config.getoption("hypothesis_profile", None):
+        settings.load_profile("long" if config.getoption("--long") else "ci")
 
 
 @pytest.fixture(autouse=True)

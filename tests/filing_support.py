@@ -18,6 +18,7 @@ from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
 from kameng_filer.timeutil import parse_iso
 from kameng_filer.twins.registry import TwinSet, start_twins
+from tests import canaries
 
 NOW = parse_iso("2026-11-03T10:00:00")
 
@@ -61,7 +62,7 @@ def configure(twins: TwinSet, channels: list[str], **overrides: dict[str, Any]) 
         settings.update(overrides.get(ch, {}))
         cfg["channels"][ch] = settings
         if settings.get("account"):
-            os.environ[env_name(ch, settings["account"])] = "demo-pass"
+            os.environ[env_name(ch, settings["account"])] = canaries.TWIN_PASSWORD
     save_config(cfg)
     return cfg
 

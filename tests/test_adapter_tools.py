@@ -18,6 +18,7 @@ import yaml
 from kameng_filer.filing.profile import parse_profile
 from kameng_filer.secrets import env_name
 from kameng_filer.twins.registry import start_twins
+from tests import canaries
 from tests.twins_third import ThirdTwin
 
 KAMENG = str(Path(sys.executable).parent / "kameng")
@@ -161,7 +162,7 @@ def test_try_reports_field_by_field_on_family_a_then_the_fields_a_redesign_broke
 ) -> None:
     with start_twins(["card_a"], data_dir=tmp_path / "twins") as ts:
         twin = ts["card_a"]
-        monkeypatch.setenv(env_name("card_platform@card-a-twin", "demo"), "demo-pass")
+        monkeypatch.setenv(env_name("card_platform@card-a-twin", "demo"), canaries.TWIN_PASSWORD)
         args = [
             "adapter",
             "try",
@@ -213,7 +214,7 @@ def test_try_walks_the_third_sites_wizard_without_submitting(
     tmp_path: Path, example_case: Path, monkeypatch
 ) -> None:
     with ThirdTwin(tmp_path / "twins") as twin:
-        monkeypatch.setenv(env_name("card_platform@jiguang", "jg_demo"), "jg-pass")
+        monkeypatch.setenv(env_name("card_platform@jiguang", "jg_demo"), canaries.THIRD_SITE_PASSWORD)
         r = kameng(
             "adapter",
             "try",

@@ -94,25 +94,29 @@ def test_changed_ticket_form_after_login(twins, example_case: Path, monkeypatch)
     assert _submissions(twins["card_a"]) == []
 
 
-def test_rate_limit_message_on_the_page_rejects(twins, example_case: Path) -> None:
+def test_rate_limited_submit_is_retried_not_rejected(twins, example_case: Path) -> None:
     configure(twins, ["card_platform@a"])
     person = scripted(twins, ["card_platform@a"])
     assert file_now(example_case, ["card_platform@a"], person, dry_run=True)[0].state == "planned"
     twins["card_a"].set_faults(rate_limit=1)
     out = file_now(example_case, ["card_platform@a"], person)[0]
-    assert out.state == "rejected"
-    assert "频繁" in out.error
-    assert _submissions(twins["card_a"]) == []
-    assert Store.open().get_filing("km-2026-0001", "card_platform@a").state == "rejected"
+    assert out.state == "submitted", out  # 429 "操作过于频繁" is temporary: retried with backoff
+    assert twins["card_a"].snapshot()["fault_stats"]["applied"]["rate_limit"] == 1
+    assert len(_submissions(twins["card_a"])) == 1
+    rec = Store.open().get_filing("km-2026-0001", "card_platform@a")
+    assert rec.state == "submitted" and json.loads(rec.receipt_json).get("reconciled") is not True
 
 
-def test_api_error_code_in_http_200_rejects(twins, example_case: Path) -> None:
+def test_api_rate_limit_code_in_http_200_fails_retryable(twins, example_case: Path) -> None:
     configure(twins, ["card_platform@api"])
     twins["card_a"].set_faults(rate_limit=5)
     out = file_now(example_case, ["card_platform@api"], scripted(twins, ["card_platform@api"]))[0]
-    assert out.state in ("rejected", "failed")
+    assert out.state == "failed" and out.retryable, out
     assert "频繁" in (out.error or "")
+    assert twins["card_a"].snapshot()["fault_stats"]["applied"]["rate_limit"] == 3  # 1 + 2 retries
     assert _submissions(twins["card_a"]) == []
+    rec = Store.open().get_filing("km-2026-0001", "card_platform@api")
+    assert rec.state == "failed" and rec.submitting_at is None  # a definite refusal: nothing to reconcile
 
 
 def test_expired_session_logs_in_again(twins, example_case: Path) -> None:

@@ -16,6 +16,7 @@ from kameng_filer.filing.channels import resolve
 from kameng_filer.filing.person import ScriptedPerson
 from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
+from tests import canaries
 from tests.filing_support import by_channel, file_now, twins_running
 
 pytestmark = pytest.mark.browser
@@ -38,7 +39,7 @@ def _setup(twins, channels: dict[str, dict]) -> ScriptedPerson:
     save_config(cfg)
     import os
 
-    os.environ[env_name("12315", "demo12315")] = "demo-pass"
+    os.environ[env_name("12315", "demo12315")] = canaries.TWIN_PASSWORD
     return ScriptedPerson(DemoAnswerer(urls), quiet=True)
 
 

@@ -7,13 +7,14 @@ import pytest
 from kameng_filer.config import load_config, save_config
 from kameng_filer.errors import ConfigError, SecretMissing
 from kameng_filer.secrets import env_name, get_secret, set_secret
+from tests import canaries
 
 
 def test_env_variable_per_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     name = env_name("card_platform@xingchen", "demo-user")
     assert name == "KAMENG_SECRET_CARD_PLATFORM_XINGCHEN_DEMO_USER"
-    monkeypatch.setenv(name, "s3cret")
-    assert get_secret("card_platform@xingchen", "demo-user") == "s3cret"
+    monkeypatch.setenv(name, canaries.ENV_SECRET)
+    assert get_secret("card_platform@xingchen", "demo-user") == canaries.ENV_SECRET
 
 
 def test_no_keyring_backend_gives_the_alternatives() -> None:

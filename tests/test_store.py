@@ -34,6 +34,7 @@ from kameng_filer.store import (
 )
 from kameng_filer.store.models import Base, DbFiling
 from kameng_filer.timeutil import SHANGHAI
+from tests import canaries
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_ID = "km-2026-0001"
@@ -407,7 +408,8 @@ def test_filing_arguments_are_checked(store: Store, example_case: Path):
 
 def test_json_columns_accept_text_and_redact_secrets(store: Store, example_case: Path):
     store.import_case(example_case)
-    f = store.create_filing(CASE_ID, "email", plan_json='{"to": "a@b.cn", "smtp_password": "hunter2"}')
+    plan = f'{{"to": "a@b.cn", "smtp_password": "{canaries.STORE_SECRET}"}}'
+    f = store.create_filing(CASE_ID, "email", plan_json=plan)
     assert f.plan == {"to": "a@b.cn", "smtp_password": "***"}
     f = store.update_filing(
         f.id, submitted_values={"正文": "订单号", "login": {"Password": "x", "token": "y"}}
@@ -416,7 +418,7 @@ def test_json_columns_accept_text_and_redact_secrets(store: Store, example_case:
     raw = (
         sqlite3.connect(store.path).execute("SELECT plan_json, submitted_values_json FROM filings").fetchone()
     )
-    assert "hunter2" not in raw[0] and '"x"' not in raw[1]
+    assert canaries.STORE_SECRET not in raw[0] and '"x"' not in raw[1]
     assert "订单号" in raw[1]  # stored as UTF-8 text, not \\u escapes
 
 

@@ -23,6 +23,7 @@ from kameng_filer.config import save_config
 from kameng_filer.filing.person import NoPerson
 from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
+from tests import canaries
 from tests.filing_support import file_now
 from tests.twins_third import ThirdTwin
 
@@ -50,7 +51,7 @@ def configure(
             }
         }
     )
-    monkeypatch.setenv(env_name(CHANNEL, "jg_demo"), "jg-pass")
+    monkeypatch.setenv(env_name(CHANNEL, "jg_demo"), canaries.THIRD_SITE_PASSWORD)
 
 
 def variant(folder: Path, name: str, change: Any) -> Path:

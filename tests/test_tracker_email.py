@@ -27,6 +27,7 @@ from kameng_filer.tracker import notify
 from kameng_filer.tracker.models import DbAction, DbDeadline
 from kameng_filer.tracker.testing import NotificationReceiver, record_submitted
 from kameng_filer.tracker.tick import run_pass
+from tests import canaries
 from tests.filing_support import file_now
 
 CASE = "km-2026-0001"
@@ -101,15 +102,15 @@ def test_notification_urls_are_secrets_config_keeps_a_masked_form(setup) -> None
     ]
     result = notify.send("测试", "内容")
     assert result.sent == ["phone"] and receiver.titles() == ["测试"]
-    r = CliRunner().invoke(app, ["notify", "add", "dingtalk://SECRETTOKEN1234567/", "--name", "ding"])
+    r = CliRunner().invoke(app, ["notify", "add", f"dingtalk://{canaries.NOTIFY_TOKEN}/", "--name", "ding"])
     assert r.exit_code == 0, r.output
     text = paths.config_path().read_text(encoding="utf-8")
-    assert "SECRETTOKEN" not in text and "dingtalk://SEC***" in text
+    assert canaries.NOTIFY_TOKEN not in text and f"dingtalk://{canaries.NOTIFY_TOKEN[:3]}***" in text
     assert notify.mask("json://user:pw@127.0.0.1:9/hook?token=abc") == "json://127.0.0.1:9/***"
     bad = CliRunner().invoke(app, ["notify", "add", "nosuchscheme://x"])
     assert bad.exit_code != 0 and "无法识别的通知地址" in bad.output
     listed = CliRunner().invoke(app, ["notify", "list"])
-    assert "KAMENG_SECRET_NOTIFY_DING" in listed.output and "SECRETTOKEN" not in listed.output
+    assert "KAMENG_SECRET_NOTIFY_DING" in listed.output and canaries.NOTIFY_TOKEN not in listed.output
 
 
 def test_quiet_hours_a_lapse_at_20_00_waits_for_09_00_next_working_day(setup) -> None:

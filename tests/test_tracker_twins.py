@@ -27,6 +27,7 @@ from kameng_filer.tracker import actions as act
 from kameng_filer.tracker.models import DbAction, DbDeadline, DbTracking
 from kameng_filer.tracker.testing import NotificationReceiver
 from kameng_filer.tracker.tick import run_pass
+from tests import canaries
 from tests.filing_support import configure, file_now, scripted, twins_running
 
 pytestmark = pytest.mark.browser
@@ -172,7 +173,7 @@ def test_follow_up_lost_in_a_crash_is_sent_exactly_once(card) -> None:
 def test_12315_follow_up_is_a_supplement(tmp_path: Path, receiver, example_case: Path) -> None:
     with twins_running(tmp_path, ["gov12315"]) as ts:
         save_config({"channels": {"12315": {"account": "demo12315", "base_url": ts["gov12315"].url}}})
-        os.environ[env_name("12315", "demo12315")] = "demo-pass"
+        os.environ[env_name("12315", "demo12315")] = canaries.TWIN_PASSWORD
         _notify_and_polite(receiver)
         person = ScriptedPerson(DemoAnswerer({"12315": ts["gov12315"].url}), quiet=True)
         out = file_now(example_case, ["12315"], person)[0]

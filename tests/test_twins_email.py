@@ -107,7 +107,15 @@ def test_permanent_rejection(email_twin) -> None:
                 smtp.send_message(complaint_mail())
             assert exc.value.smtp_code == 554
     assert email_twin.messages() == []
-    assert email_twin.faults() == {"tempfail": 0, "reject": 0, "refuse": False}
+    assert email_twin.faults() == {
+        "tempfail": 0,
+        "reject": 0,
+        "drop": 0,
+        "drop_after_data": 0,
+        "auth_fail": 0,
+        "delay": 0.0,
+        "refuse": False,
+    }
 
 
 def test_refuse_and_resume_on_same_port(email_twin) -> None:

@@ -47,6 +47,7 @@ from kameng_filer.twins.web import (
     session,
     store_upload,
 )
+from tests import canaries
 
 WAITING, REPLIED, DONE, REFUSED, CLOSED = "待受理", "已回复", "已完成", "已拒绝", "已关闭"
 ENDED = (DONE, REFUSED, CLOSED)
@@ -316,7 +317,7 @@ class ThirdTwin(WebTwin):
         *,
         success: str = "dialog",
         username: str = "jg_demo",
-        password: str = "jg-pass",
+        password: str = canaries.THIRD_SITE_PASSWORD,
         orders: tuple[tuple[str, str, str], ...] = DEFAULT_ORDERS,
         toast_ms: int = 1500,
         upload_delay: float = 0.3,

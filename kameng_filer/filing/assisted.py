@@ -32,6 +32,7 @@ from kameng_filer.adapter import (
     StatusReport,
 )
 from kameng_filer.case.model import Case, DemandType, PaymentMethod, ProblemType
+from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import ConfigError, FilingError, HumanActionRequired, RenderError
 from kameng_filer.filing.evidence import prepare_files, sniff_mime
 from kameng_filer.timeutil import now
@@ -355,6 +356,7 @@ class AssistedAdapter(Adapter):
             person.show(ctx.channel, escape(step.render(i, total)))
             if not await person.confirm(ctx.channel, f"第 {i}/{total} 步「{step.title}」完成了吗"):
                 raise self._needs_person(plan, guide, f"已在第 {i} 步停止")
+        crash_point("after_click")  # fault injection: the person tapped 提交 in the app, no number read yet
         number = (
             await person.ask_text(
                 ctx.channel, f"请输入{self.app}显示的{self.number_label}", validate=self.validate_number

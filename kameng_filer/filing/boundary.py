@@ -83,6 +83,37 @@ def translate(exc: BaseException, channel: str) -> KamengError:
     return FilingError("提交过程中出现意外错误", channel=channel, detail=detail)
 
 
+RATE_WORDS = ("频繁", "too many requests", "rate limit")
+"""Words in a site's answer that mean "slow down" (a temporary refusal: retry later)."""
+
+
+def is_rate_limited(message: str) -> bool:
+    """True when a site's message says the request was refused for coming too often."""
+    low = message.lower()
+    return any(w in low for w in RATE_WORDS)
+
+
+def http_status_error(status: int, channel: str, *, url: str = "") -> ChannelUnreachable:
+    """A 5xx or 429 answer of a site: retryable, with a Chinese message naming the status."""
+    detail = f"HTTP {status} {url}".strip()
+    if status == 429:
+        return ChannelUnreachable("渠道提示操作过于频繁(HTTP 429),请稍后再试", channel=channel, detail=detail)
+    return ChannelUnreachable(f"渠道服务器错误(HTTP {status})", channel=channel, detail=detail)
+
+
+def not_delivered(ctx: object) -> None:
+    """The site answered the final submit with a definite refusal (nothing stored): no reconciliation needed.
+
+    Calls the engine's ``ChannelRun.not_delivered`` (which also clears the durable ``submitting`` mark);
+    with another context only its ``submit_started`` flag is reset.
+    """
+    undo = getattr(ctx, "not_delivered", None)
+    if callable(undo):
+        undo()
+    elif hasattr(ctx, "submit_started"):
+        ctx.submit_started = False  # type: ignore[attr-defined]
+
+
 @contextlib.contextmanager
 def mapped(channel: str) -> Iterator[None]:
     """Translate any third-party exception raised inside the block."""

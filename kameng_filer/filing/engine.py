@@ -19,6 +19,7 @@ from typing import Any
 from kameng_filer import paths
 from kameng_filer.adapter import Adapter, DryRunComplete, FilingPlan, Receipt
 from kameng_filer.case.model import Case
+from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import (
     AlreadyFiled,
     ChannelRejected,
@@ -150,6 +151,18 @@ class ChannelRun:
                 submitting_at=now(),
                 submitted_values_json=json.dumps(values, ensure_ascii=False, default=str),
             )
+            # fault injection (KAMENG_CRASH_AT): durably submitting, nothing sent yet
+            crash_point("before_submit")
+
+    def not_delivered(self) -> None:
+        """The channel definitely refused the final submit (nothing stored): undo the ``submitting`` mark.
+
+        Called by adapters when the site answered the submit with a refusal (rate limit, an unsolved
+        captcha, an SMTP 4xx/5xx to DATA), so a retry needs no reconciliation first.
+        """
+        self.submit_started = False
+        if self.filing_id is not None and not self.dry_run:
+            self.engine.store.update_filing(self.filing_id, state="planned", submitting_at=None)
 
     def progress(self, text: str) -> None:
         """Show what this channel is doing."""
@@ -281,10 +294,16 @@ class FilingEngine:
         )
         if reconcile:
             self.report(ch, "上次提交结果不明,先在渠道上查找已提交的投诉")
-            found = await self._reconcile(adapter, plan, ctx)
+            found, problem = await self._reconcile(adapter, plan, ctx)
             if found is not None:
                 return self._record_success(filing.id, ch, found, plan)
-            if not adapter.can_reconcile():
+            if problem is not None:  # could not look: never submit blind
+                return self._unverified(filing.id, ch, problem)
+            if not adapter.can_reconcile() and opts.again:
+                # the person checked and says it did not arrive: send again on the same record
+                # (an e-mail keeps its Message-ID, so a copy that did arrive is recognisably the same)
+                self.report(ch, "本人确认上次未送达,重新提交")
+            elif not adapter.can_reconcile():
                 msg = "上次提交在最后一步中断,该渠道无法自动核对是否已送达"
                 store.update_filing(filing.id, state="needs_person", error=msg)
                 return Outcome(
@@ -292,23 +311,48 @@ class FilingEngine:
                     "needs_person",
                     error=msg,
                     filing_id=filing.id,
-                    hint="请检查是否已送达(如邮件的已发送文件夹);确认未送达后用 --again 重新提交",
+                    hint=(
+                        "请检查是否已送达(如邮件的已发送文件夹、渠道的短信回执):已送达就用 kameng report "
+                        f"{case.id} --channel {ch} --number 投诉编号 记录;确认未送达后用 --again 重新提交"
+                    ),
                 )
         return await self._attempts(adapter, plan, ctx, filing.id)
 
-    async def _reconcile(self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun) -> Receipt | None:
+    async def _reconcile(
+        self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun
+    ) -> tuple[Receipt | None, KamengError | None]:
+        """Look for the complaint on the channel: (receipt, None) found; (None, None) the channel shows
+        nothing new (or cannot be searched); (None, error) the lookup itself failed — unknown."""
+        if not adapter.can_reconcile():
+            return None, None
         try:
             found = await adapter.find_existing(plan, ctx)
         except KamengError as exc:
             log.info("reconciliation failed on %s: %s", ctx.channel, exc)
-            return None
+            return None, exc
         except Exception as exc:
-            log.info("reconciliation failed on %s: %s", ctx.channel, translate(exc, ctx.channel))
-            return None
+            err = translate(exc, ctx.channel)
+            log.info("reconciliation failed on %s: %s", ctx.channel, err)
+            return None, err
         if found is None or found.complaint_no in ctx.known_numbers:
-            return None
+            return None, None
         found.reconciled = True
-        return found
+        return found, None
+
+    def _unverified(self, filing_id: int, ch: str, problem: KamengError, cause: str = "") -> Outcome:
+        """The complaint may be on the channel and the lookup failed: end without sending anything."""
+        msg = f"{cause or '上次提交结果不明'},且暂时无法在渠道上核对({problem.message}),为免重复投诉,本次没有再提交"
+        if isinstance(problem, HumanActionRequired):
+            return self._fail(filing_id, ch, "needs_person", msg, hint=problem.hint)
+        return self._fail(
+            filing_id,
+            ch,
+            "failed",
+            msg,
+            retryable=True,
+            detail=problem.detail,
+            hint="稍后重新运行同一命令:会先到渠道上核对,确认没有提交过才会再提交",
+        )
 
     async def _attempts(
         self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun, filing_id: int | None
@@ -333,9 +377,11 @@ class FilingEngine:
                 return self._fail(filing_id, ch, "failed", "登录状态反复失效", retryable=True)
             except ChannelUnreachable as exc:
                 if ctx.submit_started and filing_id is not None:
-                    found = await self._reconcile(adapter, plan, ctx)
+                    found, problem = await self._reconcile(adapter, plan, ctx)
                     if found is not None:
                         return self._record_success(filing_id, ch, found, plan)
+                    if problem is not None:
+                        return self._unverified(filing_id, ch, problem, f"{exc.message};投诉可能已经送达")
                     if not adapter.can_reconcile():
                         return self._fail(
                             filing_id,
@@ -377,7 +423,7 @@ class FilingEngine:
                     attempt += 1
                     continue
                 if isinstance(err, ChannelUnreachable) and ctx.submit_started and filing_id is not None:
-                    found = await self._reconcile(adapter, plan, ctx)
+                    found, _problem = await self._reconcile(adapter, plan, ctx)
                     if found is not None:
                         return self._record_success(filing_id, ch, found, plan)
                 shot = await ctx.failure_screenshot("failed")
@@ -396,6 +442,7 @@ class FilingEngine:
             return self._record_success(filing_id, ch, receipt, plan)
 
     def _record_success(self, filing_id: int, ch: str, receipt: Receipt, plan: FilingPlan) -> Outcome:
+        crash_point("after_receipt")  # fault injection: the receipt is known, nothing written yet
         hashes = {f.evidence_id: f.sha256 for f in plan.files}
         data = receipt.to_dict()
         self.store.update_filing(

@@ -29,7 +29,14 @@ from typing import Any
 from urllib.parse import urljoin
 
 from kameng_filer.adapter import FilingContext, PlannedFile
-from kameng_filer.errors import ChannelRejected, ChannelUnreachable, FormChanged, SessionExpired
+from kameng_filer.errors import (
+    ChannelRejected,
+    ChannelUnreachable,
+    FormChanged,
+    HumanActionRequired,
+    SessionExpired,
+)
+from kameng_filer.filing.boundary import http_status_error, is_rate_limited, not_delivered
 from kameng_filer.filing.profile import Action, Binding, Locator, Profile, ReceiptSpec, fmt, url_matches
 
 Frame = str | list[str] | None
@@ -101,6 +108,15 @@ _INVALID_JS = """
     return (label ? label.trim() + ':' : '') + e.validationMessage;
   })
 """
+
+
+CHALLENGE_IMAGE = (
+    "img[id*=captcha i], img[class*=captcha i], img[src*=captcha i], img[alt*=验证码], img[id*=verify i]"
+)
+"""A captcha image that appears after the final click (a site's mid-flow "安全验证")."""
+CHALLENGE_INPUT = "input[type=text], input:not([type])"
+CHALLENGE_BUTTON = "button, input[type=submit], [role=button]"
+CHALLENGE_ROUNDS = 3
 
 
 def field_timeout_ms() -> int:
@@ -177,7 +193,46 @@ class FormRunner:
         self.last_strategy = ""
         self._field_strategy = ""
         self._watching = False
+        self.http_errors: list[tuple[int, str, str]] = []
+        """(status, method, url) of every page/XHR answer that was a 5xx or a 429, in order."""
         page.on("dialog", self._on_dialog)
+        page.on("response", self._on_response)
+
+    def _on_response(self, response: Any) -> None:
+        with contextlib.suppress(Exception):
+            status = response.status
+            if (status >= 500 or status == 429) and response.request.resource_type in (
+                "document",
+                "xhr",
+                "fetch",
+            ):
+                self.http_errors.append((status, response.request.method, response.url))
+
+    async def open(self, url: str) -> Any:
+        """Go to ``url``; a 5xx or 429 answer is ``ChannelUnreachable`` (retryable), not a changed form."""
+        try:
+            response = await self.page.goto(url, wait_until="domcontentloaded")
+        except Exception as exc:
+            if type(exc).__name__ == "TimeoutError":
+                # the site never answered: close the page, or its pending request keeps Chromium's
+                # cache lock on this URL (a retry would wait for it) and a screenshot would hang too
+                with contextlib.suppress(Exception):
+                    await self.page.close()
+            raise
+        if response is not None and (response.status >= 500 or response.status == 429):
+            raise http_status_error(response.status, self.ctx.channel, url=url)
+        return response
+
+    def refusal(self, message: str) -> ChannelRejected | ChannelUnreachable:
+        """A site's refusal: "too often" is temporary (retryable, with backoff), anything else a rejection."""
+        if is_rate_limited(message):
+            return ChannelUnreachable(message, channel=self.ctx.channel, hint="渠道限制了操作频率,请稍后再试")
+        return ChannelRejected(message, channel=self.ctx.channel)
+
+    def raise_http_errors(self, since: int) -> None:
+        """Raise for a 5xx / 429 answer recorded since mark ``since`` (a page or XHR the site failed)."""
+        for status, method, url in self.http_errors[since:]:
+            raise http_status_error(status, self.ctx.channel, url=f"{method} {url}")
 
     async def _on_dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -366,16 +421,10 @@ class FormRunner:
         timeout = a.timeout_ms
         frame = a.frame
         if a.goto:
-            await self.page.goto(self.url(a.goto), wait_until="domcontentloaded")
+            await self.open(self.url(a.goto))
             await self._check_not_logged_out()
         elif a.wait_url:
-            pattern = fmt(a.wait_url, self.values)
-            try:
-                await self.page.wait_for_url(lambda u: url_matches(pattern, u), timeout=timeout or 15000)
-            except Exception as exc:
-                if "closed" in str(exc):
-                    raise
-                await self._stalled(f"页面没有跳转到 {pattern}(现在是 {self.page.url})", pattern)
+            await self._wait_url(fmt(a.wait_url, self.values), timeout or 15000)
         elif a.click:
             try:
                 el = await self.find(a.click, field=a.click.describe(), timeout_ms=timeout, frame=frame)
@@ -399,6 +448,24 @@ class FormRunner:
             await self._qr(a)
         elif a.press:
             await self.page.keyboard.press(a.press)
+
+    async def _wait_url(self, pattern: str, timeout_ms: int) -> None:
+        """Wait for the page to move on to ``pattern``; a message the site shows instead ends it early."""
+        mark_seen, mark_dialogs, mark_http = len(self.seen), len(self.dialogs), len(self.http_errors)
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            try:
+                await self.page.wait_for_url(lambda u: url_matches(pattern, u), timeout=500)
+                return
+            except Exception as exc:
+                if "closed" in str(exc):
+                    raise
+            self.raise_http_errors(mark_http)
+            errors = None
+            with contextlib.suppress(Exception):
+                errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
+            if errors or time.monotonic() >= deadline:
+                await self._stalled(f"页面没有跳转到 {pattern}(现在是 {self.page.url})", pattern)
 
     def _note_step(self, a: Action, loc: Locator) -> None:
         self.report.append(
@@ -439,10 +506,11 @@ class FormRunner:
             await el.wait_for(state="hidden", timeout=timeout)
 
     async def _stalled(self, message: str, selector: str) -> None:
-        """A wizard did not move on: a validation message on the page is a rejection, else the form changed."""
+        """A wizard did not move on: a failed request is unreachable, a validation message a rejection, else the form changed."""
+        self.raise_http_errors(0)
         errors = await self.current_errors(since_seen=0, since_dialog=0)
         if errors:
-            raise ChannelRejected(f"页面提示:{errors}", channel=self.ctx.channel)
+            raise self.refusal(f"页面提示:{errors}")
         raise FormChanged(
             message,
             field=selector,
@@ -782,7 +850,7 @@ class FormRunner:
             return False
         self.values["_logging_in"] = "1"
         try:
-            await self.page.goto(self.url(login.check_url), wait_until="domcontentloaded")
+            await self.open(self.url(login.check_url))
         finally:
             self.values.pop("_logging_in", None)
         if login.logged_out_url and url_matches(login.logged_out_url, self.page.url):
@@ -814,7 +882,7 @@ class FormRunner:
             for _ in range(attempts):
                 self.values["_logging_in"] = "1"
                 try:
-                    await self.page.goto(self.url(login.url), wait_until="domcontentloaded")
+                    await self.open(self.url(login.url))
                     await self.run(login.steps)
                     if await self._login_succeeded(login):
                         return
@@ -831,7 +899,9 @@ class FormRunner:
 
     async def _login_succeeded(self, login: Any) -> bool:
         deadline = time.monotonic() + 10
+        mark = len(self.http_errors)
         while time.monotonic() < deadline:
+            self.raise_http_errors(mark)
             if login.success_url and url_matches(login.success_url, self.page.url):
                 return True
             if login.success is not None:
@@ -900,12 +970,14 @@ class FormRunner:
         confirm = self.profile.confirm
         await self.ctx.about_to_submit({k: v for k, v in self.values.items() if not k.startswith("_")})
         mark_seen, mark_dialogs = len(self.seen), len(self.dialogs)
+        mark_http = len(self.http_errors)
         url_before = self.page.url
-        await button.click()
+        # don't wait for the navigation here: a site that never answers is read_receipt's to report
+        await button.click(no_wait_after=True)
         if confirm:
             await self._confirm(confirm, mark_seen, mark_dialogs)
         return await self.read_receipt(
-            spec, since_seen=mark_seen, since_dialog=mark_dialogs, url_before=url_before
+            spec, since_seen=mark_seen, since_dialog=mark_dialogs, url_before=url_before, since_http=mark_http
         )
 
     async def _confirm(self, confirm: Locator, mark_seen: int, mark_dialogs: int) -> None:
@@ -941,10 +1013,21 @@ class FormRunner:
         return out
 
     async def read_receipt(
-        self, spec: ReceiptSpec, *, since_seen: int = 0, since_dialog: int = 0, url_before: str | None = None
+        self,
+        spec: ReceiptSpec,
+        *,
+        since_seen: int = 0,
+        since_dialog: int = 0,
+        url_before: str | None = None,
+        since_http: int | None = None,
     ) -> tuple[str, str]:
-        """Wait for the complaint number (page text, URL, toast, dialog or locator) or a validation message."""
+        """Wait for the complaint number (page text, URL, toast, dialog or locator) or a validation message.
+
+        A captcha the site shows only now ("安全验证") is handed to the person and answered, and the
+        wait goes on; a 5xx / 429 answer to the submit ends the wait as ``ChannelUnreachable``.
+        """
         rx = re.compile(spec.pattern)
+        rounds = 0
         timeout_ms = int(os.environ.get("KAMENG_RECEIPT_TIMEOUT_MS", spec.timeout_ms))
         started = time.monotonic()
         deadline = started + timeout_ms / 1000
@@ -957,7 +1040,8 @@ class FormRunner:
                     return m.group(0)
             return None
 
-        while True:
+        async def look() -> str | None:
+            """One look for the number (bounded: a page stuck in a navigation must not stall the wait)."""
             found: str | None = None
             transient = self.dialogs[since_dialog:] + [s.text for s in self.seen[since_seen:]]
             with contextlib.suppress(Exception):
@@ -980,18 +1064,46 @@ class FormRunner:
                     found = search(transient) or search(await self._visible_texts(css))
                 else:
                     found = search(transient) or await self.page.evaluate(js, spec.pattern)
+            return found
+
+        async def bounded(coro: Any) -> Any:
+            try:
+                return await asyncio.wait_for(coro, timeout=max(0.3, deadline - time.monotonic()))
+            except TimeoutError:
+                return None
+
+        while True:
+            found = await bounded(look())
             if found:
                 return found, spec.where
+            if since_http is not None and len(self.http_errors) > since_http:
+                if self.http_errors[since_http][0] == 429:  # refused for coming too often: nothing stored
+                    not_delivered(self.ctx)
+                self.raise_http_errors(since_http)
+            if await bounded(self._challenge_shown()):
+                rounds += 1
+                if rounds > CHALLENGE_ROUNDS:
+                    not_delivered(self.ctx)
+                    raise ChannelRejected(
+                        f"提交时的安全验证(图片验证码){CHALLENGE_ROUNDS} 次都没有通过,投诉没有提交",
+                        channel=self.ctx.channel,
+                        hint="重新运行同一命令,仔细核对图片中的字符",
+                    )
+                await self._solve_challenge()
+                deadline = time.monotonic() + timeout_ms / 1000
+                continue
             native = (
                 url_before is not None and self.page.url == url_before and time.monotonic() - started > 1.5
             )
             errors = None
             with contextlib.suppress(Exception):
-                errors = await self.current_errors(
-                    since_seen=since_seen, since_dialog=since_dialog, native=native
+                errors = await bounded(
+                    self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native)
                 )
             if errors:
-                raise ChannelRejected(f"渠道拒绝了提交:{errors}", channel=self.ctx.channel)
+                if is_rate_limited(errors):  # "操作过于频繁": refused for now, nothing stored
+                    not_delivered(self.ctx)
+                raise self.refusal(f"渠道拒绝了提交:{errors}")
             if time.monotonic() > deadline:
                 said = ";".join(self.dialogs[since_dialog:] + [s.text for s in self.seen[since_seen:]])[:300]
                 raise ChannelUnreachable(
@@ -999,6 +1111,57 @@ class FormRunner:
                     channel=self.ctx.channel,
                     detail=f"页面提示:{said}" if said else None,
                 )
+            await asyncio.sleep(0.1)
+
+    async def _challenge_image(self) -> Any | None:
+        login = self.profile.login
+        if login and login.logged_out_url and url_matches(login.logged_out_url, self.page.url):
+            return None  # the login page's own captcha is not a mid-flow challenge
+        with contextlib.suppress(Exception):
+            images = self.page.locator(CHALLENGE_IMAGE)
+            for i in range(min(await images.count(), 5)):
+                img = images.nth(i)
+                if await img.is_visible():
+                    return img
+        return None
+
+    async def _challenge_shown(self) -> bool:
+        return await self._challenge_image() is not None
+
+    async def _solve_challenge(self) -> None:
+        """The site asks for a captcha after the final click: show it to the person, type, continue."""
+        img = await self._challenge_image()
+        if img is None:
+            return
+        container = (
+            self.page.locator(f"{DIALOG_SELECTORS},form").filter(has=self.page.locator(CHALLENGE_IMAGE)).last
+        )
+        shot = self.ctx.artifacts / f"challenge-{int(time.time() * 1000)}.png"
+        await img.screenshot(path=str(shot))
+        self.ctx.progress("网站在提交时要求安全验证,等待本人输入图片验证码")
+        try:
+            answer = await self.ctx.person.ask_code(
+                self.ctx.channel, "提交时网站要求安全验证:请输入图片中的验证码", image=shot
+            )
+        except HumanActionRequired as exc:
+            not_delivered(self.ctx)
+            raise HumanActionRequired(
+                f"提交时网站弹出了安全验证(图片验证码),需要本人输入;投诉尚未提交(验证码图片:{shot})",
+                channel=self.ctx.channel,
+                hint=exc.hint or "在终端中重新运行同一命令,按提示输入图片中的验证码",
+            ) from None
+        box = container.locator(CHALLENGE_INPUT).first
+        await box.fill(answer)
+        src = await img.get_attribute("src")
+        await container.locator(CHALLENGE_BUTTON).first.click(no_wait_after=True)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # until the page moved on or showed a new image
+            now_img = await self._challenge_image()
+            if now_img is None:
+                return
+            with contextlib.suppress(Exception):
+                if await now_img.get_attribute("src") != src:
+                    return
             await asyncio.sleep(0.1)
 
     async def save_page(self, stem: str) -> tuple[Path, Path]:

@@ -4,6 +4,11 @@ Sites often answer HTTP 200 with an error code in the body: success is ``ok_path
 of a list), ``expired_values`` mean "log in again", the message is at ``message_path``. A CSRF token is
 fetched before every POST when ``csrf_url`` is set (from JSON or by regex from a page) and sent as a
 header and/or form field. The session cookie is kept per channel account in a 0600 file.
+
+A site that answers the create request with a captcha challenge instead (``{"challenge": {id, image,
+answer_url, answer_field}}``, see ``kameng_filer.twins.challenge``) gets the person's answer posted to
+``answer_url``; only then is the held request accepted. A rate-limit answer (HTTP 429 or a "操作过于频繁"
+message) is a definite refusal: retryable, and nothing needs reconciling.
 """
 
 from __future__ import annotations
@@ -25,13 +30,22 @@ from kameng_filer.adapter import (
     Receipt,
     StatusReport,
 )
-from kameng_filer.errors import ChannelRejected, ChannelUnreachable, FilingError, SessionExpired
-from kameng_filer.filing.boundary import translate
+from kameng_filer.crashpoints import crash_point
+from kameng_filer.errors import (
+    ChannelRejected,
+    ChannelUnreachable,
+    FilingError,
+    HumanActionRequired,
+    SessionExpired,
+)
+from kameng_filer.filing.boundary import is_rate_limited, not_delivered, translate
 from kameng_filer.filing.profile import ApiSpec, Profile, fmt
 from kameng_filer.timeutil import now
 
 if TYPE_CHECKING:
     from kameng_filer.filing.web import ProfileAdapter
+
+CHALLENGE_ROUNDS = 3
 
 
 def dig(data: Any, path: str) -> Any:
@@ -62,6 +76,7 @@ class ApiClient:
         self.cookie_file = ctx.session_file(self.account or "guest").with_suffix(".cookies.json")
         timeout = float(adapter.settings.get("timeout", 20))
         self.client = httpx.AsyncClient(base_url=prof.base_url, timeout=timeout, follow_redirects=True)
+        self.last_status: int | None = None
         if self.cookie_file.exists():
             try:
                 for name, value in json.loads(self.cookie_file.read_text(encoding="utf-8")).items():
@@ -143,8 +158,10 @@ class ApiClient:
 
     async def call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
         """One request; transport errors and 5xx become ``ChannelUnreachable``; returns the JSON body."""
+        self.last_status = None
         try:
             resp = await self.client.request(method, fmt(url, self.values), **kw)
+            self.last_status = resp.status_code
             resp.raise_for_status()
             body = resp.json()
         except httpx.HTTPError as exc:
@@ -212,6 +229,42 @@ class ApiClient:
                 break
         raise ChannelRejected(f"登录失败:{last}", channel=self.ctx.channel, hint="检查账号密码(kameng login)")
 
+    async def answer_challenges(self, body: dict[str, Any]) -> dict[str, Any]:
+        """While the site holds the request behind a captcha, ask the person and post the answer."""
+        for _ in range(CHALLENGE_ROUNDS):
+            challenge = body.get("challenge")
+            if not isinstance(challenge, dict) or not challenge.get("answer_url"):
+                return body
+            shot = self.ctx.artifacts / f"challenge-{int(time.time() * 1000)}.png"
+            image = str(challenge.get("image", ""))
+            if image.startswith("data:"):
+                shot.write_bytes(base64.b64decode(image.split(",", 1)[1]))
+            elif challenge.get("image_url"):
+                resp = await self.client.get(str(challenge["image_url"]))
+                shot.write_bytes(resp.content)
+            self.ctx.progress("渠道在提交时要求安全验证,等待本人输入图片验证码")
+            try:
+                answer = await self.ctx.person.ask_code(
+                    self.ctx.channel, "提交时网站要求安全验证:请输入图片中的验证码", image=shot
+                )
+            except HumanActionRequired as exc:
+                not_delivered(self.ctx)
+                raise HumanActionRequired(
+                    f"提交时网站弹出了安全验证(图片验证码),需要本人输入;投诉尚未提交(验证码图片:{shot})",
+                    channel=self.ctx.channel,
+                    hint=exc.hint or "在终端中重新运行同一命令,按提示输入图片中的验证码",
+                ) from None
+            field = str(challenge.get("answer_field") or "_challenge_answer")
+            body = await self.post(str(challenge["answer_url"]), data={field: answer})
+        if isinstance(body.get("challenge"), dict):
+            not_delivered(self.ctx)
+            raise ChannelRejected(
+                f"提交时的安全验证(图片验证码){CHALLENGE_ROUNDS} 次都没有通过,投诉没有提交",
+                channel=self.ctx.channel,
+                hint="重新运行同一命令,仔细核对图片中的字符",
+            )
+        return body
+
     async def ensure_login(self) -> None:
         """Log in unless the stored session still works."""
         if not await self.logged_in():
@@ -255,11 +308,22 @@ async def submit_http(
             raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
         ctx.progress("提交(接口)")
         await ctx.about_to_submit(data)
-        body = await api_client.post(api.create_url, data=data, files=files or None)
+        try:
+            body = await api_client.post(api.create_url, data=data, files=files or None)
+            body = await api_client.answer_challenges(body)
+        except ChannelUnreachable:
+            if api_client.last_status == 429:  # refused for coming too often: nothing was stored
+                not_delivered(ctx)
+            raise
+        crash_point("after_click")  # fault injection: the site has the complaint, its answer is unread
         if not api_client.ok(body):
             message = api_client.message(body)
             if api_client.expired(body) or (not api.expired_values and "登录" in message):
+                not_delivered(ctx)
                 raise SessionExpired(message, channel=ctx.channel)
+            if is_rate_limited(message):
+                not_delivered(ctx)
+                raise ChannelUnreachable(f"渠道提示:{message}", channel=ctx.channel)
             raise ChannelRejected(f"渠道拒绝了提交:{message}", channel=ctx.channel)
         number = dig(body, api.number_path)
         if not number:

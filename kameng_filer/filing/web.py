@@ -6,6 +6,7 @@ in the profile, so a new site is a new profile file, not code.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -154,7 +155,13 @@ class ProfileAdapter(Adapter):
         account = plan.target.get("account") or self.account()
         session_key = account or "default"  # QR/SMS logins have no account name but keep a session too
         had_session = ctx.session_file(session_key).exists()
+        for old in list(getattr(ctx, "pages", [])):  # a page of an earlier attempt may still wait on
+            with contextlib.suppress(Exception):  # a request that never ends (and hold Chromium's cache lock)
+                if not old.is_closed():
+                    await old.close()
         page = await ctx.new_page(session_key)  # type: ignore[attr-defined]
+        if self.settings.get("timeout"):  # seconds a page may take to answer before it counts as a timeout
+            page.set_default_navigation_timeout(float(self.settings["timeout"]) * 1000)
         values = {**case_vars_from_plan(plan), **plan.fields}
         runner = FormRunner(page, prof, values, plan.files, ctx)
         # no stored session: log in straight away instead of first visiting a page to find out
@@ -187,8 +194,11 @@ class ProfileAdapter(Adapter):
         prof = self.profile()
         spec = prof.list_page
         assert spec is not None
-        await runner.page.goto(runner.url(spec.url), wait_until="domcontentloaded")
+        await runner.open(runner.url(spec.url))
         await runner.run(spec.steps)
+        refused = await runner.page_errors()
+        if refused:  # the list was not shown (e.g. a wrong or refused SMS code): unknown, not "not found"
+            raise ChannelRejected(f"渠道拒绝了查询:{refused}", channel=ctx.channel)
         from kameng_filer.filing.profile import fmt
 
         match = fmt(spec.match, runner.values) if spec.match else ""
@@ -273,7 +283,7 @@ class ProfileAdapter(Adapter):
         replies: list[dict[str, Any]] = []
         raw = ""
         if spec.detail_url and spec.detail_status:
-            await runner.page.goto(runner.url(spec.detail_url), wait_until="domcontentloaded")
+            await runner.open(runner.url(spec.detail_url))
             el = await runner.find(_css(spec.detail_status), field="状态")
             raw = (await el.inner_text()).strip()
             if spec.replies:
@@ -311,7 +321,7 @@ class ProfileAdapter(Adapter):
             target={"account": self.account()},
         )
         runner = await self._runner(plan, ctx)
-        await runner.page.goto(runner.url(spec.url), wait_until="domcontentloaded")
+        await runner.open(runner.url(spec.url))
         if spec.closed_text and spec.closed_text in await runner.page.inner_text("body"):
             raise ChannelRejected(f"渠道提示:{spec.closed_text}", channel=self.name)
         await runner.run(spec.steps)

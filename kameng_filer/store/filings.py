@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import AlreadyFiled, StoreError
 from kameng_filer.store.base import StoreBase
 from kameng_filer.store.cases import version_row
@@ -278,4 +279,7 @@ class FilingMethods(StoreBase):
                     data["error"] = fields["error"]
                 data.update(event_data or {})
                 add_event_row(s, row.case_id, "filing_state", data, filing_id=row.id, at=stamp)
+            if new_state == "submitted" and before != "submitted":
+                s.flush()
+                crash_point("db_write")  # fault injection: dies with the transaction open (not committed)
             return filing_record(row)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import update
 
 from kameng_filer import registry
+from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import ChannelRejected, HumanActionRequired, KamengError, RenderError
 from kameng_filer.filing.web import ProfileAdapter
 from kameng_filer.render import RenderContext, render
@@ -143,6 +144,8 @@ async def run(p: Pass, action: act.Action) -> None:
                 return
         await p.channels.polite(channel, gap)
         result = await p.channels.follow_up(filing, text, number)
+        if result.sent:
+            crash_point("tick_follow_up_sent")  # fault injection: sent, the outcome not recorded yet
     except HumanActionRequired as exc:
         instructions = f"{exc.message}。请自行在该渠道发送以下催办内容:\n{text}"
         _person(p, action, filing, number, instructions)

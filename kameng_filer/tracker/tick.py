@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import KamengError
 from kameng_filer.store import Store
 from kameng_filer.tracker import actions as act
@@ -105,6 +106,7 @@ async def carry_out(p: Pass, limit: int = 200) -> None:
         claimed = act.reclaim(p.store, action)
         if claimed is None:
             continue
+        crash_point("tick_claimed")  # fault injection: the key is held by this process, nothing sent
         try:
             if claimed.kind == "follow_up":
                 await followup.run(p, claimed)

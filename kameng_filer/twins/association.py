@@ -53,6 +53,7 @@ class AssociationTwin(OutsideTwin):
     name: ClassVar[str] = "association"
     title: ClassVar[str] = "消费者协会"
     operator_actions: ClassVar[tuple[str, ...]] = (*TRANSITIONS, "reply")
+    submit_paths: ClassVar[tuple[str, ...]] = ("/complaint",)
     fields_normal: ClassVar[dict[str, FieldName]] = field_names({
         "name": ("投诉人姓名", "name"),
         "phone": ("投诉人电话", "phone"),

@@ -9,7 +9,8 @@ Test/operator endpoints (never used by adapters; a scripted demo person or a tes
     GET  /_twin/state                   everything received + current records, faults, clock
     GET  /_twin/outbox[?phone=]         SMS messages sent {channel, phone, code, text, at}
     GET  /_twin/captcha[?session=|?id=] captcha answers, newest first, and "latest"
-    GET  /_twin/faults                  current switches;  POST /_twin/faults {switch: value}
+    GET  /_twin/faults                  current switches + what the twin saw (``stats``);
+    POST /_twin/faults {switch: value}
     POST /_twin/operator/{number}       {"action": reply|resolve|reject|close|intervene, "text": …}
     POST /_twin/clock                   {"advance": seconds} shifts the twin's time
     POST /_twin/reset                   forget everything, re-seed
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 from abc import ABC, abstractmethod
 from datetime import timedelta
@@ -31,6 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import BaseRoute, Route
 
 from kameng_filer.twins.captcha import CaptchaStore, render_captcha
+from kameng_filer.twins.challenge import IMAGE_PREFIX, Challenges
 from kameng_filer.twins.clock import TwinClock
 from kameng_filer.twins.faults import FAULT_HELP, FaultError, FaultMiddleware, Faults, Scope
 from kameng_filer.twins.outbox import SmsOutbox
@@ -92,6 +95,8 @@ class WebTwin(ABC):
     session_ttl: ClassVar[timedelta] = timedelta(hours=2)
     fields_normal: ClassVar[dict[str, FieldName]] = {}
     fields_changed: ClassVar[dict[str, FieldName]] = {}
+    submit_paths: ClassVar[tuple[str, ...]] = ()
+    """Paths whose POST is the site's final submit (``rate_limit`` and ``captcha_midflow`` act on these)."""
 
     def __init__(self, data_dir: Path | str) -> None:
         self.data_dir = Path(data_dir) / self.name
@@ -102,6 +107,7 @@ class WebTwin(ABC):
         self.state = TwinState(self.name, self.clock, self.data_dir / "state.json")
         self.outbox = SmsOutbox(self.name, self.clock, self.data_dir / "outbox.jsonl")
         self.captchas = CaptchaStore(self.clock)
+        self.challenges = Challenges(self.captchas, self.title)
         self.faults = Faults()
         self.sessions = SessionStore(f"{self.name}_session", self.clock, self.session_ttl)
         self.env = template_env()
@@ -131,8 +137,14 @@ class WebTwin(ABC):
         """Seeded accounts and useful pages, for ``kameng twins`` and tests."""
         return {}
 
+    def is_submit(self, scope: Scope) -> bool:
+        """True for a POST to one of ``submit_paths`` (every POST when the twin declares none)."""
+        if scope["method"] != "POST":
+            return False
+        return scope["path"] in self.submit_paths if self.submit_paths else True
+
     def rate_limited(self, scope: Scope) -> Response:
-        """The site's own answer when the ``rate_limit`` switch refuses a POST."""
+        """The site's own answer when the ``rate_limit`` switch refuses a submit."""
         return HTMLResponse(self.env.get_template("rate_limited.html").render(twin=self), status_code=429)
 
     # ---- lifecycle ----------------------------------------------------------------------------
@@ -222,6 +234,7 @@ class WebTwin(ABC):
         data = self.state.to_dict()
         data["records"] = self.records()
         data["faults"] = self.faults.snapshot()
+        data["fault_stats"] = {**self.faults.stats(), "held_submits": self.challenges.pending()}
         data["now"] = self.clock.now().isoformat(timespec="seconds")
         data["clock_offset"] = self.clock.offset
         return data
@@ -233,8 +246,10 @@ class WebTwin(ABC):
             self.clock.reset()
             self.sessions.expire_all()
             self.captchas.clear()
+            self.challenges.clear()
             self.outbox.clear()
             self.state.clear()
+            shutil.rmtree(self.uploads_dir, ignore_errors=True)
             self.seed()
 
     # ---- helpers for site handlers -----------------------------------------------------------
@@ -296,11 +311,18 @@ class WebTwin(ABC):
             Route("/_twin/operator/{number}", self._t_operator, methods=["POST"]),
             Route("/_twin/clock", self._t_clock, methods=["GET", "POST"]),
             Route("/_twin/reset", self._t_reset, methods=["POST"]),
+            Route(IMAGE_PREFIX + "{captcha_id}.png", self._challenge_png),
             *self.site_routes(),
         ]
         app = Starlette(routes=routes)
         app = SessionMiddleware(CloseFormsMiddleware(app), self.sessions)
-        return FaultMiddleware(app, self.faults, self.rate_limited)
+        return FaultMiddleware(
+            app, self.faults, self.rate_limited, is_submit=self.is_submit, challenges=self.challenges
+        )
+
+    async def _challenge_png(self, request: Request) -> Response:
+        name = request.path_params["captcha_id"]
+        return self.challenges.image(name[:-4] if name.endswith(".png") else name)
 
     @staticmethod
     async def _json_body(request: Request) -> dict[str, Any]:
@@ -333,7 +355,9 @@ class WebTwin(ABC):
 
     async def _t_faults(self, request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse({"faults": self.faults.snapshot(), "help": FAULT_HELP})
+            return JSONResponse(
+                {"faults": self.faults.snapshot(), "stats": self.faults.stats(), "help": FAULT_HELP}
+            )
         try:
             current = self.set_faults(await self._json_body(request))
         except (ValueError, FaultError) as exc:

@@ -144,6 +144,7 @@ class CardATwin(WebTwin):
     name: ClassVar[str] = "card_a"
     title: ClassVar[str] = "星辰卡盟 会员中心"
     session_ttl: ClassVar[timedelta] = timedelta(hours=2)
+    submit_paths: ClassVar[tuple[str, ...]] = ("/tickets/new", "/api/tickets")
     fields_normal: ClassVar[dict[str, FieldName]] = {
         "username": FieldName("用户名", "username"),
         "password": FieldName("密码", "password"),

@@ -145,6 +145,7 @@ class CardBTwin(WebTwin):
     name: ClassVar[str] = "card_b"
     title: ClassVar[str] = "星辰发卡 订单投诉"
     session_ttl: ClassVar[timedelta] = timedelta(hours=24)
+    submit_paths: ClassVar[tuple[str, ...]] = ("/complaint/form",)
     fields_normal: ClassVar[dict[str, FieldName]] = {
         "order_no": FieldName("订单号", "order_no"),
         "phone": FieldName("下单手机号", "phone"),

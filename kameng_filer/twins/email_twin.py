@@ -3,7 +3,10 @@
 Reproduces channels.md §7: plain SMTP submission with attachments; the receipt is the Message-ID
 and the server's ``250 … queued as <id>`` answer. Optional AUTH (PLAIN/LOGIN, allowed without TLS
 because it only ever listens on 127.0.0.1). Fault switches: ``refuse`` (server stopped → connection
-refused), ``tempfail`` (next n messages get ``451``), ``reject`` (next n messages get ``554``).
+refused), ``tempfail`` (next n messages get ``451``), ``reject`` (next n messages get ``554``),
+``delay`` (seconds before answering each message), ``drop`` (next n sessions are cut at ``MAIL FROM``),
+``drop_after_data`` (next n messages are kept but the connection is cut before the ``250``), ``auth_fail``
+(next n logins get ``535`` even with the right password: the account's credentials expired).
 """
 
 from __future__ import annotations
@@ -31,7 +34,12 @@ SMTP_FAULTS = {
     "refuse": "true:停止监听(连接被拒绝);false:恢复",
     "tempfail": "接下来 n 封邮件以 451 临时失败拒收(不保存)",
     "reject": "接下来 n 封邮件以 554 永久拒收(不保存)",
+    "delay": "每封邮件先等待这么多秒再答复(0 关闭;模拟响应慢)",
+    "drop": "接下来 n 次会话在 MAIL FROM 时被断开(没有发送任何内容)",
+    "drop_after_data": "接下来 n 封邮件照常保存,但在答复 250 之前断开连接(模拟回执丢失)",
+    "auth_fail": "接下来 n 次登录(AUTH)以 535 拒绝,即使密码正确(模拟凭据过期)",
 }
+SMTP_COUNTERS = ("tempfail", "reject", "drop", "drop_after_data", "auth_fail")
 
 
 class _DropLoginDataNotice(logging.Filter):
@@ -82,14 +90,21 @@ class _Handler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
+        self.twin.count("mail")
         if self.twin.username is not None and not session.authenticated:
             return "530 5.7.0 Authentication required"
+        if self.twin.take_fault("drop"):
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         twin = self.twin
+        twin.count("data")
+        if twin.delay:
+            await asyncio.sleep(twin.delay)
         if twin.take_fault("tempfail"):
             return "451 4.3.0 Temporary failure, please try again later"
         if twin.take_fault("reject"):
@@ -100,6 +115,8 @@ class _Handler:
         auth = session.auth_data
         user = auth.login.decode("utf-8", "replace") if isinstance(auth, LoginPassword) else None
         entry = twin.store(raw, envelope.mail_from or "", list(envelope.rcpt_tos), user)
+        if twin.take_fault("drop_after_data"):
+            server.transport.close()
         return f"250 2.0.0 Ok: queued as {entry['queue_id']}"
 
 
@@ -137,7 +154,10 @@ class EmailTwin:
         self.clock = TwinClock()
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
-        self._faults = {"tempfail": 0, "reject": 0}
+        self._faults = dict.fromkeys(SMTP_COUNTERS, 0)
+        self.delay = 0.0
+        self._applied = dict.fromkeys(SMTP_COUNTERS, 0)
+        self._seen = {"mail": 0, "data": 0, "auth": 0}
         self._controller: _BoundController | None = None
         self._port: int | None = None
 
@@ -235,6 +255,9 @@ class EmailTwin:
     ) -> AuthResult:
         if self.username is None or not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
+        self.count("auth")
+        if self.take_fault("auth_fail"):
+            return AuthResult(success=False, handled=False)
         ok = auth_data.login.decode("utf-8", "replace") == self.username and auth_data.password.decode(
             "utf-8", "replace"
         ) == (self.password or "")
@@ -242,12 +265,18 @@ class EmailTwin:
 
     # ---- faults and storage --------------------------------------------------------------------
     def set_faults(self, spec: dict[str, Any] | None = None, **switches: Any) -> dict[str, Any]:
-        """``refuse`` (bool), ``tempfail`` (n), ``reject`` (n)."""
+        """``refuse`` (bool), ``delay`` (seconds), ``tempfail`` / ``reject`` / ``drop`` / ``drop_after_data`` /
+        ``auth_fail`` (n)."""
         spec = {**(spec or {}), **switches}
         unknown = set(spec) - set(SMTP_FAULTS)
         if unknown:
             raise ValueError(f"未知的故障开关:{', '.join(sorted(unknown))};可用:{', '.join(SMTP_FAULTS)}")
-        for key in ("tempfail", "reject"):
+        if "delay" in spec:
+            value = spec["delay"]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError("故障开关 delay 需要非负秒数")
+            self.delay = float(value)
+        for key in SMTP_COUNTERS:
             if key in spec:
                 value = spec[key]
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -264,15 +293,26 @@ class EmailTwin:
     def faults(self) -> dict[str, Any]:
         """Current switches."""
         with self._lock:
-            return {**self._faults, "refuse": not self.running}
+            return {**self._faults, "delay": self.delay, "refuse": not self.running}
 
     def take_fault(self, key: str) -> bool:
         """Consume one unit of ``key``."""
         with self._lock:
             if self._faults.get(key, 0) > 0:
                 self._faults[key] -= 1
+                self._applied[key] += 1
                 return True
             return False
+
+    def count(self, what: str) -> None:
+        """Count one ``mail`` / ``data`` / ``auth`` command (see ``stats``)."""
+        with self._lock:
+            self._seen[what] += 1
+
+    def stats(self) -> dict[str, Any]:
+        """What the server saw since the last reset: MAIL / DATA / AUTH commands and faults applied."""
+        with self._lock:
+            return {**self._seen, "applied": dict(self._applied)}
 
     def store(self, raw: bytes, mail_from: str, rcpt_tos: list[str], user: str | None) -> dict[str, Any]:
         """Keep an accepted message: ``NNNN.eml`` plus a line in ``messages.jsonl``."""
@@ -310,7 +350,10 @@ class EmailTwin:
         """Forget every message and fault."""
         with self._lock:
             self._messages.clear()
-            self._faults = {"tempfail": 0, "reject": 0}
+            self._faults = dict.fromkeys(SMTP_COUNTERS, 0)
+            self.delay = 0.0
+            self._applied = dict.fromkeys(SMTP_COUNTERS, 0)
+            self._seen = {"mail": 0, "data": 0, "auth": 0}
             shutil.rmtree(self.messages_dir, ignore_errors=True)
             self.messages_dir.mkdir(parents=True, exist_ok=True)
             (self.data_dir / "messages.jsonl").unlink(missing_ok=True)

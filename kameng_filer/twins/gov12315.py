@@ -154,6 +154,7 @@ class Gov12315Twin(OutsideTwin):
     name: ClassVar[str] = "gov12315"
     title: ClassVar[str] = "全国12315平台"
     operator_actions: ClassVar[tuple[str, ...]] = (*TRANSITIONS, "reply")
+    submit_paths: ClassVar[tuple[str, ...]] = ("/cuser/complaint/submit",)
     fields_normal: ClassVar[dict[str, FieldName]] = field_names({
         "username": ("账号", "username"),
         "password": ("密码", "password"),

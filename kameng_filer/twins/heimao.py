@@ -115,6 +115,7 @@ class HeimaoTwin(OutsideTwin):
     name: ClassVar[str] = "heimao"
     title: ClassVar[str] = "黑猫投诉"
     operator_actions: ClassVar[tuple[str, ...]] = ("reply", "complete", "resolve", "note")
+    submit_paths: ClassVar[tuple[str, ...]] = ("/complaint/new",)
     fields_normal: ClassVar[dict[str, FieldName]] = field_names({
         "phone": ("手机号", "phone"),
         "sms_code": ("验证码", "sms_code"),

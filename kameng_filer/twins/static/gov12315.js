@@ -320,6 +320,69 @@
   const form = $("#info-form");
   if (form) {
     const box = $("#form-errors");
+    const showErrors = (j) => {
+      const ul = document.createElement("ul");
+      for (const item of j.errors || [{ message: j.error || "提交失败,请稍后重试" }]) {
+        const li = document.createElement("li");
+        li.textContent = item.message;
+        ul.appendChild(li);
+        const slot = item.field && document.querySelector(`.field-error[data-for="${item.field}"]`);
+        if (slot) slot.textContent = item.message;
+      }
+      box.appendChild(ul);
+      box.hidden = false;
+    };
+    // 安全验证: the site holds the submit back until the person types the characters of the image.
+    const challenge = (j) => {
+      let dlg = $("#security-check");
+      if (!dlg) {
+        dlg = document.createElement("div");
+        dlg.id = "security-check";
+        dlg.setAttribute("role", "dialog");
+        dlg.setAttribute("aria-label", "安全验证");
+        dlg.innerHTML =
+          '<p>检测到异常操作,请完成安全验证后继续提交。</p><p class="challenge-error" role="alert"></p>' +
+          '<img id="security-captcha" class="captcha" alt="验证码" width="130" height="46">' +
+          '<label for="security-code">验证码</label><input type="text" id="security-code" autocomplete="off">' +
+          '<button type="button" id="security-submit">继续提交</button>';
+        form.after(dlg);
+      }
+      dlg.hidden = false;
+      const c = j.challenge;
+      dlg.querySelector(".challenge-error").textContent = j.code === 4031 && j.msg && j.msg.includes("错误") ? j.msg : "";
+      dlg.querySelector("#security-captcha").src = c.image_url;
+      const input = dlg.querySelector("#security-code");
+      input.value = "";
+      dlg.querySelector("#security-submit").onclick = async () => {
+        const body = new URLSearchParams();
+        body.set(c.answer_field, input.value);
+        try {
+          const r = await fetch(c.answer_url, {
+            method: "POST",
+            body,
+            credentials: "same-origin",
+            headers: { "X-Requested-With": "XMLHttpRequest" },
+          });
+          await answered(await r.json());
+        } catch (e3) {
+          box.textContent = "网络异常,请稍后重试";
+          box.hidden = false;
+        }
+      };
+    };
+    const answered = async (j) => {
+      if (j.ok) {
+        location.href = j.redirect;
+        return;
+      }
+      if (j.challenge) {
+        challenge(j);
+        return;
+      }
+      const dlg = $("#security-check");
+      if (dlg) dlg.hidden = true;
+      showErrors(j);
+    };
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       box.innerHTML = "";
@@ -339,21 +402,7 @@
           credentials: "same-origin",
           headers: { "X-Requested-With": "XMLHttpRequest" },
         });
-        const j = await r.json();
-        if (j.ok) {
-          location.href = j.redirect;
-          return;
-        }
-        const ul = document.createElement("ul");
-        for (const item of j.errors || [{ message: j.error || "提交失败,请稍后重试" }]) {
-          const li = document.createElement("li");
-          li.textContent = item.message;
-          ul.appendChild(li);
-          const slot = item.field && document.querySelector(`.field-error[data-for="${item.field}"]`);
-          if (slot) slot.textContent = item.message;
-        }
-        box.appendChild(ul);
-        box.hidden = false;
+        await answered(await r.json());
       } catch (e2) {
         box.textContent = "网络异常,请稍后重试";
         box.hidden = false;
