@@ -260,7 +260,9 @@ def main() -> None:
         else:
             shutil.rmtree(home, ignore_errors=True)
     print("1% of the open filings due (reply deadline lapsed, nothing to send: recompute + reschedule):")
-    print(f"{'open filings':>13} {'due':>7} {'1st pass s':>11} {'handled':>8} {'passes':>7} {'total s':>8} {'ms/filing':>10}")
+    print(
+        f"{'open filings':>13} {'due':>7} {'1st pass s':>11} {'handled':>8} {'passes':>7} {'total s':>8} {'ms/filing':>10}"
+    )
     for n, first, handled, passes, total in due_rows:
         per = 1000 * total / max(1, n // 100)
         print(f"{n:>13,} {n // 100:>7,} {first:>11.3f} {handled:>8,} {passes:>7} {total:>8.2f} {per:>10.2f}")

@@ -21,11 +21,36 @@ MAX_ALIASES = 64
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_TAGS: dict[tuple[str, Any], str] = {}
+"""(scalar text, implicit flags) → resolved tag, for short scalars (keys and common values repeat)."""
+
+
 class _CaseLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML loader that keeps timestamps, ints and floats as text (pydantic parses them exactly).
 
     Ints stay text so that ``order_no: 00123`` or ``phone: 0571…`` are not read as octal numbers.
+    Composing calls ``resolve`` for every scalar; with no path resolvers its answer depends only on the
+    text and the implicit flags, so answers for short scalars are remembered, and the path-resolver
+    bookkeeping (``descend_resolver`` / ``ascend_resolver``) has nothing to do.
     """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """``BaseResolver.resolve``, remembered for short scalars."""
+        if kind is yaml.ScalarNode:
+            key = (value, implicit)
+            tag = _TAGS.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 64 and len(_TAGS) < 4096:
+                    _TAGS[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Nothing to track: this loader has no path resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to track: this loader has no path resolvers."""
 
 
 _TEXT_TAGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float", "tag:yaml.org,2002:int")
@@ -35,6 +60,7 @@ _CaseLoader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag not in _TEXT_TAGS]
     for ch, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
 }
+assert not _CaseLoader.yaml_path_resolvers, "the loader's resolve shortcut assumes no path resolvers"
 
 FIELD_LABELS: dict[str, str] = {
     "id": "案件编号",
@@ -426,7 +452,8 @@ def load_case(path: str | Path) -> LoadResult:
     p = find_case_file(path)
     text = read_text(p)
     raw, lines = _parse(text, is_json=p.suffix.lower() == ".json")
-    return validate(raw, source=p.resolve(), base_dir=p.resolve().parent, lines=LineIndex(text, lines))
+    source = p.resolve()
+    return validate(raw, source=source, base_dir=source.parent, lines=LineIndex(text, lines))
 
 
 def load_case_text(text: str, *, base_dir: Path | None = None, is_json: bool = False) -> LoadResult:

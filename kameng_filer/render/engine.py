@@ -17,10 +17,13 @@ from kameng_filer.render.env import environment
 from kameng_filer.render.facts import Facts, build_facts
 from kameng_filer.render.fit import Switches, drop_order, fit_field
 from kameng_filer.render.mask import Masker
+from kameng_filer.render.memo import memo_module
 
 MACROS = "_common/macros.j2"
 """Shared macros, available in every template as ``m``."""
 _BLANK_RUN = re.compile(r"\n{3,}")
+_NO_PRIOR = RenderContext()
+"""The context when nothing is known about an earlier filing (frozen, so one instance serves all)."""
 _TEMPLATE_BUGS = (TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
 
 
@@ -152,7 +155,7 @@ def _render_spec(
     name = template_name(spec, purpose)
     tmpl = _load(env, name, spec, purpose)
     try:
-        macros = _load(env, MACROS, spec, purpose).module
+        macros = memo_module(_load(env, MACROS, spec, purpose))
     except (jinja2.TemplateError, *_TEMPLATE_BUGS) as exc:
         raise _template_failure(MACROS, exc, None) from None
     variables: dict[str, Any] = {
@@ -192,7 +195,7 @@ def render(
     ``RenderError`` for a missing/broken template or a field that cannot fit.
     """
     spec = registry.spec(channel)
-    return _render_spec(case, spec, purpose, context or RenderContext(), build_facts(case), fit)
+    return _render_spec(case, spec, purpose, context or _NO_PRIOR, build_facts(case), fit)
 
 
 def render_all(
@@ -203,6 +206,6 @@ def render_all(
 ) -> dict[str, RenderedText]:
     """Render ``purpose`` for several channels (default: every registered one), sharing the case facts."""
     facts = build_facts(case)
-    ctx = context or RenderContext()
+    ctx = context or _NO_PRIOR
     names = list(channels) if channels is not None else registry.names()
     return {n: _render_spec(case, registry.spec(n), purpose, ctx, facts, True) for n in names}

@@ -14,14 +14,17 @@ Lookup order for a name such as ``card_platform/complaint.j2``:
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
 import jinja2
+from jinja2.runtime import Macro
 
 from kameng_filer import paths
 from kameng_filer.render.facts import chronology
 from kameng_filer.render.filters import FILTERS
+from kameng_filer.render.memo import Remembering
 
 BUILTIN_PACKAGE = "kameng_filer.templates"
 BUILTIN_PREFIX = "builtin"
@@ -41,24 +44,105 @@ def _plugin_loaders() -> list[jinja2.BaseLoader]:
     return out
 
 
+BUILTIN_RECHECK_SECONDS = 1.0
+"""How often a built-in template file is checked for changes (user templates: at every use)."""
+
+
+class _BuiltinLoader(jinja2.PackageLoader):
+    """The built-in templates; a changed file is noticed within ``BUILTIN_RECHECK_SECONDS``.
+
+    Jinja checks a template's file for changes at every ``get_template`` (two ``stat`` calls); the
+    built-in files only change when the package is edited or upgraded, so they are checked at most
+    once a second. Templates in the user folder keep Jinja's check at every use.
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        """``PackageLoader.get_source`` with a rate-limited up-to-date check."""
+        source, filename, uptodate = super().get_source(environment, template)
+        if uptodate is None:
+            return source, filename, None
+        last = [time.monotonic(), True]
+
+        def up_to_date() -> bool:
+            now = time.monotonic()
+            if last[1] and now - last[0] < BUILTIN_RECHECK_SECONDS:
+                return True
+            last[0], last[1] = now, bool(uptodate())
+            return last[1]
+
+        return source, filename, up_to_date
+
+
+_STOP_ITERATION = "value was undefined because a callable raised a StopIteration exception"
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context with a shorter way to call macros and built-in methods (same results).
+
+    ``Context.call`` asks every callable whether it wants the context, the eval context or the
+    environment passed first. A macro always takes the eval context and a built-in method (``list.append``)
+    never takes anything, so those two are called directly; everything else goes the usual way.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """``Context.call`` (see the class docstring)."""
+        kind = type(__obj)
+        if kind is Macro:
+            args = (__self.eval_ctx, *args)
+        elif kind is _remembering_type:
+            return __obj.call(__self, args, kwargs)
+        elif kind is not _BUILTIN:
+            return jinja2.runtime.Context.call(__self, __obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(_STOP_ITERATION)
+
+
+_BUILTIN = type(len)
+_remembering_type = Remembering
+
+
 def _finalize(value: object) -> object:
     return "" if value is None else value
 
 
-def _signature(user_dir: Path) -> tuple[tuple[str, int], ...]:
-    """Modification times of the user folder and its sub-folders: they change when a file is added."""
+_SUBDIRS: dict[str, tuple[int, tuple[str, ...]]] = {}
+"""User folder → (its modification time, its sub-folder names then): re-listed only when it changes."""
+
+
+def _signature(user_dir: str) -> tuple[tuple[str, int], ...]:
+    """Modification times of the user folder and its sub-folders: they change when a file is added.
+
+    The folder is listed again only when its own modification time changed (adding or removing a
+    sub-folder changes it); otherwise the sub-folders known from the last listing are stat'ed.
+    """
     try:
-        sig = [("", user_dir.stat().st_mtime_ns)]
-        with os.scandir(user_dir) as entries:
-            sig += [(e.name, e.stat().st_mtime_ns) for e in entries if e.is_dir()]
+        top = os.stat(user_dir).st_mtime_ns
+        known = _SUBDIRS.get(user_dir)
+        if known is None or known[0] != top:
+            with os.scandir(user_dir) as entries:
+                names = tuple(sorted(e.name for e in entries if e.is_dir()))
+            _SUBDIRS[user_dir] = known = (top, names)
+        sig = [("", top)] + [(name, os.stat(os.path.join(user_dir, name)).st_mtime_ns) for name in known[1]]
     except OSError:
+        _SUBDIRS.pop(user_dir, None)
         return ()
     return tuple(sorted(sig))
 
 
+_PLACE_VARS = ("KAMENG_HOME", "XDG_DATA_HOME", "HOME", "APPDATA", "LOCALAPPDATA", "USERPROFILE")
+"""The environment variables that decide where ``paths.user_templates_dir()`` is."""
+_USER_DIRS: dict[tuple[str | None, ...], str] = {}
+"""Those variables' values → ``str(paths.user_templates_dir())``, so the folder is not made on every call."""
+
+
 @lru_cache(maxsize=8)
 def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja2.Environment:
-    builtin = jinja2.PackageLoader(BUILTIN_PACKAGE, ".")
+    builtin = _BuiltinLoader(BUILTIN_PACKAGE, ".")
     loader = jinja2.ChoiceLoader(
         [
             jinja2.FileSystemLoader(user_dir, encoding="utf-8"),
@@ -78,6 +162,7 @@ def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja
         cache_size=512,
         auto_reload=True,
     )
+    env.context_class = _Context
     env.filters.update(FILTERS)
     env.globals["chronology"] = chronology
     return env
@@ -90,10 +175,18 @@ def environment() -> jinja2.Environment:
     its sub-folders), so an override dropped in while a long-running process works is used at once;
     edits of existing files are picked up by Jinja's own modification-time check.
     """
-    user_dir = paths.user_templates_dir()
-    return _environment(str(user_dir), _signature(user_dir))
+    home = os.environ.get("KAMENG_HOME")  # when set, it alone places the folder
+    place = (home,) if home else tuple(os.environ.get(name) for name in _PLACE_VARS)
+    user_dir = _USER_DIRS.get(place)
+    signature = _signature(user_dir) if user_dir else ()
+    if not signature:  # first call for this data folder, or the folder has gone: paths (re)creates it
+        user_dir = _USER_DIRS[place] = str(paths.user_templates_dir())
+        signature = _signature(user_dir)
+    return _environment(user_dir, signature)
 
 
 def cache_clear() -> None:
     """Forget every cached environment and compiled template."""
     _environment.cache_clear()
+    _SUBDIRS.clear()
+    _USER_DIRS.clear()

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from kameng_filer.case.model import Case, Demand, DemandType, EvidenceKind, Order
+from kameng_filer.case.model import (
+    Case,
+    ContactWith,
+    Demand,
+    DemandType,
+    EvidenceKind,
+    Order,
+    PaymentMethod,
+    ProblemType,
+)
 from kameng_filer.render.filters import (
     CONTACT_LABELS,
     EVIDENCE_KIND_LABELS,
     PAYMENT_LABELS,
     TRANSACTION_LABELS,
-    bjdate,
-    bjtime,
     clause,
-    hm,
     money,
     problem_label,
 )
-from kameng_filer.render.law import CLAIMS, Citation, laws_for
+from kameng_filer.render.law import CLAIMS, Citation, laws_for_types
 from kameng_filer.render.mask import mask_card_key
+from kameng_filer.timeutil import as_shanghai
 
 
 @dataclass(slots=True)
@@ -120,14 +129,20 @@ def demand_phrase(demand: Demand, order: Order) -> str:
     return f"{text}({note})" if note else text
 
 
-def _events(case: Case) -> tuple[Event, ...]:
-    raw = [(t.at, "timeline", t.event) for t in case.timeline]
-    for c in case.contacts:
+def _events(timeline: tuple[_TimelineIn, ...], contacts: tuple[_ContactIn, ...]) -> tuple[Event, ...]:
+    raw = [(t.at, "timeline", t.event) for t in timeline]
+    for c in contacts:
         who = CONTACT_LABELS[c.with_]
         via = f"通过{clause(c.channel)}" if c.channel else ""
         raw.append((c.at, "contact", f"{via}联系{who}:{c.summary}"))
     raw.sort(key=lambda e: e[0])
-    return tuple(Event(at, kind, text, bjdate(at), bjtime(at), hm(at)) for at, kind, text in raw)
+    events = []
+    for at, kind, text in raw:
+        v = as_shanghai(at)  # the spellings of bjdate, bjtime and hm, converting once
+        day = f"{v.year}年{v.month}月{v.day}日"
+        clock = f"{v.hour:02d}:{v.minute:02d}"
+        events.append(Event(at, kind, text, day, f"{day} {clock}", clock))
+    return tuple(events)
 
 
 @dataclass(slots=True)
@@ -168,10 +183,150 @@ def _attach(evidence: tuple[EvidenceItem, ...]) -> str:
     return f"附{label}" + (f"等{len(evidence)}项证据" if len(evidence) > 1 else "")
 
 
-def build_facts(case: Case) -> Facts:
-    """Digest ``case`` into the values the templates print."""
+# ---- the case values the facts are made of -------------------------------------------------------
+# ``build_facts`` first copies every value it needs out of the case into these immutable tuples
+# (``_inputs``), then computes the facts from the copy alone (``_digest``). Equal copies therefore
+# give equal facts, so one ``Facts`` object is shared by every render of the same case content — the
+# seven channels of one case, the parts dropped while fitting — and a case changed in between is
+# simply a new copy.
+
+
+class _TimelineIn(NamedTuple):
+    at: datetime
+    zone: object  # (tzinfo, fold): equal instants in other zones print differently
+    event: str
+
+
+class _ContactIn(NamedTuple):
+    at: datetime
+    zone: object
+    with_: ContactWith
+    channel: str | None
+    summary: str
+
+
+class _EvidenceIn(NamedTuple):
+    id: str
+    kind: EvidenceKind
+    description: str
+    file: str
+
+
+class _DemandIn(NamedTuple):
+    type: DemandType
+    amount: Decimal | None
+    digits: str | None  # str(amount): 100.0 and 100.00 are equal but print differently
+    quantity: int | None
+    to: str | None
+    note: str | None
+
+
+class _OrderIn(NamedTuple):
+    order_no: str
+    product: str
+    quantity: int
+    amount: Decimal
+    digits: str
+    paid_at: datetime | None
+    ordered_at: datetime | None
+    zones: object
+    method: PaymentMethod | None
+    transaction_no: str | None
+    promise: str | None
+    card_key: str | None
+
+
+class _Inputs(NamedTuple):
+    order: _OrderIn
+    platform: str
+    legal_name: str | None
+    merchant: str
+    problem_type: ProblemType
+    summary: str
+    discovered_at: datetime | None
+    discovered_zone: object
+    timeline: tuple[_TimelineIn, ...]
+    contacts: tuple[_ContactIn, ...]
+    evidence: tuple[_EvidenceIn, ...]
+    demands: tuple[_DemandIn, ...]
+    rules: tuple[tuple[str, str | None, str], ...]
+
+
+def _zone(value: datetime | None) -> object:
+    return None if value is None else (value.tzinfo, value.fold)
+
+
+def _inputs(case: Case) -> _Inputs:
+    """Every value of ``case`` that the facts depend on, copied into immutable tuples.
+
+    Equal inputs mean equal facts: besides the values themselves they hold what ``==`` does not see,
+    a decimal's digits and a time's zone and fold.
+    """
+    new = tuple.__new__
     order = case.order
-    method = order.payment.method if order.payment else None
+    pay = order.payment
+    merchant = case.respondent.merchant
+    problem = case.problem
+    return new(
+        _Inputs,
+        (
+            new(
+                _OrderIn,
+                (
+                    order.order_no,
+                    order.product,
+                    order.quantity,
+                    order.amount,
+                    str(order.amount),
+                    order.paid_at,
+                    order.ordered_at,
+                    (_zone(order.paid_at), _zone(order.ordered_at)),
+                    pay.method if pay else None,
+                    (pay.transaction_no or "") if pay else None,
+                    order.promise,
+                    order.card_key,
+                ),
+            ),
+            case.respondent.platform,
+            case.respondent.legal_name,
+            (merchant.name or "") if merchant else "",
+            problem.type,
+            problem.summary,
+            problem.discovered_at,
+            _zone(problem.discovered_at),
+            tuple([new(_TimelineIn, (t.at, (t.at.tzinfo, t.at.fold), t.event)) for t in case.timeline]),
+            tuple(
+                [
+                    new(_ContactIn, (c.at, (c.at.tzinfo, c.at.fold), c.with_, c.channel, c.summary))
+                    for c in case.contacts
+                ]
+            ),
+            tuple([new(_EvidenceIn, (e.id, e.kind, e.description, e.file)) for e in case.evidence]),
+            tuple(
+                [
+                    new(
+                        _DemandIn,
+                        (
+                            d.type,
+                            d.amount,
+                            None if d.amount is None else str(d.amount),
+                            d.quantity,
+                            d.to,
+                            d.note,
+                        ),
+                    )
+                    for d in case.demands
+                ]
+            ),
+            tuple([(r.source, r.article, r.text) for r in case.rules]),
+        ),
+    )
+
+
+def _digest(inputs: _Inputs) -> Facts:
+    """The facts, computed from the copied values alone."""
+    order = inputs.order
+    method = order.method
     evidence = tuple(
         EvidenceItem(
             i,
@@ -181,35 +336,61 @@ def build_facts(case: Case) -> Facts:
             e.description,
             os.path.basename(e.file.replace("\\", "/")),
         )
-        for i, e in enumerate(case.evidence, start=1)
+        for i, e in enumerate(inputs.evidence, start=1)
     )
-    rules = tuple(Citation(r.source + (r.article or ""), clause(r.text)) for r in case.rules)
-    laws = tuple(laws_for(case))
+    rules = tuple(Citation(source + (article or ""), clause(text)) for source, article, text in inputs.rules)
+    laws = tuple(laws_for_types(inputs.problem_type, [d.type for d in inputs.demands]))
     basis = rules[0].cite if rules else (laws[0].cite if laws else "")
     return Facts(
         order_no=order.order_no,
-        platform=case.respondent.platform,
-        legal_name=case.respondent.legal_name or case.respondent.platform,
-        merchant=(case.respondent.merchant.name or "") if case.respondent.merchant else "",
+        platform=inputs.platform,
+        legal_name=inputs.legal_name or inputs.platform,
+        merchant=inputs.merchant,
         product=order.product,
         quantity=order.quantity,
         amount=order.amount,
         bought_at=order.paid_at or order.ordered_at,
         pay_label=PAYMENT_LABELS[method] if method else "",
         txn_label=TRANSACTION_LABELS.get(method, "支付流水号") if method else "支付流水号",
-        txn_no=(order.payment.transaction_no or "") if order.payment else "",
-        problem=problem_label(case.problem.type),
-        summary=clause(case.problem.summary),
-        discovered_at=case.problem.discovered_at,
-        claim=CLAIMS.get(case.problem.type, ""),
+        txn_no=order.transaction_no or "",
+        problem=problem_label(inputs.problem_type),
+        summary=clause(inputs.summary),
+        discovered_at=inputs.discovered_at,
+        claim=CLAIMS.get(inputs.problem_type, ""),
         promise=clause(order.promise) if order.promise else "",
         card_key=mask_card_key(order.card_key) if order.card_key else "",
-        events=_events(case),
-        contacts_count=len(case.contacts),
-        demands=tuple(p for p in (demand_phrase(d, order) for d in case.demands) if p),
+        events=_events(inputs.timeline, inputs.contacts),
+        contacts_count=len(inputs.contacts),
+        demands=tuple(p for p in (demand_phrase(d, order) for d in inputs.demands) if p),  # type: ignore[arg-type]
         rules=rules,
         laws=laws,
         basis=basis,
         evidence=evidence,
         attach=_attach(evidence),
     )
+
+
+_RECENT = 8
+"""Facts of this many recent case contents are kept for reuse."""
+_recent: list[tuple[_Inputs, Facts]] = []
+"""(inputs, facts), the most recent first. Compared with ``==`` rather than hashed: hashing the
+inputs would hash every enum member in Python, while comparing stops at the first difference (or
+finds the very same objects at once for the same case)."""
+_recent_lock = threading.Lock()
+
+
+def build_facts(case: Case) -> Facts:
+    """Digest ``case`` into the values the templates print.
+
+    The result for the same case content is the same (shared, not to be modified) ``Facts`` object:
+    rendering the seven channels of one case digests it once.
+    """
+    global _recent
+    inputs = _inputs(case)
+    for known, facts in _recent:
+        if known == inputs:
+            return facts
+    facts = _digest(inputs)
+    with _recent_lock:
+        _recent = [(inputs, facts), *_recent[: _RECENT - 1]]  # a new list: readers never see it change
+    return facts

@@ -55,7 +55,7 @@ def bjtime(value: datetime | None) -> str:
     if value is None:
         return ""
     v = as_shanghai(value)
-    return f"{v.year}年{v.month}月{v.day}日 {v:%H:%M}"
+    return f"{v.year}年{v.month}月{v.day}日 {v.hour:02d}:{v.minute:02d}"
 
 
 def bjdate(value: datetime | None) -> str:
@@ -76,7 +76,10 @@ def monthday(value: datetime | None) -> str:
 
 def hm(value: datetime | None) -> str:
     """Beijing clock time: ``15:00``."""
-    return "" if value is None else f"{as_shanghai(value):%H:%M}"
+    if value is None:
+        return ""
+    v = as_shanghai(value)
+    return f"{v.hour:02d}:{v.minute:02d}"
 
 
 def problem_label(value: ProblemType | str) -> str:

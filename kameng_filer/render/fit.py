@@ -10,6 +10,7 @@ names the field and its limit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from kameng_filer.channels import FieldSpec
 from kameng_filer.errors import RenderError
@@ -84,21 +85,77 @@ class Switches(dict):
     """The ``show`` mapping templates see: part name → on/off; remembers which parts a render looked at.
 
     A part whose switch was not read while rendering cannot change that text, so fitting skips the
-    re-render for it.
+    re-render for it. ``off`` names the parts switched off since the last ``reset`` (in that order):
+    together with the fixed start (every part on) it is the whole state, so
+    ``kameng_filer.render.memo`` can use it as a key. It becomes None when anything else changes the
+    mapping (a template calling ``show.update(…)``, say), and such a state is never remembered.
     """
 
     def __init__(self) -> None:
         super().__init__(all_parts())
         self.read: set[str] = set()
+        self.off: tuple[str, ...] | None = ()
 
     def __getitem__(self, key: str) -> bool:
         self.read.add(key)
         return super().__getitem__(key)
 
+    def __getattr__(self, name: str) -> bool:
+        # ``show.rules`` in a template: Jinja tries the attribute first and falls back to ``show["rules"]``.
+        # Answering here (a read like any other) spares that failed attribute lookup its exception.
+        if name.startswith("__") or name in ("read", "off"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def switch_off(self, part: str) -> None:
+        """Switch ``part`` off (fitting drops it)."""
+        if dict.get(self, part) is not False:
+            dict.__setitem__(self, part, False)
+            if self.off is not None:
+                self.off = (*self.off, part)
+
     def reset(self) -> None:
         """Switch every part on again and forget what was read."""
-        self.update(all_parts())
+        dict.update(self, all_parts())
         self.read.clear()
+        self.off = () if len(self) == len(PART_LABELS) else None  # a template may have added a key
+
+    def _changed(self, name: str) -> Any:
+        self.off = None
+        return getattr(super(), name)
+
+    def __setitem__(self, key: str, value: bool) -> None:
+        self._changed("__setitem__")(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._changed("__delitem__")(key)
+
+    def __ior__(self, other: Any) -> Switches:  # type: ignore[override,misc]
+        self._changed("__ior__")(other)
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """``dict.update`` (the state is no longer known from ``off``)."""
+        self._changed("update")(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:  # type: ignore[override]
+        """``dict.pop`` (the state is no longer known from ``off``)."""
+        return self._changed("pop")(*args)
+
+    def popitem(self) -> tuple[str, bool]:
+        """``dict.popitem`` (the state is no longer known from ``off``)."""
+        return self._changed("popitem")()
+
+    def setdefault(self, *args: Any) -> Any:  # type: ignore[override]
+        """``dict.setdefault`` (the state is no longer known from ``off``)."""
+        return self._changed("setdefault")(*args)
+
+    def clear(self) -> None:
+        """``dict.clear`` (the state is no longer known from ``off``)."""
+        self._changed("clear")()
 
 
 def _too_long(field: FieldSpec, text: str) -> bool:
@@ -122,7 +179,7 @@ def fit_field(
         if not dict.get(show, part, False):
             continue
         looked_at = part in show.read
-        dict.__setitem__(show, part, False)
+        show.switch_off(part)
         if not looked_at:
             continue
         show.read.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kameng_filer.case.model import Case, DemandType, ProblemType
@@ -88,7 +89,12 @@ CLAIMS: dict[ProblemType, str] = {
 
 def laws_for(case: Case) -> list[Citation]:
     """The law citations that support this case's problem type and demands, most specific first."""
-    keys = list(BY_PROBLEM.get(case.problem.type, ()))
-    if any(d.type == DemandType.punitive_damages for d in case.demands) and "csl55" not in keys:
+    return laws_for_types(case.problem.type, [d.type for d in case.demands])
+
+
+def laws_for_types(problem: ProblemType, demands: Iterable[DemandType]) -> list[Citation]:
+    """``laws_for`` from the problem type and the demand types alone."""
+    keys = list(BY_PROBLEM.get(problem, ()))
+    if any(d == DemandType.punitive_damages for d in demands) and "csl55" not in keys:
         keys.append("csl55")
     return [LAW[k] for k in keys]
