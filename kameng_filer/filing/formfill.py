@@ -16,6 +16,7 @@ matched, with which strategy, what did not and why, is collected in ``FormRunner
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import difflib
 import json
@@ -119,6 +120,17 @@ CHALLENGE_BUTTON = "button, input[type=submit], [role=button]"
 CHALLENGE_ROUNDS = 3
 
 
+GRAB_IMAGE_JS = """el => {
+  if (el instanceof HTMLCanvasElement) return el.toDataURL('image/png');
+  if (!(el instanceof HTMLImageElement) || !el.complete || !el.naturalWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = el.naturalWidth; c.height = el.naturalHeight;
+  c.getContext('2d').drawImage(el, 0, 0);
+  return c.toDataURL('image/png');
+}"""
+"""Reads an image's pixels in the page (throws for a cross-origin image, which then gets a screenshot)."""
+
+
 def field_timeout_ms() -> int:
     """How long to look for one field before declaring the form changed."""
     return int(os.environ.get("KAMENG_FIELD_TIMEOUT_MS", "6000"))
@@ -195,8 +207,34 @@ class FormRunner:
         self._watching = False
         self.http_errors: list[tuple[int, str, str]] = []
         """(status, method, url) of every page/XHR answer that was a 5xx or a 429, in order."""
+        self._landed: str | None = None
+        """The URL a successful login just landed on (a following ``goto`` there is not repeated)."""
+        self._inflight: set[Any] = set()
+        self._requests_seen = 0
         page.on("dialog", self._on_dialog)
         page.on("response", self._on_response)
+        page.on("request", self._on_request)
+        page.on("requestfinished", self._on_request_done)
+        page.on("requestfailed", self._on_request_done)
+
+    def _on_request(self, request: Any) -> None:
+        self._inflight.add(request)
+        self._requests_seen += 1
+
+    def _on_request_done(self, request: Any) -> None:
+        self._inflight.discard(request)
+
+    async def settle_requests(self, since: int, *, start_ms: int = 300, timeout_ms: int = 5000) -> None:
+        """Wait until the requests a widget started (after mark ``since``) have finished.
+
+        Faster than ``networkidle`` (which always waits for 500 ms of silence): waits up to ``start_ms``
+        for a request to begin, then until none is in flight, at most ``timeout_ms``.
+        """
+        start = time.monotonic()
+        while self._requests_seen == since and time.monotonic() - start < start_ms / 1000:
+            await asyncio.sleep(0.02)
+        while self._inflight and time.monotonic() - start < timeout_ms / 1000:
+            await asyncio.sleep(0.02)
 
     def _on_response(self, response: Any) -> None:
         with contextlib.suppress(Exception):
@@ -209,7 +247,15 @@ class FormRunner:
                 self.http_errors.append((status, response.request.method, response.url))
 
     async def open(self, url: str) -> Any:
-        """Go to ``url``; a 5xx or 429 answer is ``ChannelUnreachable`` (retryable), not a changed form."""
+        """Go to ``url``; a 5xx or 429 answer is ``ChannelUnreachable`` (retryable), not a changed form.
+
+        Right after a login that landed on exactly ``url`` (``/login?next=/form``), the page is not loaded
+        a second time.
+        """
+        landed, self._landed = self._landed, None
+        if landed is not None and landed == url and self.page.url == url:
+            await self.page.wait_for_load_state("domcontentloaded")
+            return None
         try:
             response = await self.page.goto(url, wait_until="domcontentloaded")
         except Exception as exc:
@@ -765,6 +811,7 @@ class FormRunner:
         done = 0
         for group in groups:
             mark_seen, mark_dialogs = len(self.seen), len(self.dialogs)
+            mark_requests = self._requests_seen
             if b.chooser:
                 async with self.page.expect_file_chooser(timeout=self._field_timeout()) as info:
                     await el.click()
@@ -776,8 +823,7 @@ class FormRunner:
             if listed is not None:
                 await self._wait_uploaded(listed, base + done, b, frame, mark_seen, mark_dialogs)
             elif b.chooser:  # a widget that uploads at once: let its requests finish
-                with contextlib.suppress(Exception):
-                    await self.page.wait_for_load_state("networkidle", timeout=5000)
+                await self.settle_requests(mark_requests)
             # a plain <input type=file> in a form uploads with the form: nothing to wait for
 
     async def _wait_uploaded(
@@ -804,7 +850,7 @@ class FormRunner:
         assert step is not None
         img = await self.find(step.image, field="验证码图片", frame=a.frame)
         shot = self.ctx.artifacts / f"captcha-{int(time.time() * 1000)}.png"
-        await img.screenshot(path=str(shot))
+        await self.save_image(img, shot)
         self.ctx.progress("等待本人输入图片验证码")
         answer = await self.ctx.person.ask_code(self.ctx.channel, "请输入图片中的验证码", image=shot)
         box = await self.find(step.input, field="验证码输入框", frame=a.frame)
@@ -829,7 +875,7 @@ class FormRunner:
         assert step is not None
         img = await self.find(step.image, field="登录二维码", frame=a.frame)
         shot = self.ctx.artifacts / f"qr-{int(time.time() * 1000)}.png"
-        await img.screenshot(path=str(shot))
+        await self.save_image(img, shot)
         self.ctx.progress("等待本人扫码登录")
         ok = await self.ctx.person.confirm(self.ctx.channel, f"请用手机扫描二维码登录(图片:{shot})")
         if not ok:
@@ -903,6 +949,7 @@ class FormRunner:
         while time.monotonic() < deadline:
             self.raise_http_errors(mark)
             if login.success_url and url_matches(login.success_url, self.page.url):
+                self._landed = self.page.url
                 return True
             if login.success is not None:
                 with contextlib.suppress(FormChanged):
@@ -910,7 +957,7 @@ class FormRunner:
                     return True
             if await self._login_error(login):
                 return False
-            await asyncio.sleep(0.15)
+            await asyncio.sleep(0.05)
         return False
 
     async def _login_error(self, login: Any) -> str | None:
@@ -1137,7 +1184,7 @@ class FormRunner:
             self.page.locator(f"{DIALOG_SELECTORS},form").filter(has=self.page.locator(CHALLENGE_IMAGE)).last
         )
         shot = self.ctx.artifacts / f"challenge-{int(time.time() * 1000)}.png"
-        await img.screenshot(path=str(shot))
+        await self.save_image(img, shot)
         self.ctx.progress("网站在提交时要求安全验证,等待本人输入图片验证码")
         try:
             answer = await self.ctx.person.ask_code(
@@ -1163,6 +1210,17 @@ class FormRunner:
                 if await now_img.get_attribute("src") != src:
                     return
             await asyncio.sleep(0.1)
+
+    async def save_image(self, el: Any, path: Path) -> None:
+        """Save a captcha / QR image for the person: the <img>'s own pixels when the page allows it
+        (no layout wait), else an element screenshot (canvas-drawn or cross-origin images)."""
+        data_url = None
+        with contextlib.suppress(Exception):
+            data_url = await el.evaluate(GRAB_IMAGE_JS)
+        if isinstance(data_url, str) and data_url.startswith("data:image/png;base64,"):
+            path.write_bytes(base64.b64decode(data_url.split(",", 1)[1]))
+            return
+        await el.screenshot(path=str(path))
 
     async def save_page(self, stem: str) -> tuple[Path, Path]:
         """Screenshot + HTML of the current page into the artifacts folder."""
