@@ -23,6 +23,7 @@ class BrowserPool:
         self._browser: Any = None
         self._contexts: list[tuple[Any, Path | None]] = []
         self._warm: asyncio.Task[Any] | None = None
+        self._saving: list[asyncio.Task[Any]] = []
 
     async def browser(self) -> Any:
         """The shared browser (launched on first call)."""
@@ -76,12 +77,21 @@ class BrowserPool:
         os.chmod(tmp, 0o600)
         tmp.replace(session_file)
 
+    def save_session_soon(self, ctx: Any, session_file: Path) -> None:
+        """Save the session in the background while the form is filled; ``close`` waits for it."""
+        self._saving = [t for t in self._saving if not t.done()]
+        self._saving.append(asyncio.ensure_future(self.save_session(ctx, session_file)))
+
     async def close(self) -> None:
         """Save sessions and close every context, the browser and Playwright (after a warm-up finishes)."""
         if self._warm is not None:
             with contextlib.suppress(BaseException):
                 await self._warm
             self._warm = None
+        for task in self._saving:
+            with contextlib.suppress(BaseException):
+                await task
+        self._saving.clear()
         for ctx, session_file in self._contexts:
             with contextlib.suppress(Exception):
                 if session_file is not None:

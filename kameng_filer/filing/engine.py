@@ -123,9 +123,10 @@ class ChannelRun:
         return page
 
     async def save_session(self) -> None:
-        """Persist the login session now (so a crash later keeps it)."""
+        """Persist the login session (so a crash later keeps it), in the background: the form is filled
+        meanwhile, and the browser pool waits for the write before it closes the context."""
         if self._context is not None and self._session is not None:
-            await BrowserPool.save_session(self._context, self._session)
+            self.engine.browsers.save_session_soon(self._context, self._session)
 
     def forget_session(self) -> None:
         """Delete the stored session (it expired)."""
