@@ -12,6 +12,7 @@ Every function takes only the twin's base URL, so it works on in-process twins a
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -39,6 +40,11 @@ ORDER_NO = "KM20261102150012"
 RECEIPT_TIMEOUT_MS = 20000
 
 
+def on_path(path: str):
+    """A URL predicate on the path alone (a glob like ``**/form`` also matches ``/login?next=/form``)."""
+    return lambda url: urlsplit(url).path == path
+
+
 async def _captcha(url: str, **query: str) -> str:
     """The current captcha answer from the twin's test endpoint (what the person reads off the image)."""
     async with httpx.AsyncClient(base_url=url, timeout=10) as c:
@@ -62,19 +68,19 @@ async def bare_gov12315(url: str) -> str:
         await page.fill("#password", "demo-pass")
         await page.fill("#captcha", await _captcha(url))
         await page.click("#login-btn")
-        await page.wait_for_url("**/cuser/home")
+        await page.wait_for_url(on_path("/cuser/home"))
 
         await page.goto(url + "/cuser/complaint/notice")
         await page.click("#agree-btn", timeout=60000)  # enabled once the countdown ends
-        await page.wait_for_url("**/cuser/complaint/respondent")
+        await page.wait_for_url(on_path("/cuser/complaint/respondent"))
         await page.fill("#ent_search", "星辰网络科技有限公司")
         await page.press("#ent_search", "Enter")
         await page.locator("#ent-results button.ent-pick", has_text="星辰网络科技有限公司").click()
         await page.click("#next-btn")
-        await page.wait_for_url("**/cuser/complaint/address")
+        await page.wait_for_url(on_path("/cuser/complaint/address"))
         await page.fill("#consumer_address", "北京市朝阳区望京街道某小区3号楼502")
         await page.click("#next-btn")
-        await page.wait_for_url("**/cuser/complaint/info")
+        await page.wait_for_url(on_path("/cuser/complaint/info"))
 
         await page.fill("#product_name", "王者荣耀点券 1000点")
         await page.locator("#category_text").press_sequentially("虚拟商品/网络游戏充值")
@@ -113,11 +119,11 @@ async def bare_heimao(url: str) -> str:
         token = await page.get_attribute("#qr-img", "data-token")
         async with httpx.AsyncClient(base_url=url, timeout=10) as c:  # the phone scans and confirms
             (await c.post(f"/_twin/qr/{token}/scan", json={})).raise_for_status()
-        await page.wait_for_url("**/complaint/new")
+        await page.wait_for_url(on_path("/complaint/new"))
 
-        await page.fill("#company_query", "星辰卡盟")
-        await page.press("#company_query", "Enter")
+        await page.fill("#company_query", "星辰卡盟")  # the page searches 200 ms after the last input
         await page.locator("#company-results button.company-pick", has_text="星辰卡盟").click()
+        await page.wait_for_selector("#company-picked:has-text('星辰卡盟')")
         await page.click("#issue-tags button[data-value='未发货']")
         await page.click("#demand-tags button[data-value='退款']")
         await page.click("#demand-tags button[data-value='道歉赔偿']")

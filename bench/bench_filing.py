@@ -29,12 +29,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bare_scripts import on_path  # noqa: E402
 from kameng_filer.browser import launch_options  # noqa: E402
 from kameng_filer.config import save_config  # noqa: E402
 from kameng_filer.demo import DemoAnswerer  # noqa: E402
@@ -157,7 +159,7 @@ async def bare_card_a(url: str) -> None:
             answer = (await c.get(url + "/_twin/captcha")).json()["latest"]
         await page.fill("#captcha", answer)
         await page.click("#login-submit")
-        await page.wait_for_url("**/tickets")
+        await page.wait_for_url(on_path("/tickets"))
         await page.goto(url + "/tickets/new")
         await page.select_option("#ticket_type", "aftersale")
         await page.select_option("#order_id", "KM20261102150012")
@@ -168,7 +170,7 @@ async def bare_card_a(url: str) -> None:
             "#content", "2026年11月2日支付100.00元购买王者荣耀点券1000点,至今未到账,要求全额退款。" * 5
         )
         await page.click("#ticket-submit")
-        await page.wait_for_url("**/tickets/TK*")
+        await page.wait_for_url(lambda u: urlsplit(u).path.startswith("/tickets/TK"))
         await browser.close()
 
 
@@ -188,7 +190,7 @@ async def bare_card_b(url: str) -> None:
             code = (await c.get(url + "/_twin/outbox")).json()["messages"][-1]["code"]
         await page.fill("#sms_code", code)
         await page.click("#verify-submit")
-        await page.wait_for_url("**/complaint/form")
+        await page.wait_for_url(on_path("/complaint/form"))
         await page.select_option("#complaint_type", label="未收到货")
         await page.fill(
             "#description",
