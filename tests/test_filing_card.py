@@ -98,6 +98,7 @@ def test_without_a_person_human_steps_end_needs_person_and_others_continue(twins
     assert outcomes["card_platform@a"].state == "needs_person"
     assert "验证码" in outcomes["card_platform@a"].error
     assert outcomes["card_platform@b"].state == "needs_person"
+    assert twins["card_b"].outbox.messages() == [], "no SMS code is sent when nobody can read it"
     assert outcomes["email"].state == "submitted"
     assert _tickets(twins["card_a"]) == [] and _tickets(twins["card_b"]) == []
     # the person comes back: the same command now files the waiting channels, and e-mail is not repeated

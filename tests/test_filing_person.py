@@ -64,3 +64,24 @@ def test_captcha_pauses_one_channel_while_email_is_sent(
 
         received = datetime.fromisoformat(mail["received_at"]).timestamp()
         assert received < answered_at["t"], "the e-mail went out while the captcha was waiting for the person"
+
+
+def test_sms_cooldown_is_waited_out_then_the_code_is_asked_again(tmp_path: Path, example_case: Path) -> None:
+    """A code was sent moments ago (e.g. by a run that crashed): the site answers "请 N 秒后再获取"; the
+    filer waits those seconds like a person, asks for a new code and files once."""
+    from datetime import timedelta
+
+    from tests.filing_support import scripted
+
+    with twins_running(tmp_path, ["card_b"], {"card_b": {"sms_cooldown": timedelta(seconds=3)}}) as ts:
+        twin = ts["card_b"]
+        errors, _ = twin.send_code("KM20261102150012", "13800138000")
+        assert not errors
+        configure(ts, ["card_platform@b"])
+        person = scripted(ts, ["card_platform@b"])
+        started = time.monotonic()
+        outcome = by_channel(file_now(example_case, ["card_platform@b"], person))["card_platform@b"]
+        assert outcome.state == "submitted", outcome
+        assert time.monotonic() - started >= 2, "the cooldown was waited out"
+        assert len(twin.outbox.messages("13800138000")) == 2, "exactly one more code was asked for"
+        assert len(twin.snapshot()["submissions"]) == 1

@@ -131,6 +131,12 @@ GRAB_IMAGE_JS = """el => {
 """Reads an image's pixels in the page (throws for a cross-origin image, which then gets a screenshot)."""
 
 
+SMS_RESENDS = 2
+"""How often an SMS code is asked for again after the site said "too often, wait N seconds"."""
+SMS_MAX_WAIT_S = 180
+"""Longer cooldowns are not waited out: the channel ends retryable and the person runs it again later."""
+
+
 def field_timeout_ms() -> int:
     """How long to look for one field before declaring the form changed."""
     return int(os.environ.get("KAMENG_FIELD_TIMEOUT_MS", "6000"))
@@ -861,14 +867,42 @@ class FormRunner:
         assert step is not None
         if step.phone is not None:
             await self.fill("phone", step.phone, frame=a.frame)
-        send = await self.find(step.send, field="获取验证码按钮", frame=a.frame)
-        await send.click()
-        self.ctx.progress("等待本人输入短信验证码")
         phone = str(self.values.get("phone", ""))
         masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else phone
-        code = await self.ctx.person.ask_code(self.ctx.channel, f"请输入发送到 {masked} 的短信验证码")
+        prompt = f"请输入发送到 {masked} 的短信验证码"
+        if not getattr(self.ctx.person, "interactive", True):
+            # nobody can read the phone now: don't send a code for nothing (it would also start the
+            # site's resend cooldown for when the person runs the command again)
+            await self.ctx.person.ask_code(self.ctx.channel, prompt)
+        send = await self.find(step.send, field="获取验证码按钮", frame=a.frame)
+        await send.click()
+        for _ in range(SMS_RESENDS):
+            wait = await self._sms_cooldown()
+            if wait is None:
+                break
+            # like a person: the site says "请 N 秒后再获取" — wait it out, then ask for the code again
+            self.ctx.progress(f"短信发送过于频繁,等待 {wait} 秒后重新获取验证码")
+            await asyncio.sleep(wait + 1)
+            if step.phone is not None:
+                await self.fill("phone", step.phone, frame=a.frame)
+            send = await self.find(step.send, field="获取验证码按钮", frame=a.frame)
+            await send.click()
+        self.ctx.progress("等待本人输入短信验证码")
+        code = await self.ctx.person.ask_code(self.ctx.channel, prompt)
         box = await self.find(step.code, field="短信验证码输入框", frame=a.frame)
         await box.fill(code)
+
+    async def _sms_cooldown(self) -> int | None:
+        """Seconds the site asks to wait before another SMS code ("请 60 秒后再获取"), or None."""
+        with contextlib.suppress(Exception):
+            await self.page.wait_for_load_state("domcontentloaded")
+        errors = await self.page_errors()
+        if not errors or not is_rate_limited(errors):
+            return None
+        m = re.search(r"(\d{1,3})\s*秒", errors)
+        if m is None or int(m.group(1)) > SMS_MAX_WAIT_S:
+            return None
+        return int(m.group(1))
 
     async def _qr(self, a: Action) -> None:
         step = a.qr
