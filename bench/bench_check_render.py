@@ -30,6 +30,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchinfo import cpu_model  # noqa: E402
+
 CHANNELS = ("card_platform", "email", "alipay", "wechat_pay", "12315", "consumer_association", "heimao")
 TARGET = 500
 
@@ -43,22 +47,12 @@ def _pin_one_core() -> str:
         return "not pinned (no sched_setaffinity)"
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
 def _machine(pinned: str) -> str:
     load = ""
     if hasattr(os, "getloadavg"):
         load = " · load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
-        f"machine: {_cpu_model()} · {os.cpu_count()} logical cores · {platform.system()} {platform.release()}"
+        f"machine: {cpu_model()} · {os.cpu_count()} logical cores · {platform.system()} {platform.release()}"
         f"\nPython {platform.python_implementation()} {sys.version.split()[0]} · {pinned}{load}"
     )
 

@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchinfo import cpu_model  # noqa: E402
+
 KAMENG = Path(sys.executable).parent / "kameng"
 TARGET_HELP_S = 0.300
 HEAVY = (
@@ -51,17 +55,6 @@ EAGER_HELP = (
     "sys.argv = ['kameng', '--help']\n"
     "eager_app(app)()\n"
 )
-
-
-def cpu_model() -> str:
-    """The CPU model name (from /proc/cpuinfo on Linux, else ``platform.processor()``)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def timed_runs(cmd: list[str], env: dict[str, str], n: int) -> list[float]:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import platform
 import shutil
 import smtplib
 import statistics
@@ -37,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bare_scripts import on_path  # noqa: E402
+from bench.benchinfo import describe  # noqa: E402
 from kameng_filer.browser import launch_options  # noqa: E402
 from kameng_filer.config import save_config  # noqa: E402
 from kameng_filer.demo import DemoAnswerer  # noqa: E402
@@ -246,17 +245,6 @@ def bare_run(channel: str) -> float:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def machine() -> str:
-    """CPU model, logical cores and Python version."""
-    model = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"machine: {model}, {os.cpu_count()} logical cores, Python {platform.python_version()}"
-
-
 def main() -> None:
     """Measure and print."""
     ap = argparse.ArgumentParser()
@@ -275,7 +263,7 @@ def main() -> None:
     together_set = [c for c in TOGETHER if c in chosen]
     together = med([kameng_run(together_set) for _ in range(args.rounds)])
     bare = {ch: med([bare_run(ch) for _ in range(args.rounds)]) for ch in chosen}
-    print(machine())
+    print(describe())
     print(f"rounds: {args.rounds} (median wall seconds), simulated latency {LATENCY:.2f} s/request")
     for ch in chosen:
         print(

@@ -16,7 +16,6 @@ Targets (issue 5): < 0.5 s per idle pass at 1M, < 150 MB RSS at 100k.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import signal
@@ -30,22 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchinfo import describe  # noqa: E402
+
 CASE = ROOT / "examples" / "case.yaml"
 KAMENG = ROOT / ".venv" / "bin" / "kameng"
 BATCH = 50_000
-
-
-def machine() -> str:
-    """CPU model, logical cores and Python version of this machine."""
-    import platform
-
-    model = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"machine: {model}, {os.cpu_count()} logical cores, Python {platform.python_version()}"
 
 
 def _ts(value: datetime) -> str:
@@ -239,7 +229,7 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    print(machine())
+    print(describe())
     print(f"{'open filings':>13} {'build s':>8} {'db MB':>7} {'1st pass s':>11} {'idle pass s':>12}  did")
     rss_home: Path | None = None
     due_rows: list[tuple[int, float, int, int, float]] = []

@@ -6,6 +6,8 @@ import contextlib
 import smtplib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -13,6 +15,7 @@ from kameng_filer.errors import (
     ChannelRejected,
     ChannelUnreachable,
     FilingError,
+    HumanActionRequired,
     KamengError,
 )
 
@@ -123,3 +126,20 @@ def mapped(channel: str) -> Iterator[None]:
         raise
     except Exception as exc:
         raise translate(exc, channel) from exc
+
+
+async def ask_challenge(ctx: Any, shot: Path) -> str:
+    """The person reads the captcha a site shows only at the final submit; without a person the channel
+    ends ``needs_person`` with nothing stored (the submit never went through)."""
+    ctx.progress("网站在提交时要求安全验证,等待本人输入图片验证码")
+    try:
+        return await ctx.person.ask_code(
+            ctx.channel, "提交时网站要求安全验证:请输入图片中的验证码", image=shot
+        )
+    except HumanActionRequired as exc:
+        not_delivered(ctx)
+        raise HumanActionRequired(
+            f"提交时网站弹出了安全验证(图片验证码),需要本人输入;投诉尚未提交(验证码图片:{shot})",
+            channel=ctx.channel,
+            hint=exc.hint or "在终端中重新运行同一命令,按提示输入图片中的验证码",
+        ) from None

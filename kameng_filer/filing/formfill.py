@@ -34,10 +34,9 @@ from kameng_filer.errors import (
     ChannelRejected,
     ChannelUnreachable,
     FormChanged,
-    HumanActionRequired,
     SessionExpired,
 )
-from kameng_filer.filing.boundary import http_status_error, is_rate_limited, not_delivered
+from kameng_filer.filing.boundary import ask_challenge, http_status_error, is_rate_limited, not_delivered
 from kameng_filer.filing.profile import Action, Binding, Locator, Profile, ReceiptSpec, fmt, url_matches
 
 Frame = str | list[str] | None
@@ -1219,18 +1218,7 @@ class FormRunner:
         )
         shot = self.ctx.artifacts / f"challenge-{int(time.time() * 1000)}.png"
         await self.save_image(img, shot)
-        self.ctx.progress("网站在提交时要求安全验证,等待本人输入图片验证码")
-        try:
-            answer = await self.ctx.person.ask_code(
-                self.ctx.channel, "提交时网站要求安全验证:请输入图片中的验证码", image=shot
-            )
-        except HumanActionRequired as exc:
-            not_delivered(self.ctx)
-            raise HumanActionRequired(
-                f"提交时网站弹出了安全验证(图片验证码),需要本人输入;投诉尚未提交(验证码图片:{shot})",
-                channel=self.ctx.channel,
-                hint=exc.hint or "在终端中重新运行同一命令,按提示输入图片中的验证码",
-            ) from None
+        answer = await ask_challenge(self.ctx, shot)
         box = container.locator(CHALLENGE_INPUT).first
         await box.fill(answer)
         src = await img.get_attribute("src")

@@ -35,10 +35,9 @@ from kameng_filer.errors import (
     ChannelRejected,
     ChannelUnreachable,
     FilingError,
-    HumanActionRequired,
     SessionExpired,
 )
-from kameng_filer.filing.boundary import is_rate_limited, not_delivered, translate
+from kameng_filer.filing.boundary import ask_challenge, is_rate_limited, not_delivered, translate
 from kameng_filer.filing.profile import ApiSpec, Profile, fmt
 from kameng_filer.timeutil import now
 
@@ -242,18 +241,7 @@ class ApiClient:
             elif challenge.get("image_url"):
                 resp = await self.client.get(str(challenge["image_url"]))
                 shot.write_bytes(resp.content)
-            self.ctx.progress("渠道在提交时要求安全验证,等待本人输入图片验证码")
-            try:
-                answer = await self.ctx.person.ask_code(
-                    self.ctx.channel, "提交时网站要求安全验证:请输入图片中的验证码", image=shot
-                )
-            except HumanActionRequired as exc:
-                not_delivered(self.ctx)
-                raise HumanActionRequired(
-                    f"提交时网站弹出了安全验证(图片验证码),需要本人输入;投诉尚未提交(验证码图片:{shot})",
-                    channel=self.ctx.channel,
-                    hint=exc.hint or "在终端中重新运行同一命令,按提示输入图片中的验证码",
-                ) from None
+            answer = await ask_challenge(self.ctx, shot)
             field = str(challenge.get("answer_field") or "_challenge_answer")
             body = await self.post(str(challenge["answer_url"]), data={field: answer})
         if isinstance(body.get("challenge"), dict):
