@@ -6,9 +6,12 @@ in the profile, so a new site is a new profile file, not code.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from kameng_filer import paths
 from kameng_filer.adapter import (
@@ -194,8 +197,19 @@ class ProfileAdapter(Adapter):
         prof = self.profile()
         spec = prof.list_page
         assert spec is not None
-        await runner.open(runner.url(spec.url))
-        await runner.run(spec.steps)
+        target = runner.url(spec.url)
+        await runner.open(target)
+        if spec.steps:
+            await runner.run(spec.steps)
+            # steps that verify first (an SMS code, a query form) end with a navigation back to the
+            # list: read the rows only once it has arrived, not from the page the click left
+            deadline = time.monotonic() + 10
+            while urlsplit(runner.page.url).path != urlsplit(target).path and time.monotonic() < deadline:
+                if await runner.page_errors():  # refused (a wrong code…): reported below
+                    break
+                await asyncio.sleep(0.05)
+            with contextlib.suppress(Exception):
+                await runner.page.wait_for_load_state("domcontentloaded")
         refused = await runner.page_errors()
         if refused:  # the list was not shown (e.g. a wrong or refused SMS code): unknown, not "not found"
             raise ChannelRejected(f"渠道拒绝了查询:{refused}", channel=ctx.channel)
