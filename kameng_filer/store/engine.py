@@ -107,15 +107,22 @@ def current_revision(conn: Connection) -> str | None:
 
 def ensure_schema(engine: Engine, path: Path) -> bool:
     """Bring the schema to ``HEAD_REVISION``; True when migrations ran (a quick check when current)."""
-    with engine.connect() as conn:
-        rev = current_revision(conn)
-        conn.rollback()
-    if rev == HEAD_REVISION:
-        return False
+    if path.exists() and path.stat().st_size > 0:  # a new database is only touched under the lock below
+        with engine.connect() as conn:
+            rev = current_revision(conn)
+            conn.rollback()
+        if rev == HEAD_REVISION:
+            return False
     from filelock import FileLock, Timeout
 
     try:
         with FileLock(str(path) + ".migrate.lock", timeout=120):
+            # another process may have created or upgraded it while we waited for the lock
+            with engine.connect() as conn:
+                rev = current_revision(conn)
+                conn.rollback()
+            if rev == HEAD_REVISION:
+                return False
             upgrade(engine, path)
     except Timeout:
         raise StoreError("另一个 kameng 进程正在升级数据库结构,等待超时", hint="稍后再试") from None
