@@ -8,11 +8,13 @@ attachments) → submit → 25-digit case number; list + detail with 材料补�
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from kameng_filer.adapter import FilingContext, FilingPlan, Receipt
 from kameng_filer.case.model import Case, ProblemType
 from kameng_filer.channels import ChannelSpec, FieldSpec
-from kameng_filer.errors import RenderError
+from kameng_filer.errors import ChannelRejected, RenderError
 from kameng_filer.filing.web import ProfileAdapter
 from kameng_filer.regions import split_region
 
@@ -94,6 +96,17 @@ PROBLEM_CATEGORIES: dict[ProblemType, str] = {
 }
 
 
+RESPONDENT_HINT = (
+    "12315 先按企业全称搜索;搜索不到时(小型发卡网站的经营者常见)要手工填写企业全称和地址。"
+    "在案件文件的 respondent 下补上 legal_name(营业执照上的全称)和 address(经营地址,写成“某省某市某区…”),"
+    "有统一社会信用代码也写上 credit_code;可从网站底部的 ICP 备案信息或国家企业信用信息公示系统查到。"
+)
+"""What to add to the case when the respondent cannot be named on 12315."""
+RESPONDENT_REFUSAL = re.compile(r"被投诉企业|统一社会信用代码")
+"""A refusal of the wizard's enterprise step (search pick or manual entry)."""
+COMPLAINANT_HINT = "在案件文件的 complainant 下补上 address(本人的联系地址)。"
+
+
 def product_category(case: Case, override: str | None = None) -> str:
     """The 商品类别 to pick in the typeahead (by keywords in the product name)."""
     if override:
@@ -111,6 +124,16 @@ class Gov12315Adapter(ProfileAdapter):
     default_profile = "gov12315-twin"
     file_field = "attachments"
 
+    async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
+        """File like every profile channel; a refused enterprise entry says what to add to the case."""
+        try:
+            return await super().submit(plan, ctx)
+        except ChannelRejected as exc:
+            if RESPONDENT_REFUSAL.search(exc.message):
+                exc.message = f"12315 不接受被投诉企业信息({exc.message})"
+                exc.hint = RESPONDENT_HINT
+            raise
+
     def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
         """The wizard's values; 12315 needs the respondent's legal name and address and the consumer's address."""
         from kameng_filer.render import render
@@ -125,7 +148,18 @@ class Gov12315Adapter(ProfileAdapter):
             if not value
         ]
         if missing:
-            raise RenderError(f"12315 要求填写:{'、'.join(missing)}", field="respondent_name")
+            raise RenderError(
+                f"12315 要求写明被投诉企业和双方地址,案件缺少:{'、'.join(missing)}",
+                field="respondent_name",
+                hint="".join(
+                    hint
+                    for hint, needed in (
+                        (RESPONDENT_HINT, any(m.startswith("被投诉方") for m in missing)),
+                        (COMPLAINANT_HINT, any(m.startswith("投诉人") for m in missing)),
+                    )
+                    if needed
+                ),
+            )
         province, city, district = split_region(
             self.settings.get("handling_address") or case.respondent.address or ""
         )
@@ -139,6 +173,7 @@ class Gov12315Adapter(ProfileAdapter):
         return {
             "respondent_name": case.respondent.legal_name,
             "respondent_address": case.respondent.address,
+            "respondent_credit_code": case.respondent.credit_code or "",
             "consumer_address": case.complainant.address,
             "product_name": case.order.product[:50],
             "product_category": product_category(case, self.settings.get("product_category")),

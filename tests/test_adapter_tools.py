@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +16,7 @@ from kameng_filer.filing.profile import parse_profile
 from kameng_filer.secrets import env_name
 from kameng_filer.twins.registry import start_twins
 from tests import canaries
+from tests.terminal import run_answering_captcha
 from tests.twins_third import ThirdTwin
 
 KAMENG = str(Path(sys.executable).parent / "kameng")
@@ -134,25 +132,7 @@ def test_list_shows_every_adapter_and_profile_with_where_it_comes_from(kameng_ho
 
 def _try_with_person(args: list[str], answer: callable, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
     """Run ``kameng adapter try`` on a pseudo-terminal; when it asks for the captcha, type ``answer()``."""
-    master, slave = pty.openpty()
-    err_path = tmp_path / "try-stderr.txt"
-    with err_path.open("w", encoding="utf-8") as err:
-        proc = subprocess.Popen([KAMENG, *args], stdin=slave, stdout=subprocess.PIPE, stderr=err)
-        os.close(slave)
-        try:
-            deadline = time.monotonic() + 60
-            while "验证码图片" not in err_path.read_text(encoding="utf-8"):
-                assert proc.poll() is None, err_path.read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, "try never asked for the captcha"
-                time.sleep(0.05)
-            os.write(master, (answer() + "\n").encode())
-            out, _ = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-            os.close(master)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err_path.read_bytes())
+    return run_answering_captcha(args, answer, tmp_path, timeout=120)
 
 
 @pytest.mark.browser

@@ -73,6 +73,11 @@ def test_12315_wizard_typed_like_a_person(outside, example_case: Path) -> None:
     assert out.receipt["complaint_no"].startswith("330110")
 
 
+def _info_step(d: dict) -> dict:
+    """The step that fills the case-info page (found by its fields, not its position)."""
+    return next(s for s in d["steps"] if isinstance(s.get("fill"), list) and "sales_method" in s["fill"])
+
+
 def _paste_content(d: dict) -> None:
     d["fields"]["content"]["widget"] = "text"  # set the value instead of typing it
 
@@ -82,7 +87,7 @@ def _type_category_without_picking(d: dict) -> None:
 
 
 def _units_before_sales_method(d: dict) -> None:
-    fill = d["steps"][12]["fill"]
+    fill = _info_step(d)["fill"]
     for unit in ("unit_province", "unit_city", "unit_district"):
         fill.remove(unit)
     fill[fill.index("sales_method") : fill.index("sales_method")] = [
@@ -107,7 +112,7 @@ def test_12315_cheating_adapter_is_rejected(
     from kameng_filer.filing.profile import _builtin_dir
 
     data = yaml.safe_load((_builtin_dir() / "gov12315-twin.yaml").read_text(encoding="utf-8"))
-    assert "sales_method" in data["steps"][12]["fill"]
+    assert "sales_method" in _info_step(data)["fill"]
     data["name"] = "gov12315-cheat"
     cheat(data)
     (kameng_home / "profiles").mkdir(exist_ok=True)

@@ -442,6 +442,19 @@ class FormRunner:
         """Run one step (in a probe, a failing click/wait ends the probe with a report entry)."""
         if a.if_url and not url_matches(fmt(a.if_url, self.values), self.page.url):
             return
+        if (a.if_visible or a.unless_visible) and not await self._conditions_hold(a):
+            if self.probe:
+                self.report.append(
+                    FieldReport(
+                        key=_step_name(a),
+                        label=_step_name(a),
+                        kind="step",
+                        ok=True,
+                        skipped=True,
+                        reason="条件不满足,跳过这一步",
+                    )
+                )
+            return
         try:
             await self._step(a)
         except FormChanged as exc:
@@ -467,6 +480,24 @@ class FormRunner:
                 FieldReport(key=_step_name(a), label=_step_name(a), kind="step", ok=False, reason=exc.message)
             )
             raise ProbeStop(exc.message) from None
+
+    async def _conditions_hold(self, a: Action) -> bool:
+        """``if_visible`` / ``unless_visible``: whether the step runs (looked at once, no waiting)."""
+        for loc, want in ((a.if_visible, True), (a.unless_visible, False)):
+            if loc is not None and await self._shown_now(loc, a.frame) != want:
+                return False
+        return True
+
+    async def _shown_now(self, loc: Locator, frame: Frame) -> bool:
+        """Whether ``loc`` (its texts formatted with the plan's values) matches a visible element now."""
+        keys = ("label", "name", "placeholder", "text", "css")
+        update = {k: fmt(v, self.values) for k in keys if isinstance(v := getattr(loc, k), str)}
+        loc = loc.model_copy(update=update)
+        for _, cand in self._candidates(loc, frame):
+            with contextlib.suppress(Exception):
+                if await self._first(cand, loc, True) is not None:
+                    return True
+        return False
 
     async def _step(self, a: Action) -> None:
         timeout = a.timeout_ms
@@ -611,7 +642,7 @@ class FormRunner:
             return
         self.ctx.progress(f"填写 {label}")
         try:
-            await self._fill(key, b, value, frame)
+            await self._fill_named(key, b, value, frame)
         except FormChanged as exc:
             if not self.probe:
                 if not b.required:
@@ -632,6 +663,18 @@ class FormRunner:
         entry.ok = True
         entry.strategy = entry.strategy or self._field_strategy
         self._record(entry)
+
+    async def _fill_named(self, key: str, b: Binding, value: Any, frame: Frame) -> None:
+        """``_fill``; an element Playwright waited on in vain (hidden, disabled…) is a ``FormChanged``
+        naming the field, its locator and what the page holds (see ``locate``)."""
+        from kameng_filer.filing.locate import is_stuck_action, stuck_error
+
+        try:
+            await self._fill(key, b, value, frame)
+        except Exception as exc:
+            if not is_stuck_action(exc):
+                raise
+            raise await stuck_error(self, key, b, exc, frame) from exc
 
     def _record(self, entry: FieldReport) -> None:
         if self.probe:

@@ -179,6 +179,10 @@ class Action(BaseModel):
     """Skip silently when the element is not there (e.g. a cookie banner)."""
     if_url: str | None = None
     """Run this step only when the current URL matches (e.g. a re-verification page); see ``url_matches``."""
+    if_visible: Locator | None = None
+    """Run this step only when this element is visible right now (no waiting; ``{var}`` allowed in its texts)."""
+    unless_visible: Locator | None = None
+    """Skip this step when this element is visible right now (e.g. a "not found" branch of a search)."""
     frame: str | list[str] | None = None
     """The iframe for every locator/field of this step that names none itself."""
 

@@ -11,6 +11,7 @@ list and detail with status history and 材料补充. Operator verbs: accept, re
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -89,6 +90,8 @@ MAX_FILES = 5
 MAX_BYTES = 5 * MB
 CLOSED = ("不予受理", "已办结", "终止调解")
 TYPING_RATIO = 2
+CREDIT_CODE = re.compile(r"[0-9A-Z]{18}")
+"""统一社会信用代码: 18 digits or capital letters (the check digit is not verified)."""
 """The 内容 must have arrived by at least one trusted typing event per this many characters."""
 
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -149,7 +152,11 @@ def search_enterprises(q: str, limit: int = 10) -> list[dict[str, str]]:
 
 
 class Gov12315Twin(OutsideTwin):
-    """The 12315 twin; ``notice_seconds`` is the 须知 countdown (default 10, at least 2)."""
+    """The 12315 twin; ``notice_seconds`` is the 须知 countdown (default 10, at least 2).
+
+    ``credit_code_required``: the manual entry of an enterprise the search cannot find asks for its
+    统一社会信用代码 too (optional by default, like the real site's form).
+    """
 
     name: ClassVar[str] = "gov12315"
     title: ClassVar[str] = "全国12315平台"
@@ -162,6 +169,7 @@ class Gov12315Twin(OutsideTwin):
         "ent_search": ("搜索企业", "ent_search"),
         "ent_name": ("企业名称", "ent_name"),
         "ent_address": ("企业地址", "ent_address"),
+        "ent_credit_code": ("统一社会信用代码", "ent_credit_code"),
         "consumer_address": ("消费者地址", "consumer_address"),
         "product_name": ("商品名称", "product_name"),
         "category": ("商品类别", "category_text"),
@@ -186,6 +194,7 @@ class Gov12315Twin(OutsideTwin):
         "ent_search": ("企业查询", "corp_query"),
         "ent_name": ("被投诉企业名称", "corp_name"),
         "ent_address": ("被投诉企业地址", "corp_addr"),
+        "ent_credit_code": ("被投诉企业统一社会信用代码", "corp_uscc"),
         "consumer_address": ("联系地址", "contact_addr"),
         "product_name": ("商品或服务名称", "goods_name"),
         "category": ("商品分类", "goods_type_text"),
@@ -204,10 +213,13 @@ class Gov12315Twin(OutsideTwin):
         "supplement_files": ("补充附件", "append_files"),
     })  # fmt: skip
 
-    def __init__(self, data_dir: Path | str, *, notice_seconds: float = 10) -> None:
+    def __init__(
+        self, data_dir: Path | str, *, notice_seconds: float = 10, credit_code_required: bool = False
+    ) -> None:
         if not 2 <= float(notice_seconds) <= 600:
             raise ValueError("须知倒计时 notice_seconds 需在 2–600 秒之间")
         self.notice_seconds = float(notice_seconds)
+        self.credit_code_required = bool(credit_code_required)
         super().__init__(data_dir)
 
     # ---- WebTwin hooks -------------------------------------------------------------------------
@@ -415,8 +427,9 @@ class Gov12315Twin(OutsideTwin):
         """Step 2: pick a searched enterprise, or type its name and address."""
         if (stop := self._guard(request, "agreed")) is not None:
             return stop
+        ctx = {"step": 2, "credit_code_required": self.credit_code_required, "manual": None}
         if request.method == "GET":
-            return self.page(request, "respondent.html", error=None, step=2)
+            return self.page(request, "respondent.html", error=None, **ctx)
         form = await read_form(request)
         f = self.f
         draft = self._draft(request)
@@ -426,20 +439,43 @@ class Gov12315Twin(OutsideTwin):
         elif form.get("mode") == "manual":
             name = str(form.get(f["ent_name"].id) or "").strip()
             address = str(form.get(f["ent_address"].id) or "").strip()
+            code = str(form.get(f["ent_credit_code"].id) or "").strip().upper()
             if not 2 <= len(name) <= 100 or not 5 <= len(address) <= 200:
                 error = "请填写被投诉企业名称(2–100字)和地址(5–200字)"
+            elif self.credit_code_required and not code:
+                error = "请填写被投诉企业的统一社会信用代码"
+            elif code and not CREDIT_CODE.fullmatch(code):
+                error = "统一社会信用代码应为18位数字或大写字母"
             else:
-                draft["enterprise"] = {"id": "", "name": name, "address": address, "manual": True}
+                draft["enterprise"] = {
+                    "id": "",
+                    "name": name,
+                    "address": address,
+                    "credit_code": code,
+                    "manual": True,
+                }
         else:
             found = [e for e in ENTERPRISES if e[0] == form.get("enterprise_id")]
             if not found:
                 error = "请从搜索结果中选择被投诉企业,或点击“找不到企业?手工填写”"
             else:
                 eid, name, address, _ = found[0]
-                draft["enterprise"] = {"id": eid, "name": name, "address": address, "manual": False}
+                draft["enterprise"] = {
+                    "id": eid,
+                    "name": name,
+                    "address": address,
+                    "credit_code": found[0][3],
+                    "manual": False,
+                }
         if error:
             self.state.record_rejection("respondent", {"enterprise": error}, user=self._user(request))
-            return self.page(request, "respondent.html", 400, error=error, step=2)
+            if form.get("mode") == "manual":
+                ctx["manual"] = {
+                    "name": str(form.get(f["ent_name"].id) or ""),
+                    "address": str(form.get(f["ent_address"].id) or ""),
+                    "credit_code": str(form.get(f["ent_credit_code"].id) or ""),
+                }
+            return self.page(request, "respondent.html", 400, error=error, **ctx)
         return self._redirect("/cuser/complaint/address")
 
     async def address(self, request: Request) -> Response:
@@ -575,6 +611,7 @@ class Gov12315Twin(OutsideTwin):
                 "enterprise_name": ent["name"],
                 "enterprise_address": ent["address"],
                 "enterprise_manual": ent["manual"],
+                "enterprise_credit_code": ent.get("credit_code", ""),
                 "consumer_address": draft["consumer_address"],
                 **v,
                 "attachments": [fi.to_dict() for fi in files],
@@ -748,5 +785,5 @@ def _int(value: Any) -> int:
 
 
 def create_twin(data_dir: Path | str, **options: Any) -> Gov12315Twin:
-    """A new (not started) 12315 twin; options: ``notice_seconds``."""
+    """A new (not started) 12315 twin; options: ``notice_seconds``, ``credit_code_required``."""
     return Gov12315Twin(data_dir, **options)
