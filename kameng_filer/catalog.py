@@ -61,13 +61,14 @@ def adapters() -> list[dict[str, Any]]:
 def profiles() -> list[dict[str, Any]]:
     """Every site profile (built-in, from plugins, in the user's folder); a broken one is listed with its error."""
     from kameng_filer.filing.lint import channel_of
-    from kameng_filer.filing.profile import parse_profile, profile_sources
+    from kameng_filer.filing.profile import profile_sources
+    from kameng_filer.filing.profile_file import display, read_profile
 
     out = []
     for name, (origin, entry) in sorted(profile_sources().items()):
-        item: dict[str, Any] = {"name": name, "source": origin, "path": str(entry)}
+        item: dict[str, Any] = {"name": display(name), "source": origin, "path": display(str(entry))}
         try:
-            prof = parse_profile(entry.read_text(encoding="utf-8"), origin=str(entry))
+            prof = read_profile(entry)
         except KamengError as exc:
             item.update(error=exc.message)
             out.append(item)

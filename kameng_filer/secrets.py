@@ -21,6 +21,76 @@ NO_KEYRING_HINT = (
 )
 
 
+_SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "passphrase",
+        "pass",
+        "pwd",
+        "pw",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "auth",
+        "authorization",
+        "bearer",
+        "cookie",
+        "cookies",
+        "session",
+        "sessions",
+        "sessionid",
+        "sid",
+        "credential",
+        "credentials",
+        "otp",
+        "pin",
+        "jwt",
+        "apikey",
+    }
+)
+"""Words (split on ``_``, ``-``, ``.``, spaces and camelCase) that make a settings key look like a secret."""
+
+_SECRET_PARTS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authorization",
+    "cookie",
+    "credential",
+    "bearer",
+    "sessionid",
+    "密码",
+    "口令",
+    "令牌",
+    "密钥",
+    "秘钥",
+)
+"""Fragments that mark a key as secret even when glued to other words (``smtppassword``, ``authtoken``)."""
+
+
+def looks_secret(key: object) -> bool:
+    """True when a settings key looks like it holds a secret (``passwd``, ``smtp_pass``, ``apiKey``, …).
+
+    Matching is by pattern, not by an exact list: any word of the key that is a secret word, any secret
+    fragment inside the key, or a key whose last word is ``key`` (``api_key``, ``secret_key``).
+    """
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key)).lower()
+    words = re.findall(r"[a-z0-9]+|[^\x00-\x7f]+", text)
+    if not words:
+        return False
+    if any(w in _SECRET_WORDS for w in words) or words[-1] == "key":
+        return True
+    joined = "".join(words)
+    return any(part in joined for part in _SECRET_PARTS)
+
+
 def env_name(scope: str, key: str) -> str:
     """The environment variable that may hold the secret ``scope``/``key``."""
     return "KAMENG_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", f"{scope}_{key}").upper()
