@@ -218,4 +218,12 @@ def register(app: typer.Typer) -> None:
                 item["source"],
             )
         console.print(p)
+        for item in data["profiles"]:
+            if "error" in item:
+                err_console.print(
+                    f"警告:站点配置文件 {item['path']} 无法使用,已跳过:{item['error'].splitlines()[0]}"
+                    f"(详情:kameng adapter check {item['path']})",
+                    markup=False,
+                    highlight=False,
+                )
         console.print(f"自己写的站点配置放在:{paths.user_profiles_dir()}(格式见 docs/adapters.md)")

@@ -536,14 +536,18 @@ def url_matches(pattern: str, url: str) -> bool:
 def _load_cached(name: str, mtime: float) -> Profile:
     sources = profile_sources()
     _, entry = sources[name]
-    return parse_profile(entry.read_text(encoding="utf-8"), origin=str(entry))
+    from kameng_filer.filing.profile_file import read_profile
+
+    return read_profile(entry)
 
 
 def load_profile(name_or_path: str) -> Profile:
     """A profile by name (user folder, plugins, built-in) or by file path."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.exists():
-        return parse_profile(p.read_text(encoding="utf-8"), origin=str(p))
+        from kameng_filer.filing.profile_file import read_profile
+
+        return read_profile(p)
     sources = profile_sources()
     if name_or_path not in sources:
         known = "、".join(sorted(sources)) or "(无)"
