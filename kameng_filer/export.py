@@ -371,14 +371,17 @@ class _Exporter:
             lines += ["", "## 诉求", ""] + [f"- {demand_phrase(d, o)}" for d in c.demands]
         lines += ["", "## 投诉记录", ""]
         if filings:
-            lines += ["| 渠道 | 用途 | 状态 | 投诉编号 | 提交时间 | 回执 |", "|---|---|---|---|---|---|"]
+            lines += [
+                "| 渠道 | 用途 | 状态 | 投诉编号 | 提交时间 | 原因 | 回执 |",
+                "|---|---|---|---|---|---|---|",
+            ]
             for f in filings:
                 when = f["submitted_at"][:16].replace("T", " ") if f["submitted_at"] else "—"
                 receipt = f["file"]
                 purpose = PURPOSE_LABELS.get(f["purpose"], f["purpose"])
                 lines.append(
                     f"| {f['channel_title']} | {purpose} | {f['state_label']} "
-                    f"| {f['complaint_no'] or '—'} | {when} | {receipt} |"
+                    f"| {f['complaint_no'] or '—'} | {when} | {_reason(f)} | {receipt} |"
                 )
         else:
             lines.append("(还没有投诉记录)")
@@ -490,3 +493,13 @@ def _write_zip(out: Path, files: dict[str, bytes], at: datetime) -> None:
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _reason(entry: dict[str, Any]) -> str:
+    """Why a filing is not submitted: its latest error, for people (technical detail left out)."""
+    from kameng_filer.wording import split_technical
+
+    if entry.get("state") == "submitted" or not entry.get("error"):
+        return "—"
+    message, _detail = split_technical(str(entry["error"]))
+    return " ".join(message.replace("|", "\\|").split()) or "—"

@@ -49,7 +49,7 @@ def test_tick_json_status_countdown_and_timeline(example_case: Path) -> None:
     assert table.returncode == 0 and "受理或不予受理的决定" in table.stdout
 
     r = run("timeline", CASE)
-    assert r.returncode == 0 and "导入案件第 1 版" in r.stdout and "submitted" in r.stdout
+    assert r.returncode == 0 and "导入案件第 1 版" in r.stdout and "已提交" in r.stdout
 
 
 def test_bad_input_gives_chinese_errors_not_tracebacks() -> None:

@@ -7,8 +7,10 @@ import sys
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, parse_now, print_json
+from kameng_filer.cli.outcomes import outcome_view
 from kameng_filer.errors import CaseInvalid
 from kameng_filer.filing.channels import parse_channels
 from kameng_filer.filing.engine import FileOptions
@@ -16,7 +18,6 @@ from kameng_filer.filing.person import default_person
 from kameng_filer.filing.run import (
     Prepared,
     execute,
-    outcome_table,
     plan_table,
     prepare,
     prepare_and_execute,
@@ -108,12 +109,14 @@ def register(app: typer.Typer) -> None:
             else:
                 for f in exc.issues:
                     if f.severity == "error":
-                        err_console.print(f"[red]错误[/] {f.path}: {f.message}  [dim]{f.hint}[/]")
+                        err_console.print(
+                            f"[red]错误[/] {escape(f.path)}: {escape(f.message)}  [dim]{escape(f.hint or '')}[/]"
+                        )
             fail(exc.message, hint="运行 kameng check 查看全部问题")
         if as_json:
             print_json({"filings": [o.to_dict() for o in outcomes]})
         else:
-            console.print(outcome_table(outcomes))
+            console.print(outcome_view(outcomes, console=console))
         raise typer.Exit(exit_code([o.state for o in outcomes]))
 
     @app.command("login")
@@ -154,7 +157,7 @@ def register_demo(app: typer.Typer) -> None:
         if as_json:
             print_json({"filings": [o.to_dict() for o in outcomes], "home": info["home"]})
         else:
-            console.print(outcome_table(outcomes))
+            console.print(outcome_view(outcomes, console=console))
             console.print(f"演示数据(数据库、截图、回执页面)保存在:{info['home']}")
         ok = all(o.state == "submitted" for o in outcomes)
         if not ok and not as_json:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.markup import escape
 
 from kameng_filer.cli.caseref import open_store_if_any, resolve_case
-from kameng_filer.cli.common import console, handle_errors, parse_now, print_json
+from kameng_filer.cli.common import console, err_console, handle_errors, parse_now, print_json
 
 CHANNEL_TITLES = {
     "merchant": "联系商家(本人操作)",
@@ -56,22 +58,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(result.to_dict())
             return
-        head = f"投诉渠道计划:{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
-        console.print(f"[bold]{head}[/]")
-        for n, step in enumerate(result.steps, start=1):
-            color = "green" if step.done else "cyan"
-            console.print(f"\n[bold]{n}. {_title(step.channel, step.purpose)}[/]  [{color}]{step.when}[/]")
-            console.print(f"   理由:{step.reason}")
-            if step.missing:
-                need = "、".join(f"{m.label}({m.field})" for m in step.missing)
-                console.print(f"   [yellow]需补充:{need}[/]")
-        if result.excluded:
-            console.print("\n[bold]不采用的渠道[/]")
-            for e in result.excluded:
-                console.print(f"- {_title(e.channel)}:{e.reason}")
-        fileable = result.channels()
-        if fileable:
-            console.print(f"\n可用工具提交的渠道:kameng file {case} --channels {','.join(fileable)}")
+        _print_plan(case, ref, result, parallel)
 
     @app.command("letter")
     @handle_errors
@@ -81,8 +68,10 @@ def register(app: typer.Typer) -> None:
         to: str = typer.Option(None, "--to", help="收信的消协名称,如 杭州市消费者权益保护委员会"),
     ) -> None:
         """生成可打印的消协投诉书 PDF(含证据清单与每张证据图片)。"""
+        from kameng_filer.cli.progress import working
         from kameng_filer.config import channel_settings
         from kameng_filer.letter import write_letter_pdf
+        from kameng_filer.outpath import check_output, output_error
 
         store = open_store_if_any()
         ref = resolve_case(case, store)
@@ -90,7 +79,41 @@ def register(app: typer.Typer) -> None:
         if store is not None and ref.stored and ref.path is None:
             hashes = {row.evidence_id: row.sha256 for row in store.evidence_index(ref.id)}
         addressee = to or channel_settings("consumer_association").get("association_name")
-        target = out or Path.cwd() / f"letter-{ref.id}.pdf"
-        path = write_letter_pdf(ref.case, target, hashes=hashes, addressee=addressee)
+        target = check_output(out or Path.cwd() / f"letter-{ref.id}.pdf", option="--out")
+        with working(err_console, "正在生成投诉书 PDF(排版并压缩证据图片)"):
+            try:
+                path = write_letter_pdf(ref.case, target, hashes=hashes, addressee=addressee)
+            except OSError as exc:
+                raise output_error(target, exc, option="--out") from None
         console.print(f"已生成投诉书:{path}")
         console.print("打印后在签名处签字、写上日期,连同证据材料一起递交或邮寄给消费者协会。")
+
+
+def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
+    from kameng_filer.cli.suggest import file_commands
+    from kameng_filer.config import load_config
+
+    head = f"投诉渠道计划:{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
+    console.print(f"[bold]{escape(head)}[/]")
+    for n, step in enumerate(result.steps, start=1):
+        color = "green" if step.done else "cyan"
+        title = escape(_title(step.channel, step.purpose))
+        console.print(f"\n[bold]{n}. {title}[/]  [{color}]{escape(step.when)}[/]")
+        console.print(f"   理由:{escape(step.reason)}")
+        if step.missing:
+            need = "、".join(f"{m.label}({m.field})" for m in step.missing)
+            console.print(f"   [yellow]需补充:{escape(need)}[/]")
+    if result.excluded:
+        console.print("\n[bold]不采用的渠道[/]")
+        for e in result.excluded:
+            console.print(f"- {escape(_title(e.channel))}:{escape(e.reason)}")
+    fileable = result.channels()
+    if not fileable:
+        return
+    suggestion = file_commands(case, fileable, load_config())
+    if suggestion.commands:
+        console.print("\n可用工具提交的渠道:")
+        for line in suggestion.commands:
+            console.print(f"  {escape(line)}")
+    for note in suggestion.notes:
+        console.print(f"[yellow]注意:[/]{escape(note)}")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from kameng_filer.cli.common import console, err_console, handle_errors, print_json
+from kameng_filer.cli.tables import data_table, idcol, numcol, textcol
 from kameng_filer.errors import CaseInvalid
 from kameng_filer.findings import Finding
+from kameng_filer.timeutil import as_shanghai
 
 
 class IndexFormat(StrEnum):
@@ -71,21 +72,26 @@ def add(
             f"案件 [bold]{escape(result.case_id)}[/] 的内容和证据与已存储的第 {result.version} 版相同,未新建版本"
         )
     if result.evidence:
-        table = Table(title="证据", title_justify="left", show_lines=False)
-        for col in ("证据", "类别", "原文件", "SHA-256", "大小", "实际类型"):
-            table.add_column(
-                col, justify="right" if col == "大小" else "left", no_wrap=col in ("SHA-256", "大小")
-            )
-        for r in result.evidence:
-            table.add_row(
-                escape(r.evidence_id),
+        rows = [
+            [
+                r.evidence_id,
                 EVIDENCE_KIND_LABELS.get(r.kind, r.kind),
-                escape(r.original_name),
+                r.original_name,
                 r.sha256[:12],
                 human_size(r.size),
                 mime_label(r.mime),
-            )
-        console.print(table)
+            ]
+            for r in result.evidence
+        ]
+        cols = [
+            idcol("证据"),
+            idcol("类别"),
+            textcol("原文件"),
+            idcol("SHA-256"),
+            numcol("大小"),
+            textcol("实际类型"),
+        ]
+        console.print(data_table(cols, rows, title="证据", console=console))
     else:
         console.print("(本案件未附证据)")
     _print_findings(result.warnings)
@@ -117,14 +123,12 @@ def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"))
     if not rows:
         console.print("还没有导入任何案件。用 [bold]kameng add 案件文件[/] 导入。")
         return
-    table = Table(title=f"已存储的案件({len(rows)} 个)", title_justify="left")
-    for col in ("案件编号", "标题", "版本数", "最近导入", "投诉记录"):
-        table.add_column(col, justify="right" if col in ("版本数", "投诉记录") else "left")
-    for c in rows:
-        table.add_row(
-            escape(c.id), escape(c.title), str(c.versions), f"{c.updated_at:%Y-%m-%d %H:%M}", str(c.filings)
-        )
-    console.print(table)
+    cols = [idcol("案件编号"), textcol("标题"), numcol("版本数"), idcol("最近导入"), numcol("投诉记录")]
+    table_rows = [
+        [c.id, c.title, str(c.versions), f"{as_shanghai(c.updated_at):%Y-%m-%d %H:%M}", str(c.filings)]
+        for c in rows
+    ]
+    console.print(data_table(cols, table_rows, title=f"已存储的案件({len(rows)} 个)", console=console))
 
 
 @handle_errors

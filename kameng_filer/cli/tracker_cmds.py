@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, print_json
 from kameng_filer.errors import KamengError
@@ -34,6 +33,8 @@ def _store() -> Any:
 
 
 def _print_report(report: Any) -> None:
+    from kameng_filer import wording
+
     console.print(f"跟踪时间:{report.now:%Y-%m-%d %H:%M:%S}(北京时间)")
     for w in report.warnings:
         console.print(f"[yellow]提醒:[/]{escape(w)}")
@@ -42,7 +43,11 @@ def _print_report(report: Any) -> None:
         mark = "(有变化)" if item.get("changed") else ""
         console.print(f"读取状态 {escape(item['channel'])} #{item['filing_id']}:{escape(str(what))}{mark}")
     for a in report.actions:
-        console.print(f"{a['kind']} [{a['status']}] {escape(a['summary'])}")
+        where = f" {escape(str(a['channel']))}" if a.get("channel") else ""
+        console.print(
+            f"{wording.event_kind(a['kind'])}{where}({wording.action_status(a['status'])}):"
+            f"{escape(str(a['summary']))}"
+        )
     for e in report.errors:
         err_console.print(f"[red]问题:[/]{escape(e)}")
     if not (report.polled or report.actions):
@@ -69,11 +74,14 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     ) -> None:
         """跟踪一次:读取状态、计算期限、按需催办/升级/提醒,并发送通知(适合 cron)。"""
+        from kameng_filer.cli.progress import working
         from kameng_filer.tracker.tick import run_pass
 
         store = _store()
+        at = _now(now)
         try:
-            report = run_pass(store, _now(now))
+            with working(err_console, "正在跟踪:读取状态、计算期限、催办、升级、发送通知"):
+                report = run_pass(store, at)
         finally:
             store.close()
         if as_json:
@@ -122,12 +130,15 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     ) -> None:
         """案件的完整经过:导入、提交、状态、催办、升级、提醒和通知。"""
-        from kameng_filer.tracker.overview import timeline_line
+        from kameng_filer.cli import verbosity
+        from kameng_filer.cli.tables import data_table, idcol, textcol
+        from kameng_filer.tracker.overview import timeline_entry
 
         store = _store()
         if not store.has_case(case):
             raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
         events = store.events(case)
+        lines = [(e, *timeline_entry(e)) for e in events]
         if as_json:
             print_json(
                 {
@@ -136,23 +147,30 @@ def register(app: typer.Typer) -> None:
                         {
                             "at": e.at.isoformat(),
                             "kind": e.kind,
+                            "label": label,
                             "filing_id": e.filing_id,
-                            "text": timeline_line(e)[1],
+                            "text": text,
+                            "detail": detail or None,
                             "data": e.data,
                         }
-                        for e in events
+                        for e, label, text, detail in lines
                     ],
                 }
             )
             return
-        table = Table(title=f"案件 {case} 的经过")
-        table.add_column("时间(北京)")
-        table.add_column("类别")
-        table.add_column("内容")
-        for e in events:
-            label, text = timeline_line(e)
-            table.add_row(f"{e.at:%Y-%m-%d %H:%M}", label, escape(text))
-        console.print(table)
+        verbose = verbosity.level() > 0
+        rows = []
+        hidden = 0
+        for e, label, text, detail in lines:
+            if detail and verbose:
+                text += f"\n技术细节:{detail}"
+            elif detail:
+                hidden += 1
+            rows.append([f"{as_shanghai(e.at):%Y-%m-%d %H:%M}", label, text])
+        cols = [idcol("时间(北京)"), idcol("类别"), textcol("内容", min_width=40)]
+        console.print(data_table(cols, rows, title=f"案件 {case} 的经过", console=console))
+        if hidden:
+            console.print(f"[dim]有 {hidden} 条记录附有技术细节:加 -v 显示,或用 --json 查看。[/]")
 
     @app.command("reject")
     @handle_errors
@@ -273,9 +291,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _status_table(item: dict[str, Any]) -> None:
-    table = Table(title=f"{item['case']} {escape(item['title'])}")
-    for col in ("渠道", "状态", "投诉编号", "最新进展", "下一个期限", "下一步"):
-        table.add_column(col)
+    from kameng_filer import wording
+    from kameng_filer.cli.tables import data_table, idcol, textcol
+
+    rows = []
     for f in item["filings"]:
         d = f["next_deadline"]
         if d:
@@ -283,20 +302,30 @@ def _status_table(item: dict[str, Any]) -> None:
             left = d["working_days_left"]
             count = "已逾期" if d["state"] == "lapsed" else f"还剩 {left} 个工作日"
             prov = "(暂定)" if d["provisional"] else ""
-            deadline = f"{d['title']}\n{when:%Y-%m-%d %H:%M} {count}{prov}"
+            deadline = f"{d['title']}\n{when:%Y-%m-%d %H:%M}\n{count}{prov}"
         else:
             deadline = "—"
         a = f["next_action"]
-        action = f"{parse_iso(a['at']):%Y-%m-%d %H:%M} {a['what']}" if a else "—"
+        action = f"{parse_iso(a['at']):%Y-%m-%d %H:%M}\n{a['what']}" if a else "—"
         if f["escalated"]:
             action += "(已升级)"
-        purpose = "" if f["purpose"] == "complaint" else f"({f['purpose']})"
-        table.add_row(
-            escape(f["channel"] + purpose),
-            f["state_label"],
-            escape(f["complaint_no"] or "—"),
-            escape(f["last_status"] or "—"),
-            deadline,
-            action,
+        purpose = "" if f["purpose"] == "complaint" else f"({wording.purpose(f['purpose'])})"
+        rows.append(
+            [
+                f["channel"] + purpose,
+                f["state_label"],
+                f["complaint_no"] or "—",
+                f["last_status"] or "—",
+                deadline,
+                action,
+            ]
         )
-    console.print(table)
+    cols = [
+        idcol("渠道"),
+        idcol("状态"),
+        idcol("投诉编号"),
+        textcol("最新进展"),
+        textcol("下一个期限", min_width=16),
+        textcol("下一步", min_width=16),
+    ]
+    console.print(data_table(cols, rows, title=f"{item['case']} {item['title']}", console=console))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -155,7 +156,12 @@ async def execute(
     progress = None
     tasks: dict[str, Any] = {}
     reporter: Callable[[str, str], None] | None = None
-    if show_progress and console is not None:
+    if show_progress and console is not None and not console.is_terminal:
+        # piped or redirected: plain lines, no spinner frames or cursor codes
+        def reporter(channel: str, text: str) -> None:
+            console.print(escape(f"{channel}:{text}"), highlight=False, soft_wrap=True)
+
+    elif show_progress and console is not None:
         progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.fields[channel]}[/]"),

@@ -85,6 +85,10 @@ def _json_fields(fields: dict[str, Any]) -> dict[str, str | None]:
     return out
 
 
+_FAILING = frozenset({"failed", "needs_person", "rejected", "submitting"})
+"""States in which a new error is logged even without a state change (the last failure wins)."""
+
+
 def _check_state(state: str) -> None:
     if state not in FILING_STATES:
         raise ValueError(f"unknown filing state {state!r}; known: {', '.join(FILING_STATES)}")
@@ -265,7 +269,9 @@ class FilingMethods(StoreBase):
                     row.submitted_at = stamp
             row.updated_at = stamp
             s.flush()
-            if new_state != before:
+            # a new failure on a record that already failed is logged too: the last failure wins
+            refailed = bool(fields.get("error")) and new_state in _FAILING
+            if new_state != before or refailed:
                 data: dict[str, Any] = {
                     "channel": row.channel,
                     "purpose": row.purpose,

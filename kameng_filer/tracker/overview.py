@@ -6,18 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kameng_filer import wording
 from kameng_filer.store import Store
 from kameng_filer.store.records import EventRecord, FilingRecord
 from kameng_filer.timeutil import as_shanghai
 from kameng_filer.tracker import repo
-from kameng_filer.tracker.actions import STATUS_LABELS
 from kameng_filer.tracker.clocks import CHANNEL_LAPSE
 from kameng_filer.tracker.models import DbDeadline
 from kameng_filer.tracker.notices import channel_title
 from kameng_filer.workdays import WorkCalendar, default_calendar
 
-DEADLINE_STATES = {"due": "未到期", "lapsed": "已逾期", "fulfilled": "已履行", "paused": "暂停中"}
-PURPOSE_LABELS = {"complaint": "投诉", "escalation": "升级", "follow_up": "催办", "review": "复核"}
+DEADLINE_STATES = wording.DEADLINE_STATES
+PURPOSE_LABELS = wording.PURPOSES
 
 
 def _next_action(d: DbDeadline) -> str:
@@ -94,36 +94,52 @@ def case_status(store: Store, case_id: str, now: datetime, title: str = "") -> d
 
 
 def timeline_line(ev: EventRecord) -> tuple[str, str]:
-    """(kind label, Chinese description) of one event."""
+    """(kind label, Chinese description) of one event (technical details left out; see ``timeline_entry``)."""
+    label, text, _detail = timeline_entry(ev)
+    return label, text
+
+
+def timeline_entry(ev: EventRecord) -> tuple[str, str, str]:
+    """(kind label, Chinese description, technical detail or "") of one event."""
     d = ev.data
     ch = channel_title(str(d.get("channel", ""))) if d.get("channel") else ""
-    status = STATUS_LABELS.get(str(d.get("status", "")), str(d.get("status", "")))
+    status = wording.action_status(d.get("status")) if d.get("status") else ""
+    error, detail = wording.split_technical(str(d.get("error") or ""))
+    label = wording.event_kind(ev.kind)
     if ev.kind == "imported":
-        return "导入", f"导入案件第 {d.get('version')} 版(证据 {d.get('evidence', 0)} 项)"
+        return label, f"导入案件第 {d.get('version')} 版(证据 {d.get('evidence', 0)} 项)", ""
     if ev.kind == "filing_state":
-        purpose = PURPOSE_LABELS.get(str(d.get("purpose", "")), str(d.get("purpose", "")))
+        purpose = wording.purpose(d.get("purpose"))
         number = f",编号 {d['complaint_no']}" if d.get("complaint_no") else ""
-        err = f"({d['error']})" if d.get("error") else ""
-        return "提交", f"{ch} {purpose}:{d.get('from') or '新建'} → {d.get('to')}{number}{err}"
+        err = f"。原因:{error}" if error else ""
+        before = wording.filing_state(d["from"]) if d.get("from") else "新建"
+        after = wording.filing_state(d.get("to"))
+        change = f"{before} → {after}" if d.get("from") != d.get("to") else f"仍为{after}"
+        return label, f"{ch} {purpose}:{change}{number}{err}", detail
     if ev.kind == "status":
         who = "跟踪器读取" if d.get("by") == "tracker" else "本人记录"
         reply = f";对方回复:{str(d['reply'])[:80]}" if d.get("reply") else ""
-        return "状态", f"{ch}:{d.get('raw') or d.get('state')}({who}){reply}"
+        said = d.get("raw") or wording.channel_status(d.get("state"))
+        return label, f"{ch}:{said}({who}){reply}", ""
     if ev.kind == "follow_up":
-        extra = f":{d['error']}" if d.get("error") else ""
-        return "催办", f"{ch} 第 {d.get('number', '?')} 次催办 {status}{extra}"
+        extra = f":{error}" if error else ""
+        return label, f"{ch} 第 {d.get('number', '?')} 次催办 {status}{extra}", detail
     if ev.kind == "escalation":
         to = f" → {channel_title(str(d['to']))}" if d.get("to") else ""
         number = f",编号 {d['complaint_no']}" if d.get("complaint_no") else ""
-        extra = f":{d['error']}" if d.get("error") else ""
-        return "升级", f"{ch}{to} {status}{number}{extra}({d.get('reason', '')})"
+        extra = f":{error}" if error else ""
+        reason = f"({d['reason']})" if d.get("reason") else ""
+        return label, f"{ch}{to} {status}{number}{extra}{reason}", detail
     if ev.kind == "reminder":
-        return "提醒", str(d.get("title", ""))
+        return label, str(d.get("title", "")), ""
     if ev.kind == "notification":
         where = f"已发送 {len(d.get('sent', []))} 处" if d.get("configured") else "未配置通知地址"
-        return "通知", f"{d.get('title', '')}({where},{status})"
+        return label, f"{d.get('title', '')}({where},{status})", ""
     if ev.kind == "reject":
-        return "不接受", f"{ch}:本人不接受处理结果({d.get('reason') or '未写理由'})"
+        return label, f"{ch}:本人不接受处理结果({d.get('reason') or '未写理由'})", ""
     if ev.kind == "status_poll":
-        return "读取状态", f"{ch}:{d.get('error', '')}"
-    return ev.kind, str(d.get("note") or d)
+        return label, f"{ch}:{error or '读取失败'}", detail
+    if ev.kind == "note":
+        where = f"{ch}:" if ch else ""
+        return label, f"{where}{d.get('note') or d.get('text') or ''}", ""
+    return label, str(d.get("note") or ""), ""
