@@ -201,6 +201,15 @@ def db_consistent() -> None:
         con.close()
 
 
+def one_outcome(code: int, out: str, err: str) -> dict[str, Any]:
+    """The one channel outcome of a ``kameng file --json`` run."""
+    try:
+        [outcome] = json.loads(out)["filings"]
+    except (ValueError, KeyError) as exc:
+        raise AssertionError(f"no JSON from kameng file (exit {code}): {out[-500:]} {err[-2000:]}") from exc
+    return outcome
+
+
 # ---------------------------------------------------------------------------------------- the lab
 
 
@@ -234,13 +243,17 @@ class Lab:
         """Run ``kameng file`` to the end; its one outcome."""
         code, out, err = _finish(_spawn(self.file_cmd(*extra), self.env))
         self.log.append(f"file {' '.join(extra)} → {code}")
-        try:
-            [outcome] = json.loads(out)["filings"]
-        except (ValueError, KeyError) as exc:
-            raise AssertionError(
-                f"no JSON from kameng file (exit {code}): {out[-500:]} {err[-2000:]}"
-            ) from exc
-        return outcome
+        return one_outcome(code, out, err)
+
+    def file_together(self, n: int, *extra: str) -> list[tuple[int, dict[str, Any]]]:
+        """Start ``n`` ``kameng file`` processes at once; (exit code, outcome) of each."""
+        procs = [_spawn(self.file_cmd(*extra), self.env) for _ in range(n)]
+        results = []
+        for proc in procs:
+            code, out, err = _finish(proc)
+            self.log.append(f"file {' '.join(extra)} (×{n}) → {code}")
+            results.append((code, one_outcome(code, out, err)))
+        return results
 
     def report(self, number: str, env: dict[str, str] | None = None) -> tuple[int, str]:
         """``kameng report CASE --channel … --number N`` (what the person runs after checking)."""
@@ -404,6 +417,30 @@ def test_sigkill_at_each_step_then_rerun_files_exactly_once(
                     f"[{kind.id} round {n + 1}/{len(plan)} at {point}; KAMENG_CRASH_SEED={SEED}; "
                     f"points {plan[: n + 1]}; runs {lab.log[-6:]}] {exc}"
                 ) from exc
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("point", ["before_submit", "after_click"])
+def test_sigkill_then_three_reruns_at_once_file_exactly_once(
+    point: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Overlapping reruns after a crash: one claims the filing (reconciles or files), the others stand
+    aside (``in_progress``, exit 4) or find it filed — one complaint, one receipt, never moved back."""
+    kind = next(k for k in KINDS if k.id == "card_a-http")
+    with lab_for(kind, tmp_path, monkeypatch) as lab:
+        lab.crash(point)
+        sent = lab.numbers()
+        results = lab.file_together(3)
+        states = sorted(o["state"] for _, o in results)
+        assert states.count("submitted") == 1, results
+        assert set(states) <= {"submitted", "in_progress", "already_filed"}, results
+        assert all(code == (4 if o["state"] == "in_progress" else 0) for code, o in results), results
+        [number] = lab.numbers()
+        [winner] = [o for _, o in results if o["state"] == "submitted"]
+        assert winner["receipt"]["complaint_no"] == number
+        assert bool(winner["receipt"].get("reconciled")) is bool(sent)
+        store_matches(lab, [number])
+        db_consistent()
 
 
 def test_sigkill_while_recording_a_reported_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

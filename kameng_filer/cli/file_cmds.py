@@ -27,11 +27,15 @@ from kameng_filer.secrets import env_name, set_secret
 
 
 def exit_code(states: list[str]) -> int:
-    """0 when every channel ended well, 3 when some need the person, 1 on failures."""
-    if all(s in ("submitted", "planned", "already_filed") for s in states):
+    """0 when every channel ended well, 3 when some need the person, 4 when another run was filing
+    some of them (nothing failed), 1 on failures."""
+    ok = ("submitted", "planned", "already_filed")
+    if all(s in ok for s in states):
         return 0
-    if all(s in ("submitted", "planned", "already_filed", "needs_person") for s in states):
+    if all(s in (*ok, "needs_person") for s in states):
         return 3
+    if all(s in (*ok, "needs_person", "in_progress") for s in states):
+        return 4
     return 1
 
 

@@ -1,9 +1,13 @@
 """File one case on several channels concurrently, exactly once, with receipts and the person in the loop.
 
-Exactly once: a filing record per (case, channel, purpose, generation) exists before anything is sent
-and is marked ``submitting`` durably right before the final click. A run that finds a record left in
-``submitting`` (crash, timeout, lost response) first looks the complaint up on the channel's own list
-and records it if it is there; only when it is not found is the complaint submitted again.
+Exactly once: a run first claims the (case, channel, purpose) filing (``FilingClaim``, an OS lock
+that dies with its process) before it reads the record or touches the channel; a second run at the
+same time ends at once with ``in_progress``. A filing record per (case, channel, purpose, generation)
+exists before anything is sent and is marked ``submitting`` durably right before the final click — a
+compare-and-set that never starts from ``submitted``, which is final. A run that finds a record left
+in ``submitting`` (crash, timeout, lost response) first looks the complaint up on the channel's own
+list and records it only when the row is proven ours (``proof``); rows filed earlier by someone else
+are never adopted, and rows it cannot prove either way stop the run at ``needs_person``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +37,26 @@ from kameng_filer.errors import (
 )
 from kameng_filer.filing.boundary import translate
 from kameng_filer.filing.browser_pool import BrowserPool
+from kameng_filer.filing.claim import ClaimBusy, FilingClaim
+from kameng_filer.filing.proof import UnprovenMatch
 from kameng_filer.secrets import get_secret
+from kameng_filer.store.records import FilingStateConflict
 from kameng_filer.timeutil import now
 
 log = logging.getLogger("kameng_filer.filing")
 
-STATES = ("planned", "submitting", "submitted", "needs_person", "failed", "rejected", "already_filed")
+STATES = (
+    "planned",
+    "submitting",
+    "submitted",
+    "needs_person",
+    "failed",
+    "rejected",
+    "already_filed",
+    "in_progress",
+)
+REUSABLE = ("planned", "submitting", "needs_person", "failed", "rejected")
+"""Record states a run may (re)start from; ``submitted`` is final."""
 
 
 @dataclass
@@ -95,6 +114,7 @@ class ChannelRun:
         *,
         dry_run: bool,
         known_numbers: set[str],
+        submit_mark: datetime | None = None,
     ) -> None:
         self.engine = engine
         self.channel = channel
@@ -104,6 +124,10 @@ class ChannelRun:
         self.person = engine.person
         self.known_numbers = known_numbers
         self.submit_started = False
+        self.submit_mark = submit_mark
+        """When the filing was last durably marked ``submitting`` (what reconciliation proves against)."""
+        self.person_says_new = False
+        """The person ruled out the list rows reconciliation cannot prove ours (``--again``)."""
         self.pages: list[Any] = []
         self._context: Any = None
         self._session: Path | None = None
@@ -146,12 +170,23 @@ class ChannelRun:
         """Durably mark the filing ``submitting`` right before the final click."""
         self.submit_started = True
         if self.filing_id is not None and not self.dry_run:
-            self.engine.store.update_filing(
-                self.filing_id,
-                state="submitting",
-                submitting_at=now(),
-                submitted_values_json=json.dumps(values, ensure_ascii=False, default=str),
-            )
+            mark = now()
+            try:  # compare-and-set: never from ``submitted`` (someone recorded it meanwhile)
+                self.engine.store.update_filing(
+                    self.filing_id,
+                    expect_state=REUSABLE,
+                    state="submitting",
+                    submitting_at=mark,
+                    submitted_values_json=json.dumps(values, ensure_ascii=False, default=str),
+                )
+            except FilingStateConflict as exc:
+                self.submit_started = False
+                raise AlreadyFiled(
+                    "这份投诉在本次提交前已被记录为已提交,本次没有再提交",
+                    channel=self.channel,
+                    hint="用 kameng status 查看记录的投诉编号",
+                ) from exc
+            self.submit_mark = mark
             # fault injection (KAMENG_CRASH_AT): durably submitting, nothing sent yet
             crash_point("before_submit")
 
@@ -163,7 +198,9 @@ class ChannelRun:
         """
         self.submit_started = False
         if self.filing_id is not None and not self.dry_run:
-            self.engine.store.update_filing(self.filing_id, state="planned", submitting_at=None)
+            self.engine.store.update_filing(
+                self.filing_id, expect_state="submitting", state="planned", submitting_at=None
+            )
 
     def progress(self, text: str) -> None:
         """Show what this channel is doing."""
@@ -215,7 +252,13 @@ class FilingEngine:
 
     async def _guarded(self, case: Case, version: int, adapter: Adapter, plan: FilingPlan) -> Outcome:
         try:
-            return await self._one(case, version, adapter, plan)
+            if self.options.dry_run:
+                return await self._one(case, version, adapter, plan)
+            with FilingClaim(case.id, plan.channel, self.options.purpose):
+                return await self._one(case, version, adapter, plan)
+        except ClaimBusy as exc:  # another run files this channel right now: nothing done, nothing changed
+            self.report(plan.channel, exc.message)
+            return Outcome(plan.channel, "in_progress", error=exc.message, hint=exc.hint)
         except AlreadyFiled as exc:  # another process created the record between our read and our write
             return Outcome(plan.channel, "already_filed", error=exc.message, hint=exc.hint)
         except KamengError as exc:
@@ -292,7 +335,10 @@ class FilingEngine:
             self._artifacts(case, ch, filing.generation),
             dry_run=False,
             known_numbers=known,
+            submit_mark=filing.submitting_at,
         )
+        # --again on an unfinished record: the person checked the rows we could not prove ours
+        ctx.person_says_new = opts.again and existing is not None and existing.state != "submitted"
         if reconcile:
             self.report(ch, "上次提交结果不明,先在渠道上查找已提交的投诉")
             found, problem = await self._reconcile(adapter, plan, ctx)
@@ -342,6 +388,8 @@ class FilingEngine:
 
     def _unverified(self, filing_id: int, ch: str, problem: KamengError, cause: str = "") -> Outcome:
         """The complaint may be on the channel and the lookup failed: end without sending anything."""
+        if isinstance(problem, UnprovenMatch):  # a row for the order, neither ours nor ruled out
+            return self._fail(filing_id, ch, "needs_person", problem.message, hint=problem.hint)
         msg = f"{cause or '上次提交结果不明'},且暂时无法在渠道上核对({problem.message}),为免重复投诉,本次没有再提交"
         if isinstance(problem, HumanActionRequired):
             return self._fail(filing_id, ch, "needs_person", msg, hint=problem.hint)
@@ -402,6 +450,8 @@ class FilingEngine:
                 return self._fail(
                     filing_id, ch, "failed", exc.message, retryable=True, detail=exc.detail, shots=[shot]
                 )
+            except AlreadyFiled:
+                raise  # recorded as submitted meanwhile: the outcome says so, the record stays
             except HumanActionRequired as exc:
                 return self._fail(filing_id, ch, "needs_person", exc.message, hint=exc.hint)
             except FormChanged as exc:
@@ -448,6 +498,7 @@ class FilingEngine:
         data = receipt.to_dict()
         self.store.update_filing(
             filing_id,
+            expect_state=REUSABLE,
             state="submitted",
             complaint_no=receipt.complaint_no,
             receipt_json=json.dumps(data, ensure_ascii=False),
@@ -473,13 +524,16 @@ class FilingEngine:
         shots: list[str | None] | None = None,
     ) -> Outcome:
         arts = [s for s in (shots or []) if s]
+        current = self.store.get_filing_by_id(filing_id) if filing_id is not None else None
+        if current is not None and current.state == "submitted":
+            filing_id = None  # final: a late failure never moves a submitted record back
         if filing_id is not None:
-            current = self.store.get_filing_by_id(filing_id)
             keep_submitting = (
                 current is not None and current.state == "submitting" and state == "failed" and retryable
             )
             self.store.update_filing(
                 filing_id,
+                expect_state=REUSABLE,
                 state="submitting" if keep_submitting else state,
                 error=message if not detail else f"{message}({detail})",
                 retryable=retryable,

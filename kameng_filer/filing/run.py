@@ -115,6 +115,7 @@ STATE_LABELS = {
     "failed": "失败",
     "rejected": "被拒绝",
     "already_filed": "已提交过",
+    "in_progress": "另一运行正在提交",
 }
 
 
@@ -126,7 +127,12 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
     t.add_column("投诉编号 / 原因")
     t.add_column("截图与回执")
     for o in outcomes:
-        color = {"submitted": "green", "planned": "cyan", "already_filed": "yellow"}.get(o.state, "red")
+        color = {
+            "submitted": "green",
+            "planned": "cyan",
+            "already_filed": "yellow",
+            "in_progress": "yellow",
+        }.get(o.state, "red")
         number = (o.receipt or {}).get("complaint_no") if o.receipt else None
         detail = number or o.error or ""
         if o.hint and o.state != "submitted":

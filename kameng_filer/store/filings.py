@@ -236,7 +236,8 @@ class FilingMethods(StoreBase):
         ``plan_json`` … ``evidence_hashes_json`` (secret-looking keys are redacted either way).
         Entering ``submitting`` / ``submitted`` stamps ``submitting_at`` / ``submitted_at`` unless
         given. ``expect_state`` makes it a compare-and-set: when the filing is in another state,
-        nothing changes and ``FilingStateConflict`` is raised (writers are serialised).
+        nothing changes and ``FilingStateConflict`` is raised (writers are serialised). ``submitted``
+        is final: moving a submitted filing to any other state raises ``FilingStateConflict``.
         """
         unknown = set(fields) - _PLAIN_FIELDS - set(_JSON_FIELDS) - set(_JSON_FIELDS.values())
         if unknown:
@@ -256,6 +257,14 @@ class FilingMethods(StoreBase):
                     hint="可能另一个 kameng 进程正在处理它;用 kameng status 查看",
                 )
             before = row.state
+            if before == "submitted" and fields.get("state", before) != "submitted":
+                # final: checked inside the write transaction (BEGIN IMMEDIATE), so no writer slips past
+                raise FilingStateConflict(
+                    f"投诉记录 {filing_id} 已提交(投诉编号 {row.complaint_no or '未知'}),不能再改回"
+                    f"「{FILING_STATE_LABELS.get(fields['state'], fields['state'])}」",
+                    state=before,
+                    hint="要再次投诉请用 kameng file … --again(会建立新的记录)",
+                )
             for name, value in fields.items():
                 if name in _PLAIN_FIELDS:
                     setattr(row, name, value)
