@@ -10,11 +10,13 @@ import inspect
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.main
+from typer.core import TyperGroup
 
+from kameng_filer.cli.click_zh import ZhContext, translate_builtin_options
 from kameng_filer.cli.lazy import Index, LazyGroup, module_commands
 
 if TYPE_CHECKING:  # typer >= 0.20 vendors click as typer._click; older typer uses click itself
@@ -29,13 +31,28 @@ def lazy_group_of(app: typer.Typer) -> type[LazyGroup]:
     return cls
 
 
+class _EagerGroup(TyperGroup):
+    """A plain group with the root's Chinese help (``click_zh``)."""
+
+    context_class = ZhContext
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        translate_builtin_options(self)
+
+
 def eager_app(app: typer.Typer) -> typer.Typer:
     """A copy of ``app`` with every command module registered at once, as the CLI was before lazy loading."""
     group = lazy_group_of(app)
     info = app.info
     eager = typer.Typer(
-        name=info.name, help=info.help, no_args_is_help=info.no_args_is_help, **group.app_settings
+        name=info.name,
+        help=info.help,
+        no_args_is_help=info.no_args_is_help,
+        cls=_EagerGroup,
+        **{**group.app_settings, "add_completion": app._add_completion},
     )
+    eager.registered_callback = app.registered_callback  # the global options (-v, -q, --version)
     for module in group.modules:
         importlib.import_module(f"{group.package}.{module}").register(eager)
     return eager

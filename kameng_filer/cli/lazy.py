@@ -21,6 +21,8 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
+from kameng_filer.cli.click_zh import localize
+
 if TYPE_CHECKING:  # typer >= 0.20 vendors click as typer._click; older typer uses click itself
     from typer import _click as click
 
@@ -60,6 +62,7 @@ class LazyGroup(TyperGroup):
         if module not in self._loaded:
             commands = module_commands(f"{self.package}.{module}", self.app_settings)
             for name, cmd in commands.items():
+                localize(cmd)
                 self.commands.setdefault(name, cmd)
             self._loaded[module] = list(commands)
         return self._loaded[module]

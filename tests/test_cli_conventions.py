@@ -1,0 +1,253 @@
+"""CLI conventions: JSON errors on stdout, Chinese Click messages, global options, option names, packaging.
+
+In-process (``CliRunner``) except where the process is the point (the console script's exit code).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.core import TyperGroup
+from typer.testing import CliRunner
+
+from kameng_filer.cli import app, verbosity
+from kameng_filer.cli.gen_index import eager_app
+
+ENV = {"COLUMNS": "100", "NO_COLOR": "1"}
+BAD = "nosuch-xyz"
+# English phrases Click/Typer print by themselves
+ENGLISH = re.compile(
+    r"Usage:|Options|Arguments|Commands|Show this message|No such (command|option)|Missing (option|argument|"
+    r"parameter|command)|Invalid value|Try '|Error|Did you mean|Possible options|Got unexpected|"
+    r"requires an argument|\[required\]|\[default:|Aborted|Input should|is not one of|is not a valid"
+)
+ROOT = typer.main.get_group(eager_app(app))
+
+
+def _walk(group: TyperGroup, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    found = []
+    for name, cmd in group.commands.items():
+        found.append(((*prefix, name), cmd))
+        if isinstance(cmd, TyperGroup):
+            found.extend(_walk(cmd, (*prefix, name)))
+    return found
+
+
+COMMANDS = _walk(ROOT)
+JSON_COMMANDS = [(p, c) for p, c in COMMANDS if any("--json" in prm.opts for prm in c.params)]
+
+
+def run(*args: str, input: str | None = None):
+    """Invoke ``kameng ARGS`` in-process (separate stdout/stderr)."""
+    return CliRunner().invoke(app, list(args), env=ENV, input=input)
+
+
+def error_json(stdout: str) -> dict:
+    """The ``error`` object of the single JSON document on stdout."""
+    data = json.loads(stdout)
+    assert "error" in data, data
+    err = data["error"]
+    assert {"code", "message", "hint"} <= set(err), err
+    assert err["code"] and err["message"]
+    assert not ENGLISH.search(err["message"]), err
+    return err
+
+
+def _bad_arguments(cmd) -> list[str]:
+    """Required arguments and options of ``cmd``, each filled with a value that names nothing."""
+    args: list[str] = []
+    for prm in cmd.params:
+        if prm.param_type_name == "argument":
+            args.append(BAD)
+        elif prm.required:
+            args.extend([prm.opts[0], BAD])
+    return args
+
+
+# ---------------------------------------------------------------- --json errors
+
+
+def test_introspection_finds_the_json_commands() -> None:
+    names = {" ".join(p) for p, _ in JSON_COMMANDS}
+    for expected in ("check", "status", "timeline", "report", "file", "export", "notify list", "evidence"):
+        assert expected in names, names
+
+
+@pytest.mark.parametrize("path", [p for p, _ in JSON_COMMANDS], ids=[" ".join(p) for p, _ in JSON_COMMANDS])
+def test_usage_error_with_json_is_a_json_error_on_stdout(path: tuple[str, ...]) -> None:
+    res = run(*path, "--json", "--no-such-option-x")
+    assert res.exit_code == 2, res.output
+    err = error_json(res.stdout)
+    assert err["code"] == "usage"
+    assert "--no-such-option-x" in err["message"]
+
+
+SEMANTIC = [(p, c) for p, c in JSON_COMMANDS if any(prm.param_type_name == "argument" for prm in c.params)]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in SEMANTIC], ids=[" ".join(p) for p, _ in SEMANTIC])
+def test_bad_argument_with_json_is_a_json_error_on_stdout(path: tuple[str, ...]) -> None:
+    cmd = dict(COMMANDS)[path]
+    res = run(*path, *_bad_arguments(cmd), "--json")
+    assert res.exit_code != 0, res.output
+    assert "Traceback" not in res.output
+    err = error_json(res.stdout)
+    assert err["code"] != "internal", err
+
+
+NOW_COMMANDS = [
+    (p, c) for p, c in JSON_COMMANDS if any("--now" in prm.opts for prm in c.params) and p != ("status",)
+]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in NOW_COMMANDS], ids=[" ".join(p) for p, _ in NOW_COMMANDS])
+def test_bad_now_with_json_is_a_json_error(path: tuple[str, ...], example_case: Path) -> None:
+    cmd = dict(COMMANDS)[path]
+    args = [str(example_case) if a == BAD else a for a in _bad_arguments(cmd)]
+    res = run(*path, *args, "--now", "not-a-time", "--json")
+    assert res.exit_code != 0
+    err = error_json(res.stdout)
+    assert "--now" in err["message"] or err["code"] == "usage"
+
+
+def test_known_json_error_cases(example_case: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "case.yaml"
+    broken.write_text("case_id: [unclosed\n", encoding="utf-8")
+    for args in (
+        ["check", str(broken), "--json"],
+        ["status", BAD, "--json"],
+        ["timeline", BAD, "--json"],
+        ["check", str(example_case), "--now", "bad", "--json"],
+        ["evidence", BAD, "--format", "json"],
+    ):
+        res = run(*args)
+        assert res.exit_code != 0, args
+        error_json(res.stdout)
+        assert res.stderr.strip() == "" or "错误" not in res.stderr
+
+
+def test_json_errors_keep_text_errors_without_json() -> None:
+    res = run("status", BAD)
+    assert res.exit_code != 0
+    assert res.stdout.strip() == ""
+    assert "错误" in res.stderr
+
+
+# ---------------------------------------------------------------- Chinese Click messages
+
+BAD_INVOCATIONS = [
+    (["chek"], "kameng check"),
+    (["file", "x"], "--channels"),
+    (["file", "x", "-c"], "-c"),
+    (["file", "x", "-c", "a", "--retries", "abc"], "--retries"),
+    (["file", "x", "-c", "a", "--retries", "99"], "10"),
+    (["check"], "CASE"),
+    (["check", "x", "--jsn"], "--json"),
+    (["check", "a", "b"], "b"),
+    (["evidence", "x", "--format", "xml"], "md"),
+    (["notify", "ad"], "kameng notify add"),
+    (["notify"], "add"),
+    (["--nope"], "--nope"),
+]
+
+
+@pytest.mark.parametrize("args,expect", BAD_INVOCATIONS, ids=[" ".join(a) for a, _ in BAD_INVOCATIONS])
+def test_usage_errors_are_chinese_with_suggestions(args: list[str], expect: str) -> None:
+    res = run(*args)
+    assert res.exit_code == 2, res.output
+    assert not ENGLISH.search(res.output), res.output
+    assert expect in res.output
+    assert "Traceback" not in res.output
+
+
+HELP_PATHS = [(), ("check",), ("file",), ("notify",), ("notify", "add"), ("adapter", "try"), ("export",)]
+
+
+@pytest.mark.parametrize("path", HELP_PATHS, ids=[" ".join(p) or "kameng" for p in HELP_PATHS])
+def test_help_screens_have_no_english_click_phrases(path: tuple[str, ...]) -> None:
+    res = run(*path, "--help")
+    assert res.exit_code == 0, res.output
+    assert "用法:" in res.output and "选项" in res.output
+    assert not ENGLISH.search(res.output), res.output
+
+
+def test_every_command_help_is_chinese() -> None:
+    for path, _ in COMMANDS:
+        res = run(*path, "--help")
+        assert res.exit_code == 0, (path, res.output)
+        assert not ENGLISH.search(res.output), (path, res.output)
+
+
+# ---------------------------------------------------------------- global options
+
+
+def test_version() -> None:
+    from kameng_filer import __version__
+
+    res = run("--version")
+    assert res.exit_code == 0
+    assert res.stdout.strip() == f"kameng-filer {__version__}"
+
+
+def test_verbose_and_quiet_set_the_level_and_reset_after(example_case: Path) -> None:
+    seen: list[int] = []
+    import kameng_filer.cli.case_cmds as case_cmds
+
+    original = case_cmds.check_path
+
+    def spy(*a, **kw):
+        seen.append(verbosity.level())
+        return original(*a, **kw)
+
+    case_cmds.check_path = spy
+    try:
+        for flags in (["-q"], [], ["-v"], ["-vv"], ["--verbose"], ["--quiet"]):
+            res = run(*flags, "check", str(example_case), "--now", "2026-11-03T10:00:00")
+            assert res.exit_code == 0, res.output
+    finally:
+        case_cmds.check_path = original
+    assert seen == [-1, 0, 1, 2, 1, -1]
+    assert verbosity.level() == 0
+
+
+def test_verbose_shows_technical_detail_and_logs_go_to_a_file(kameng_home: Path) -> None:
+    quiet = run("status", BAD)
+    assert quiet.exit_code != 0
+    loud = run("-v", "status", BAD)
+    assert "kameng_filer" in loud.stderr  # the log is mirrored on stderr
+    log = kameng_home / "logs" / "kameng.log"
+    assert log.is_file()
+    text = log.read_text(encoding="utf-8")
+    assert BAD in text and "退出码" in text
+    assert (log.stat().st_mode & 0o777) == 0o600
+
+
+def test_log_file_rotates(kameng_home: Path) -> None:
+    from kameng_filer.cli import logfile
+
+    (kameng_home / "logs").mkdir()
+    (kameng_home / "logs" / "kameng.log").write_bytes(b"x" * (logfile.MAX_BYTES + 10))
+    run("status", BAD)
+    assert (kameng_home / "logs" / "kameng.log.1").is_file()
+
+
+def test_unwritable_home_means_no_log_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("KAMENG_HOME", str(blocker / "home"))
+    res = run("--help")
+    assert res.exit_code == 0
+    res = run("deadline", "--from", "2026-11-03T10:00:00", "--days", "3")
+    assert "Logging error" not in res.output and "Traceback" not in res.output
+
+
+def test_shell_completion_script() -> None:
+    res = run("--show-completion", "bash")
+    if res.exit_code != 0:  # older typer: the shell is detected, not given
+        res = CliRunner().invoke(app, ["--show-completion"], env={**ENV, "SHELL": "/bin/bash"})
+    assert res.exit_code == 0, res.output
+    assert "_KAMENG_COMPLETE" in res.output
