@@ -90,12 +90,17 @@ def test_check_human_output_lists_errors_first(example_case: Path) -> None:
 def test_check_unparsable_file_exits_2_with_line(tmp_path: Path) -> None:
     bad = tmp_path / "case.yaml"
     bad.write_text("id: km-1\ntitle: [未闭合\norder: x\n", "utf-8")
-    for extra in ([], ["--json"]):
-        proc = kameng("check", str(bad), *extra)
-        assert proc.returncode == 2
-        assert proc.stdout == ""
-        assert "YAML 格式错误" in proc.stderr and "行" in proc.stderr
-        assert "Traceback" not in proc.stderr
+    proc = kameng("check", str(bad))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "YAML 格式错误" in proc.stderr and "行" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = kameng("check", str(bad), "--json")  # --json: the error is JSON on stdout
+    assert proc.returncode == 2
+    error = json.loads(proc.stdout)["error"]
+    assert error["code"] == "case_unreadable"
+    assert "YAML 格式错误" in error["message"] and "行" in error["message"]
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02junk", b"- just\n- a list\n"])

@@ -153,13 +153,13 @@ def test_eager_paths_cover_the_sub_groups() -> None:
 def test_every_command_help_works(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
-    assert f"Usage: kameng {' '.join(path)}" in " ".join(result.output.split())
+    assert f"用法: kameng {' '.join(path)}" in " ".join(result.output.split())
 
 
 def test_unknown_command_still_suggests_close_names() -> None:
     result = CliRunner().invoke(app, ["chek"], env={"COLUMNS": "100", "NO_COLOR": "1"})
     assert result.exit_code == 2
-    assert "No such command 'chek'" in result.output and "'check'" in result.output
+    assert "没有这个命令:chek" in result.output and "kameng check" in result.output
 
 
 def test_module_missing_from_the_index_still_lists_and_runs() -> None:

@@ -100,5 +100,10 @@ def test_bad_override_file_is_a_chinese_error_not_a_traceback() -> None:
     paths.holidays_override_path().write_text("2027:\n  holidays:\n    - 2027-02-30\n", encoding="utf-8")
     r = run("--from", "2026-02-13", "--working-days", "3", "--json")
     assert r.returncode == 1
+    error = json.loads(r.stdout)["error"]  # --json: the error is JSON on stdout
+    assert "第 3 行" in error["message"] and "2027-02-30" in error["message"]
+    assert "Traceback" not in r.stderr
+    r = run("--from", "2026-02-13", "--working-days", "3")
+    assert r.returncode == 1
     assert "第 3 行" in r.stderr and "2027-02-30" in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""

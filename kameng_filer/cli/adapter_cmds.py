@@ -30,7 +30,14 @@ def register(app: typer.Typer) -> None:
 
         result = check(profile)
         if as_json:
-            print_json(result.to_dict())
+            data = result.to_dict()
+            if not result.ok:
+                data["error"] = {
+                    "code": "profile_invalid",
+                    "message": f"站点配置 {profile} 有 {len(result.errors)} 处错误:{result.errors[0]}",
+                    "hint": "按 errors 中每一条修改;格式见 docs/adapters.md",
+                }
+            print_json(data)
             raise typer.Exit(0 if result.ok else 1)
         where = f"({result.source})" if result.source != profile else ""
         for line in result.errors:

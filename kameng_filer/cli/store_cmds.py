@@ -136,8 +136,11 @@ def evidence(
     case_id: str = typer.Argument(..., help="已导入案件的编号(见 kameng cases)"),
     version: int | None = typer.Option(None, "--version", min=1, help="案件版本(默认最新版)"),
     fmt: IndexFormat = typer.Option(IndexFormat.md, "--format", help="输出格式:md(Markdown)或 json"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出(同 --format json)"),
 ) -> None:
     """输出证据清单:每项证据的说明、原文件名、格式、大小和 SHA-256 指纹。"""
+    if as_json:
+        fmt = IndexFormat.json
     from kameng_filer.store import Store
     from kameng_filer.store.evidence_index import evidence_json, evidence_markdown
     from kameng_filer.timeutil import now
