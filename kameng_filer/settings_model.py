@@ -54,6 +54,8 @@ def _addresses(value: Any) -> str:
     """A single address, a comma-separated string or a list of addresses → ``a@x, b@y``."""
     if isinstance(value, str):
         _no_control(value)
+        if not value.strip():
+            return ""  # written but left empty: the same as not set
         parts = _split(value)
     elif isinstance(value, list):
         parts = []
@@ -63,9 +65,7 @@ def _addresses(value: Any) -> str:
             parts.append(_one_address(item))
     else:
         raise ValueError("应为邮件地址,或邮件地址的列表")
-    if not parts:
-        raise ValueError("不能为空 → 写一个邮件地址")
-    return ", ".join(parts)
+    return ", ".join(parts)  # an empty list is the same as not set
 
 
 def _split(text: str) -> list[str]:
@@ -84,7 +84,12 @@ def _split(text: str) -> list[str]:
 def _single_address(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("应为一个邮件地址")
-    return _one_address(value)
+    if not value.strip():
+        return ""
+    text = _one_address(value)
+    if parseaddr(text)[1] != text:
+        raise ValueError(f"「{text}」:发件人只写地址本身 → 写成 me@example.com")
+    return text
 
 
 def _http_url(value: Any) -> str:
@@ -92,6 +97,8 @@ def _http_url(value: Any) -> str:
         raise ValueError("应为网址文字")
     _no_control(value)
     value = value.strip()
+    if not value:
+        return ""  # written but left empty: the profile's own base_url is used
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ValueError(f"「{value}」不是 http:// 或 https:// 网址 → 写成 https://站点域名/")

@@ -59,6 +59,8 @@ def load_error(home: Path, text: str) -> ConfigError:
         ('channels:\n  email:\n    cc: "a@b.cn\\nBcc: x@evil.cn"\n', "channels.email.cc", "换行"),
         ('channels:\n  email:\n    from: "me@b.cn\\r\\nX: y"\n', "channels.email.from", "换行"),
         ("channels:\n  email:\n    from: [a@b.cn, c@d.cn]\n", "channels.email.from", "一个邮件地址"),
+        ("channels:\n  email:\n    from: 张三 <a@b.cn>\n", "channels.email.from", "只写地址"),
+        ("channels:\n  email:\n    to: '\"Doe, J\" <a@b.cn>'\n", "channels.email.to", "逗号"),
         (
             "channels:\n  consumer_association:\n    route: email\n    to: \"ts@x.org\\nBcc: y@z.org\"\n",
             "channels.consumer_association.to",
@@ -238,6 +240,8 @@ def test_address_lists_are_normalised_for_sending(kameng_home: Path) -> None:
         "smtp_port": 587,
         "ssl": False,
     }
+    write(kameng_home, "channels:\n  email:\n    to: ''\n    from:\n    cc: []\n")
+    assert channel_settings("email", load_config()) == {"to": "", "from": None, "cc": ""}
 
 
 def test_a_list_of_recipients_reaches_each_recipient(email_twin, example_case: Path) -> None:
