@@ -25,7 +25,9 @@ LONG_CASE = "km-2026-0001-xingchen-dianquan-weidaozhang-buchong"
 LONG_SITE = "card_platform@xingchen-km-official"
 LONG_NO = "GD2026110310000000123456789012"
 PLAYWRIGHT = "Error: Page.goto: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/login"
-ENGLISH = re.compile(r"\b(planned|submitting|submitted|needs_person|failed|follow_up|notification|escalation)\b")
+ENGLISH = re.compile(
+    r"\b(planned|submitting|submitted|needs_person|failed|follow_up|notification|escalation)\b"
+)
 
 
 @pytest.fixture
@@ -94,7 +96,9 @@ def test_run_results_keep_receipt_numbers_whole(columns: int) -> None:
     from kameng_filer.filing.engine import Outcome
 
     outcomes = [
-        Outcome(LONG_SITE, "submitted", receipt={"complaint_no": LONG_NO, "screenshot": "/tmp/x/receipt.png"}),
+        Outcome(
+            LONG_SITE, "submitted", receipt={"complaint_no": LONG_NO, "screenshot": "/tmp/x/receipt.png"}
+        ),
         Outcome("12315", "failed", error=f"无法连接渠道网站({PLAYWRIGHT})", hint="稍后重新运行同一命令"),
         Outcome("email", "planned", receipt={"complaint_no": "<20261103100000.4242@kameng.example>"}),
     ]
@@ -213,7 +217,10 @@ def test_suggestions_name_real_channels() -> None:
     one = file_commands("c", ["card_platform", "alipay"], {"channels": {"card_platform@a": {}, "email": {}}})
     assert one.commands == ["kameng file c --channels card_platform@a,alipay"]
     two = file_commands("c", ["card_platform"], {"channels": {"card_platform@a": {}, "card_platform@b": {}}})
-    assert two.commands == ["kameng file c --channels card_platform@a", "kameng file c --channels card_platform@b"]
+    assert two.commands == [
+        "kameng file c --channels card_platform@a",
+        "kameng file c --channels card_platform@b",
+    ]
     for cmd in none.commands + one.commands + two.commands:
         assert shlex.split(cmd)[0] == "kameng"
 
@@ -228,7 +235,9 @@ def test_plan_suggests_a_file_command_that_runs_as_printed(example_case: Path, t
     with twins_running(tmp_path, ["card_a"]) as ts:
         configure(ts, ["card_platform@api"])
         # the person logged in once before (the captcha is theirs to read); the session is kept
-        [first] = file_now(example_case, ["card_platform@api"], scripted(ts, ["card_platform@api"]), dry_run=True)
+        [first] = file_now(
+            example_case, ["card_platform@api"], scripted(ts, ["card_platform@api"]), dry_run=True
+        )
         assert first.state == "planned", first
         code, out = invoke("plan", "km-2026-0001")
         assert code == 0, out
@@ -237,3 +246,63 @@ def test_plan_suggests_a_file_command_that_runs_as_printed(example_case: Path, t
         args = shlex.split(commands[0])[1:]
         code, out = invoke(*args, "--dry-run")
         assert code == 0 and "已演练(未提交)" in out, out
+
+
+COMMAND = re.compile(r"kameng(?: (?!\s)[^\s,。;:()、]+)+")
+
+
+def test_commands_in_tracker_messages_run_as_printed(example_case: Path) -> None:
+    from kameng_filer.tracker import notices
+
+    store = Store.open()
+    store.import_case(example_case)
+    record_submitted(
+        store, "km-2026-0001", "card_platform@a", "GD20261103001", parse_iso("2026-11-03T10:00:00")
+    )
+    at = parse_iso("2026-11-05T10:00:00")
+    texts = [
+        notices.status_changed(
+            "km-2026-0001", "card_platform@a", "GD20261103001", "已完成", at, {"state": "resolved"}
+        ).body,
+        notices.status_changed(
+            "km-2026-0001", "card_platform@a", "GD20261103001", "已关闭", at, {"state": "closed"}
+        ).body,
+        notices._hint("refund_check", "km-2026-0001", "card_platform@a"),
+        notices._hint("review_window", "km-2026-0001", "card_platform@a"),
+    ]
+    commands = [c for text in texts for c in COMMAND.findall(text)]
+    assert len(commands) >= 5, commands
+    for cmd in commands:
+        args = shlex.split(cmd)[1:]
+        code, out = invoke(*args, "--at", "2026-11-05T11:00:00") if args[0] == "report" else invoke(*args)
+        assert code == 0, (cmd, out)
+
+
+def test_case_text_is_shown_literally_not_as_markup(example_case: Path, width) -> None:
+    width(100)
+    data = yaml.safe_load(example_case.read_text(encoding="utf-8"))
+    data["title"] = "[red]点券[/red]未到账 [link=http://x]"
+    example_case.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    code, out = invoke("add", str(example_case))
+    assert code == 0, out
+    code, out = invoke("cases")
+    assert code == 0 and "[red]点券[/red]未到账 [link=http://x]" in out, out
+
+    from kameng_filer.adapter import FilingPlan
+    from kameng_filer.filing.channels import resolve
+    from kameng_filer.filing.run import plan_table
+
+    adapter = resolve("email", {}).adapter
+    plan = FilingPlan(
+        "email", "km-1", "complaint", fields={"subject": "[bold]投诉[/bold]"}, notes=["[i]注意[/i]"]
+    )
+    buf = io.StringIO()
+    Console(file=buf, width=100).print(plan_table(adapter, plan))
+    assert "[bold]投诉[/bold]" in buf.getvalue() and "[i]注意[/i]" in buf.getvalue()
+
+
+def test_narrow_terminal_lists_fields_vertically_with_ids_whole(stored: Store, width) -> None:
+    width(50)
+    code, out = invoke("status", "--now", "2026-11-03T12:00:00")
+    assert code == 0 and f"投诉编号:{LONG_NO}" in out and f"渠道:{LONG_SITE}" in out, out
+    assert re.search(r"还剩 \d+ 个工作日", out), out

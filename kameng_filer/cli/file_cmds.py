@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         if not password:
             fail("密码为空,未保存")
         set_secret(channel, account, password)
-        console.print(f"已保存到系统密钥环:{channel} / {account}")
+        console.print(f"已保存到系统密钥环:{escape(channel)} / {escape(account)}")
 
 
 def register_demo(app: typer.Typer) -> None:
@@ -162,7 +162,7 @@ def register_demo(app: typer.Typer) -> None:
             print_json({"filings": [o.to_dict() for o in outcomes], "home": info["home"]})
         else:
             console.print(outcome_view(outcomes, console=console))
-            console.print(f"演示数据(数据库、截图、回执页面)保存在:{info['home']}")
+            console.print(f"演示数据(数据库、截图、回执页面)保存在:{escape(str(info['home']))}")
         ok = all(o.state == "submitted" for o in outcomes)
         if not ok and not as_json:
             err_console.print("[red]有渠道没有提交成功,见上表。[/]")

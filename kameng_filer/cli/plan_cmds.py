@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
                 path = write_letter_pdf(ref.case, target, hashes=hashes, addressee=addressee)
             except OSError as exc:
                 raise output_error(target, exc, option="--out") from None
-        console.print(f"已生成投诉书:{path}")
+        console.print(f"已生成投诉书:{escape(str(path))}")
         console.print("打印后在签名处签字、写上日期,连同证据材料一起递交或邮寄给消费者协会。")
 
 

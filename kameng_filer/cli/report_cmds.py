@@ -74,7 +74,10 @@ def record_number(
             return filing, False
         raise KamengError(
             f"案件 {case_id} 在「{adapter.spec.title}」已记录投诉编号 {filing.complaint_no},与 {number} 不同",
-            hint="如果这是一次新的投诉,先用 kameng file … --again 建立新的记录;否则检查单号是否抄错",
+            hint=(
+                f"如果这是一次新的投诉,先建立新的记录:kameng file {case_id} --channels {channel} --again;"
+                "否则检查单号是否抄错"
+            ),
         )
     if filing is None:
         filing = store.create_filing(case_id, channel, state="planned", at=at)

@@ -259,7 +259,7 @@ def register(app: typer.Typer) -> None:
             console.print("还没有通知地址:kameng notify add URL")
         for e in items:
             where = "密钥环" if e.get("ref") == "keyring" else f"环境变量 {env_name(notify.SCOPE, e['name'])}"
-            console.print(f"{e['name']}: {escape(str(e.get('masked')))}(地址保存在{where})")
+            console.print(f"{escape(e['name'])}: {escape(str(e.get('masked')))}(地址保存在{where})")
 
     @notify_app.command("remove")
     @handle_errors
@@ -269,7 +269,7 @@ def register(app: typer.Typer) -> None:
 
         if not notify.remove(name):
             fail(f"没有名为「{name}」的通知地址", hint="kameng notify list 查看")
-        console.print(f"已删除通知「{name}」")
+        console.print(f"已删除通知「{escape(name)}」")
 
     @notify_app.command("test")
     @handle_errors
@@ -281,11 +281,11 @@ def register(app: typer.Typer) -> None:
             fail("还没有通知地址", hint="先运行 kameng notify add URL")
         result = notify.send("kameng 通知测试", "这是一条测试消息:收到说明通知设置正确。")
         for name in result.sent:
-            console.print(f"[green]已送达[/] {name}")
+            console.print(f"[green]已送达[/] {escape(name)}")
         for name in result.failed:
-            err_console.print(f"[red]发送失败[/] {name}")
+            err_console.print(f"[red]发送失败[/] {escape(name)}")
         for name in result.missing:
-            err_console.print(f"[red]找不到地址[/] {name}(密钥环里没有,也没有对应的环境变量)")
+            err_console.print(f"[red]找不到地址[/] {escape(name)}(密钥环里没有,也没有对应的环境变量)")
         if not result.ok or result.failed or result.missing:
             raise typer.Exit(1)
 

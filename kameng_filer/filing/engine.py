@@ -359,8 +359,9 @@ class FilingEngine:
                     error=msg,
                     filing_id=filing.id,
                     hint=(
-                        "请检查是否已送达(如邮件的已发送文件夹、渠道的短信回执):已送达就用 kameng report "
-                        f"{case.id} --channel {ch} --number 投诉编号 记录;确认未送达后用 --again 重新提交"
+                        "请检查是否已送达(如邮件的已发送文件夹、渠道的短信回执)。已送达就记录投诉编号:"
+                        f"kameng report {case.id} --channel {ch} --number 投诉编号;"
+                        f"确认未送达后重新提交:kameng file {case.id} --channels {ch} --again"
                     ),
                 )
         return await self._attempts(adapter, plan, ctx, filing.id)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from kameng_filer.adapter import Adapter, FilingPlan
 from kameng_filer.case.model import Case
@@ -87,60 +88,24 @@ def prepare(
 
 
 def plan_table(adapter: Adapter, plan: FilingPlan) -> Table:
-    """A rich table of what will be entered on one channel."""
-    t = Table(title=f"{adapter.spec.title}({plan.channel})", show_lines=False, expand=False)
-    t.add_column("字段", style="bold")
-    t.add_column("将填写的内容")
+    """A rich table of what will be entered on one channel (case text shown literally, never as markup)."""
+    t = Table(title=Text(f"{adapter.spec.title}({plan.channel})"), show_lines=False, expand=False)
+    t.add_column("字段", style="bold", no_wrap=True)
+    t.add_column("将填写的内容", overflow="fold")
     labels = {f.name: f.label for f in adapter.spec.fields}
     for key, value in plan.fields.items():
         text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
         if len(text) > 160:
             text = text[:160] + f"…(共 {len(text)} 字)"
-        t.add_row(labels.get(key, key), text)
+        t.add_row(Text(labels.get(key, key)), Text(text))
     for f in plan.files:
-        t.add_row("证据", f"{f.upload_name}  {f.mime}  {f.size // 1024} KB  sha256:{f.sha256[:12]}")
+        t.add_row("证据", Text(f"{f.upload_name}  {f.mime}  {f.size // 1024} KB  sha256:{f.sha256[:12]}"))
     where = plan.target.get("site") or plan.target.get("smtp") or ""
-    if where:
-        t.caption = f"目标:{where} {plan.target.get('base_url', '')}"
+    caption = f"目标:{where} {plan.target.get('base_url', '')}" if where else ""
     for note in plan.notes:
-        t.caption = (t.caption or "") + f"\n注意:{note}"
-    return t
-
-
-STATE_LABELS = {
-    "planned": "已演练(未提交)",
-    "submitting": "提交中",
-    "submitted": "已提交",
-    "needs_person": "需要本人操作",
-    "failed": "失败",
-    "rejected": "被拒绝",
-    "already_filed": "已提交过",
-    "in_progress": "另一运行正在提交",
-}
-
-
-def outcome_table(outcomes: list[Outcome]) -> Table:
-    """A rich table of how each channel ended."""
-    t = Table(title="提交结果")
-    t.add_column("渠道")
-    t.add_column("状态")
-    t.add_column("投诉编号 / 原因")
-    t.add_column("截图与回执")
-    for o in outcomes:
-        color = {
-            "submitted": "green",
-            "planned": "cyan",
-            "already_filed": "yellow",
-            "in_progress": "yellow",
-        }.get(o.state, "red")
-        number = (o.receipt or {}).get("complaint_no") if o.receipt else None
-        detail = number or o.error or ""
-        if o.hint and o.state != "submitted":
-            detail += f"\n建议:{o.hint}"
-        arts = "\n".join(o.artifacts)
-        if o.receipt and o.receipt.get("screenshot") and o.receipt["screenshot"] not in arts:
-            arts = "\n".join(filter(None, [o.receipt.get("screenshot"), arts]))
-        t.add_row(o.channel, f"[{color}]{STATE_LABELS.get(o.state, o.state)}[/]", detail, arts)
+        caption += f"\n注意:{note}"
+    if caption:
+        t.caption = Text(caption.strip("\n"))
     return t
 
 

@@ -263,7 +263,7 @@ class FilingMethods(StoreBase):
                     f"投诉记录 {filing_id} 已提交(投诉编号 {row.complaint_no or '未知'}),不能再改回"
                     f"「{FILING_STATE_LABELS.get(fields['state'], fields['state'])}」",
                     state=before,
-                    hint="要再次投诉请用 kameng file … --again(会建立新的记录)",
+                    hint=f"要再次投诉(会建立新的记录)请运行:kameng file {row.case_id} --channels {row.channel} --again",
                 )
             for name, value in fields.items():
                 if name in _PLAIN_FIELDS:

@@ -78,7 +78,7 @@ def status_changed(
         lines.append("投诉被驳回或不予受理,跟踪器会按渠道计划准备升级。")
     elif state == "closed":
         lines.append(
-            f"投诉已关闭。如果问题没有解决,运行 kameng reject {case_id} --channel {channel} 以升级。"
+            f"投诉已关闭。如果问题没有解决,要升级请运行:kameng reject {case_id} --channel {channel}"
         )
     return Notice(f"状态变化:{case_id} · {channel_title(channel)}", "\n".join(lines), ["status"])
 
