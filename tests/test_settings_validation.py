@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 from kameng_filer.cli import app
 from kameng_filer.config import channel_settings, load_config, save_config
 from kameng_filer.errors import ConfigError
-from kameng_filer.secrets import looks_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGLISH = re.compile(r"Input should|Value error|Field required|Extra inputs|validation error", re.I)
@@ -151,6 +150,7 @@ def test_secret_looking_keys_are_refused_without_echoing_the_value(kameng_home: 
 
 
 def test_secret_pattern_keeps_real_setting_names() -> None:
+    from kameng_filer.secrets import looks_secret
     from kameng_filer.settings_model import BUILTIN, NotifyEntry, known_keys
 
     names = {k for model in [*BUILTIN.values(), NotifyEntry] for k in known_keys(model)}
