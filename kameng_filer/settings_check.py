@@ -48,7 +48,7 @@ class _Problems:
     def add(self, path: str, message: str, *, secret: bool = False) -> None:
         self.items.append((path, message, secret))
 
-    def raise_if_any(self, source: str, text: str | None) -> None:
+    def raise_if_any(self, source: str, text: str | None, *, label: str = "配置文件 ") -> None:
         """``ConfigError`` listing every problem (with its YAML line when ``text`` is known)."""
         if not self.items:
             return
@@ -62,9 +62,9 @@ class _Problems:
             lines.append(f"  {path or '(最外层)'}{at}:{message}")
         secret = any(s for _, _, s in self.items)
         head = (
-            f"配置文件 {source} 里写了密码或令牌:机密只能保存在密钥环或环境变量中"
+            f"{label}{source} 里写了密码或令牌:机密只能保存在密钥环或环境变量中"
             if secret
-            else f"配置文件 {source} 有 {len(lines)} 处问题"
+            else f"{label}{source} 有 {len(lines)} 处问题"
         )
         hint = (
             "删除这些项;密码用 kameng login <渠道> --account <账号> 存入密钥环,"
@@ -322,3 +322,11 @@ def checked_section(name: str, config: dict[str, Any]) -> dict[str, Any]:
     settings = _section(name, section, problems)
     problems.raise_if_any("config.yaml", None)
     return settings or {}
+
+
+def check_settings(key: str, settings: dict[str, Any], source: str) -> dict[str, Any]:
+    """Validate settings assembled outside the file (config plus command-line overrides) like a section."""
+    problems = _Problems()
+    checked = _section(key, settings, problems)
+    problems.raise_if_any(source, None, label="")
+    return checked or {}
