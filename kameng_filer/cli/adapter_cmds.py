@@ -88,6 +88,9 @@ def register(app: typer.Typer) -> None:
             settings["base_url"] = url
         if account:
             settings["account"] = account
+        from kameng_filer.settings_check import check_settings
+
+        settings = check_settings(instance, settings, "站点设置(config.yaml 与 --url/--account)")
         out = err_console if as_json else console
         person = default_person(err_console)
         result = run_sync(
