@@ -396,3 +396,12 @@ def test_adapter_check_names_the_broken_file_and_others_still_check(broken_profi
     assert res.exit_code == 1 and "内部错误" not in res.output, res.output
     res = CliRunner().invoke(app, ["adapter", "check", "card-a-twin"])
     assert res.exit_code == 0, res.output
+
+
+def test_adapter_try_refuses_a_non_http_url_override(example_case: Path) -> None:
+    res = CliRunner().invoke(
+        app, ["adapter", "try", "card-a-twin", "--case", str(example_case), "--url", "file:///etc/", "--json"]
+    )
+    assert res.exit_code == 1, res.output
+    error = json.loads(res.stdout)["error"]
+    assert "base_url" in error["message"] and "http" in error["message"], error
