@@ -1,28 +1,56 @@
-"""Where the toolkit keeps its data: ``$KAMENG_HOME`` or the platformdirs user data folder."""
+"""Where the toolkit keeps its data: ``$KAMENG_HOME`` or the platformdirs user data folder.
+
+Folders the toolkit creates are private (0700): they hold evidence, receipts and login sessions.
+A folder that cannot be created becomes a ``StoreError`` naming it, never a raw ``OSError``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import platformdirs
 
+from kameng_filer.errors import StoreError
+
+APP = "kameng-filer"
+CONFIG_NAME = "config.yaml"
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def home_path() -> Path:
+    """The data folder's path, without creating it."""
+    env = os.environ.get("KAMENG_HOME")
+    return Path(env).expanduser() if env else _default_home()
+
+
+def ensure_dir(p: Path) -> Path:
+    """Create the folder ``p`` (0700, parents as needed) unless it exists; ``StoreError`` when impossible."""
+    if p.is_dir():
+        return p
+    try:
+        p.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"无法创建文件夹:{p}",
+            hint="检查它的上级文件夹是否存在并且可写;也可以用环境变量 KAMENG_HOME 指定一个可写的数据文件夹",
+            detail=str(exc),
+        ) from None
+    return p
+
 
 def data_dir() -> Path:
     """The data folder (created on first use)."""
-    env = os.environ.get("KAMENG_HOME")
-    base = (
-        Path(env).expanduser() if env else Path(platformdirs.user_data_dir("kameng-filer", appauthor=False))
-    )
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return ensure_dir(home_path())
 
 
 def sub(name: str) -> Path:
     """A sub-folder of the data folder (created on first use)."""
-    p = data_dir() / name
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+    return ensure_dir(data_dir() / name)
 
 
 def db_path() -> Path:
@@ -30,9 +58,33 @@ def db_path() -> Path:
     return data_dir() / "kameng.sqlite3"
 
 
+def config_candidates() -> list[Path]:
+    """Where ``config.yaml`` is looked for, first match wins (see ``config_path``)."""
+    if os.environ.get("KAMENG_HOME"):
+        return [home_path() / CONFIG_NAME]
+    return [Path(platformdirs.user_config_dir(APP, appauthor=False)) / CONFIG_NAME, _default_home() / CONFIG_NAME]
+
+
 def config_path() -> Path:
-    """The user's settings file (channels, SMTP, notification URLs; never secrets)."""
-    return data_dir() / "config.yaml"
+    """The user's settings file (channels, SMTP, notification URLs; never secrets).
+
+    With ``KAMENG_HOME`` set: ``$KAMENG_HOME/config.yaml``. Otherwise the platform's config folder
+    (``platformdirs.user_config_dir``, e.g. ``~/.config/kameng-filer/config.yaml``); a file at the old
+    place (the data folder) is still used while the new place has none. The returned file's folder exists.
+    """
+    candidates = config_candidates()
+    for p in candidates:
+        if p.is_file():
+            return p
+    return ensure_dir(candidates[0].parent) / CONFIG_NAME
+
+
+def _lookup_dir(name: str) -> Path:
+    """A folder of optional user files: created when possible, its path either way (read-only homes)."""
+    try:
+        return sub(name)
+    except StoreError:
+        return home_path() / name
 
 
 def blobs_dir() -> Path:
@@ -43,7 +95,8 @@ def blobs_dir() -> Path:
 def sessions_dir() -> Path:
     """Stored browser sessions (storage state files, mode 0600)."""
     p = sub("sessions")
-    p.chmod(0o700)
+    with contextlib.suppress(OSError):  # not ours or a read-only folder: reading sessions still works
+        p.chmod(0o700)
     return p
 
 
@@ -54,17 +107,17 @@ def artifacts_dir() -> Path:
 
 def user_templates_dir() -> Path:
     """Templates here override the built-in ones with the same relative name."""
-    return sub("templates")
+    return _lookup_dir("templates")
 
 
 def user_profiles_dir() -> Path:
     """Site profiles written by the user."""
-    return sub("profiles")
+    return _lookup_dir("profiles")
 
 
 def user_schedules_dir() -> Path:
     """Policy overrides written by the user."""
-    return sub("schedules")
+    return _lookup_dir("schedules")
 
 
 def holidays_override_path() -> Path:

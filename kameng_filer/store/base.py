@@ -14,12 +14,16 @@ from kameng_filer.store.engine import WRITE, guard
 
 
 class StoreBase:
-    """Holds the engine and blob store; hands out sessions whose database failures become ``StoreError``."""
+    """Holds the engine and blob store; hands out sessions whose database failures become ``StoreError``.
 
-    def __init__(self, engine: Engine, path: Path, blobs: BlobStore) -> None:
+    ``readonly`` stores (``Store.open(readonly=True)``) read the file with SQLite's ``mode=ro``.
+    """
+
+    def __init__(self, engine: Engine, path: Path, blobs: BlobStore, *, readonly: bool = False) -> None:
         self.engine = engine
         self.path = path
         self.blobs = blobs
+        self.readonly = readonly
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(**WRITE), expire_on_commit=False)
 

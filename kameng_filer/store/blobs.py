@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,12 @@ from kameng_filer.store.sniff import SNIFF_BYTES, sniff_mime
 
 CHUNK = 1 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+TMP_PREFIX = ".tmp-"
+ORPHAN_AGE = 60.0
+"""A temp file whose writer process is gone is removed once untouched this many seconds."""
+STALE_AGE = 3600.0
+"""Any temp file untouched this long is removed (a writer never pauses that long between chunks)."""
+_TMP_PID = re.compile(r"^\.tmp-(\d+)-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +120,8 @@ class BlobStore:
         """Temp file in the target folder + fsync + atomic rename; the hash is checked while copying."""
         tmp: str | None = None
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-")
             h = hashlib.sha256()
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
@@ -136,3 +143,50 @@ class BlobStore:
         finally:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
+
+    def clean_stale_tmp(self, *, now: float | None = None) -> list[Path]:
+        """Remove temp files left by an interrupted import (e.g. SIGKILL during ``kameng add``).
+
+        A temp file is named ``.tmp-<pid>-…``; it is removed when that process no longer runs and the
+        file has not been written for ``ORPHAN_AGE`` seconds, or when untouched for ``STALE_AGE``
+        (older names without a pid, or a reused pid). A concurrent import keeps writing its file, so
+        its file is never old. Returns what was removed.
+        """
+        at = time.time() if now is None else now
+        removed: list[Path] = []
+        try:
+            prefixes = [e.path for e in os.scandir(self.root) if len(e.name) == 2 and e.is_dir()]
+        except OSError:
+            return removed
+        for folder in prefixes:
+            try:
+                with os.scandir(folder) as it:
+                    tmps = [e for e in it if e.name.startswith(TMP_PREFIX)]
+            except OSError:
+                continue
+            for e in tmps:
+                try:
+                    age = at - e.stat(follow_symlinks=False).st_mtime
+                    m = _TMP_PID.match(e.name)
+                    orphan = m is None or not _alive(int(m.group(1)))
+                    if age >= STALE_AGE or (orphan and age >= ORPHAN_AGE):
+                        os.unlink(e.path)
+                        removed.append(Path(e.path))
+                except OSError:
+                    continue
+        return removed
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this pid exists (on this machine)."""
+    if os.name != "posix":  # os.kill(pid, 0) would signal the process on Windows: rely on age only
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import NullPool
 
 from kameng_filer.errors import StoreError
 
@@ -22,14 +24,22 @@ DEFAULT_BUSY_TIMEOUT = 15.0
 WRITE = {"kameng_write": True}
 
 
-def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, readonly: bool = False) -> Engine:
     """An engine on the SQLite file ``path``: WAL, foreign keys on, busy timeout, explicit BEGINs.
 
     Transactions start with ``BEGIN`` (readers) or ``BEGIN IMMEDIATE`` when the connection or
     engine carries the execution option ``kameng_write=True`` (writers wait for each other up to
     the busy timeout instead of failing when a read transaction turns into a write).
+
+    ``readonly`` opens the file with SQLite's ``mode=ro`` (nothing can be written); in a folder
+    nobody can write, where SQLite cannot create the WAL index, it reads the file as immutable.
     """
-    engine = create_engine(f"sqlite+pysqlite:///{path}", connect_args={"timeout": busy_timeout})
+    if readonly:
+        engine = create_engine(
+            "sqlite+pysqlite://", creator=lambda: _connect_readonly(path, busy_timeout), poolclass=NullPool
+        )
+    else:
+        engine = create_engine(f"sqlite+pysqlite:///{path}", connect_args={"timeout": busy_timeout})
     timeout_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
@@ -39,6 +49,8 @@ def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> En
         try:
             cur.execute(f"PRAGMA busy_timeout={timeout_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
+            if readonly:
+                return
             if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -51,6 +63,23 @@ def make_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> En
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _connect_readonly(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A read-only connection; immutable when the folder is read-only (no WAL index can be made)."""
+    quoted = quote(str(path))
+    con = sqlite3.connect(f"file:{quoted}?mode=ro", uri=True, timeout=busy_timeout, check_same_thread=False)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return con
+    except sqlite3.OperationalError as exc:
+        con.close()
+        low = str(exc).lower()
+        if "readonly" not in low and "unable to open" not in low:
+            raise
+    return sqlite3.connect(
+        f"file:{quoted}?mode=ro&immutable=1", uri=True, timeout=busy_timeout, check_same_thread=False
+    )
 
 
 def translate(exc: BaseException, path: Path) -> StoreError:
@@ -66,11 +95,17 @@ def translate(exc: BaseException, path: Path) -> StoreError:
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return StoreError(
             f"数据库文件已损坏,或不是 kameng 的数据库:{path}",
-            hint="从备份恢复该文件(见 docs/store.md);或把它改名移走,重新运行 kameng add 导入案件",
+            hint="从自动备份恢复:kameng restore(kameng restore --list 列出全部备份);"
+            "没有备份时,把它改名移走,再重新运行 kameng add 导入案件",
             detail=text,
         )
     if "readonly" in low or "read-only" in low:
-        return StoreError(f"数据库文件是只读的:{path}", hint="检查文件和所在文件夹的写权限", detail=text)
+        return StoreError(
+            f"数据库文件或它所在的文件夹是只读的:{path}",
+            hint=f"这个命令需要写入数据:给文件夹 {path.parent} 和其中的文件加上写权限(如 chmod -R u+w),"
+            "或用 KAMENG_HOME 指定可写的数据文件夹;只查看的命令(kameng status、kameng cases)在只读文件夹上也能用",
+            detail=text,
+        )
     if "unable to open" in low or "disk i/o" in low or "full" in low:
         return StoreError(
             f"无法打开或写入数据库文件:{path}",
@@ -105,8 +140,12 @@ def current_revision(conn: Connection) -> str | None:
     return row[0] if row else None
 
 
-def ensure_schema(engine: Engine, path: Path) -> bool:
-    """Bring the schema to ``HEAD_REVISION``; True when migrations ran (a quick check when current)."""
+def ensure_schema(engine: Engine, path: Path, *, on_new: Callable[[], None] | None = None) -> bool:
+    """Bring the schema to ``HEAD_REVISION``; True when migrations ran (a quick check when current).
+
+    ``on_new`` runs (under the migration lock) before a database without schema is created; it
+    may raise to refuse. An existing database is backed up before it is upgraded.
+    """
     if path.exists() and path.stat().st_size > 0:  # a new database is only touched under the lock below
         with engine.connect() as conn:
             rev = current_revision(conn)
@@ -116,17 +155,35 @@ def ensure_schema(engine: Engine, path: Path) -> bool:
     from filelock import FileLock, Timeout
 
     try:
-        with FileLock(str(path) + ".migrate.lock", timeout=120):
+        with FileLock(str(path) + ".migrate.lock", timeout=120, mode=0o600):
             # another process may have created or upgraded it while we waited for the lock
             with engine.connect() as conn:
                 rev = current_revision(conn)
                 conn.rollback()
             if rev == HEAD_REVISION:
                 return False
+            if rev is None and on_new is not None:
+                on_new()
+            if rev is not None:
+                backup_before_migration(path)
             upgrade(engine, path)
     except Timeout:
         raise StoreError("另一个 kameng 进程正在升级数据库结构,等待超时", hint="稍后再试") from None
     return True
+
+
+def backup_before_migration(path: Path) -> None:
+    """An online backup (kind ``migrate``) of an existing database before its schema changes."""
+    from kameng_filer.store.backup import make_backup
+
+    try:
+        make_backup(path, "migrate")
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(
+            f"升级数据库结构前无法备份数据库:{path}",
+            hint=f"检查文件夹 {path.parent} 是否可写、磁盘是否已满;备份成功前不会升级",
+            detail=str(exc),
+        ) from None
 
 
 def upgrade(engine: Engine, path: Path) -> None:
