@@ -57,7 +57,7 @@ def resolve_case(ref: str, store: Any | None = None, *, import_file: bool = Fals
             raise unknown_case(ref)
         from kameng_filer.store import Store
 
-        store = Store.open()
+        store = Store.open(readonly=True)
     if not store.has_case(ref):
         raise unknown_case(ref)
     return CaseRef(store.get_case(ref), True)
@@ -69,4 +69,4 @@ def open_store_if_any() -> Any | None:
         return None
     from kameng_filer.store import Store
 
-    return Store.open()
+    return Store.open(readonly=True)

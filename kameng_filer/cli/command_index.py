@@ -40,6 +40,11 @@ INDEX: tuple[tuple[str, str, str | None], ...] = (
         "输出证据清单:每项证据的说明、原文件名、格式、大小和 SHA-256 指纹。",
     ),
     (
+        "restore",
+        "store_cmds",
+        "从自动备份恢复数据库(数据库丢失、被清空或损坏时);原文件移到 replaced/ 保留。",
+    ),
+    (
         "deadline",
         "deadline_cmds",
         "计算截止时间:N 个工作日 / N 天 / N 小时之后(按 12315 办法第四十五条的规则)。",

@@ -25,7 +25,10 @@ def export(
 ) -> None:
     """导出案件材料包(zip):案件记录、证据与证据清单、每次投诉的回执、时间线和中文摘要,供律师、12315、法院使用。"""
     from kameng_filer.export import export_case
+    from kameng_filer.outpath import check_output
 
+    if output is not None and not output.expanduser().exists():
+        output = check_output(output, option="--output")
     result = export_case(case_id, output, version=version, public=public, force=force)
     if as_json:
         print_json(

@@ -102,7 +102,7 @@ def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"))
     """列出本地存储中的案件:编号、标题、版本数、最近导入时间、投诉记录数。"""
     from kameng_filer.store import Store
 
-    with Store.open() as store:
+    with Store.open(readonly=True) as store:
         rows = store.list_cases()
     if as_json:
         print_json(
@@ -145,7 +145,7 @@ def evidence(
     from kameng_filer.store.evidence_index import evidence_json, evidence_markdown
     from kameng_filer.timeutil import now
 
-    with Store.open() as store:
+    with Store.open(readonly=True) as store:
         number = version if version is not None else store.current_version(case_id)
         rows = store.evidence_index(case_id, number)
         case = store.get_case(case_id, number)
@@ -157,7 +157,10 @@ def evidence(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``add``, ``cases`` and ``evidence`` to the ``kameng`` app."""
+    """Add ``add``, ``cases``, ``evidence`` and ``restore`` to the ``kameng`` app."""
     app.command("add")(add)
     app.command("cases")(cases)
     app.command("evidence")(evidence)
+    from kameng_filer.cli.restore_cmd import restore
+
+    app.command("restore")(restore)

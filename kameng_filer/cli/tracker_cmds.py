@@ -26,10 +26,10 @@ def _now(value: str | None) -> datetime:
     return clock.now()
 
 
-def _store() -> Any:
+def _store(*, readonly: bool = False) -> Any:
     from kameng_filer.store import Store
 
-    return Store.open()
+    return Store.open(readonly=readonly)
 
 
 def _print_report(report: Any) -> None:
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
         """各案件、各渠道的状态、投诉编号、最新进展、下一个期限(工作日倒计时)和下一步动作。"""
         from kameng_filer.tracker.overview import case_status
 
-        store = _store()
+        store = _store(readonly=True)
         at = as_shanghai(_now(now))
         cases = [c for c in store.list_cases() if case is None or c.id == case]
         if case and not cases:
@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
         from kameng_filer.cli.tables import data_table, idcol, textcol
         from kameng_filer.tracker.overview import timeline_entry
 
-        store = _store()
+        store = _store(readonly=True)
         if not store.has_case(case):
             raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
         events = store.events(case)
