@@ -246,6 +246,8 @@ def test_plan_suggests_a_file_command_that_runs_as_printed(example_case: Path, t
         args = shlex.split(commands[0])[1:]
         code, out = invoke(*args, "--dry-run")
         assert code == 0 and "已演练(未提交)" in out, out
+        # not a terminal: progress came as plain lines, no spinner frames or cursor codes
+        assert "card_platform@api:" in out and "\x1b[" not in out and not re.search("[\u2800-\u28ff]", out)
 
 
 COMMAND = re.compile(r"kameng(?: (?!\s)[^\s,。;:()、]+)+")
@@ -306,3 +308,16 @@ def test_narrow_terminal_lists_fields_vertically_with_ids_whole(stored: Store, w
     code, out = invoke("status", "--now", "2026-11-03T12:00:00")
     assert code == 0 and f"投诉编号:{LONG_NO}" in out and f"渠道:{LONG_SITE}" in out, out
     assert re.search(r"还剩 \d+ 个工作日", out), out
+
+
+def test_table_cells_never_send_control_characters() -> None:
+    from kameng_filer.cli.tables import data_table, idcol, textcol
+
+    buf = io.StringIO()
+    con = Console(file=buf, width=80, force_terminal=False)
+    con.print(
+        data_table(
+            [idcol("编号"), textcol("标题")], [["km-1", "\x1b]0;pwned\x07标题\u202e反转"]], console=con
+        )
+    )
+    assert "\x1b" not in buf.getvalue() and "\u202e" not in buf.getvalue() and "标题" in buf.getvalue()

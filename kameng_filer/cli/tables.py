@@ -12,6 +12,7 @@ case file stays as written) or ``rich.text.Text`` for styled cells.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -52,13 +53,17 @@ def textcol(header: str, min_width: int = MIN_FREE) -> Col:
     return Col(header, keep=False, min_width=min_width)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+"""Control and bidi characters: never sent to the terminal from a table cell (ANSI escapes, overrides)."""
+
+
 def as_text(cell: Cell) -> Text:
-    """A cell as rich ``Text``; strings are taken literally (no markup)."""
+    """A cell as rich ``Text``; strings are taken literally (no markup, no control characters)."""
     if cell is None:
         return Text("—")
     if isinstance(cell, Text):
         return cell
-    return Text(str(cell))
+    return Text(_CONTROL.sub("", str(cell)))
 
 
 def _longest_line(text: Text) -> int:

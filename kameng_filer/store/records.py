@@ -9,19 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kameng_filer import wording
 from kameng_filer.errors import StoreError
 from kameng_filer.findings import Finding
 from kameng_filer.store.sniff import extension_conflict
 
 FILING_STATES: tuple[str, ...] = ("planned", "submitting", "submitted", "needs_person", "failed", "rejected")
-FILING_STATE_LABELS: dict[str, str] = {
-    "planned": "已计划",
-    "submitting": "提交中",
-    "submitted": "已提交",
-    "needs_person": "需要本人操作",
-    "failed": "失败",
-    "rejected": "被驳回",
-}
+FILING_STATE_LABELS: dict[str, str] = {state: wording.FILING_STATES[state] for state in FILING_STATES}
+"""Chinese words of the filing states (one table for the whole CLI: ``kameng_filer.wording``)."""
 EVENT_KINDS: tuple[str, ...] = (
     "imported",
     "filing_state",
