@@ -31,6 +31,9 @@ def _read(p: Path) -> str | None:
 
 
 def _parse(text: str, p: Path) -> Any:
+    from kameng_filer.textfile import check_aliases
+
+    check_aliases(text, f"配置文件 {p}")
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

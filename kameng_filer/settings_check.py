@@ -201,7 +201,10 @@ def _section(key: str, section: Any, problems: _Problems) -> dict[str, Any] | No
     if section is None:
         return {}
     if not isinstance(section, dict):
-        problems.add(path, f"应为映射(设置名: 值),现在是{kind(section)} → 在「{key}:」下面缩进写设置,如 account: 我的账号")
+        problems.add(
+            path,
+            f"应为映射(设置名: 值),现在是{kind(section)} → 在「{key}:」下面缩进写设置,如 account: 我的账号",
+        )
         return None
     scope = f" → 密码用 kameng login {key} --account <账号> 保存"
     before = len(problems.items)
@@ -230,7 +233,7 @@ def _channel_key(key: Any, problems: _Problems) -> str | None:
         return key
     if isinstance(key, int) and not isinstance(key, bool):
         return str(key)
-    problems.add(f"channels.{key}", f"渠道名 {_show(key)} 应为文字 → 加引号,例如 \"{key}\":")
+    problems.add(f"channels.{key}", f'渠道名 {_show(key)} 应为文字 → 加引号,例如 "{key}":')
     return None
 
 
@@ -302,7 +305,9 @@ def validate_config(data: Any, *, source: str = "config.yaml", text: str | None 
         elif isinstance(key, str) and looks_secret(key):
             problems.add(key, f"「{key}」看起来是密码或令牌,不能写在配置文件里", secret=True)
         else:
-            problems.add(str(key), _closest(str(key), list(TOP_LEVEL)).replace("未知设置", "未知的最外层键", 1))
+            problems.add(
+                str(key), _closest(str(key), list(TOP_LEVEL)).replace("未知设置", "未知的最外层键", 1)
+            )
     problems.raise_if_any(source, text)
     return out
 

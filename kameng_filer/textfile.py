@@ -35,3 +35,24 @@ def read_small_text(entry: Any, what: str, max_bytes: int) -> str:
     if len(raw) > max_bytes:
         raise ConfigError(f"{what} 太大", hint="检查是否放错了文件")
     return decode(raw, what)
+
+
+MAX_ALIASES = 50
+"""More YAML alias uses (``*name``) than this are refused: nested aliases expand exponentially."""
+
+
+def check_aliases(text: str, what: str) -> None:
+    """``ConfigError`` when the YAML ``text`` uses more than ``MAX_ALIASES`` aliases (a "billion laughs")."""
+    import yaml
+
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                count += 1
+                if count > MAX_ALIASES:
+                    raise ConfigError(
+                        f"{what} 中的 YAML 引用(别名 *)过多,拒绝读取", hint="去掉 & 和 * 引用,直接写出内容"
+                    )
+    except (yaml.YAMLError, RecursionError):
+        return  # the parser reports these itself, with their line

@@ -61,20 +61,40 @@ def load_error(home: Path, text: str) -> ConfigError:
         ("channels:\n  email:\n    from: 张三 <a@b.cn>\n", "channels.email.from", "只写地址"),
         ("channels:\n  email:\n    to: '\"Doe, J\" <a@b.cn>'\n", "channels.email.to", "逗号"),
         (
-            "channels:\n  consumer_association:\n    route: email\n    to: \"ts@x.org\\nBcc: y@z.org\"\n",
+            'channels:\n  consumer_association:\n    route: email\n    to: "ts@x.org\\nBcc: y@z.org"\n',
             "channels.consumer_association.to",
             "换行",
         ),
-        ("channels:\n  consumer_association:\n    route: post\n", "channels.consumer_association.route", "可选"),
-        ("channels:\n  card_platform@a:\n    base_url: file:///etc/\n", "channels.card_platform@a.base_url", "http"),
+        (
+            "channels:\n  consumer_association:\n    route: post\n",
+            "channels.consumer_association.route",
+            "可选",
+        ),
+        (
+            "channels:\n  card_platform@a:\n    base_url: file:///etc/\n",
+            "channels.card_platform@a.base_url",
+            "http",
+        ),
         ("channels:\n  12315:\n    base_url: javascript:alert(1)\n", "channels.12315.base_url", "http"),
         ("channels:\n  heimao:\n    base_url: [x]\n", "channels.heimao.base_url", "网址"),
         ("channels:\n  card_platform@a:\n    mode: api\n", "channels.card_platform@a.mode", "可选"),
         ("channels:\n  card_platform@a: yes\n", "channels.card_platform@a", "应为映射"),
         ("channels:\n  alipay:\n    text_max_len: 1\n", "channels.alipay.text_max_len", "不能小于 5"),
-        ("channels:\n  alipay:\n    complaint_no_pattern: '[0-9'\n", "channels.alipay.complaint_no_pattern", "正则"),
-        ("channels:\n  wechat_pay:\n    reasons: {not_deliverd: 其他}\n", "channels.wechat_pay.reasons", "not_delivered"),
-        ("channels:\n  nosuch-plugin:\n    base_url: file:///etc/\n", "channels.nosuch-plugin.base_url", "http"),
+        (
+            "channels:\n  alipay:\n    complaint_no_pattern: '[0-9'\n",
+            "channels.alipay.complaint_no_pattern",
+            "正则",
+        ),
+        (
+            "channels:\n  wechat_pay:\n    reasons: {not_deliverd: 其他}\n",
+            "channels.wechat_pay.reasons",
+            "not_delivered",
+        ),
+        (
+            "channels:\n  nosuch-plugin:\n    base_url: file:///etc/\n",
+            "channels.nosuch-plugin.base_url",
+            "http",
+        ),
         ("channels:\n  nosuch-plugin:\n    timeout: -5\n", "channels.nosuch-plugin.timeout", "应大于 0"),
         ("channels:\n  emial:\n    to: a@b.cn\n", "channels.emial", "是不是「email」"),
         ("notify: [x]\n", "notify", "应为映射"),
@@ -294,7 +314,9 @@ def test_plugin_channels_use_their_declared_model_or_accept_any_plain_key(
     )
     dist = site / "kameng_settings_demo-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: kameng-settings-demo\nVersion: 0.1\n", "utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: kameng-settings-demo\nVersion: 0.1\n", "utf-8"
+    )
     (dist / "entry_points.txt").write_text(
         "[kameng_filer.adapters]\nsettingsdemo = kameng_settings_demo:DemoAdapter\n", "utf-8"
     )
@@ -308,7 +330,9 @@ def test_plugin_channels_use_their_declared_model_or_accept_any_plain_key(
         error = load_error(kameng_home, "channels:\n  settingsdemo:\n    retries: 99\n")
         assert "channels.settingsdemo.region" in error.message and "缺少必填项" in error.message
         assert "channels.settingsdemo.retries" in error.message
-        write(kameng_home, "channels:\n  other-plugin:\n    anything: 1\n    base_url: https://x.example.cn/\n")
+        write(
+            kameng_home, "channels:\n  other-plugin:\n    anything: 1\n    base_url: https://x.example.cn/\n"
+        )
         assert channel_settings("other-plugin", load_config()) == {
             "anything": 1,
             "base_url": "https://x.example.cn/",
@@ -321,11 +345,19 @@ def test_plugin_channels_use_their_declared_model_or_accept_any_plain_key(
 def test_existing_channel_settings_still_load(kameng_home: Path) -> None:
     cfg = {
         "channels": {
-            "card_platform@a": {"profile": "card-a-twin", "account": "demo", "base_url": "http://127.0.0.1:1/"},
+            "card_platform@a": {
+                "profile": "card-a-twin",
+                "account": "demo",
+                "base_url": "http://127.0.0.1:1/",
+            },
             "email": {"smtp_host": "127.0.0.1", "smtp_port": 2525, "username": "kameng", "timeout": 5},
             "heimao": {"base_url": "http://127.0.0.1:2/", "target": "某平台"},
             "12315": {"account": "demo12315", "handling_address": "上海市", "product_category": "游戏点卡"},
-            "consumer_association": {"route": "email", "to": "ts@x.example.org", "association_name": "上海市消保委"},
+            "consumer_association": {
+                "route": "email",
+                "to": "ts@x.example.org",
+                "association_name": "上海市消保委",
+            },
             "alipay": {"text_max_len": 300, "complaint_no_pattern": r"\d+"},
             "wechat_pay": {"reasons": {"not_delivered": "未收到货"}},
         },
@@ -405,3 +437,22 @@ def test_adapter_try_refuses_a_non_http_url_override(example_case: Path) -> None
     assert res.exit_code == 1, res.output
     error = json.loads(res.stdout)["error"]
     assert "base_url" in error["message"] and "http" in error["message"], error
+
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+"""A "billion laughs": each level repeats the previous nine times (9⁹ items when expanded)."""
+
+
+def test_nested_yaml_aliases_are_refused_quickly(kameng_home: Path) -> None:
+    (kameng_home / "config.yaml").write_text(
+        f"channels:\n  nosuch-plugin:\n    {LAUGHS.replace(chr(10), chr(10) + '    ')}", "utf-8"
+    )
+    with pytest.raises(ConfigError, match="别名"):
+        load_config()
+    folder = kameng_home / "profiles"
+    folder.mkdir()
+    (folder / "laughs.yaml").write_text(LAUGHS, encoding="utf-8")
+    res = CliRunner().invoke(app, ["adapter", "check", "laughs"])
+    assert res.exit_code == 1 and "别名" in res.output, res.output

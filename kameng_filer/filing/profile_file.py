@@ -29,9 +29,11 @@ def read_text(entry: Any, origin: str | None = None) -> str:
 def read_profile(entry: Any, origin: str | None = None) -> Profile:
     """Read and validate one profile file; every failure is a ``ConfigError`` naming the file."""
     from kameng_filer.filing.profile import parse_profile
+    from kameng_filer.textfile import check_aliases
 
     where = display(origin or str(entry))
     text = read_text(entry, where)
+    check_aliases(text, f"站点配置 {where}")
     try:
         return parse_profile(text, origin=where)
     except (RecursionError, ValueError, TypeError, OverflowError) as exc:  # YAML constructors, deep nesting
