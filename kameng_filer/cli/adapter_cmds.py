@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, print_json
@@ -39,20 +40,23 @@ def register(app: typer.Typer) -> None:
                 }
             print_json(data)
             raise typer.Exit(0 if result.ok else 1)
-        where = f"({result.source})" if result.source != profile else ""
+        # selectors such as .empty-list:not([hidden]) are printed literally: every datum is escaped
+        where = escape(f"({result.source})") if result.source != profile else ""
         for line in result.errors:
-            err_console.print(f"[bold red]错误[/] {line}", markup=True, highlight=False)
+            err_console.print(f"[bold red]错误[/] {escape(line)}", markup=True, highlight=False)
         for line in result.warnings:
-            console.print(f"[yellow]警告[/] {line}")
+            console.print(f"[yellow]警告[/] {escape(line)}")
         if result.ok:
             prof = result.profile
             assert prof is not None
             console.print(
-                f"[green]站点配置 {prof.name} 可以使用[/]{where}:{len(prof.fields)} 个字段,{len(prof.steps)} 个步骤"
+                f"[green]站点配置 {escape(prof.name)} 可以使用[/]{where}:{len(prof.fields)} 个字段,{len(prof.steps)} 个步骤"
                 + (f",{len(result.warnings)} 条警告" if result.warnings else "")
             )
             raise typer.Exit(0)
-        err_console.print(f"站点配置 {profile}{where} 有 {len(result.errors)} 处错误,格式见 docs/adapters.md")
+        err_console.print(
+            f"站点配置 {escape(profile)}{where} 有 {len(result.errors)} 处错误,格式见 docs/adapters.md"
+        )
         raise typer.Exit(1)
 
     @adapter_app.command("try")
@@ -67,9 +71,12 @@ def register(app: typer.Typer) -> None:
         ),
         headed: bool = typer.Option(False, "--headed", help="显示浏览器窗口"),
         timeout: int = typer.Option(3000, "--timeout", min=200, max=120_000, help="找每个字段最多等多少毫秒"),
+        upload: bool = typer.Option(
+            False, "--upload", help="真的把证据文件上传到站点(默认只找到上传控件,不上传)"
+        ),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     ) -> None:
-        """打开真实页面,按案件逐项试填(不提交),报告每个字段找到没有、用哪种方式找到、为什么没找到,并截图。"""
+        """打开真实页面,按案件逐项试填(不提交、默认不上传),报告每个字段找到没有、用哪种方式找到、为什么没找到,并截图。"""
         from kameng_filer.cli.caseref import resolve_case
         from kameng_filer.config import channel_settings, load_config
         from kameng_filer.filing.lint import channel_of
@@ -102,14 +109,15 @@ def register(app: typer.Typer) -> None:
                 settings=settings,
                 headed=headed,
                 timeout_ms=timeout,
-                progress=None if as_json else (lambda text: out.print(f"[dim]… {text}[/]")),
+                progress=None if as_json else (lambda text: out.print(f"[dim]… {escape(text)}[/]")),
+                upload=upload,
             )
         )
         code = 0 if result.ok else (3 if result.needs_person else 1)
         if as_json:
             print_json(result.to_dict())
             raise typer.Exit(code)
-        table = Table(title=f"试填 {result.profile}({result.url})—— 没有提交", show_lines=False)
+        table = Table(title=escape(f"试填 {result.profile}({result.url})—— 没有提交"), show_lines=False)
         table.add_column("项目", style="bold")
         table.add_column("结果")
         table.add_column("怎么找到的 / 为什么没找到", overflow="fold")
@@ -117,13 +125,17 @@ def register(app: typer.Typer) -> None:
         for item in result.items:
             if item.skipped:
                 mark = "[dim]跳过[/]"
+                how = item.reason
             elif item.ok:
                 mark = "[green]找到[/]"
             else:
                 mark = (
                     "[red]没找到[/]" if item.required or item.kind != "field" else "[yellow]没找到(选填)[/]"
                 )
-            how = item.strategy if item.ok and not item.skipped else item.reason
+            if item.ok and not item.skipped:
+                how = item.strategy + (f"\n{item.reason}" if item.reason else "")
+            elif not item.skipped:
+                how = item.reason
             if not item.ok:
                 if item.tried:
                     how += "\n" + ";".join(item.tried)
@@ -134,15 +146,15 @@ def register(app: typer.Typer) -> None:
                 if item.kind == "field"
                 else {"step": "步骤", "submit": "提交按钮"}[item.kind] + f" {item.label}"
             )
-            table.add_row(name, mark, how, item.value)
-        console.print(f"登录:{result.login or '—'}")
+            table.add_row(escape(name), mark, escape(how), escape(item.value))
+        console.print(f"登录:{escape(result.login or '—')}")
         console.print(table)
         if result.screenshot:
-            console.print(f"截图:{result.screenshot}")
+            console.print(f"截图:{escape(result.screenshot)}")
         if result.error:
-            err_console.print(f"[bold red]错误:[/] {result.error}")
+            err_console.print(f"[bold red]错误:[/] {escape(result.error)}")
             if result.hint:
-                err_console.print(f"[yellow]建议:[/] {result.hint}")
+                err_console.print(f"[yellow]建议:[/] {escape(result.hint)}")
         if result.ok:
             console.print("[green]所有必填字段都找到了,提交按钮也在。[/]")
         elif not result.error:
@@ -162,15 +174,20 @@ def register(app: typer.Typer) -> None:
 
         if not url.startswith(("http://", "https://")):
             fail(f"不是网址:{url}", hint="写完整地址,如 https://example.com/ticket/new", code=2)
-        text = run_sync(record(url, headed=headed))
-        if out is None:
-            console.print(text, markup=False, highlight=False, soft_wrap=True)
-            return
-        if out.exists():
+        if out is not None and out.exists():
             fail(f"文件已存在:{out}", hint="换一个 --out,或先删除它", code=2)
-        out.write_text(text, encoding="utf-8")
+        result = run_sync(record(url, headed=headed))
+        if result.unmapped:
+            err_console.print("没能对应到渠道字段的输入框(请在草稿里写 field: 或 value:):", markup=False)
+            for line in result.unmapped:
+                err_console.print(f"  {line}", markup=False)
+        if out is None:
+            console.print(result.text, markup=False, highlight=False, soft_wrap=True)
+            return
+        out.write_text(result.text, encoding="utf-8")
         console.print(
-            f"草稿已写入 {out}。下一步:kameng adapter check {out},再 kameng adapter try {out} --case 案件.yaml"
+            f"草稿已写入 {out}。下一步:kameng adapter check {out},再 kameng adapter try {out} --case 案件.yaml",
+            markup=False,
         )
 
     @adapter_app.command("new")
@@ -185,11 +202,12 @@ def register(app: typer.Typer) -> None:
         from kameng_filer.scaffold import files_of, scaffold
 
         root = scaffold(name, folder, title=title, with_profiles=profiles)
-        console.print(f"已生成插件 {root}:")
+        console.print(f"已生成插件 {root}:", markup=False)
         for rel in files_of(root):
             console.print(f"  {rel}", markup=False)
         console.print(
-            f"下一步:cd {root} && pip install -e . && pytest;之后 kameng adapters list 里能看到 {name}"
+            f"下一步:cd {root} && pip install -e . && pytest;之后 kameng adapters list 里能看到 {name}",
+            markup=False,
         )
 
     @adapters_app.command("list")
@@ -203,31 +221,27 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(data)
             return
-        t = Table(title="渠道(适配器)")
-        for col in ("名称", "标题", "类型", "字段", "来源"):
-            t.add_column(col, overflow="fold")
+        from rich.text import Text
+
+        from kameng_filer.cli.tables import data_table, idcol, textcol
+
+        rows: list[list[str | Text]] = []
         for a in data["adapters"]:
             fields = "、".join(f["label"] + ("" if f["required"] else "(选填)") for f in a["fields"])
-            t.add_row(a["name"], a.get("title", ""), a["kind"], fields or a.get("error", ""), a["source"])
-        console.print(t)
-        p = Table(title="站点配置(用法:--channels <渠道>@<站点配置名>)")
-        for col in ("名称", "渠道", "标题", "方式", "字段", "来源"):
-            p.add_column(col, overflow="fold")
+            rows.append([a["name"], a.get("title", ""), a["kind"], fields or a.get("error", ""), a["source"]])
+        cols = [idcol("名称"), textcol("标题"), idcol("类型"), textcol("字段"), textcol("来源")]
+        console.print(data_table(cols, rows, title="渠道(适配器)", console=console))
+        rows = []
         for item in data["profiles"]:
             if "error" in item:
-                p.add_row(
-                    item["name"], "", f"[red]{item['error'].splitlines()[0]}[/]", "", "", item["source"]
-                )
+                error = Text(item["error"].splitlines()[0], style="red")
+                rows.append([item["name"], "", error, "", "", item["source"]])
                 continue
-            p.add_row(
-                item["name"],
-                item["channel"],
-                item["title"],
-                item["kind"],
-                "、".join(item["fields"]),
-                item["source"],
-            )
-        console.print(p)
+            fields = "、".join(item["fields"])
+            rows.append([item["name"], item["channel"], item["title"], item["kind"], fields, item["source"]])
+        cols = [idcol("名称"), idcol("渠道"), textcol("标题"), idcol("方式"), textcol("字段"), textcol("来源")]
+        title = "站点配置(用法:--channels <渠道>@<站点配置名>)"
+        console.print(data_table(cols, rows, title=title, console=console))
         for item in data["profiles"]:
             if "error" in item:
                 err_console.print(
@@ -236,4 +250,6 @@ def register(app: typer.Typer) -> None:
                     markup=False,
                     highlight=False,
                 )
-        console.print(f"自己写的站点配置放在:{paths.user_profiles_dir()}(格式见 docs/adapters.md)")
+        console.print(
+            f"自己写的站点配置放在:{paths.user_profiles_dir()}(格式见 docs/adapters.md)", markup=False
+        )

@@ -19,7 +19,8 @@ def is_stuck_action(exc: BaseException) -> bool:
 
 
 async def found_on_page(runner: Any, loc: Locator, frame: Any = None) -> list[str]:
-    """Per strategy, in words: no match, all hidden, all disabled, or how many (several → use ``nth``)."""
+    """Per strategy: how many elements match and are visible, and whether all are hidden, all disabled,
+    or several (then ``nth`` picks one)."""
     out = []
     for name, cand in runner._candidates(loc, frame):
         try:
@@ -33,31 +34,30 @@ async def found_on_page(runner: Any, loc: Locator, frame: Any = None) -> list[st
         except Exception as exc:  # a detached frame while the page navigates
             out.append(f"{name}:无法检查({str(exc).splitlines()[0][:80]})")
             continue
-        if n == 0:
-            out.append(f"{name}:页面上没有匹配的元素")
-        elif shown == 0:
-            out.append(f"{name}:找到 {n} 个,但都是隐藏的(不可见)")
-        elif enabled == 0:
-            out.append(f"{name}:找到 {n} 个,可见 {shown} 个,但都不可用(disabled)")
+        counted = f"{name}:找到 {n} 个,可见 {shown} 个"
+        if n and shown == 0:
+            counted += ",都是隐藏的"
+        elif shown and enabled == 0:
+            counted += ",都不可用(disabled)"
         elif shown > 1 and loc.nth is None:
-            out.append(f"{name}:找到 {n} 个,可见 {shown} 个(匹配到多个,用 nth: 指定第几个)")
-        else:
-            out.append(f"{name}:找到 {n} 个,可见 {shown} 个")
+            counted += ",匹配到多个(用 nth: 指定第几个)"
+        out.append(counted)
     return out
 
 
 async def stuck_error(
-    runner: Any, key: str, loc: Locator, exc: BaseException, frame: Any = None
+    runner: Any, key: str, loc: Locator, exc: BaseException | None, frame: Any = None
 ) -> FormChanged:
-    """The ``FormChanged`` for an action on field ``key`` that Playwright waited on in vain."""
+    """The ``FormChanged`` for an action on field ``key`` that Playwright waited on in vain (or, with
+    ``exc`` None, that cannot be done: the element is disabled)."""
     label = getattr(loc, "label", None) or getattr(loc, "name", None) or key
     found = await found_on_page(runner, loc, getattr(loc, "frame", None) or frame)
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0] if exc is not None else ""
     return FormChanged(
         f"网页表单已变化:「{label}」({loc.describe()})无法操作 —— {';'.join(found) or '没有可用的定位方式'}",
         field=key,
         selector=loc.describe(),
         channel=runner.ctx.channel,
-        detail=f"浏览器报告:{first}",
+        detail=f"浏览器报告:{first}" if first else None,
         hint="核对站点配置中这个字段的定位;kameng adapter try 会逐项报告每个字段找到了什么",
     )

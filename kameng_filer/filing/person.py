@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from kameng_filer.errors import HumanActionRequired
+from kameng_filer.filing.readable import enlarge_image, terminal_picture
 
 _LOCK: asyncio.Lock | None = None
 
@@ -38,6 +40,8 @@ class NoPerson:
 
     async def ask_code(self, channel: str, prompt: str, *, image: Path | None = None) -> str:
         """Refuse: nobody is there to read the captcha or SMS."""
+        if image:
+            enlarge_image(image)
         where = f"(验证码图片:{image})" if image else ""
         raise HumanActionRequired(
             f"需要本人操作:{prompt}{where}",
@@ -83,7 +87,11 @@ class TerminalPerson(NoPerson):
             try:
                 self.console.rule(f"[bold]{channel}:需要本人操作")
                 if image:
-                    self.console.print(f"验证码图片:[bold]{image}[/]")
+                    enlarge_image(image)  # a 50×24 px captcha is unreadable as served
+                    self.console.print(f"验证码图片:[bold]{escape(str(image))}[/]")
+                    picture = terminal_picture(image) if self.console.color_system else None
+                    if picture is not None and self.console.is_terminal:
+                        self.console.print(picture, end="")
                     if self.open_images:
                         webbrowser.open(image.resolve().as_uri())
                 for _ in range(3):
@@ -158,6 +166,8 @@ class ScriptedPerson(NoPerson):
 
     async def ask_code(self, channel: str, prompt: str, *, image: Path | None = None) -> str:
         """Ask the demo script (which reads the twin's test outbox)."""
+        if image:
+            enlarge_image(image)
         value = await self._answer(channel, prompt, image)
         self.log.append((channel, "code", prompt))
         if not self.quiet:

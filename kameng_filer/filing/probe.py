@@ -2,10 +2,11 @@
 
 The values are exactly what a filing would enter (the channel adapter plans the case with this
 profile). The run logs in when needed — the person answers captchas / SMS codes, the session is kept
-like a filing's — walks the profile's steps in probe mode and stops before the final click. Every field
-is reported: matched (and by which strategy), skipped (no value), or not found (per strategy: how many
-elements matched, how many were visible, and the labels on the page that look alike), plus a
-screenshot of the filled page.
+like a filing's — walks the profile's steps in probe mode and stops before the final click. Nothing
+else reaches the site: upload fields are located and reported, and only ``--upload`` sends files.
+Every field is reported, even after one failed: matched (and by which strategy), skipped (no value,
+or its step's condition did not hold), or not found (per strategy: how many elements matched, how many
+were visible, and the labels on the page that look alike), plus a screenshot of the filled page.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from kameng_filer.case.model import Case
 from kameng_filer.errors import FilingError, FormChanged, HumanActionRequired, KamengError
 from kameng_filer.filing.boundary import translate
 from kameng_filer.filing.browser_pool import BrowserPool
-from kameng_filer.filing.formfill import FieldReport, FormRunner, ProbeStop
-from kameng_filer.filing.profile import Profile, load_profile
+from kameng_filer.filing.formfill import FieldReport, FormRunner, ProbeStop, _step_name
+from kameng_filer.filing.locate import found_on_page, stuck_error
+from kameng_filer.filing.profile import Action, Binding, Locator, Profile, load_profile
 from kameng_filer.secrets import get_secret
 
 
@@ -112,6 +114,87 @@ class ProbeContext:
             self._progress(text)
 
 
+class ProbeRunner(FormRunner):
+    """A ``FormRunner`` for ``adapter try``: no uploads unless asked, every field reported whatever fails."""
+
+    def __init__(self, *args: Any, upload: bool = False, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.upload = upload
+        self.not_uploaded: dict[str, int] = {}
+        """Upload fields located but left alone (binding key → files a filing would send)."""
+
+    async def _upload(self, el: Any, b: Binding, frame: Any) -> None:
+        """Only with ``--upload``: otherwise the control is located (visible, enabled) and left alone."""
+        if self.upload:
+            await super()._upload(el, b, frame)
+            return
+        if b.chooser and not await el.is_enabled():
+            raise FormChanged(
+                f"网页表单已变化:上传按钮「{b.label or b.name or b.describe()}」不可用(disabled)",
+                field=b.label or b.describe(),
+                selector=b.describe(),
+                channel=self.ctx.channel,
+            )
+        files_for = getattr(self, "files_for", None)
+        files = files_for(b) if files_for is not None else self.files
+        key = next((k for k, v in self.profile.fields.items() if v is b), b.describe())
+        self.not_uploaded[key] = len(files)
+
+    async def _fill_named(self, key: str, b: Binding, value: Any, frame: Any) -> None:
+        """A disabled input is reported at once (a filing would wait for it until the page timeout)."""
+        if b.widget not in ("upload", "radio", "buttons", "dropdown"):
+            el = await self.find(b, field=b.label or key, frame=frame)
+            if not await el.is_enabled():
+                raise await stuck_error(self, key, b, None, frame)
+        await super()._fill_named(key, b, value, frame)
+
+    async def diagnose(self, loc: Locator, frame: Any = None) -> list[str]:
+        """Per strategy: matches, visible ones, and whether they are hidden / disabled / several."""
+        return await found_on_page(self, loc, frame)
+
+    async def fill(self, key: str, b: Binding, *, frame: Any = None) -> None:
+        """Fill one field; any failure is reported on the field and the probe goes on to the next."""
+        try:
+            await super().fill(key, b, frame=frame)
+        except (HumanActionRequired, ProbeStop):
+            raise
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, KamengError) else translate(exc, self.ctx.channel).message
+            self.report.append(
+                FieldReport(
+                    key=key,
+                    label=b.label or b.name or key,
+                    kind="field",
+                    ok=False,
+                    required=b.required,
+                    widget=b.widget,
+                    reason=f"填写时出错:{reason}",
+                    tried=await found_on_page(self, b, frame),
+                )
+            )
+
+    async def step(self, a: Action) -> None:
+        """A wait for upload results after uploads a probe left out is skipped, not a failure."""
+        if a.wait is None or not self.not_uploaded or self.upload:
+            await super().step(a)
+            return
+        mark = len(self.report)
+        try:
+            await super().step(a.model_copy(update={"timeout_ms": min(a.timeout_ms or 2000, 2000)}))
+        except ProbeStop:
+            del self.report[mark:]
+            self.report.append(
+                FieldReport(
+                    key=_step_name(a),
+                    label=a.wait.describe(),
+                    kind="step",
+                    ok=True,
+                    skipped=True,
+                    reason="试填没有上传文件,不等上传结果(加 --upload 才上传)",
+                )
+            )
+
+
 def _adapter(prof_ref: str, channel: str, settings: dict[str, Any]) -> Any:
     from kameng_filer import registry
     from kameng_filer.filing.web import ProfileAdapter
@@ -136,8 +219,12 @@ async def try_profile(
     headed: bool = False,
     timeout_ms: int = 3000,
     progress: Any = None,
+    upload: bool = False,
 ) -> TryResult:
-    """Fill the profile's form for ``case`` without submitting and report every field (never raises for site trouble)."""
+    """Fill the profile's form for ``case`` without submitting and report every field (never raises for site trouble).
+
+    Nothing is sent to the site beyond the login: upload fields are located, not used, unless ``upload``.
+    """
     from kameng_filer.filing.lint import channel_of
     from kameng_filer.filing.web import case_vars_from_plan, needs_secret
 
@@ -153,11 +240,13 @@ async def try_profile(
     artifacts = paths.sub("artifacts/try") / f"{_safe(prof.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     artifacts.mkdir(parents=True, exist_ok=True)
     pool = BrowserPool(headed=headed)
-    runner: FormRunner | None = None
+    runner: ProbeRunner | None = None
     try:
         ctx = ProbeContext(channel, person, artifacts, pool, progress)
         page = await ctx.new_page(account or None)
-        runner = FormRunner(page, prof, values, plan.files, ctx, probe=True, timeout_ms=timeout_ms)
+        runner = ProbeRunner(
+            page, prof, values, plan.files, ctx, probe=True, timeout_ms=timeout_ms, upload=upload
+        )
         if prof.login is None:
             result.login = "不需要登录"
         elif await runner.logged_in():
@@ -190,6 +279,7 @@ async def try_profile(
         result.error, result.hint = err.message, err.hint or err.detail
     finally:
         if runner is not None:
+            _note_uploads(runner)
             result.items = list(runner.report)
             shot = artifacts / "try.png"
             try:
@@ -218,23 +308,37 @@ async def _check_submit(runner: FormRunner, prof: Profile) -> None:
     runner.report.append(entry)
 
 
+def _note_uploads(runner: ProbeRunner) -> None:
+    """Say on each located upload field that nothing was uploaded (and how many files a filing sends)."""
+    for item in runner.report:
+        if item.kind == "field" and item.ok and item.key in runner.not_uploaded:
+            n = runner.not_uploaded[item.key]
+            item.reason = f"已找到上传控件,试填没有上传(提交时会上传 {n} 个文件;加 --upload 才会试传)"
+
+
 def _not_reached(runner: FormRunner, prof: Profile) -> None:
-    """Fields the steps would fill after the step that failed."""
+    """Fields the steps would fill after the step that failed (or in a step whose condition did not hold)."""
     seen = {r.key for r in runner.report if r.kind == "field"}
+    skipped = {r.key for r in runner.report if r.kind == "step" and r.skipped}
     for step in prof.steps:
         keys = [step.fill] if isinstance(step.fill, str) else (step.fill or [])
+        by_condition = _step_name(step) in skipped
         for key in keys:
-            if key not in seen:
-                b = prof.fields[key]
-                runner.report.append(
-                    FieldReport(
-                        key=key,
-                        label=b.label or b.name or key,
-                        kind="field",
-                        ok=False,
-                        required=b.required,
-                        widget=b.widget,
-                        reason="没有执行到(前面的步骤失败)",
-                    )
+            if key in seen:
+                continue
+            b = prof.fields[key]
+            runner.report.append(
+                FieldReport(
+                    key=key,
+                    label=b.label or b.name or key,
+                    kind="field",
+                    ok=by_condition,
+                    skipped=by_condition,
+                    required=b.required,
+                    widget=b.widget,
+                    reason="这一步的条件不满足(if_visible / unless_visible),不用填"
+                    if by_condition
+                    else "没有执行到(前面的步骤失败)",
                 )
-                seen.add(key)
+            )
+            seen.add(key)

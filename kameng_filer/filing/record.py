@@ -8,6 +8,7 @@ Check the draft with ``kameng adapter check`` and iterate with ``kameng adapter 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ import yaml
 from kameng_filer.errors import KamengError
 from kameng_filer.filing.boundary import translate
 from kameng_filer.filing.browser_pool import BrowserPool
+from kameng_filer.filing.record_guess import WORDLESS, describe_input, guess, guess_field, is_captcha
 
 _SCAN_JS = """
 (root) => {
@@ -32,6 +34,31 @@ _SCAN_JS = """
     const wrap = e.closest('label');
     return wrap ? clean(wrap.innerText) : '';
   };
+  const tied = (e) => !!((e.labels && e.labels.length) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby'));
+  const textLike = (e) => e.tagName === 'INPUT' && ['', 'text', 'email', 'tel', 'number'].includes((e.getAttribute('type') || '').toLowerCase());
+  const near = (e) => {
+    // a label in the input's own row that is tied to nothing (for= naming no id), else the row's text
+    let p = e.parentElement;
+    for (let depth = 0; p && depth < 3; depth++, p = p.parentElement) {
+      if (p.querySelectorAll('input:not([type=hidden]), select, textarea').length > 1) break;
+      const lab = [...p.querySelectorAll('label')].find((l) => !l.control && !l.contains(e));
+      if (lab && clean(lab.innerText)) return {text: clean(lab.innerText), labelFor: lab.htmlFor || ''};
+      const txt = clean(p.innerText);
+      if (txt && txt.length <= 30) return {text: txt, labelFor: ''};
+    }
+    const prev = e.previousElementSibling;
+    const txt = prev ? clean(prev.innerText) : '';
+    return {text: txt.length <= 30 ? txt : '', labelFor: ''};
+  };
+  const beforePassword = new Set();
+  const all = [...root.querySelectorAll('input')].filter((e) => visible(e));
+  all.forEach((e, i) => {
+    if ((e.getAttribute('type') || '').toLowerCase() !== 'password') return;
+    for (let j = i - 1; j >= 0; j--) {
+      if ((all[j].getAttribute('type') || '').toLowerCase() === 'password') break;
+      if (textLike(all[j]) && all[j].form === e.form) { beforePassword.add(all[j]); break; }
+    }
+  });
   const out = {fields: [], buttons: [], frames: []};
   const radios = {};
   root.querySelectorAll('input, select, textarea, [contenteditable=true], [role=combobox], [role=textbox], [role=group], [role=radiogroup]').forEach((e) => {
@@ -63,8 +90,12 @@ _SCAN_JS = """
       if (!e.querySelector('button, [role=button]')) return;
       widget = 'buttons';
     }
+    const around = tied(e) ? {text: '', labelFor: ''} : near(e);
     out.fields.push({
       key: e.id || e.getAttribute('name') || '', label: labelOf(e), placeholder: e.getAttribute('placeholder') || '',
+      type: tag === 'input' ? (type || 'text') : tag, autocomplete: e.getAttribute('autocomplete') || '',
+      id: e.id || '', name: e.getAttribute('name') || '', near: around.text, label_for: around.labelFor,
+      before_password: beforePassword.has(e),
       widget, role: ['group', 'radiogroup'].includes(e.getAttribute('role')) ? e.getAttribute('role') : '',
       hidden: !visible(e), multiple: !!e.multiple, required: !!e.required,
       options: tag === 'select' ? [...e.options].map((o) => clean(o.text)).filter(Boolean) : [],
@@ -80,40 +111,6 @@ _SCAN_JS = """
 }
 """
 
-GUESSES: tuple[tuple[str, str], ...] = (
-    ("订单", "order_no"),
-    ("单号", "order_no"),
-    ("标题", "title"),
-    ("主题", "title"),
-    ("优先", "priority"),
-    ("紧急", "priority"),
-    ("类型", "complaint_type"),
-    ("原因", "complaint_type"),
-    ("分类", "complaint_type"),
-    ("凭证", "proof"),
-    ("截图", "proof"),
-    ("图片", "proof"),
-    ("附件", "proof"),
-    ("手机", "contact"),
-    ("电话", "contact"),
-    ("联系", "contact"),
-    ("内容", "content"),
-    ("描述", "content"),
-    ("说明", "content"),
-    ("账号", "username"),
-    ("用户名", "username"),
-    ("密码", "password"),
-)
-"""Label words → the card_platform field they usually take (first match wins)."""
-
-
-def guess_field(label: str) -> str | None:
-    """The channel field a label probably means, e.g. ``售后标题`` → ``title``."""
-    for word, name in GUESSES:
-        if word in label:
-            return name
-    return None
-
 
 def _key(raw: str, label: str, taken: set[str], i: int) -> str:
     key = re.sub(r"[^a-z0-9_]", "_", raw.lower()).strip("_") or guess_field(label) or f"field{i}"
@@ -124,8 +121,37 @@ def _key(raw: str, label: str, taken: set[str], i: int) -> str:
     return key
 
 
+@dataclass
+class Draft:
+    """A drafted profile: its YAML text, and the inputs whose value it could not guess."""
+
+    text: str
+    unmapped: list[str] = field(default_factory=list)
+    """One line per input: its key and what the page says about it."""
+
+
+def _locator(f: dict[str, Any], label: str) -> dict[str, Any]:
+    """The most robust way to find the input: tied label, role, meaningful placeholder, id, name."""
+    if f.get("role") and label:
+        return {"role": f["role"], "name": label}
+    if label:
+        return {"label": label}
+    if f.get("placeholder") and not WORDLESS.match(f["placeholder"]):
+        return {"placeholder": f["placeholder"]}
+    if f.get("id"):
+        return {"css": f"#{f['id']}" if re.fullmatch(r"[A-Za-z][\w-]*", f["id"]) else f'[id="{f["id"]}"]'}
+    if f.get("name") or f.get("key"):
+        return {"css": f'[name="{f.get("name") or f["key"]}"]'}
+    return {"css": "TODO"}
+
+
 def draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> str:
     """The profile YAML (with comments) for what the scan found."""
+    return build_draft(url, scan, frames).text
+
+
+def build_draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> Draft:
+    """The drafted profile and what it could not map."""
     parts = urlsplit(url)
     host = parts.hostname or "site"
     name = re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "site"
@@ -133,24 +159,24 @@ def draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> 
     order: list[str] = []
     taken: set[str] = set()
     notes: list[str] = []
+    unmapped: list[str] = []
     items = [(None, f) for f in scan["fields"]] + [
         (sel, f) for sel, sc in frames.items() for f in sc["fields"]
     ]
     for i, (frame, f) in enumerate(items):
         label = f.get("label", "")
-        key = _key(f.get("key", ""), label, taken, i)
-        b: dict[str, Any] = {}
-        if label:
-            b["label"] = label
-        elif f.get("placeholder"):
-            b["placeholder"] = f["placeholder"]
-        elif f.get("key"):
-            b["css"] = f"#{f['key']}"
-        else:
-            notes.append(f"{key}: 没有标签,请补上定位方式")
-            b["css"] = "TODO"
-        if f.get("role") and label:
-            b = {"role": f["role"], "name": label}
+        if is_captcha(f):
+            notes.append(
+                f"验证码输入框({describe_input(f)}):写成 login.steps 里的 captcha 步骤(image + input),不放进 fields"
+            )
+            continue
+        key = _key(f.get("key", ""), label or f.get("near", ""), taken, i)
+        b = _locator(f, label)
+        if b.get("css") == "TODO":
+            notes.append(f"{key}: 没有标签、id 或 name,请补上定位方式")
+        if f.get("near") and not label:
+            tie = f"(<label for={f['label_for']}> 没有对应的 id)" if f.get("label_for") else ""
+            notes.append(f"{key}: 旁边的文字「{f['near']}」没有和输入框关联{tie},所以用 {next(iter(b))} 定位")
         if f["widget"] != "text":
             b["widget"] = f["widget"]
         if f["widget"] == "upload" and f.get("hidden"):
@@ -162,15 +188,20 @@ def draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> 
             b["multiple"] = True
         if frame:
             b["frame"] = frame
-        target = guess_field(label or f.get("placeholder", ""))
-        if target and target != key:
-            b["field"] = target
-        if not target:
-            notes.append(f"{key}: 猜不出要填哪个值,请写 field: 或 value:")
+        g = guess(f)
+        if g.field and g.field != key:
+            b["field"] = g.field
+        if g.field:
+            notes.append(f"{key} → {g.field}(依据:{g.why})")
+        else:
+            unmapped.append(f"{key}({describe_input(f)})")
+            notes.append(f"{key}: 猜不出要填哪个值({describe_input(f)}),请写 field: 或 value:")
         if f.get("options"):
             notes.append(f"{key}: 选项 {'、'.join(f['options'][:8])} —— 与计划值不同时用 options: 映射")
         fields[key] = b
         order.append(key)
+    if any(b.get("field", k) == "password" for k, b in fields.items()):
+        notes.append("这是登录页:把 username / password 的填写放进 login.steps(格式见 docs/adapters.md)")
     buttons = [b["name"] for b in scan["buttons"]]
     submits = [b["name"] for b in scan["buttons"] if re.search(r"提交|确认|保存|发送|申请", b["name"])]
     submit = (submits or buttons or ["提交"])[-1]
@@ -190,11 +221,12 @@ def draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]]) -> 
         f"# 页面上的按钮:{'、'.join(buttons) or '(无)'}",
         *[f"# 待办:{n}" for n in notes],
     ]
-    return "\n".join(head) + "\n" + yaml.safe_dump(profile, allow_unicode=True, sort_keys=False, width=110)
+    text = "\n".join(head) + "\n" + yaml.safe_dump(profile, allow_unicode=True, sort_keys=False, width=110)
+    return Draft(text=text, unmapped=unmapped)
 
 
-async def record(url: str, *, headed: bool = False, wait_ms: int = 1500) -> str:
-    """Open ``url`` and return a draft profile for the page."""
+async def record(url: str, *, headed: bool = False, wait_ms: int = 1500) -> Draft:
+    """Open ``url`` and return a draft profile for the page (and the inputs it could not map)."""
     pool = BrowserPool(headed=headed)
     try:
         ctx = await pool.context(None)
@@ -210,7 +242,7 @@ async def record(url: str, *, headed: bool = False, wait_ms: int = 1500) -> str:
                 )
             except Exception:  # a cross-origin or empty iframe: nothing to draft from it
                 continue
-        return draft(page.url, scan, frames)
+        return build_draft(page.url, scan, frames)
     except KamengError:
         raise
     except Exception as exc:
