@@ -75,15 +75,36 @@ _SECRET_PARTS = (
 """Fragments that mark a key as secret even when glued to other words (``smtppassword``, ``authtoken``)."""
 
 
+_NAMING_WORDS = frozenset(
+    {
+        "field",
+        "header",
+        "name",
+        "path",
+        "pattern",
+        "selector",
+        "label",
+        "env",
+        "url",
+        "type",
+        "method",
+        "mode",
+    }
+)
+"""A last word that makes the key describe *where* or *what kind* a secret is (``token_field``,
+``csrf_token_header``, ``password_env``, ``auth_type``), not hold one."""
+
+
 def looks_secret(key: object) -> bool:
     """True when a settings key looks like it holds a secret (``passwd``, ``smtp_pass``, ``apiKey``, …).
 
     Matching is by pattern, not by an exact list: any word of the key that is a secret word, any secret
-    fragment inside the key, or a key whose last word is ``key`` (``api_key``, ``secret_key``).
+    fragment inside the key, or a key whose last word is ``key`` (``api_key``, ``secret_key``) — unless the
+    last word only names the secret's place or kind (``token_field``, ``password_env``, ``auth_type``).
     """
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key)).lower()
     words = re.findall(r"[a-z0-9]+|[^\x00-\x7f]+", text)
-    if not words:
+    if not words or (len(words) > 1 and words[-1] in _NAMING_WORDS):
         return False
     if any(w in _SECRET_WORDS for w in words) or words[-1] == "key":
         return True
