@@ -177,7 +177,20 @@ def test_secret_pattern_keeps_real_setting_names() -> None:
     assert "account" in names and "username" in names
     assert not [k for k in names if looks_secret(k)]
     assert not any(looks_secret(k) for k in ("passport", "keyword", "monkey", "bypass_proxy", "route"))
-    assert all(looks_secret(k) for k in ("SMTP-Password", "smtppassword", "authToken", "private_key", "jwt"))
+    assert all(
+        looks_secret(k)
+        for k in (
+            "SMTP-Password",
+            "smtppassword",
+            "authToken",
+            "private_key",
+            "jwt",
+            "session_id",
+            "client_secret",
+        )
+    )
+    # keys that only say where a secret is, or what kind it is, hold none
+    assert not any(looks_secret(k) for k in ("token_field", "csrf_token_header", "password_env", "auth_type"))
 
 
 def test_a_notification_url_written_into_the_file_is_refused(kameng_home: Path) -> None:
