@@ -181,6 +181,9 @@ class Adapter(ABC):
 
     spec: ClassVar[ChannelSpec]
     settings_model: ClassVar[type | None] = None
+    """A pydantic model of this channel's ``config.yaml`` settings, validated when the settings are read
+    (``kameng_filer.settings_check``); None: built-in channels use ``settings_model.BUILTIN``, plugins any
+    non-secret keys."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings: dict[str, Any] = dict(settings or {})
