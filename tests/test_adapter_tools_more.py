@@ -352,3 +352,18 @@ def test_nobody_at_the_terminal_is_pointed_to_the_enlarged_image(tmp_path: Path)
     with pytest.raises(HumanActionRequired):
         asyncio.run(NoPerson().ask_code("card_platform", "验证码", image=wide))
     assert _size(wide) == (260, 92)  # already readable: left alone
+
+
+def test_the_terminal_draws_the_enlarged_captcha_in_blocks(tmp_path: Path) -> None:
+    from kameng_filer.filing.readable import enlarge_image, terminal_picture
+
+    shot = tmp_path / "captcha.png"
+    shot.write_bytes(_png(50, 24))
+    assert enlarge_image(shot) == (200, 96)
+    picture = terminal_picture(shot)
+    assert picture is not None
+    lines = picture.plain.splitlines()
+    assert len(lines) == 19 and {len(line) for line in lines} == {80}  # two pixel rows per line
+    broken = tmp_path / "not-an-image.png"
+    broken.write_bytes(b"<html>")
+    assert terminal_picture(broken) is None and enlarge_image(broken) == (0, 0)
