@@ -321,3 +321,12 @@ def test_table_cells_never_send_control_characters() -> None:
         )
     )
     assert "\x1b" not in buf.getvalue() and "\u202e" not in buf.getvalue() and "标题" in buf.getvalue()
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_adapters_list_keeps_the_names_people_type(width, columns: int) -> None:
+    width(columns)
+    code, out = invoke("adapters", "list")
+    assert code == 0, out
+    for name in ("consumer_association", "card_platform", "card-a-twin", "gov12315-twin", "association-twin"):
+        assert re.search(rf"(^|[\s│:]){re.escape(name)}([\s│]|$)", out, re.M), (name, out)

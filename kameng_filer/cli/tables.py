@@ -88,18 +88,25 @@ def column_widths(cols: Sequence[Col], rows: Sequence[Sequence[Text]], width: in
     floors = {i: min(natural[i], max(cols[i].min_width, cell_len(cols[i].header))) for i in free}
     if not free or left < sum(floors.values()):
         return None
-    # water-filling: every free column gets an equal share, short ones give back what they do not need
+    # columns that need less than an equal share keep their natural width ...
     pending = sorted(free, key=lambda i: natural[i])
+    while pending and natural[pending[0]] <= left // len(pending):
+        i = pending.pop(0)
+        widths[i] = natural[i]
+        left -= natural[i]
+    # ... the others share the rest in proportion to their natural width, none below its floor
     while pending:
-        share = left // len(pending)
-        i = pending[0]
-        if natural[i] <= share:
-            widths[i] = natural[i]
-        else:
-            share = max(share, floors[i])
-            widths[i] = share
-        left -= widths[i]
-        pending.pop(0)
+        total = sum(natural[i] for i in pending)
+        under = [i for i in pending if left * natural[i] // total < floors[i]]
+        if not under:
+            for i in pending:
+                widths[i] = left * natural[i] // total
+            widths[pending[-1]] += left - sum(widths[i] for i in pending)
+            break
+        for i in under:
+            widths[i] = floors[i]
+            left -= floors[i]
+            pending.remove(i)
     return widths
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from kameng_filer import paths
 from kameng_filer.cli.common import console, fail, handle_errors
@@ -41,13 +40,11 @@ def _accounts(name: str, info: dict[str, Any]) -> list[str]:
 
 def print_twins(twins: TwinSet) -> None:
     """The table of running twins, then each one's seeded data and test-only helpers."""
-    table = Table(title="本地孪生站点(仅监听 127.0.0.1)")
-    table.add_column("名称", no_wrap=True)
-    table.add_column("模拟的渠道", overflow="fold")
-    table.add_column("地址", no_wrap=True)
-    for name, twin in twins.items():
-        table.add_row(name, twin.title, twin.url)
-    console.print(table)
+    from kameng_filer.cli.tables import data_table, idcol, textcol
+
+    rows = [[name, twin.title, twin.url] for name, twin in twins.items()]
+    cols = [idcol("名称"), textcol("模拟的渠道"), idcol("地址")]
+    console.print(data_table(cols, rows, title="本地孪生站点(仅监听 127.0.0.1)", console=console))
     for name, twin in twins.items():
         console.print(f"\n[bold]{name}[/] {twin.url}")
         notes = _accounts(name, twin.info())
