@@ -76,6 +76,12 @@ def print_json(data: Any) -> None:
     _json_printed.set(True)
 
 
+def print_json_line(data: Any) -> None:
+    """Print one compact JSON document on its own line (a stream of events, e.g. ``watch --json``)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
 def error_code(exc: BaseException | type) -> str:
     """A stable snake_case code for an error class: ``CaseUnreadable`` -> ``case_unreadable``."""
     name = exc.__name__ if isinstance(exc, type) else type(exc).__name__
