@@ -131,6 +131,12 @@ def keyring_usable() -> bool:
 
 def get_secret(scope: str, key: str) -> str:
     """The secret ``scope``/``key`` from the environment or keyring; ``SecretMissing`` when absent."""
+    if not str(key or "").strip():  # no account configured: there is no password to look for
+        raise SecretMissing(
+            f"渠道 {scope} 需要登录,但还没有配置登录账号",
+            hint=f'在 config.yaml 的 channels 下写上 "{scope}": {{account: 你的账号}}(渠道名加引号),'
+            f"再运行 kameng login {scope} --account 你的账号 保存密码",
+        )
     env = env_name(scope, key)
     if os.environ.get(env):
         return os.environ[env]

@@ -165,7 +165,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def record_cmd(
         url: str = typer.Argument(..., help="表单页面的地址"),
-        out: Path = typer.Option(None, "--out", "-o", help="写入这个文件(默认打印)"),
+        out: Path = typer.Option(None, "--output", "--out", "-o", help="写入这个文件(默认打印)"),
         headed: bool = typer.Option(False, "--headed", help="显示浏览器窗口"),
     ) -> None:
         """打开页面,按页面上有标签的输入框和按钮起草一份站点配置(草稿,需人工核对)。"""

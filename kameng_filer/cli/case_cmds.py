@@ -108,6 +108,9 @@ def _print_findings(source: Path, findings: list[Finding], at: datetime, *, sche
 def new_cmd(
     directory: Annotated[Path, typer.Argument(help="要创建的案件文件夹")] = Path(DEFAULT_DIR),
     plain: Annotated[bool, typer.Option("--plain", help="不提问,只生成带注释的模板")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="不提问,以 JSON 输出 {case_file, evidence_dir}")
+    ] = False,
 ) -> None:
     """创建案件文件夹:带中文注释的 case.yaml 模板和 evidence/ 文件夹(在终端中会逐项提问)。"""
     if directory.exists() and not directory.is_dir():
@@ -116,7 +119,7 @@ def new_cmd(
     if existing:
         fail(f"{existing[0]} 已存在,不会覆盖", hint="换一个文件夹,或直接编辑已有的案件文件")
     answers: dict[str, str] = {}
-    if not plain and sys.stdin.isatty():
+    if not plain and not as_json and sys.stdin.isatty():
         answers = _ask()
     text = render_template(answers, case_dir=str(directory))
     try:
@@ -128,6 +131,9 @@ def new_cmd(
         fail(f"{directory / 'case.yaml'} 已存在,不会覆盖")
     except OSError as exc:
         fail(f"无法创建 {directory}:{exc.strerror or exc}", hint="检查路径和写权限")
+    if as_json:
+        print_json({"case_file": str(target), "evidence_dir": str(directory / "evidence")})
+        return
     console.print(Text(f"已创建 {target} 和 {directory / 'evidence'}/", style="bold green"))
     console.print(Text("下一步:"))
     console.print(Text("  1. 把订单、支付、聊天、问题截图放进 evidence/ 文件夹"))

@@ -14,9 +14,10 @@ from kameng_filer.cli.common import console, err_console, handle_errors, print_j
 def export(
     case_id: str = typer.Argument(..., help="已导入案件的编号(见 kameng cases)"),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="输出的 zip 文件(默认:当前文件夹下的 <案件编号>-材料包.zip)"
+        None, "--output", "--out", "-o", help="输出的 zip 文件(默认:当前文件夹下的 <案件编号>-材料包.zip)"
     ),
-    version: int | None = typer.Option(None, "--version", min=1, help="案件版本(默认最新版)"),
+    case_version: int | None = typer.Option(None, "--case-version", min=1, help="案件版本(默认最新版)"),
+    old_version: int | None = typer.Option(None, "--version", min=1, hidden=True, help="同 --case-version(旧写法)"),
     public: bool = typer.Option(
         False, "--public", help="公开版:遮盖手机号、邮箱、住址、身份证号、卡密,去除图片拍摄信息,不含截图"
     ),
@@ -29,6 +30,7 @@ def export(
 
     if output is not None and not output.expanduser().exists():
         output = check_output(output, option="--output")
+    version = case_version or old_version
     result = export_case(case_id, output, version=version, public=public, force=force)
     if as_json:
         print_json(

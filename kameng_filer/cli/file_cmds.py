@@ -12,9 +12,10 @@ from rich.markup import escape
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, parse_now, print_json
 from kameng_filer.cli.outcomes import outcome_view
 from kameng_filer.errors import CaseInvalid
-from kameng_filer.filing.channels import parse_channels
+from kameng_filer.filing.channels import exclusive_conflict, parse_channels, resolve
 from kameng_filer.filing.engine import FileOptions
 from kameng_filer.filing.person import default_person
+from kameng_filer.filing.preflight import check_channels, raise_if_any
 from kameng_filer.filing.run import (
     Prepared,
     execute,
@@ -73,6 +74,10 @@ def register(app: typer.Typer) -> None:
 
         store = Store.open()
         tokens = parse_channels(channels)
+        # accounts and passwords of every chosen channel, before anything is shown or confirmed
+        # (a 12315 + 消协 conflict is reported first, by prepare)
+        if force or not exclusive_conflict(tokens):
+            raise_if_any(check_channels([resolve(t) for t in tokens]))
         out = err_console if as_json else console
         options = FileOptions(
             dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force
@@ -109,7 +114,9 @@ def register(app: typer.Typer) -> None:
                 )
         except CaseInvalid as exc:
             if as_json:
-                print_json({"filings": [], "findings": [f.to_dict() for f in exc.issues]})
+                error = {"code": "case_invalid", "message": exc.message, "hint": "运行 kameng check 查看全部问题"}
+                print_json({"filings": [], "findings": [f.to_dict() for f in exc.issues], "error": error})
+                raise typer.Exit(1) from None
             else:
                 for f in exc.issues:
                     if f.severity == "error":
@@ -128,17 +135,30 @@ def register(app: typer.Typer) -> None:
     def login_cmd(
         channel: str = typer.Argument(..., help="渠道名(卡盟站点写 card_platform@站点配置名)"),
         account: str = typer.Option(..., "--account", "-a", help="账号(用户名/手机号/邮箱)"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {channel, account, stored}"),
     ) -> None:
         """把渠道账号的密码保存到系统密钥环(不会写入任何文件)。"""
-        if not sys.stdin.isatty():
+        from kameng_filer.secrets import keyring_usable
+
+        env = env_name(channel, account)
+        if not account.strip():
+            fail("账号不能为空", hint=f"例如 kameng login {channel} --account 你的账号", code=2)
+        if not keyring_usable():  # say so before asking for a password that could not be kept
             fail(
-                "需要在终端中输入密码",
-                hint=f"无终端时可改用环境变量 {env_name(channel, account)}",
+                "本机没有可用的系统密钥环(keyring),无法保存密码",
+                hint=f"改用环境变量 {env}(只在当前终端有效);或 pip install keyrings.alt 并设置 "
+                "PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring(只做编码、不加密)后重新运行",
+                error="no_keyring",
             )
+        if not sys.stdin.isatty():
+            fail("需要在终端中输入密码", hint=f"无终端时可改用环境变量 {env}")
         password = getpass.getpass(f"{channel} 账号 {account} 的密码(输入不显示):")
         if not password:
             fail("密码为空,未保存")
         set_secret(channel, account, password)
+        if as_json:
+            print_json({"channel": channel, "account": account, "stored": "keyring"})
+            return
         console.print(f"已保存到系统密钥环:{escape(channel)} / {escape(account)}")
 
 

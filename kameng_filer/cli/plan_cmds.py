@@ -64,8 +64,11 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def letter_cmd(
         case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
-        out: Path = typer.Option(None, "--out", "-o", help="PDF 保存位置(默认当前目录 letter-案件编号.pdf)"),
+        out: Path = typer.Option(
+            None, "--output", "--out", "-o", help="PDF 保存位置(默认当前目录 letter-案件编号.pdf)"
+        ),
         to: str = typer.Option(None, "--to", help="收信的消协名称,如 杭州市消费者权益保护委员会"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {path, case_id}"),
     ) -> None:
         """生成可打印的消协投诉书 PDF(含证据清单与每张证据图片)。"""
         from kameng_filer.cli.progress import working
@@ -79,12 +82,15 @@ def register(app: typer.Typer) -> None:
         if store is not None and ref.stored and ref.path is None:
             hashes = {row.evidence_id: row.sha256 for row in store.evidence_index(ref.id)}
         addressee = to or channel_settings("consumer_association").get("association_name")
-        target = check_output(out or Path.cwd() / f"letter-{ref.id}.pdf", option="--out")
+        target = check_output(out or Path.cwd() / f"letter-{ref.id}.pdf", option="--output")
         with working(err_console, "正在生成投诉书 PDF(排版并压缩证据图片)"):
             try:
                 path = write_letter_pdf(ref.case, target, hashes=hashes, addressee=addressee)
             except OSError as exc:
-                raise output_error(target, exc, option="--out") from None
+                raise output_error(target, exc, option="--output") from None
+        if as_json:
+            print_json({"path": str(path), "case_id": ref.id})
+            return
         console.print(f"已生成投诉书:{escape(str(path))}")
         console.print("打印后在签名处签字、写上日期,连同证据材料一起递交或邮寄给消费者协会。")
 

@@ -47,7 +47,8 @@ def add(
             result = store.import_case(case)
         except CaseInvalid as exc:
             if as_json:
-                print_json({"error": exc.message, "findings": [f.to_dict() for f in exc.issues]})
+                error = {"code": "case_invalid", "message": exc.message, "hint": "运行 kameng check 查看全部问题"}
+                print_json({"error": error, "findings": [f.to_dict() for f in exc.issues]})
             else:
                 _print_findings(exc.issues)
             raise
@@ -134,7 +135,8 @@ def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"))
 @handle_errors
 def evidence(
     case_id: str = typer.Argument(..., help="已导入案件的编号(见 kameng cases)"),
-    version: int | None = typer.Option(None, "--version", min=1, help="案件版本(默认最新版)"),
+    case_version: int | None = typer.Option(None, "--case-version", min=1, help="案件版本(默认最新版)"),
+    old_version: int | None = typer.Option(None, "--version", min=1, hidden=True, help="同 --case-version(旧写法)"),
     fmt: IndexFormat = typer.Option(IndexFormat.md, "--format", help="输出格式:md(Markdown)或 json"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出(同 --format json)"),
 ) -> None:
@@ -146,6 +148,7 @@ def evidence(
     from kameng_filer.timeutil import now
 
     with Store.open(readonly=True) as store:
+        version = case_version or old_version
         number = version if version is not None else store.current_version(case_id)
         rows = store.evidence_index(case_id, number)
         case = store.get_case(case_id, number)

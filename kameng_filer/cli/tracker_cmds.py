@@ -93,11 +93,24 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def watch_cmd(
         interval: float = typer.Option(300.0, "--interval", min=0.2, help="每隔多少秒跟踪一次"),
+        as_json: bool = typer.Option(False, "--json", help="每条消息输出一行 JSON:{at, message}"),
     ) -> None:
         """常驻运行:按间隔自动跟踪(同一数据文件夹只能运行一个;Ctrl-C 或 SIGTERM 停止)。"""
-        from kameng_filer.tracker.daemon import watch
+        from kameng_filer.tracker import daemon
 
-        watch(interval)
+        if not as_json:
+            daemon.watch(interval)
+            return
+        from kameng_filer.cli.common import print_json_line
+
+        def say(text: str) -> None:
+            print_json_line({"at": _now(None).isoformat(), "message": text})
+
+        plain, daemon._say = daemon._say, say  # the passes report through the module's _say
+        try:
+            daemon.watch(interval, say=say)
+        finally:
+            daemon._say = plain
 
     @app.command("status")
     @handle_errors
@@ -206,6 +219,7 @@ def register(app: typer.Typer) -> None:
         channel: str = typer.Option(..., "--channel", "-c", help="为哪个渠道的投诉提交已准备好的升级"),
         yes: bool = typer.Option(False, "--yes", "-y", help="不再询问确认"),
         now: str = typer.Option(None, "--now", help="时间(ISO,默认现在)"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出跟踪结果"),
     ) -> None:
         """提交跟踪器已准备好的升级(案件没有 auto_escalate 时,升级需要本人确认)。"""
         from kameng_filer.filing.person import default_person
@@ -220,6 +234,9 @@ def register(app: typer.Typer) -> None:
             if not typer.confirm("确认提交已准备好的升级?", default=False):
                 raise typer.Exit(0)
         report = escalate_prepared(store, case, channel, _now(now), person=default_person(err_console))
+        if as_json:
+            print_json(report.to_dict())
+            return
         _print_report(report)
 
     notify_app = typer.Typer(
@@ -232,6 +249,7 @@ def register(app: typer.Typer) -> None:
     def notify_add(
         url: str = typer.Argument(..., help="apprise 通知地址(含令牌,属于秘密);写 - 则从标准输入读取"),
         name: str = typer.Option(None, "--name", "-n", help="给这个地址起个名字(默认 n1、n2…)"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {name, masked, warning}"),
     ) -> None:
         """添加通知地址:地址存入系统密钥环,配置文件只记录遮盖后的形式。"""
         from kameng_filer.tracker import notify
@@ -240,6 +258,9 @@ def register(app: typer.Typer) -> None:
         if not value:
             fail("没有读到通知地址", code=2)
         entry, warning = notify.add(value, name)
+        if as_json:
+            print_json({"name": entry["name"], "masked": entry["masked"], "warning": warning})
+            return
         console.print(f"已添加通知「{entry['name']}」:{escape(entry['masked'])}")
         if warning:
             err_console.print(f"[yellow]注意:[/]{escape(warning)}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from kameng_filer import paths
-from kameng_filer.cli.common import console, fail, handle_errors
+from kameng_filer.cli.common import console, fail, handle_errors, print_json_line
 
 if TYPE_CHECKING:
     from kameng_filer.twins.registry import TwinSet
@@ -69,6 +69,9 @@ def register(app: typer.Typer) -> None:
         data_dir: Path | None = typer.Option(
             None, "--data-dir", help="孪生站点保存数据的文件夹(默认在数据目录下 twins/)"
         ),
+        as_json: bool = typer.Option(
+            False, "--json", help="启动后输出一行 JSON {twins: [{name, title, url}], data_dir},然后一直运行"
+        ),
     ) -> None:
         """启动本地孪生站点(卡盟 A/B 类、邮箱等),按 Ctrl-C 停止。"""
         from kameng_filer.twins.registry import UnknownTwin, available, start_twins
@@ -92,13 +95,18 @@ def register(app: typer.Typer) -> None:
         stop = threading.Event()
         previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            print_twins(twins)
-            console.print(f"数据目录:{folder}")
-            console.print("孪生站点运行中,按 Ctrl-C 停止。", markup=False)
+            if as_json:
+                items = [{"name": n, "title": t.title, "url": t.url} for n, t in twins.items()]
+                print_json_line({"twins": items, "data_dir": str(folder)})
+            else:
+                print_twins(twins)
+                console.print(f"数据目录:{folder}")
+                console.print("孪生站点运行中,按 Ctrl-C 停止。", markup=False)
             while not stop.wait(0.5):
                 pass
         finally:
             twins.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        console.print("孪生站点已全部停止。")
+        if not as_json:
+            console.print("孪生站点已全部停止。")
