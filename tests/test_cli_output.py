@@ -330,3 +330,22 @@ def test_adapters_list_keeps_the_names_people_type(width, columns: int) -> None:
     assert code == 0, out
     for name in ("consumer_association", "card_platform", "card-a-twin", "gov12315-twin", "association-twin"):
         assert re.search(rf"(^|[\s│:]){re.escape(name)}([\s│]|$)", out, re.M), (name, out)
+
+
+def test_tick_problems_name_the_action_in_chinese(example_case: Path) -> None:
+    from kameng_filer.tracker import actions as act
+    from kameng_filer.tracker.tick import _what
+
+    store = Store.open()
+    store.import_case(example_case)
+    f = record_submitted(store, "km-2026-0001", "email", "<m@x>", parse_iso("2026-11-03T10:00:00"))
+    action = act.claim(
+        store,
+        f"follow_up:{f.id}:1",
+        "follow_up",
+        case_id="km-2026-0001",
+        filing_id=f.id,
+        at=parse_iso("2026-11-05T10:00:00"),
+    )
+    assert action is not None
+    assert _what(action) == f"催办(投诉记录 {f.id})"

@@ -12,6 +12,7 @@ notifications and escalations carry idempotency keys derived from the event id.
 
 from __future__ import annotations
 
+from kameng_filer import wording
 from kameng_filer.errors import KamengError
 from kameng_filer.tracker import actions as act
 from kameng_filer.tracker import escalation, notices, repo
@@ -36,7 +37,7 @@ def consume(p: Pass) -> None:
             try:
                 _handle(p, ev)
             except KamengError as exc:
-                p.report.errors.append(f"事件 {ev.id}({ev.kind}):{exc.message}")
+                p.report.errors.append(f"事件 {ev.id}({wording.event_kind(ev.kind)}):{exc.message}")
         cursor = events[-1].id
         repo.advance_cursor(p.store, CURSOR, cursor)
         p.report.events += len(events)

@@ -114,10 +114,18 @@ async def carry_out(p: Pass, limit: int = 200) -> None:
                 await escalation.run(p, claimed)
         except KamengError as exc:
             act.finish(p.store, claimed, "failed", at=p.now, detail={"error": exc.message})
-            p.report.errors.append(f"{claimed.key}:{exc.message}")
+            p.report.errors.append(f"{_what(claimed)}:{exc.message}")
         except Exception as exc:  # a bug must not leave the action held for the whole lease
             act.finish(p.store, claimed, "failed", at=p.now, detail={"error": f"{type(exc).__name__}: {exc}"})
-            p.report.errors.append(f"{claimed.key}:{type(exc).__name__}: {exc}")
+            p.report.errors.append(f"{_what(claimed)}:意外错误({type(exc).__name__}: {exc})")
+
+
+def _what(action: act.Action) -> str:
+    """An action named for people: ``催办(投诉记录 12)``."""
+    from kameng_filer import wording
+
+    where = f"(投诉记录 {action.filing_id})" if action.filing_id is not None else ""
+    return f"{wording.event_kind(action.kind)}{where}"
 
 
 def deliver(p: Pass, limit: int = 200) -> None:
