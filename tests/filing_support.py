@@ -29,6 +29,7 @@ CHANNELS = {
         {"profile": "card-a-twin", "account": "demo", "mode": "http", "timeout": 5},
     ),
     "card_platform@b": ("card_b", {"profile": "card-b-twin"}),
+    "card_platform@c": ("card_c", {"profile": "card-c-twin", "account": "demo"}),
     "email": ("email", {"to": "kefu@xingchen-km.example.com"}),
 }
 

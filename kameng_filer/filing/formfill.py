@@ -20,10 +20,11 @@ import base64
 import contextlib
 import difflib
 import json
+import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from kameng_filer.filing.boundary import ask_challenge, http_status_error, is_ra
 from kameng_filer.filing.profile import Action, Binding, Locator, Profile, ReceiptSpec, fmt, url_matches
 
 Frame = str | list[str] | None
+
+log = logging.getLogger(__name__)
 
 WATCH_SELECTORS = (
     "[role=alert],[role=alertdialog],[role=dialog],[role=status],dialog,[aria-modal=true],.toast,"
@@ -66,7 +69,8 @@ _WATCH_JS = """
     const text = (el.innerText || el.textContent || '').trim();
     if (!text || el.__kamengLast === text) return;
     el.__kamengLast = text;
-    try { window.__kamengSeen({text: text.slice(0, 4000), kinds: classify(el)}); } catch (e) {}
+    const href = el.getAttribute && el.getAttribute('href') ? el.href : '';
+    try { window.__kamengSeen({text: text.slice(0, 4000), kinds: classify(el), href: href}); } catch (e) {}
   };
   const visit = (node) => {
     const el = node && (node.nodeType === 1 ? node : node.parentElement);
@@ -130,6 +134,11 @@ GRAB_IMAGE_JS = """el => {
 """Reads an image's pixels in the page (throws for a cross-origin image, which then gets a screenshot)."""
 
 
+LOGGED_OUT_TEXT = re.compile(
+    r"登录(会话|状态)?(已经?)?(过期|失效|超时)|请(先|重新)登录|(尚)?未登录|login (expired|required)", re.I
+)
+"""Messages of pages that say "not logged in" (often answered with HTTP 200)."""
+
 SMS_RESENDS = 2
 """How often an SMS code is asked for again after the site said "too often, wait N seconds"."""
 SMS_MAX_WAIT_S = 180
@@ -178,6 +187,8 @@ class Seen:
     text: str
     kinds: list[str]
     at: float
+    href: str = ""
+    """The link's target when the element is a link (``receipt.link``)."""
 
 
 class FormRunner:
@@ -214,8 +225,15 @@ class FormRunner:
         """(status, method, url) of every page/XHR answer that was a 5xx or a 429, in order."""
         self._landed: str | None = None
         """The URL a successful login just landed on (a following ``goto`` there is not repeated)."""
-        self._inflight: set[Any] = set()
+        self._inflight: dict[Any, int] = {}
         self._requests_seen = 0
+        self._login_note = ""
+        self.verify_login = False
+        """Prove the login (``login.logged_in``) on the next page opened, before anything is filled."""
+        self.relogin: Callable[[], Awaitable[None]] | None = None
+        """Logs in again when that proof fails (once); without it the failure is ``SessionExpired``."""
+        self.file_kinds: dict[str, str] = {}
+        """Evidence id → evidence kind (for upload fields' ``pick``)."""
         page.on("dialog", self._on_dialog)
         page.on("response", self._on_response)
         page.on("request", self._on_request)
@@ -223,23 +241,27 @@ class FormRunner:
         page.on("requestfailed", self._on_request_done)
 
     def _on_request(self, request: Any) -> None:
-        self._inflight.add(request)
         self._requests_seen += 1
+        self._inflight[request] = self._requests_seen
 
     def _on_request_done(self, request: Any) -> None:
-        self._inflight.discard(request)
+        self._inflight.pop(request, None)
 
-    async def settle_requests(self, since: int, *, start_ms: int = 300, timeout_ms: int = 5000) -> None:
-        """Wait until the requests a widget started (after mark ``since``) have finished.
+    async def settle_requests(self, since: int, *, start_ms: int = 300, timeout_ms: int = 5000) -> bool:
+        """Wait until the requests a widget started (after mark ``since``) have finished; False on timeout.
 
         Faster than ``networkidle`` (which always waits for 500 ms of silence): waits up to ``start_ms``
-        for a request to begin, then until none is in flight, at most ``timeout_ms``.
+        for a request to begin, then until none of those started since the mark is in flight (older
+        ones, e.g. a long poll, are not waited for), at most ``timeout_ms``.
         """
         start = time.monotonic()
         while self._requests_seen == since and time.monotonic() - start < start_ms / 1000:
             await asyncio.sleep(0.02)
-        while self._inflight and time.monotonic() - start < timeout_ms / 1000:
+        while any(seq > since for seq in list(self._inflight.values())):
+            if time.monotonic() - start >= timeout_ms / 1000:
+                return False
             await asyncio.sleep(0.02)
+        return True
 
     def _on_response(self, response: Any) -> None:
         with contextlib.suppress(Exception):
@@ -260,6 +282,8 @@ class FormRunner:
         landed, self._landed = self._landed, None
         if landed is not None and landed == url and self.page.url == url:
             await self.page.wait_for_load_state("domcontentloaded")
+            if self.verify_login and not self.values.get("_logging_in"):
+                return await self._prove_session(url, None)
             return None
         try:
             response = await self.page.goto(url, wait_until="domcontentloaded")
@@ -272,6 +296,8 @@ class FormRunner:
             raise
         if response is not None and (response.status >= 500 or response.status == 429):
             raise http_status_error(response.status, self.ctx.channel, url=url)
+        if self.verify_login and not self.values.get("_logging_in"):
+            return await self._prove_session(url, response)
         return response
 
     def refusal(self, message: str) -> ChannelRejected | ChannelUnreachable:
@@ -308,6 +334,10 @@ class FormRunner:
         if loc is not None and loc.css:
             kinds["receipt"] = loc.css
             extra.append(loc.css)
+        link = self.profile.receipt.link
+        if link is not None and link.css:  # the receipt's detail link, kept even if the page moves on
+            kinds["receipt_link"] = link.css
+            extra.append(link.css)
         script = _WATCH_JS % json.dumps({"all": ",".join([WATCH_SELECTORS, *extra]), "kinds": kinds})
         try:
             await self.page.expose_binding("__kamengSeen", self._on_seen)
@@ -320,7 +350,8 @@ class FormRunner:
     def _on_seen(self, source: Any, payload: dict[str, Any]) -> None:
         text = str(payload.get("text", ""))
         if text:
-            self.seen.append(Seen(text, list(payload.get("kinds") or []), time.monotonic()))
+            kinds = list(payload.get("kinds") or [])
+            self.seen.append(Seen(text, kinds, time.monotonic(), str(payload.get("href") or "")))
 
     # ------------------------------------------------------------------ locating
     def url(self, template: str) -> str:
@@ -459,6 +490,8 @@ class FormRunner:
             await self._step(a)
         except FormChanged as exc:
             if not self.probe:
+                if await self.login_lost():  # a logged-out page, not a changed form
+                    raise self.expired(f"在「{exc.field or _step_name(a)}」这一步,") from exc
                 raise
             loc = a.click or a.wait
             entry = FieldReport(
@@ -634,9 +667,10 @@ class FormRunner:
             widget=b.widget,
             value=_preview(value, secret=(b.field or key) in self.secrets),
         )
+        files = self.files_for(b) if b.widget == "upload" else []
         if b.widget == "upload":
-            entry.value = _preview([f.upload_name for f in self.files]) if self.files else ""
-        if (value in (None, "", []) and b.widget != "upload") or (b.widget == "upload" and not self.files):
+            entry.value = _preview([f.upload_name for f in files]) if files else ""
+        if (value in (None, "", []) and b.widget != "upload") or (b.widget == "upload" and not files):
             entry.ok, entry.skipped, entry.reason = True, True, "计划中没有值,跳过"
             self._record(entry)
             return
@@ -849,9 +883,23 @@ class FormRunner:
                 total = max(total, await cand.count())
         return total
 
+    def files_for(self, b: Binding) -> list[PlannedFile]:
+        """The planned files this upload field takes (its ``pick`` / ``max_files``), best first."""
+        from kameng_filer.filing.filepick import pick_files
+
+        return pick_files(self.files, self.file_kinds, pick=b.pick, max_files=b.max_files)
+
     async def _upload(self, el: Any, b: Binding, frame: Frame) -> None:
+        """Upload this field's files; wait for each upload to be done before the next (and the submit).
+
+        A widget that uploads at once (a chooser button or a plain ``<input type=file>`` with a script)
+        sends its own request per selection: each is waited for until it has finished (at most
+        ``upload_timeout_ms``), or until ``uploaded`` lists it. A plain input in a form that sends the
+        files with the form starts no request: the wait ends after 0.3 s.
+        """
         payloads = [
-            {"name": f.upload_name, "mimeType": f.mime, "buffer": f.path.read_bytes()} for f in self.files
+            {"name": f.upload_name, "mimeType": f.mime, "buffer": f.path.read_bytes()}
+            for f in self.files_for(b)
         ]
         groups = [payloads] if b.multiple else [[p] for p in payloads]
         listed = b.uploaded
@@ -870,9 +918,11 @@ class FormRunner:
             done += len(group)
             if listed is not None:
                 await self._wait_uploaded(listed, base + done, b, frame, mark_seen, mark_dialogs)
-            elif b.chooser:  # a widget that uploads at once: let its requests finish
-                await self.settle_requests(mark_requests)
-            # a plain <input type=file> in a form uploads with the form: nothing to wait for
+            elif not await self.settle_requests(mark_requests, timeout_ms=b.upload_timeout_ms):
+                raise ChannelUnreachable(
+                    f"上传「{b.label or b.name or '附件'}」超时:站点在 {b.upload_timeout_ms // 1000} 秒内没有处理完上传请求",
+                    channel=self.ctx.channel,
+                )
 
     async def _wait_uploaded(
         self, listed: Locator, want: int, b: Binding, frame: Frame, mark_seen: int, mark_dialogs: int
@@ -962,6 +1012,68 @@ class FormRunner:
         elif step.done:
             await self.find(step.done, field="扫码完成", timeout_ms=step.timeout_ms)
 
+    # ------------------------------------------------------------------ login state on any page
+    async def _prove_session(self, url: str, response: Any) -> Any:
+        """The page just opened shows the login marker, or the session is renewed (once) or expired."""
+        if await self.session_ok():
+            self.verify_login = False
+            return response
+        relogin, self.relogin = self.relogin, None
+        if relogin is None:
+            raise self.expired(f"打开 {url} 时")
+        self.ctx.progress("登录已过期,重新登录")
+        await relogin()
+        return await self.open(url)
+
+    def expired(self, where: str) -> SessionExpired:
+        """``SessionExpired`` saying where the login was found missing and what proves it."""
+        login = self.profile.login
+        marker = login.logged_in.describe() if login else ""
+        return SessionExpired(
+            f"未登录或登录已过期:{where}页面上没有已登录标志「{marker}」(现在的网址:{self.page.url})",
+            channel=self.ctx.channel,
+            hint="重新运行同一命令会重新登录;若反复出现,检查站点配置的 login.logged_in 是否在登录后的每个页面上都有",
+        )
+
+    async def session_ok(self, timeout_ms: int | None = None) -> bool:
+        """True when this page proves the login (``login.logged_in`` visible); False as soon as it
+        shows the login page or a logged-out message, or the marker does not appear in time."""
+        login = self.profile.login
+        if login is None:
+            return True
+        deadline = time.monotonic() + (timeout_ms if timeout_ms is not None else self._field_timeout()) / 1000
+        while True:
+            with contextlib.suppress(FormChanged):
+                await self.find(login.logged_in, field="已登录标志", timeout_ms=0)
+                return True
+            if await self.looks_logged_out() or time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
+
+    async def looks_logged_out(self) -> bool:
+        """The page says "not logged in": the ``logged_out_url``, a visible password box, or a
+        logged-out message (many sites answer such pages with HTTP 200)."""
+        login = self.profile.login
+        if login is None:
+            return False
+        if login.logged_out_url and url_matches(login.logged_out_url, self.page.url):
+            return True
+        with contextlib.suppress(Exception):
+            if await self.page.locator("input[type=password]:visible").count():
+                return True
+            text = await asyncio.wait_for(self.page.inner_text("body"), 2)
+            return LOGGED_OUT_TEXT.search(text[:3000]) is not None
+        return False
+
+    async def login_lost(self) -> bool:
+        """After a field was not found: True when the page shows that the login is gone."""
+        login = self.profile.login
+        if login is None or self.values.get("_logging_in"):
+            return False
+        if await self.looks_logged_out():
+            return True
+        return not login.check_url and not await self.session_ok(timeout_ms=0)
+
     # ------------------------------------------------------------------ login
     async def logged_in(self) -> bool:
         """True when the stored session still works (checked on the profile's check URL)."""
@@ -1008,7 +1120,7 @@ class FormRunner:
                     await self.run(login.steps)
                     if await self._login_succeeded(login):
                         return
-                    last_error = (await self._login_error(login)) or "登录未成功"
+                    last_error = (await self._login_error(login)) or self._login_note or "登录未成功"
                 finally:
                     self.values.pop("_logging_in", None)
                 if "验证码" not in last_error:
@@ -1025,6 +1137,14 @@ class FormRunner:
         while time.monotonic() < deadline:
             self.raise_http_errors(mark)
             if login.success_url and url_matches(login.success_url, self.page.url):
+                # a URL proves nothing on sites that answer logged-out pages with 200: where the marker
+                # is on every page (no check_url), it must be there too
+                if not login.check_url and not await self.session_ok(timeout_ms=3000):
+                    self._login_note = (
+                        f"登录后到了 {self.page.url},但页面上没有已登录标志「{login.logged_in.describe()}」"
+                        "(站点没有保留登录状态)"
+                    )
+                    return False
                 self._landed = self.page.url
                 return True
             if login.success is not None:
@@ -1171,7 +1291,9 @@ class FormRunner:
                 if spec.where == "url":
                     found = search([self.page.url])
                 elif spec.where == "locator" and spec.locator is not None:
-                    for _, cand in self._candidates(spec.locator):
+                    # seen as it appeared first: the site may already be moving on to another page
+                    found = search([s.text for s in self.seen[since_seen:] if "receipt" in s.kinds])
+                    for _, cand in [] if found else self._candidates(spec.locator):
                         if await cand.count() > 0:
                             found = search([await cand.first.inner_text()])
                             if found:
@@ -1189,21 +1311,24 @@ class FormRunner:
                     found = search(transient) or await self.page.evaluate(js, spec.pattern)
             return found
 
-        async def bounded(coro: Any) -> Any:
+        async def bounded(coro: Any, cap: float | None = None) -> Any:
+            limit = max(0.3, deadline - time.monotonic())
             try:
-                return await asyncio.wait_for(coro, timeout=max(0.3, deadline - time.monotonic()))
+                return await asyncio.wait_for(coro, timeout=min(limit, cap) if cap else limit)
             except TimeoutError:
                 return None
 
         while True:
-            found = await bounded(look())
+            found = await bounded(look(), 1.0)  # a DOM read on a navigating page waits for the next one
             if found:
                 return found, spec.where
             if since_http is not None and len(self.http_errors) > since_http:
                 if self.http_errors[since_http][0] == 429:  # refused for coming too often: nothing stored
                     not_delivered(self.ctx)
                 self.raise_http_errors(since_http)
-            if await bounded(self._challenge_shown()):
+            # short caps: on a page that is navigating these wait for the next document, and the
+            # number (recorded as it appeared) must not wait for them
+            if await bounded(self._challenge_shown(), 1.0):
                 rounds += 1
                 if rounds > CHALLENGE_ROUNDS:
                     not_delivered(self.ctx)
@@ -1221,7 +1346,7 @@ class FormRunner:
             errors = None
             with contextlib.suppress(Exception):
                 errors = await bounded(
-                    self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native)
+                    self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native), 1.0
                 )
             if errors:
                 if is_rate_limited(errors):  # "操作过于频繁": refused for now, nothing stored
@@ -1287,6 +1412,71 @@ class FormRunner:
             return
         await el.screenshot(path=str(path))
 
+    async def receipt_link(self, spec: ReceiptSpec) -> str | None:
+        """The absolute href of the receipt's link to the complaint's own page (``receipt.link``), read at
+        once (the site may move on right after showing the receipt); None when there is none."""
+        if spec.link is None:
+            return None
+        for s in reversed(self.seen):
+            if "receipt_link" in s.kinds and s.href:
+                return s.href
+        with contextlib.suppress(Exception):
+            el = await self.find(spec.link, field="回执中的详情链接", timeout_ms=500, visible=False)
+            href = await asyncio.wait_for(el.get_attribute("href"), 1)
+            if href:
+                return urljoin(self.page.url, href)
+        return None
+
+    def navigating(self) -> bool:
+        """True while the page is loading another document (e.g. the site's redirect after the receipt)."""
+        for request in list(self._inflight):
+            with contextlib.suppress(Exception):
+                if request.is_navigation_request() and request.frame == self.page.main_frame:
+                    return True
+        return False
+
+    async def save_receipt(
+        self, stem: str, *, timeout_s: float = 4.0, moving_s: float = 1.0
+    ) -> tuple[Path | None, Path | None, str]:
+        """HTML + screenshot of the page after the receipt was read: best effort, each with its own short
+        timeout (``moving_s`` while the site is already loading another page). The number is already
+        known: a page that moves on or hangs costs at most a few seconds and a note, never the receipt;
+        the transient messages seen (the receipt text itself) are always kept in the HTML.
+        Returns (screenshot, html, note)."""
+        shot: Path | None = self.ctx.artifacts / f"{stem}.png"
+        html: Path | None = self.ctx.artifacts / f"{stem}.html"
+        problems: list[str] = []
+        text = ""
+        try:  # first: fast, and the page is most likely still the receipt
+            text = await asyncio.wait_for(self.page.content(), min(timeout_s, 2.0))
+        except Exception as exc:  # "page is navigating": keep the messages seen on it
+            problems.append(f"网页未保存({_first_line(exc)})")
+        wait = moving_s if self.navigating() else timeout_s
+        try:
+            await asyncio.wait_for(
+                self.page.screenshot(path=str(shot), full_page=True, timeout=wait * 1000), wait + 0.5
+            )
+        except Exception as exc:  # the page navigated away or hung: keep going without it
+            problems.append(f"截图未保存({_first_line(exc) or '超时'})")
+            shot = None
+        said = self.dialogs + [s.text for s in self.seen]
+        if said:  # transient messages (toasts, alerts, the receipt itself) are part of the receipt too
+            text += (
+                "\n<!-- kameng: messages seen on this page:\n"
+                + "\n".join(m.replace("--", "- -") for m in said)
+                + "\n-->"
+            )
+        if text:
+            assert html is not None
+            html.write_text(text, encoding="utf-8")
+        else:
+            html = None
+        note = ""
+        if problems:
+            note = "回执编号已记下;" + ";".join(problems) + "(回执页面随即跳转或没有响应,不影响投诉)"
+            log.warning("receipt artifacts on %s: %s", self.ctx.channel, note)
+        return shot, html, note
+
     async def save_page(self, stem: str) -> tuple[Path, Path]:
         """Screenshot + HTML of the current page into the artifacts folder."""
         shot = self.ctx.artifacts / f"{stem}.png"
@@ -1302,6 +1492,11 @@ class FormRunner:
             )
         html.write_text(text, encoding="utf-8")
         return shot, html
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:160]
 
 
 def _step_name(a: Action) -> str:

@@ -179,10 +179,11 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     templates = [(f"{w}.goto", s.goto) for w, s in _steps(prof) if s.goto]
     templates += [(f"{w}.wait_url", s.wait_url) for w, s in _steps(prof) if s.wait_url]
     with_number = set(known) | {"complaint_no"}
+    detail_templates: list[tuple[str, str]] = []
     if prof.list_page:
         templates += [("list.url", prof.list_page.url), ("list.match", prof.list_page.match)]
         if prof.list_page.detail_url:
-            templates.append(("list.detail_url", prof.list_page.detail_url))
+            detail_templates.append(("list.detail_url", prof.list_page.detail_url))
         if not prof.status_words:
             warnings.append(
                 "status_words: 有 list 却没有状态词 → 把站点的状态文字映射到 open/replied/resolved/…"
@@ -190,13 +191,18 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
         if not prof.list_page.status and not prof.list_page.detail_status:
             warnings.append("list: 没有 status 或 detail_status → 无法查询投诉状态")
     if prof.follow_up:
-        templates.append(("follow_up.url", prof.follow_up.url))
+        detail_templates.append(("follow_up.url", prof.follow_up.url))
+    for where, tpl in detail_templates:
+        names = set(_placeholders(tpl))
+        if names & {"detail_url", "row_href"} and prof.list_page is None:
+            errors.append(f"{where}: {{detail_url}} / {{row_href}} 需要 list 段(从列表行的链接读出详情地址)")
+        templates.append((where, tpl.replace("{detail_url}", "").replace("{row_href}", "")))
+    _lint_limits(prof, spec_fields, errors)
+    _lint_login(prof, warnings)
     if prof.login:
         templates += [("login.url", prof.login.url)] + (
             [("login.check_url", prof.login.check_url)] if prof.login.check_url else []
         )
-        if not prof.login.check_url:
-            warnings.append("login.check_url: 没有填写 → 每次提交都要重新登录(可能每次都要输入验证码)")
     for where, tpl in templates:
         for name in _placeholders(tpl or ""):
             if name not in with_number:
@@ -221,6 +227,44 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     elif prof.mode == "http":
         errors.append("mode: http 需要 api 段")
     return errors, warnings
+
+
+def _lint_limits(prof: Profile, spec_fields: dict[str, Any], errors: list[str]) -> None:
+    """Every ``limits`` entry names a channel field and sets only limits that act on its kind."""
+    for name, limit in prof.limits.items():
+        where = f"limits.{name}"
+        if name == "follow_up":  # the follow-up text (tracker), not a form field
+            keys = {"max_len"}
+        elif spec_fields and name not in spec_fields:
+            errors.append(
+                f"{where}: 「{name}」不是该渠道的字段,这条限制不会起作用 → 可用:{'、'.join(spec_fields)}"
+            )
+            continue
+        elif not spec_fields:
+            continue
+        else:
+            keys = {"max_files"} if spec_fields[name].kind == "file" else {"min_len", "max_len"}
+        for key in sorted(limit.model_fields_set - keys):
+            errors.append(f"{where}.{key}: 对这个字段不起作用 → 这里只能写 {'、'.join(sorted(keys))}")
+
+
+def _lint_login(prof: Profile, warnings: list[str]) -> None:
+    """Warn where the login state cannot be proven (a marker that logged-out pages show as well)."""
+    login = prof.login
+    if login is None:
+        return
+    marker = login.logged_in
+    words = " ".join(filter(None, (marker.label, marker.name, marker.text, marker.placeholder)))
+    if ("登录" in words and "退出" not in words) or (marker.css or "").strip() in (
+        "body",
+        "html",
+        "main",
+        "form",
+    ):
+        warnings.append(
+            f"login.logged_in: 「{marker.describe()}」未登录的页面上可能也有,证明不了已登录 → "
+            "写只有登录后才有的元素,如 {role: link, name: 退出登录}"
+        )
 
 
 def _lint_binding(

@@ -86,6 +86,27 @@ class Locator(BaseModel):
         return [k for k in ("label", "role", "placeholder", "text", "css") if getattr(self, k)]
 
 
+WIDGET_KEYS: dict[str, tuple[str, ...]] = {
+    "chooser": ("upload",),
+    "multiple": ("upload",),
+    "uploaded": ("upload",),
+    "upload_timeout_ms": ("upload",),
+    "max_files": ("upload",),
+    "pick": ("upload",),
+    "wait_option": ("select",),
+    "suggestion": ("typeahead",),
+    "option": ("dropdown",),
+    "search": ("dropdown",),
+    "keys": ("editor",),
+    "newlines": ("editor",),
+    "clear": ("editor", "type"),
+    "type_delay_ms": ("type", "typeahead", "dropdown", "editor"),
+    "match": ("select", "dropdown", "typeahead"),
+}
+"""Binding keys that act only for some widgets: set on another widget they would be silently ignored,
+so a profile that does so is refused."""
+
+
 class Binding(Locator):
     """A form field: where it is, which widget it is, and which plan value goes in."""
 
@@ -127,6 +148,23 @@ class Binding(Locator):
     """Another binding key to fill instead when this one cannot take the value (e.g. order picker → typed)."""
     match: Literal["exact", "contains"] = "contains"
     """select/dropdown/typeahead: how the option text is matched."""
+    max_files: int | None = Field(None, ge=1)
+    """upload: how many files the widget takes (e.g. 1 when its button disappears after the first)."""
+    pick: list[str] = Field(default_factory=list)
+    """upload: which evidence goes here, by kind (``payment_proof``) or evidence id, best first; files
+    matching none of them are left out (the plan shows the choice)."""
+
+    @model_validator(mode="after")
+    def _keys_act(self) -> Binding:
+        wrong = [
+            k for k in sorted(self.model_fields_set) if k in WIDGET_KEYS and self.widget not in WIDGET_KEYS[k]
+        ]
+        if wrong:
+            raise ValueError(
+                "、".join(f"{k} 只对 widget: {'/'.join(WIDGET_KEYS[k])} 有效" for k in wrong)
+                + f",这里是 widget: {self.widget}(不起作用的键请删掉)"
+            )
+        return self
 
 
 class CaptchaStep(BaseModel):
@@ -204,8 +242,12 @@ class LoginSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str
     check_url: str | None = None
-    logged_in: Locator | None = None
-    """Visible only when logged in (checked on ``check_url``)."""
+    """A page to open to find out whether the stored session still works. Without it the session is
+    proven on the first page the steps open (no extra page load), so ``logged_in`` must be on it."""
+    logged_in: Locator
+    """Visible only when logged in (e.g. the 退出登录 link): checked on ``check_url``, or on the first
+    page opened, before anything is filled. Required: many sites answer a logged-out visit with
+    HTTP 200 (an interstitial "登录会话过期" page, a 404 page), so a URL alone proves nothing."""
     logged_out_url: str | None = None
     """When visiting ``check_url`` redirects to a URL containing this, the session is gone."""
     steps: list[Action]
@@ -227,6 +269,8 @@ class ReceiptSpec(BaseModel):
     locator: Locator | None = None
     """locator: the element holding the number; toast: where toasts appear (CSS), optional."""
     timeout_ms: int = 15_000
+    link: Locator | None = None
+    """The receipt's link to the complaint's own page (its href is kept as ``{detail_url}``)."""
 
     @model_validator(mode="after")
     def _pattern_ok(self) -> ReceiptSpec:
@@ -252,6 +296,12 @@ class ListSpec(BaseModel):
     """Regex for the complaint number inside the row."""
     status: str | None = None
     """CSS of the status cell inside the row."""
+    status_ignore: str | None = None
+    """CSS of elements inside a status cell whose text is not part of the status (icon fonts); icon
+    elements (``<i>``, ``.material-icons``, ``.iconfont``, ``[aria-hidden=true]`` …) are always left out."""
+    link: str | None = None
+    """CSS of the link in a row to the complaint's own page (default: the row's first link); its
+    href is ``{row_href}`` / ``{detail_url}`` in ``detail_url`` and ``follow_up.url``."""
     detail_url: str | None = None
     detail_status: str | None = None
     replies: str | None = None
@@ -268,6 +318,21 @@ class FollowUpSpec(BaseModel):
     success: Locator | None = None
     closed_text: str | None = None
     """Text the site shows when the complaint can no longer be answered."""
+
+
+class Limits(BaseModel):
+    """A site's own limits for one channel field (stricter than the channel's)."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_len: int | None = Field(None, ge=0)
+    max_len: int | None = Field(None, ge=1)
+    max_files: int | None = Field(None, ge=1)
+    """For a file field: at most this many files are planned and uploaded."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A limit by name (None when not set), like a mapping."""
+        value = getattr(self, key, None) if key in type(self).model_fields else None
+        return default if value is None else value
 
 
 class ApiSpec(BaseModel):
@@ -353,8 +418,8 @@ class Profile(BaseModel):
     status_words: dict[str, str] = Field(default_factory=dict)
     follow_up: FollowUpSpec | None = None
     api: ApiSpec | None = None
-    limits: dict[str, dict[str, int]] = Field(default_factory=dict)
-    """Per-field limit overrides, e.g. ``title: {max_len: 60}``."""
+    limits: dict[str, Limits] = Field(default_factory=dict)
+    """Per channel field limit overrides, e.g. ``title: {max_len: 60}`` or ``proof: {max_files: 1}``."""
     options: dict[str, str] = Field(default_factory=dict)
     """Fixed values this site wants (e.g. ``priority: 高``)."""
     schedule: dict[str, Any] = Field(default_factory=dict)
@@ -435,6 +500,7 @@ def _known_keys() -> set[str]:
         ReceiptSpec,
         ListSpec,
         FollowUpSpec,
+        Limits,
         ApiSpec,
         Profile,
     ):
@@ -447,6 +513,11 @@ def _fix(err: dict[str, Any]) -> str:
     """A Chinese fix for one pydantic error."""
     etype = err.get("type", "")
     loc = tuple(err.get("loc", ()))
+    if etype == "missing" and loc and loc[-1] == "logged_in":
+        return (
+            "添加 logged_in:只有登录后才看得到的元素(如 {role: link, name: 退出登录});"
+            "很多站点对未登录的访问也回答 200(「登录会话过期」页、404 页),只看网址无法证明已登录"
+        )
     if etype == "missing":
         return f"添加 {loc[-1] if loc else ''}"
     if etype == "extra_forbidden":

@@ -113,6 +113,22 @@ PER_CHANNEL: dict[str, dict[str, StatusWord]] = {
 }
 
 
+_LIGATURE = re.compile(r"(?<![A-Za-z0-9])[a-z]+(?:_[a-z0-9]+)*(?![A-Za-z0-9])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def strip_ligatures(text: str) -> str:
+    """Drop icon-font ligature words (``schedule``, ``check_circle``) from a Chinese status text.
+
+    Icon fonts draw an icon for a lowercase word that is still in the page's text: a status cell shows
+    an icon and 待客服回复, but its text is ``schedule\n待客服回复``. Only texts with Chinese in them are
+    touched, and only all-lowercase Latin words; whitespace is collapsed.
+    """
+    if not _CJK.search(text):
+        return " ".join(text.split())
+    return " ".join(_LIGATURE.sub(" ", text).split())
+
+
 def _key(text: str) -> str:
     return re.sub(r"[\s。.!!]+", "", text)
 
@@ -127,7 +143,7 @@ def known_words(channel: str) -> list[str]:
 def normalise_status(channel: str, text: str) -> StatusWord | None:
     """The meaning of ``text`` on ``channel``, or None when the word is unknown."""
     base = channel.split("@", 1)[0]
-    key = _key(text)
+    key = _key(strip_ligatures(text))
     if key.lower() in STATES:
         return StatusWord(key.lower())
     table = PER_CHANNEL.get(base, {})

@@ -11,7 +11,7 @@ import contextlib
 import re
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from kameng_filer import paths
 from kameng_filer.adapter import (
@@ -27,6 +27,7 @@ from kameng_filer.adapter import (
 from kameng_filer.case.model import Case
 from kameng_filer.errors import ChannelRejected, ConfigError, FilingError, FormChanged, RenderError
 from kameng_filer.filing.evidence import prepare_files
+from kameng_filer.filing.filepick import describe_choice, pick_files
 from kameng_filer.filing.formfill import FormRunner
 from kameng_filer.filing.profile import STATES, Profile, load_profile
 from kameng_filer.timeutil import now
@@ -93,12 +94,19 @@ class ProfileAdapter(Adapter):
             if f.kind in ("file", "multiselect", "money") or f.name not in values or values[f.name] is None:
                 continue
             value = str(values[f.name])
-            override = prof.limits.get(f.name, {})
+            override = prof.limits.get(f.name)
             spec = f
-            if override:
+            if override is not None:
                 from dataclasses import replace
 
-                spec = replace(f, **{k: v for k, v in override.items() if k in ("min_len", "max_len")})
+                spec = replace(
+                    f,
+                    **{
+                        k: getattr(override, k)
+                        for k in ("min_len", "max_len")
+                        if getattr(override, k) is not None
+                    },
+                )
             problem = spec.check_text(value) if (value or spec.required) else None
             if problem and not (f.kind == "select" and not f.options):
                 raise RenderError(f"渠道「{self.spec.title}」的字段不符合要求:{problem}", field=f.name)
@@ -116,11 +124,14 @@ class ProfileAdapter(Adapter):
             values = mask_fields(case, self.spec, values)
         self.limits_check(values, prof)
         files: list[PlannedFile] = []
+        kinds = {ev.id: str(getattr(ev.kind, "value", ev.kind)) for ev in case.evidence}
+        choice_notes: list[str] = []
         if self.file_field:
             fspec = self.spec.field(self.file_field)
             files = prepare_files(
                 case, fspec, paths.sub(f"cache/files/{self.name}"), anonymous_names=self.spec.public
             )
+            files, choice_notes = self.choose_files(prof, files, kinds)
         account = self.account()
         return FilingPlan(
             channel=self.name,
@@ -135,10 +146,34 @@ class ProfileAdapter(Adapter):
                 "mode": prof.mode,
                 "account": account,
                 "vars": case_vars(case),
+                "file_kinds": {f.evidence_id: kinds.get(f.evidence_id, "") for f in files},
             },
-            notes=self.notes(prof),
+            notes=self.notes(prof) + choice_notes,
             lookup_key=case.order.order_no,
         )
+
+    def choose_files(
+        self, prof: Profile, files: list[PlannedFile], kinds: dict[str, str]
+    ) -> tuple[list[PlannedFile], list[str]]:
+        """The files the site takes (``limits.<file field>.max_files``, upload fields' ``pick`` /
+        ``max_files``), and plan notes naming the choice."""
+        limit = prof.limits.get(self.file_field or "")
+        cap = limit.max_files if limit is not None else None
+        uploads = [(k, b) for k, b in prof.fields.items() if b.widget == "upload"]
+        if uploads and all(b.pick or b.max_files for _, b in uploads):
+            chosen: list[PlannedFile] = []
+            for _, b in uploads:
+                for f in pick_files(files, kinds, pick=b.pick, max_files=b.max_files):
+                    if f not in chosen:
+                        chosen.append(f)
+        else:
+            chosen = list(files)
+        chosen = chosen[:cap] if cap is not None else chosen
+        if len(chosen) == len(files):
+            return chosen, []
+        left = [f for f in files if f not in chosen]
+        label = (uploads[0][1].label or uploads[0][0]) if uploads else (self.file_field or "附件")
+        return chosen, [describe_choice(label, chosen, left)]
 
     def notes(self, prof: Profile) -> list[str]:
         """What the person will be asked to do on this site."""
@@ -167,11 +202,25 @@ class ProfileAdapter(Adapter):
             page.set_default_navigation_timeout(float(self.settings["timeout"]) * 1000)
         values = {**case_vars_from_plan(plan), **plan.fields}
         runner = FormRunner(page, prof, values, plan.files, ctx)
-        # no stored session: log in straight away instead of first visiting a page to find out
-        if prof.login is not None and (not had_session or not await runner.logged_in()):
+        runner.file_kinds = dict(plan.target.get("file_kinds") or {})
+        if prof.login is None:
+            return runner
+
+        async def log_in() -> None:
             password = ctx.secret(account) if needs_secret(prof) else None
             await runner.login(account, password)
             await ctx.save_session()  # type: ignore[attr-defined]
+
+        if not had_session:  # log in straight away instead of first visiting a page to find out
+            await log_in()
+        elif prof.login.check_url:  # the profile names a page that proves the session
+            if not await runner.logged_in():
+                await log_in()
+            return runner
+        else:  # proven on the first page the steps open (no extra page); renewed there if needed
+            runner.relogin = log_in
+        # the login marker is checked on the first page opened, before anything is filled
+        runner.verify_login = not prof.login.check_url
         return runner
 
     async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
@@ -190,8 +239,17 @@ class ProfileAdapter(Adapter):
             raise DryRunComplete(shot, "已填写到最后一步,未点击提交")
         ctx.progress("提交")
         number, _where = await runner.submit(prof.receipt)
-        shot, html = await runner.save_page(f"receipt-{re.sub(r'[^A-Za-z0-9]', '_', number)}")
-        return Receipt(complaint_no=number, filed_at=now(), url=runner.page.url, screenshot=shot, html=html)
+        # the number is kept whatever happens next; link and artifacts are best effort
+        detail = await runner.receipt_link(prof.receipt)
+        url = runner.page.url
+        shot, html, note = await runner.save_receipt(f"receipt-{re.sub(r'[^A-Za-z0-9]', '_', number)}")
+        extra: dict[str, Any] = {}
+        if detail:
+            extra["detail_url"] = detail
+        if note:
+            extra["note"] = note
+            ctx.progress(note)
+        return Receipt(complaint_no=number, filed_at=now(), url=url, screenshot=shot, html=html, extra=extra)
 
     async def _rows(self, plan: FilingPlan, ctx: FilingContext, runner: FormRunner) -> list[tuple[str, str]]:
         prof = self.profile()
@@ -231,7 +289,7 @@ class ProfileAdapter(Adapter):
             if spec.status:
                 cell = row.locator(spec.status)
                 if await cell.count():
-                    status = (await cell.first.inner_text()).strip()
+                    status = await visible_status(cell.first, spec.status_ignore)
             out.append((m.group(0), status))
         return out
 
@@ -259,6 +317,48 @@ class ProfileAdapter(Adapter):
                     reconciled=True,
                 )
         return None
+
+    async def _detail_vars(
+        self, template: str, receipt: dict[str, Any], plan: FilingPlan, ctx: FilingContext, runner: FormRunner
+    ) -> None:
+        """Provide ``{detail_url}`` / ``{row_href}`` for a detail or follow-up URL: the link kept from the
+        receipt, else (and always for ``{row_href}``) the href of the complaint's row in the list."""
+        from kameng_filer.filing.lint import _placeholders
+
+        names = set(_placeholders(template))
+        if not names & {"detail_url", "row_href"}:
+            return
+        kept = (receipt.get("extra") or {}).get("detail_url")
+        if kept and "row_href" not in names:
+            runner.values["detail_url"] = kept
+            return
+        href = await self.row_href(receipt["complaint_no"], plan, ctx, runner)
+        runner.values["detail_url"] = runner.values["row_href"] = href
+
+    async def row_href(self, number: str, plan: FilingPlan, ctx: FilingContext, runner: FormRunner) -> str:
+        """The absolute link of complaint ``number``'s row in the site's list (``list.link``)."""
+        spec = self.profile().list_page
+        assert spec is not None
+        await self._rows(plan, ctx, runner)  # opens the list (with its steps) and waits for it
+        rx = re.compile(spec.number)
+        rows = runner.page.locator(spec.row)
+        for i in range(await rows.count()):
+            row = rows.nth(i)
+            m = rx.search(await row.inner_text())
+            if m is None or m.group(0) != number:
+                continue
+            link = row.locator(spec.link or "a[href]")
+            if await link.count():
+                href = await link.first.get_attribute("href")
+                if href:
+                    return urljoin(runner.page.url, href)
+        raise FormChanged(
+            f"在渠道的列表里找不到投诉 {number} 的详情链接",
+            channel=self.name,
+            field="list.link",
+            selector=f"{spec.row} {spec.link or 'a[href]'}",
+            hint="检查站点配置 list.row / list.link,或确认这条投诉还在列表中",
+        )
 
     def can_reconcile(self) -> bool:
         """True when the site has a list that can be searched without knowing the complaint number."""
@@ -297,9 +397,10 @@ class ProfileAdapter(Adapter):
         replies: list[dict[str, Any]] = []
         raw = ""
         if spec.detail_url and spec.detail_status:
+            await self._detail_vars(spec.detail_url, receipt, plan, ctx, runner)
             await runner.open(runner.url(spec.detail_url))
             el = await runner.find(_css(spec.detail_status), field="状态")
-            raw = (await el.inner_text()).strip()
+            raw = await visible_status(el, spec.status_ignore)
             if spec.replies:
                 items = runner.page.locator(spec.replies)
                 for i in range(await items.count()):
@@ -335,6 +436,7 @@ class ProfileAdapter(Adapter):
             target={"account": self.account()},
         )
         runner = await self._runner(plan, ctx)
+        await self._detail_vars(spec.url, receipt, plan, ctx, runner)
         await runner.open(runner.url(spec.url))
         if spec.closed_text and spec.closed_text in await runner.page.inner_text("body"):
             raise ChannelRejected(f"渠道提示:{spec.closed_text}", channel=self.name)
@@ -349,6 +451,46 @@ class ProfileAdapter(Adapter):
             if errors:
                 raise ChannelRejected(f"渠道拒绝了追问:{errors}", channel=self.name)
         return FollowUpResult(sent=True, reference=receipt["complaint_no"])
+
+
+ICON_CSS = (
+    "i, svg, [aria-hidden=true], .material-icons, .material-icons-outlined, .material-icons-round, "
+    ".material-symbols-outlined, .material-symbols-rounded, .iconfont, .glyphicon, .fa, .fas, .far, "
+    "[class^='icon-'], [class*=' icon-'], [class^='el-icon'], [class*=' el-icon'], .anticon, .layui-icon"
+)
+"""Icon elements whose text (an icon-font ligature like ``schedule``) is not part of a status."""
+
+_STATUS_TEXT_JS = """
+(el, ignore) => {
+  const out = [];
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walk.nextNode())) {
+    const parent = node.parentElement;
+    if (!parent) continue;
+    let skip = null;
+    try { skip = parent.closest(ignore); } catch (e) {}
+    if (skip && skip !== el && el.contains(skip)) continue;
+    const style = getComputedStyle(parent);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    out.push(node.textContent);
+  }
+  return out.join(' ');
+}
+"""
+
+
+async def visible_status(el: Any, ignore: str | None = None) -> str:
+    """A status element's words as a person reads them: icon elements (``ICON_CSS`` and the profile's
+    ``status_ignore``) and hidden text left out, icon-font ligature words stripped, spaces collapsed."""
+    from kameng_filer.filing.status_words import strip_ligatures
+
+    css = ICON_CSS + (f", {ignore}" if ignore else "")
+    try:
+        text = await el.evaluate(_STATUS_TEXT_JS, css)
+    except Exception:
+        text = await el.inner_text()
+    return strip_ligatures(str(text or ""))
 
 
 def needs_secret(prof: Profile) -> bool:

@@ -35,6 +35,7 @@ class Twin(Protocol):
 TWIN_MODULES: dict[str, str] = {
     "card_a": "kameng_filer.twins.card_a",
     "card_b": "kameng_filer.twins.card_b",
+    "card_c": "kameng_filer.twins.card_c",
     "email": "kameng_filer.twins.email_twin",
     "gov12315": "kameng_filer.twins.gov12315",
     "heimao": "kameng_filer.twins.heimao",
