@@ -469,3 +469,21 @@ def test_nested_yaml_aliases_are_refused_quickly(kameng_home: Path) -> None:
     (folder / "laughs.yaml").write_text(LAUGHS, encoding="utf-8")
     res = CliRunner().invoke(app, ["adapter", "check", "laughs"])
     assert res.exit_code == 1 and "别名" in res.output, res.output
+
+
+def config_examples() -> list[tuple[str, str]]:
+    """Every ``yaml`` block in README.md and docs/*.md that is a config.yaml example."""
+    out = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)):
+            if re.match(r"(channels|notify):", block.lstrip()):
+                out.append((f"{doc.name}#{i}", block))
+    return out
+
+
+@pytest.mark.parametrize(("where", "block"), config_examples(), ids=[w for w, _ in config_examples()])
+def test_every_config_example_in_the_docs_loads_as_printed(kameng_home: Path, where: str, block: str) -> None:
+    (kameng_home / "config.yaml").write_text(block, encoding="utf-8")
+    cfg = load_config()
+    for name in cfg.get("channels", {}):
+        channel_settings(name, cfg)
