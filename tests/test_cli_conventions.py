@@ -345,3 +345,94 @@ def test_evidence_json_is_the_same_as_format_json(example_case: Path) -> None:
     b = run("evidence", case_id, "--format", "json")
     assert a.exit_code == b.exit_code == 0
     assert json.loads(a.stdout)["evidence"] == json.loads(b.stdout)["evidence"]
+
+
+# ---------------------------------------------------------------- packaging
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _setuptools_config() -> dict:
+    import tomllib
+
+    return tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _shipped_folders() -> dict[str, Path]:
+    """Every folder of the package tree that holds files, by its dotted package name."""
+    tool = _setuptools_config()["tool"]["setuptools"]
+    roots = {"kameng_filer": PROJECT / "kameng_filer"}
+    roots.update({name: PROJECT / folder for name, folder in tool["package-dir"].items()})
+    found: dict[str, Path] = {}
+    for name, root in roots.items():
+        for folder in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]:
+            rel = folder.relative_to(root).parts
+            if "__pycache__" in rel or any(part.startswith(".") for part in rel):
+                continue
+            dotted = ".".join((name, *rel))
+            if any(parent != name and dotted.startswith(parent + ".") for parent in roots if parent != name):
+                continue
+            if any(f.is_file() for f in folder.iterdir()):
+                found[dotted] = folder
+    return found
+
+
+def test_every_folder_with_files_is_a_declared_package() -> None:
+    """A data folder missing from ``packages`` makes setuptools warn "Package would be ignored"."""
+    tool = _setuptools_config()["tool"]["setuptools"]
+    declared = set(tool["packages"])
+    missing = sorted(set(_shipped_folders()) - declared)
+    assert missing == [], f"add to [tool.setuptools] packages and package-data: {missing}"
+
+
+def test_every_data_file_is_matched_by_package_data() -> None:
+    from fnmatch import fnmatch
+
+    tool = _setuptools_config()["tool"]["setuptools"]
+    patterns = tool["package-data"]
+    unmatched = []
+    for dotted, folder in _shipped_folders().items():
+        for f in folder.iterdir():
+            wanted = f.is_file() and f.suffix not in (".py", ".pyc")
+            if wanted and not any(fnmatch(f.name, pat) for pat in patterns.get(dotted, [])):
+                unmatched.append(str(f.relative_to(PROJECT)))
+    assert unmatched == [], f"not shipped (add a package-data pattern): {unmatched}"
+
+
+def test_license_is_an_spdx_string_and_version_has_one_source() -> None:
+    project = _setuptools_config()["project"]
+    assert isinstance(project["license"], str)
+    assert "version" in project.get("dynamic", [])
+
+
+@pytest.mark.slow
+def test_wheel_builds_without_warnings_and_carries_the_data(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "src"  # a clean copy: an in-tree build/ folder could hide a missing file
+    skip = shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "bench", "docs")
+    shutil.copytree(PROJECT, source, ignore=skip)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-v", "-w", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    if proc.returncode != 0 and "No matching distribution" in proc.stdout + proc.stderr:
+        pytest.skip("no package index reachable for the isolated build")
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert "would be ignored" not in log
+    assert "TOML table is deprecated" not in log
+    (wheel,) = (tmp_path / "dist").glob("kameng_filer-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for folder in _shipped_folders().values():
+        for f in folder.iterdir():
+            if f.is_file() and f.suffix != ".pyc":
+                rel = f.relative_to(PROJECT)
+                parts = rel.parts if rel.parts[0] == "kameng_filer" else ("kameng_filer", *rel.parts)
+                assert "/".join(parts) in names, rel
