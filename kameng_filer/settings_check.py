@@ -268,6 +268,13 @@ def _notify(value: Any, problems: _Problems) -> None:
         return
     dropped = _secrets(value, "notify", problems, " → 用 kameng notify add 保存通知地址")
     urls = value.get("urls")
+    if isinstance(urls, str):
+        problems.add(
+            "notify.urls",
+            "通知地址含令牌,不能直接写在配置文件里 → 删除它,用 kameng notify add 地址 保存",
+            secret=True,
+        )
+        return
     if isinstance(urls, list):
         for i, item in enumerate(urls):
             if isinstance(item, str):

@@ -226,7 +226,7 @@ class NotifyEntry(_Settings):
 class NotifySettings(_Settings):
     """The ``notify`` section (written by ``kameng notify add``)."""
 
-    urls: list[NotifyEntry] = Field(default_factory=list)
+    urls: list[NotifyEntry] | None = None
 
 
 BUILTIN: dict[str, type[BaseModel]] = {

@@ -197,6 +197,10 @@ def test_a_notification_url_written_into_the_file_is_refused(kameng_home: Path) 
     error = load_error(kameng_home, "notify:\n  urls:\n    - json://host/hook?token=canary-notify\n")
     assert "notify.urls[0]" in error.message and "kameng notify add" in error.message
     assert "canary-notify" not in str(error)
+    error = load_error(kameng_home, "notify:\n  urls: json://host/hook?token=canary-notify\n")
+    assert "notify.urls" in error.message and "canary-notify" not in str(error)
+    write(kameng_home, "notify:\n  urls:\n")
+    assert load_config() == {"notify": {"urls": None}}
 
 
 def test_unusable_config_files_are_clear_errors(kameng_home: Path) -> None:
