@@ -207,7 +207,7 @@ class _Exporter:
 
     def artifacts(self) -> None:
         """Every file of this case under ``artifacts/`` (receipt pages, screenshots, e-mails, reports)."""
-        root = paths.artifacts_dir()
+        root = paths.home_path() / "artifacts"  # read only: not created (a read-only data folder works)
         folders = {root / re.sub(r"[^A-Za-z0-9_.-]", "_", self.case_id)}
         folders.add(root / (re.sub(r"[^A-Za-z0-9_.-]", "_", self.case_id).strip("_") or "x"))
         extra = {Path(p) for f in self.filings for p in self._receipt_paths(f)}
@@ -452,7 +452,7 @@ def export_case(
     if own:
         if not paths.db_path().exists():
             raise CaseNotFound(f"本地存储中没有案件 {case_id}", hint="先运行 kameng add CASE 导入案件")
-        store = Store.open()
+        store = Store.open(readonly=True)
     try:
         exporter = _Exporter(store, case_id, version, public, as_shanghai(at) if at else _now())
         bundle = exporter.build()

@@ -231,6 +231,19 @@ def test_restore_refuses_to_replace_a_good_database_without_force(example_case: 
     assert r.exit_code == 1 and "kameng restore --list" in out(r)
 
 
+def test_restore_waits_for_a_running_watch_to_stop(example_case: Path, kameng_home: Path):
+    from filelock import FileLock
+
+    db = added(example_case)
+    db.write_bytes(b"")
+    with FileLock(str(kameng_home / "watch.lock")):  # what a running `kameng watch` holds
+        r = run("restore")
+    assert r.exit_code == 1 and "kameng watch" in out(r)
+    no_crash(r)
+    assert db.stat().st_size == 0
+    assert run("restore").exit_code == 0
+
+
 def test_restore_never_applies_a_stale_wal_to_the_restored_file(example_case: Path):
     db = added(example_case)
     con = sqlite3.connect(db)  # keep a connection: its -wal holds a change the backup lacks
@@ -352,13 +365,25 @@ def in_readonly_home(home: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 
 @readonly_mount
-def test_read_only_home_reading_commands_work_writing_ones_explain(example_case: Path, kameng_home: Path):
+def test_read_only_home_reading_commands_work_writing_ones_explain(
+    example_case: Path, kameng_home: Path, tmp_path: Path
+):
     added(example_case)
-    for args in (("cases",), ("status",), ("status", CASE_ID), ("timeline", CASE_ID), ("evidence", CASE_ID)):
+    reading = (
+        ("cases",),
+        ("status",),
+        ("status", CASE_ID),
+        ("timeline", CASE_ID),
+        ("evidence", CASE_ID),
+        ("plan", CASE_ID),
+        ("export", CASE_ID, "-o", str(tmp_path / "bundle.zip")),
+    )
+    for args in reading:
         r = in_readonly_home(kameng_home, *args)
         assert r.returncode == 0, (args, r.stderr)
         assert CASE_ID in r.stdout or "王者荣耀" in r.stdout, (args, r.stdout)
         assert "内部错误" not in r.stderr
+    assert (tmp_path / "bundle.zip").is_file()
     r = in_readonly_home(kameng_home, "add", str(example_case))
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and "内部错误" not in r.stderr and "无法写入日志" not in r.stderr
@@ -385,7 +410,7 @@ def test_readonly_store_cannot_write_and_skips_housekeeping(example_case: Path):
         with pytest.raises(StoreError) as exc:
             store.add_event(CASE_ID, "note", {})
     assert "只读" in exc.value.message
-    assert stale.exists() and list_backups(db) == before
+    assert stale.exists() and [b.path for b in list_backups(db)] == [b.path for b in before]
 
 
 def test_unwritable_data_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -57,6 +57,7 @@ def restore(db: Path, chosen: BackupInfo, *, force: bool = False) -> RestoreResu
             f"当前数据库完好:{db}。恢复备份会丢掉备份之后的记录(包括之后提交的投诉)",
             hint=f"确实要恢复,请加 --force:kameng restore {chosen.path.name} --force",
         )
+    _refuse_while_watching(db.parent)
     try:
         with FileLock(str(db) + ".migrate.lock", timeout=30, mode=0o600):
             kept = _move_aside(db)
@@ -72,6 +73,24 @@ def restore(db: Path, chosen: BackupInfo, *, force: bool = False) -> RestoreResu
             f"无法写入数据库文件:{db}", hint="检查文件夹权限和磁盘空间", detail=str(exc)
         ) from None
     return RestoreResult(chosen, content, kept, _newer_artifacts(db.parent / "artifacts", chosen.at))
+
+
+def _refuse_while_watching(home: Path) -> None:
+    """``StoreError`` when a ``kameng watch`` holds this data folder (it would keep the old file open)."""
+    from filelock import FileLock, Timeout
+
+    lock_path = home / "watch.lock"
+    if not lock_path.exists():
+        return
+    lock = FileLock(str(lock_path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise StoreError(
+            f"数据文件夹 {home} 里有 kameng watch 正在运行",
+            hint="先停止 kameng watch(Ctrl-C 或 kill),再恢复备份",
+        ) from None
+    lock.release()
 
 
 def _move_aside(db: Path) -> list[Path]:

@@ -30,6 +30,12 @@ from kameng_filer.store.timeline import TimelineMethods
 log = logging.getLogger(__name__)
 
 
+def _filled_meanwhile(db: Path, state: str) -> bool:
+    """True when a database seen missing or empty now has content: a concurrent first open created it
+    (its schema is then checked again under the migration lock)."""
+    return state in ("不存在", "是空的") and db.is_file() and db.stat().st_size > 0
+
+
 class Store(CaseMethods, FilingMethods, TimelineMethods):
     """The SQLite database plus the blob folder. Open with ``Store.open()``; close (or use ``with``).
 
@@ -99,7 +105,7 @@ class Store(CaseMethods, FilingMethods, TimelineMethods):
 
         def refuse_if_lost() -> None:
             found = leftovers(db, blobs_root)
-            if found:
+            if found and not _filled_meanwhile(db, state):
                 raise lost_error(db, found, state)
 
         if state != "里没有 kameng 的数据表":
