@@ -161,8 +161,10 @@ def test_timeline_words_and_technical_detail_only_with_v(
     assert "net::ERR_CONNECTION_REFUSED" in failed["detail"] and "net::ERR" not in failed["text"]
 
 
-def test_last_failure_wins_in_timeline_and_export(example_case: Path, tmp_path: Path) -> None:
+def test_last_failure_wins_in_timeline_and_export(example_case: Path, tmp_path: Path, width) -> None:
     import zipfile
+
+    width(160)
 
     store = Store.open()
     store.import_case(example_case)
@@ -172,6 +174,11 @@ def test_last_failure_wins_in_timeline_and_export(example_case: Path, tmp_path: 
 
     texts = [e["text"] for e in json.loads(out)["events"] if e["kind"] == "filing_state"]
     assert "HTTP 503" in texts[-1], texts
+    code, out = invoke("status", "km-2026-0001", "--json")
+    [filing] = json.loads(out)["cases"][0]["filings"]
+    assert filing["error"] == "渠道服务器错误(HTTP 503)", filing
+    code, out = invoke("status", "km-2026-0001")
+    assert "HTTP 503" in out and "验证码错误" not in out, out
     code, out = invoke("export", "km-2026-0001", "-o", str(tmp_path / "b.zip"))
     assert code == 0, out
     with zipfile.ZipFile(tmp_path / "b.zip") as z:

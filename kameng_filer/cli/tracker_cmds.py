@@ -261,7 +261,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"name": entry["name"], "masked": entry["masked"], "warning": warning})
             return
-        console.print(f"已添加通知「{entry['name']}」:{escape(entry['masked'])}")
+        console.print(f"已添加通知「{escape(entry['name'])}」:{escape(entry['masked'])}")
         if warning:
             err_console.print(f"[yellow]注意:[/]{escape(warning)}")
 
@@ -322,7 +322,7 @@ def _status_table(item: dict[str, Any]) -> None:
             when = parse_iso(d["due"])
             left = d["working_days_left"]
             count = "已逾期" if d["state"] == "lapsed" else f"还剩 {left} 个工作日"
-            prov = "(暂定)" if d["provisional"] else ""
+            prov = "\n(暂定)" if d["provisional"] else ""
             deadline = f"{d['title']}\n{when:%Y-%m-%d %H:%M}\n{count}{prov}"
         else:
             deadline = "—"
@@ -336,7 +336,7 @@ def _status_table(item: dict[str, Any]) -> None:
                 f["channel"] + purpose,
                 f["state_label"],
                 f["complaint_no"] or "—",
-                f["last_status"] or "—",
+                _progress(f),
                 deadline,
                 action,
             ]
@@ -346,7 +346,17 @@ def _status_table(item: dict[str, Any]) -> None:
         idcol("状态"),
         idcol("投诉编号"),
         textcol("最新进展"),
-        textcol("下一个期限", min_width=16),
+        textcol("下一个期限", min_width=17),
         textcol("下一步", min_width=16),
     ]
     console.print(data_table(cols, rows, title=f"{item['case']} {item['title']}", console=console))
+
+
+def _progress(f: dict[str, Any]) -> str:
+    """The latest status, or for a filing that is not submitted the reason of its latest failure."""
+    from kameng_filer import wording
+
+    if f["last_status"]:
+        return str(f["last_status"])
+    reason, _detail = wording.split_technical(f.get("error") or "")
+    return f"原因:{reason}" if reason else "—"

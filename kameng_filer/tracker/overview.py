@@ -57,6 +57,7 @@ def filing_view(
         "state": f.state,
         "state_label": f.state_label,
         "complaint_no": f.complaint_no,
+        "error": f.error if f.state != "submitted" else None,
         "submitted_at": f.submitted_at.isoformat() if f.submitted_at else None,
         "last_status": track.last_raw if track is not None else None,
         "follow_ups": track.follow_ups if track is not None else 0,
