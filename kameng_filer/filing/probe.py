@@ -11,6 +11,7 @@ were visible, and the labels on the page that look alike), plus a screenshot of 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -141,11 +142,15 @@ class ProbeRunner(FormRunner):
         self.not_uploaded[key] = len(files)
 
     async def _fill_named(self, key: str, b: Binding, value: Any, frame: Any) -> None:
-        """A disabled input is reported at once (a filing would wait for it until the page timeout)."""
+        """An input still disabled after ``--timeout`` is reported then (a filing waits the page timeout);
+        cascading selects that a script enables a moment later are waited for."""
         if b.widget not in ("upload", "radio", "buttons", "dropdown"):
             el = await self.find(b, field=b.label or key, frame=frame)
-            if not await el.is_enabled():
-                raise await stuck_error(self, key, b, None, frame)
+            deadline = time.monotonic() + self._field_timeout() / 1000
+            while not await el.is_enabled():
+                if time.monotonic() >= deadline:
+                    raise await stuck_error(self, key, b, None, frame)
+                await asyncio.sleep(0.1)
         await super()._fill_named(key, b, value, frame)
 
     async def diagnose(self, loc: Locator, frame: Any = None) -> list[str]:
