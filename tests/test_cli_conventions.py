@@ -23,7 +23,8 @@ BAD = "nosuch-xyz"
 ENGLISH = re.compile(
     r"Usage:|Options|Arguments|Commands|Show this message|No such (command|option)|Missing (option|argument|"
     r"parameter|command)|Invalid value|Try '|Error|Did you mean|Possible options|Got unexpected|"
-    r"requires an argument|\[required\]|\[default:|Aborted|Input should|is not one of|is not a valid"
+    r"requires an argument|\[required\]|\[default:|Aborted|Input should|is not one of|is not a valid|"
+    r"Install completion|Show completion|<bool>|<str>|<int>|<path>"
 )
 ROOT = typer.main.get_group(eager_app(app))
 

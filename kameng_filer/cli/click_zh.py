@@ -253,6 +253,7 @@ def install() -> None:
             pattern.highlights = [h.replace("Usage: ", USAGE_PREFIX) for h in pattern.highlights]
     _patch_usage()
     _patch_help_option()
+    _patch_type_labels()
 
 
 def _patch_usage() -> None:
@@ -262,6 +263,43 @@ def _patch_usage() -> None:
         original(self, prog, _usage_piece(args), USAGE_PREFIX if prefix is None else prefix)
 
     click.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+
+
+_TYPE_WORDS = {
+    "str": "文本",
+    "int": "整数",
+    "float": "数字",
+    "int range": "整数",
+    "float range": "数字",
+    "path": "路径",
+    "file": "文件",
+    "dir": "文件夹",
+    "directory": "文件夹",
+    "datetime": "时间",
+}
+
+
+def _patch_type_labels() -> None:
+    """``<int>`` -> ``<整数>`` in help screens; switches (``--json``, ``-v``) show no type at all."""
+    try:
+        from typer.core import _TyperParameter as parameter_class
+    except ImportError:  # pragma: no cover - older typer prints click's metavars (already upper case)
+        return
+    original = getattr(parameter_class, "display_type", None)
+    if original is None:  # pragma: no cover
+        return
+
+    def display_type(self: Any, ctx: Any) -> str:
+        text = original(self, ctx)
+        if getattr(self, "is_flag", False) or getattr(self, "count", False):
+            return ""
+        if isinstance(text, str) and text.startswith("<") and text.endswith(">"):
+            word = _TYPE_WORDS.get(text[1:-1])
+            if word:
+                return f"<{word}>"
+        return text
+
+    parameter_class.display_type = display_type  # type: ignore[method-assign]
 
 
 def _patch_help_option() -> None:
@@ -282,6 +320,7 @@ class ZhContext(click.Context):
     def get_help(self) -> str:
         """Install the Chinese help texts, then render the help as usual."""
         install()
+        translate_builtin_options(self.command)  # Typer adds its completion options after __init__
         return super().get_help()
 
     def get_usage(self) -> str:
