@@ -356,3 +356,14 @@ def test_tick_problems_name_the_action_in_chinese(example_case: Path) -> None:
     )
     assert action is not None
     assert _what(action) == f"催办(投诉记录 {f.id})"
+
+
+def test_wrong_channel_hint_names_the_filed_channels_and_a_runnable_command(example_case: Path) -> None:
+    store = Store.open()
+    store.import_case(example_case)
+    record_submitted(store, "km-2026-0001", "card_platform@a", "GD20261103001", parse_iso("2026-11-03T10:00:00"))
+    code, out = invoke("reject", "km-2026-0001", "--channel", "card_platform", "--reason", "只退了一半")
+    assert code == 1 and "card_platform@a" in out, out
+    cmd = next(c for c in COMMAND.findall(out) if c.startswith("kameng status"))
+    code, out = invoke(*shlex.split(cmd)[1:])
+    assert code == 0 and "GD20261103001" in out, out

@@ -57,9 +57,15 @@ def _print_report(report: Any) -> None:
 def _filing_for(store: Any, case_id: str, channel: str) -> Any:
     candidates = [f for f in store.filings(case_id, channel=channel) if f.state == "submitted"]
     if not candidates:
+        filed = sorted({f.channel for f in store.filings(case_id, states=["submitted"])})
+        known = (
+            f"该案件已提交的渠道:{'、'.join(filed)}(渠道名要与提交时一致)"
+            if filed
+            else "该案件还没有已提交的投诉"
+        )
         raise KamengError(
             f"案件 {case_id} 在渠道 {channel} 没有已提交的投诉",
-            hint=f"用 kameng status {case_id} 查看各渠道;渠道名要与提交时一致(如 card_platform@站点)",
+            hint=f"{known};各渠道的状态:kameng status {case_id}",
         )
     return max(candidates, key=lambda f: (f.submitted_at or f.created_at, f.id))
 
