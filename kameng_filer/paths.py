@@ -7,6 +7,7 @@ A folder that cannot be created becomes a ``StoreError`` naming it, never a raw 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -43,6 +44,35 @@ def ensure_dir(p: Path) -> Path:
     return p
 
 
+_CANNOT_WRITE = {
+    errno.EACCES: "没有写权限",
+    errno.EPERM: "没有写权限",
+    errno.EROFS: "所在的文件系统是只读的",
+    errno.ENOSPC: "磁盘已满",
+    getattr(errno, "EDQUOT", -1): "磁盘配额已满",
+}
+
+
+def data_os_error(exc: BaseException) -> StoreError | None:
+    """A Chinese ``StoreError`` for an ``OSError`` writing inside the data or config folder
+    (read-only, no permission, disk full); None for anything else."""
+    if not isinstance(exc, OSError) or exc.errno not in _CANNOT_WRITE:
+        return None
+    names = [n for n in (exc.filename, exc.filename2) if n]
+    roots = [home_path(), *(c.parent for c in config_candidates())]
+    for name in names:
+        target = Path(os.fsdecode(name)).expanduser().absolute()
+        for root in roots:
+            if target == root or root in target.parents:
+                return StoreError(
+                    f"无法写入数据文件夹 {root}:{_CANNOT_WRITE[exc.errno]}",
+                    hint=f"这个命令需要写入 {target}:给该文件夹加上写权限、腾出磁盘空间,"
+                    "或用 KAMENG_HOME 指定可写的数据文件夹;只查看的命令(kameng status、kameng cases)在只读文件夹上也能用",
+                    detail=str(exc),
+                )
+    return None
+
+
 def data_dir() -> Path:
     """The data folder (created on first use)."""
     return ensure_dir(home_path())
@@ -62,7 +92,10 @@ def config_candidates() -> list[Path]:
     """Where ``config.yaml`` is looked for, first match wins (see ``config_path``)."""
     if os.environ.get("KAMENG_HOME"):
         return [home_path() / CONFIG_NAME]
-    return [Path(platformdirs.user_config_dir(APP, appauthor=False)) / CONFIG_NAME, _default_home() / CONFIG_NAME]
+    return [
+        Path(platformdirs.user_config_dir(APP, appauthor=False)) / CONFIG_NAME,
+        _default_home() / CONFIG_NAME,
+    ]
 
 
 def config_path() -> Path:

@@ -391,6 +391,29 @@ def test_read_only_home_reading_commands_work_writing_ones_explain(
 
 
 @readonly_mount
+@pytest.mark.parametrize(
+    "args", [("notify", "add", "ntfy://example.com/topic", "--name", "x"), ("watch", "--interval", "1")]
+)
+def test_read_only_home_other_writes_name_the_folder(example_case: Path, kameng_home: Path, args: tuple):
+    added(example_case)
+    r = in_readonly_home(kameng_home, *args)
+    assert r.returncode == 1, r.stderr
+    assert "内部错误" not in r.stderr and "Traceback" not in r.stderr
+    assert f"无法写入数据文件夹 {kameng_home}" in r.stderr and "只读" in r.stderr
+
+
+def test_os_errors_inside_the_data_folder_become_clear_errors(kameng_home: Path, tmp_path: Path):
+    import errno
+
+    inside = PermissionError(errno.EACCES, "Permission denied", str(kameng_home / "sessions" / "x.json"))
+    err = paths.data_os_error(inside)
+    assert isinstance(err, StoreError) and str(kameng_home) in err.message and "没有写权限" in err.message
+    assert paths.data_os_error(OSError(errno.ENOSPC, "No space", str(kameng_home / "kameng.sqlite3")))
+    assert paths.data_os_error(PermissionError(errno.EACCES, "denied", str(tmp_path / "elsewhere"))) is None
+    assert paths.data_os_error(FileNotFoundError(errno.ENOENT, "gone", str(kameng_home / "x"))) is None
+
+
+@readonly_mount
 def test_read_only_home_lost_database_still_refuses(example_case: Path, kameng_home: Path):
     db = added(example_case)
     db.write_bytes(b"")

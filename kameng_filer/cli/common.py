@@ -117,6 +117,9 @@ def fail(message: str, *, hint: str | None = None, code: int = 1, error: str = "
 
 def report_exception(exc: BaseException) -> int:
     """Report an exception escaping a command in Chinese (crash log for bugs); its exit code."""
+    from kameng_filer.paths import data_os_error
+
+    exc = data_os_error(exc) or exc  # the data folder is read-only, not ours or full: not a bug
     if isinstance(exc, KamengError):
         report_error(exc.message, hint=exc.hint, code=error_code(exc), detail=exc.detail)
         return exc.exit_code
