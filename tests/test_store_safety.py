@@ -512,3 +512,20 @@ def test_config_at_the_old_place_is_still_read(monkeypatch: pytest.MonkeyPatch, 
 
 def test_kameng_home_keeps_config_in_it(kameng_home: Path):
     assert paths.config_path() == kameng_home / "config.yaml"
+
+
+def test_no_writable_place_for_the_crash_log_is_said_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    import tempfile
+
+    from kameng_filer.cli.common import report_exception
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("KAMENG_HOME", str(blocker / "home"))
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker / "tmp"))
+    assert report_exception(RuntimeError("boom")) == 70
+    err = capsys.readouterr().err
+    assert "无法写入日志" not in err and "记录到" not in err
+    assert "没有留下日志文件" in err and "-v" in err

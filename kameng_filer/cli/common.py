@@ -129,7 +129,12 @@ def report_exception(exc: BaseException) -> int:
     where = _log_crash(exc)
     report_error(
         f"内部错误:{type(exc).__name__}",
-        hint=f"这是程序的缺陷,不是您的操作问题。详细信息已记录到 {where},请附上此文件报告问题。已保存的数据不受影响。",
+        hint=(
+            f"这是程序的缺陷,不是您的操作问题。详细信息已记录到 {where},请附上此文件报告问题。已保存的数据不受影响。"
+            if where
+            else "这是程序的缺陷,不是您的操作问题。数据文件夹和临时文件夹都无法写入,没有留下日志文件:"
+            "请用 -v 重新运行,把屏幕上的全部信息附在问题报告里。已保存的数据不受影响。"
+        ),
         code="internal",
         detail=str(exc),
     )
@@ -155,7 +160,7 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _log_crash(exc: BaseException) -> str:
+def _log_crash(exc: BaseException) -> str | None:
     import traceback
     from datetime import datetime as _dt
 
@@ -176,7 +181,7 @@ def _log_crash(exc: BaseException) -> str:
                 fh.write("".join(traceback.format_exception(exc)))
             return fh.name
         except OSError:
-            return "(无法写入日志文件;请用 -v 重新运行并复制屏幕上的信息)"
+            return None
 
 
 def parse_now(value: str | None) -> datetime:
