@@ -231,6 +231,22 @@ def test_restore_refuses_to_replace_a_good_database_without_force(example_case: 
     assert r.exit_code == 1 and "kameng restore --list" in out(r)
 
 
+def test_restore_skips_a_damaged_newest_backup(example_case: Path):
+    db = added(example_case)
+    good = list_backups(db)[0].path
+    damaged = good.with_name("kameng-29991231T000000000000-auto.sqlite3")  # newest by name
+    damaged.write_bytes(b"\x00not a database" * 100)
+    db.write_bytes(b"")
+    r = run("status")
+    assert good.name in out(r) and damaged.name not in out(r)  # the hint names a backup that works
+    r = run("restore")
+    assert r.exit_code == 0, out(r)
+    assert good.name in out(r)
+    assert run("cases", "--json").stdout.count(CASE_ID) == 1
+    listed = run("restore", "--list")
+    assert "损坏" in listed.stdout
+
+
 def test_restore_waits_for_a_running_watch_to_stop(example_case: Path, kameng_home: Path):
     from filelock import FileLock
 

@@ -24,7 +24,7 @@ def restore(
 ) -> None:
     """从自动备份恢复数据库(数据库丢失、被清空或损坏时);原文件移到 replaced/ 保留。"""
     from kameng_filer import paths
-    from kameng_filer.store.backup import find_backup, inspect, list_backups
+    from kameng_filer.store.backup import find_backup, inspect, list_backups, newest_usable
 
     db = paths.home_path() / "kameng.sqlite3"
     found = list_backups(db)
@@ -36,7 +36,11 @@ def restore(
             f"没有自动备份:{db.parent / 'backups'} 里没有备份文件",
             hint=f"如果有自己备份的数据库文件,把它复制为 {db}",
         )
-    chosen = found[0] if backup is None else find_backup(db, backup)
+    chosen = newest_usable(db) if backup is None else find_backup(db, backup)
+    if chosen is None and backup is None:
+        raise StoreError(
+            f"{db.parent / 'backups'} 里的备份都已损坏", hint=f"如果有自己备份的数据库文件,把它复制为 {db}"
+        )
     if chosen is None:
         raise StoreError(f"没有名为 {backup} 的备份", hint="kameng restore --list 列出全部备份")
     inspect(chosen.path)

@@ -67,6 +67,17 @@ def list_backups(db: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.at, reverse=True)
 
 
+def newest_usable(db: Path) -> BackupInfo | None:
+    """The newest backup that opens as a kameng database (a damaged newest one is skipped)."""
+    for b in list_backups(db):
+        try:
+            if inspect(b.path).revision is not None:
+                return b
+        except StoreError:
+            continue
+    return None
+
+
 def find_backup(db: Path, name: str) -> BackupInfo | None:
     """The backup called ``name`` (file name, or a path inside the backup folder)."""
     wanted = Path(name).name

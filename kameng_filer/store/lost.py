@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from kameng_filer.errors import StoreError
-from kameng_filer.store.backup import BackupInfo, list_backups
+from kameng_filer.store.backup import BackupInfo, list_backups, newest_usable
 
 _SIGNS = (("artifacts", "投诉材料(artifacts)"), ("sessions", "登录会话(sessions)"), ("assisted", "协助提交记录"))
 
@@ -50,9 +50,8 @@ def leftovers(db: Path, blobs_root: Path) -> list[str]:
 
 def lost_error(db: Path, found: list[str], state: str) -> StoreError:
     """The error for a database that is ``state`` ("不存在"/"是空的"/…) although ``found`` data exists."""
-    backups = list_backups(db)
-    if backups:
-        newest = backups[0]
+    newest = newest_usable(db)
+    if newest is not None:
         hint = (
             f"从自动备份恢复:kameng restore(恢复最近的备份 {newest.path.name},"
             f"北京时间 {_shanghai(newest)});kameng restore --list 列出全部备份"
