@@ -367,3 +367,16 @@ def test_wrong_channel_hint_names_the_filed_channels_and_a_runnable_command(exam
     cmd = next(c for c in COMMAND.findall(out) if c.startswith("kameng status"))
     code, out = invoke(*shlex.split(cmd)[1:])
     assert code == 0 and "GD20261103001" in out, out
+
+
+def test_a_case_id_in_a_table_title_is_not_folded(example_case: Path, width) -> None:
+    width(100)
+    case_id = "km-2026-0001-" + "x" * 51  # the longest id the case format allows (64 characters)
+    data = yaml.safe_load(example_case.read_text(encoding="utf-8"))
+    data["id"] = case_id
+    example_case.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    code, out = invoke("add", str(example_case))
+    assert code == 0, out
+    for args in (["timeline", case_id], ["status", case_id], ["cases"]):
+        code, out = invoke(*args)
+        assert code == 0 and case_id in out, (args, out)

@@ -22,6 +22,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from kameng_filer.textsafe import clean_for_terminal
+
 Cell = str | Text | None
 
 MIN_FREE = 10
@@ -63,7 +65,7 @@ def as_text(cell: Cell) -> Text:
         return Text("—")
     if isinstance(cell, Text):
         return cell
-    return Text(_CONTROL.sub("", str(cell)))
+    return Text(clean_for_terminal(str(cell)))  # whole escape sequences, control and bidi characters
 
 
 def _longest_line(text: Text) -> int:
@@ -118,7 +120,7 @@ def data_table(
     widths = column_widths(cols, cells, console.width)
     if widths is None:
         return vertical(cols, cells, title=title)
-    table = Table(title=Text(title) if title else None, title_justify="left", expand=False)
+    table = Table(expand=False)
     for col, w in zip(cols, widths, strict=True):
         table.add_column(
             col.header,
@@ -129,14 +131,17 @@ def data_table(
         )
     for row in cells:
         table.add_row(*row)
-    return table
+    if not title:
+        return table
+    # the title on its own line: a table title would be folded to the table's width (cutting an id in it)
+    return Group(Text(_CONTROL.sub("", title), style="bold"), table)
 
 
 def vertical(cols: Sequence[Col], rows: Sequence[Sequence[Text]], *, title: str | None = None) -> Group:
     """Rows as blocks of ``列名:值`` lines (for terminals too narrow for a table)."""
     parts: list[RenderableType] = []
     if title:
-        parts.append(Text(title, style="bold"))
+        parts.append(Text(_CONTROL.sub("", title), style="bold"))
     for n, row in enumerate(rows, start=1):
         parts.append(Text(f"—— {n} ——", style="dim"))
         for col, cell in zip(cols, row, strict=True):
