@@ -103,13 +103,16 @@ def config_path() -> Path:
 
     With ``KAMENG_HOME`` set: ``$KAMENG_HOME/config.yaml``. Otherwise the platform's config folder
     (``platformdirs.user_config_dir``, e.g. ``~/.config/kameng-filer/config.yaml``); a file at the old
-    place (the data folder) is still used while the new place has none. The returned file's folder exists.
+    place (the data folder) is still used while the new place has none. The new place's folder is
+    created when possible (so the file can be written there).
     """
     candidates = config_candidates()
     for p in candidates:
         if p.is_file():
             return p
-    return ensure_dir(candidates[0].parent) / CONFIG_NAME
+    with contextlib.suppress(StoreError):  # a read-only place: reading finds no file; writing says why
+        ensure_dir(candidates[0].parent)
+    return candidates[0]
 
 
 def _lookup_dir(name: str) -> Path:

@@ -305,6 +305,29 @@ def test_stale_blob_temp_files_are_removed_on_open_live_ones_kept(example_case: 
     assert fresh_orphan.exists() and live.exists()
 
 
+def test_open_during_a_concurrent_import_keeps_its_temp_file(example_case: Path):
+    added(example_case)
+    big = example_case.parent / "evidence" / "big.bin"
+    with big.open("wb") as f:
+        f.truncate(300 * 1024 * 1024)
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom kameng_filer.store.blobs import BlobStore\n"
+        "print(BlobStore(Path(sys.argv[1])).put_file(Path(sys.argv[2])).sha256)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(paths.blobs_dir()), str(big)], stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not list(paths.blobs_dir().glob("*/.tmp-*")):
+        time.sleep(0.01)
+    for _ in range(3):
+        Store.open().close()  # another kameng command opening the store meanwhile
+    sha = proc.communicate(timeout=120)[0].strip()
+    assert proc.returncode == 0
+    with Store.open() as store:
+        assert store.blobs.verify(sha)
+
+
 def test_sigkilled_add_leaves_no_temp_file_after_the_next_open(tmp_path: Path, example_case: Path):
     added(example_case)
     big = example_case.parent / "evidence" / "big.bin"
@@ -317,7 +340,7 @@ def test_sigkilled_add_leaves_no_temp_file_after_the_next_open(tmp_path: Path, e
     proc = subprocess.Popen([sys.executable, "-c", code, str(paths.blobs_dir()), str(big)])
     deadline = time.time() + 60
     tmps: list[Path] = []
-    while time.time() < deadline and not tmps:
+    while time.time() < deadline and not tmps and proc.poll() is None:
         tmps = [p for p in paths.blobs_dir().glob("*/.tmp-*") if p.stat().st_size > 0]
         time.sleep(0.01)
     proc.kill()
@@ -336,6 +359,11 @@ def test_sigkilled_add_leaves_no_temp_file_after_the_next_open(tmp_path: Path, e
 def test_database_and_folders_are_private(example_case: Path):
     db = added(example_case)
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    with Store.open() as store:  # while a writer is open, SQLite's -wal/-shm files exist: private too
+        store.add_event(CASE_ID, "note", {"text": "x"})
+        for suffix in ("-wal", "-shm", ".migrate.lock"):
+            side = db.with_name(db.name + suffix)
+            assert stat.S_IMODE(side.stat().st_mode) == 0o600, side
     for sub in (db.parent, paths.blobs_dir(), db.parent / "backups"):
         assert stat.S_IMODE(sub.stat().st_mode) == 0o700, sub
     blob_dirs = [p for p in paths.blobs_dir().iterdir() if p.is_dir()]
