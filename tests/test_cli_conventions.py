@@ -437,3 +437,42 @@ def test_wheel_builds_without_warnings_and_carries_the_data(tmp_path: Path) -> N
                 rel = f.relative_to(PROJECT)
                 parts = rel.parts if rel.parts[0] == "kameng_filer" else ("kameng_filer", *rel.parts)
                 assert "/".join(parts) in names, rel
+
+
+# ---------------------------------------------------------------- runner edge cases
+
+
+def test_time_options_name_themselves_in_errors(example_case: Path) -> None:
+    added = run("add", str(example_case), "--json")
+    case_id = json.loads(added.stdout)["case_id"]
+    res = run("report", case_id, "-c", "alipay", "--status", "已完成", "--at", "yesterday", "--json")
+    assert res.exit_code == 2
+    assert error_json(res.stdout)["message"].startswith("--at ")
+
+
+def test_a_closed_pipe_ends_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    from kameng_filer.cli.runner import run as run_line
+
+    def reader_gone() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    assert run_line(reader_gone, ["cases"]) == 1
+    captured = capsys.readouterr()
+    assert "内部错误" not in captured.err + captured.out and "Traceback" not in captured.err
+
+
+def test_a_bug_is_a_short_chinese_message_with_a_crash_log(
+    kameng_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kameng_filer.cli.runner import run as run_line
+
+    def bug() -> None:
+        raise RuntimeError("unexpected english text")
+
+    assert run_line(bug, ["cases", "--json"]) == 70
+    err = error_json(capsys.readouterr().out)
+    assert err["code"] == "internal" and "crash-" in err["hint"]
+    assert "unexpected english text" not in err["message"]
+    (log,) = (kameng_home / "logs").glob("crash-*.log")
+    assert "unexpected english text" in log.read_text(encoding="utf-8")
+    assert verbosity.level() == 0

@@ -184,12 +184,12 @@ def _log_crash(exc: BaseException) -> str | None:
             return None
 
 
-def parse_now(value: str | None) -> datetime:
-    """``--now`` as an aware datetime (naive = Asia/Shanghai); the real time when absent."""
+def parse_now(value: str | None, *, option: str = "--now") -> datetime:
+    """``--now`` (or the time option ``option``) as an aware datetime (naive = Asia/Shanghai); now when absent."""
     if not value:
         return _now()
     try:
         return parse_iso(value)
     except ValueError:
-        fail(f"--now 不是有效的 ISO 时间:{value}", hint="例如 2026-11-20T10:00:00", code=2)
+        fail(f"{option} 不是有效的 ISO 时间:{value}", hint="例如 2026-11-20T10:00:00", code=2)
         raise  # unreachable

@@ -56,6 +56,9 @@ def run(invoke: Callable[[], Any], argv: Sequence[str]) -> int:
         except typer.Abort:
             report_error("已取消,未做任何更改。", code="aborted")
             code = 1
+        except BrokenPipeError:  # the reader went away (``kameng … | head``): stop quietly, like click
+            _silence_stdout()
+            code = 1
         except (Exception, KeyboardInterrupt) as exc:
             code = report_exception(exc)
         finally:
@@ -66,6 +69,17 @@ def run(invoke: Callable[[], Any], argv: Sequence[str]) -> int:
             stop_logging()
             verbosity.set_level(verbosity.NORMAL)
     return code
+
+
+def _silence_stdout() -> None:
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to silence
+        pass
 
 
 def _usage_error(exc: Any) -> int:
