@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
             )
         inst = resolve(channel)
         adapter = inst.adapter
-        stamp = parse_now(at)
+        stamp = parse_now(at, option="--at")
         store = Store.open()
         ref = resolve_case(case, store, import_file=True)
         case_id = ref.id

@@ -14,13 +14,13 @@ from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai, parse_iso
 
 
-def _now(value: str | None) -> datetime:
-    """``--now`` (ISO) or the tracker's clock (real time, or ``KAMENG_SIMULATED_CLOCK``)."""
+def _now(value: str | None, option: str = "--now") -> datetime:
+    """``--now`` (or ``option``, ISO) or the tracker's clock (real time, or ``KAMENG_SIMULATED_CLOCK``)."""
     if value:
         try:
             return parse_iso(value)
         except ValueError:
-            fail(f"--now 不是有效的 ISO 时间:{value}", hint="例如 2026-11-20T10:00:00", code=2)
+            fail(f"{option} 不是有效的 ISO 时间:{value}", hint="例如 2026-11-20T10:00:00", code=2)
     from kameng_filer.tracker import clock
 
     return clock.now()
@@ -207,7 +207,7 @@ def register(app: typer.Typer) -> None:
         if not store.has_case(case):
             raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
         filing = _filing_for(store, case, channel)
-        stamp = _now(at)
+        stamp = _now(at, "--at")
         data = {"channel": channel, "reason": (reason or "").strip(), "complaint_no": filing.complaint_no}
         ev = store.add_event(case, "reject", data, filing_id=filing.id, at=stamp)
         if as_json:
