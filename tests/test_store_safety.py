@@ -287,6 +287,13 @@ def _dead_pid() -> int:
     return p.pid
 
 
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except FileNotFoundError:  # renamed into place meanwhile
+        return 0
+
+
 def test_stale_blob_temp_files_are_removed_on_open_live_ones_kept(example_case: Path):
     added(example_case)
     folder = paths.blobs_dir() / "ab"
@@ -341,7 +348,7 @@ def test_sigkilled_add_leaves_no_temp_file_after_the_next_open(tmp_path: Path, e
     deadline = time.time() + 60
     tmps: list[Path] = []
     while time.time() < deadline and not tmps and proc.poll() is None:
-        tmps = [p for p in paths.blobs_dir().glob("*/.tmp-*") if p.stat().st_size > 0]
+        tmps = [p for p in paths.blobs_dir().glob("*/.tmp-*") if _size(p) > 0]
         time.sleep(0.01)
     proc.kill()
     proc.wait()
