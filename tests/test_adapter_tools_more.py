@@ -56,6 +56,10 @@ TICKET_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><tit
   <button type="submit">提交工单</button>
 </form></body></html>"""
 
+WIZARD_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>售后申请</title></head><body>
+<form onsubmit="return false"><label for="t">标题</label><input id="t" name="title">
+  <button type="button" disabled>下一步</button></form></body></html>"""
+
 TICKET_PROFILE = {
     "name": "local-ticket",
     "channel": "card_platform",
@@ -130,6 +134,7 @@ def site() -> Iterator[PageServer]:
     pages = {
         "/login": (html, LOGIN_PAGE.encode()),
         "/ticket": (html, TICKET_PAGE.encode()),
+        "/wizard": (html, WIZARD_PAGE.encode()),
         "/captcha.png": ("image/png", _png(50, 24)),
     }
     with PageServer(pages) as server:
@@ -208,6 +213,29 @@ def test_try_reports_every_field_and_says_what_it_found(
     assert by_key["contact"].tried == ["label=联系方式:找到 0 个,可见 0 个"]
     assert by_key["proof"].tried == ["css=#proof-btn:找到 1 个,可见 0 个,都是隐藏的"]
     assert not result.ok
+
+
+@pytest.mark.browser
+def test_try_names_a_wizard_button_that_cannot_be_clicked(
+    site: PageServer, tmp_path: Path, example_case: Path
+) -> None:
+    data = {**TICKET_PROFILE, "base_url": site.url + "/"}
+    data["steps"] = [
+        {"goto": "/wizard"},
+        {"fill": ["title"]},
+        {"click": {"role": "button", "name": "下一步"}, "timeout_ms": 800},
+        {"fill": ["content"]},
+    ]
+    prof = tmp_path / "wizard.yaml"
+    prof.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    case = load_case(example_case).case
+    result = asyncio.run(try_profile(str(prof), case, person=NoPerson(), timeout_ms=800))
+    assert result.error is None, result  # not "渠道网页响应超时"
+    step = next(i for i in result.items if i.kind == "step" and not i.ok)
+    assert "下一步" in step.reason and "role=button name=下一步" in step.reason
+    assert "不可用(disabled)" in step.reason and "Timeout" not in step.reason
+    content = next(i for i in result.items if i.key == "content")
+    assert not content.ok and "没有执行到" in content.reason
 
 
 @pytest.mark.browser

@@ -487,7 +487,7 @@ class FormRunner:
                 )
             return
         try:
-            await self._step(a)
+            await self._step_named(a)
         except FormChanged as exc:
             if not self.probe:
                 if await self.login_lost():  # a logged-out page, not a changed form
@@ -513,6 +513,19 @@ class FormRunner:
                 FieldReport(key=_step_name(a), label=_step_name(a), kind="step", ok=False, reason=exc.message)
             )
             raise ProbeStop(exc.message) from None
+
+    async def _step_named(self, a: Action) -> None:
+        """``_step``; a click or wait Playwright waited on in vain (hidden, disabled…) is a ``FormChanged``
+        naming the step, its locator and what the page holds (see ``locate``)."""
+        from kameng_filer.filing.locate import is_stuck_action, stuck_error
+
+        try:
+            await self._step(a)
+        except Exception as exc:
+            loc = a.click or a.wait
+            if loc is None or not is_stuck_action(exc):
+                raise
+            raise await stuck_error(self, _step_name(a), loc, exc, a.frame) from exc
 
     async def _conditions_hold(self, a: Action) -> bool:
         """``if_visible`` / ``unless_visible``: whether the step runs (looked at once, no waiting)."""
