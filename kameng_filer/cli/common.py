@@ -128,7 +128,7 @@ def report_exception(exc: BaseException) -> int:
         return 130
     where = _log_crash(exc)
     report_error(
-        f"内部错误:{type(exc).__name__}",
+        "内部错误:命令没有完成",
         hint=(
             f"这是程序的缺陷,不是您的操作问题。详细信息已记录到 {where},请附上此文件报告问题。已保存的数据不受影响。"
             if where
@@ -136,7 +136,7 @@ def report_exception(exc: BaseException) -> int:
             "请用 -v 重新运行,把屏幕上的全部信息附在问题报告里。已保存的数据不受影响。"
         ),
         code="internal",
-        detail=str(exc),
+        detail=f"{type(exc).__name__}: {exc}",
     )
     return 70
 
