@@ -33,6 +33,8 @@ class PlannedFile:
     sha256: str
     description: str = ""
     source_sha256: str = ""
+    source_path: str = ""
+    """Where the evidence file really is (symlinks resolved), shown in the plan before filing."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""

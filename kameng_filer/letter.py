@@ -19,11 +19,11 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from PIL import Image, UnidentifiedImageError
 
 from kameng_filer.case.model import Case, PaymentMethod
-from kameng_filer.errors import KamengError
+from kameng_filer.errors import FilingError, KamengError
 from kameng_filer.filing.evidence import sniff_mime
+from kameng_filer.filing.imaging import ImageTooLarge, open_bounded
 
 FONT_ENV = "KAMENG_CJK_FONT"
 FAMILY = "NotoSansCJKSC"
@@ -49,6 +49,8 @@ PAYMENT_LABELS = {
     PaymentMethod.other: "其他",
 }
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+LETTER_IMAGE_SIDE = 1800
+"""Longest side of an evidence image in the letter (A4 at about 250 dpi; larger images are scaled down)."""
 
 
 class FontMissing(KamengError):
@@ -321,7 +323,8 @@ class _Writer:
     def _image(self, path: Path) -> None:
         pdf = self.pdf
         try:
-            head = path.read_bytes()[:16]
+            with path.open("rb") as fh:
+                head = fh.read(16)
         except OSError:
             self.para("(证据文件无法读取)")
             return
@@ -330,22 +333,25 @@ class _Writer:
             self.para(f"(该证据不是图片,类型 {mime},请另行提交原文件)")
             return
         try:
-            with Image.open(path) as img:
-                img.load()
-                w_px, h_px = img.size
-                top = pdf.get_y()
-                box_w, box_h = self.width, pdf.h - pdf.b_margin - top - 2
-                scale = min(box_w / w_px, box_h / h_px)
-                w, h = w_px * scale, h_px * scale
-                pdf.image(
-                    img.convert("RGB") if img.mode not in ("RGB", "L") else img,
-                    x=pdf.l_margin + (box_w - w) / 2,
-                    y=top,
-                    w=w,
-                    h=h,
-                )
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+            img = open_bounded(path, LETTER_IMAGE_SIDE)
+        except ImageTooLarge as exc:
+            self.para(f"({exc.message};请另行提交原文件)")
+            return
+        except FilingError:
             self.para("(证据图片无法读取)")
+            return
+        w_px, h_px = img.size
+        top = pdf.get_y()
+        box_w, box_h = self.width, pdf.h - pdf.b_margin - top - 2
+        scale = min(box_w / w_px, box_h / h_px)
+        w, h = w_px * scale, h_px * scale
+        pdf.image(
+            img.convert("RGB") if img.mode not in ("RGB", "L") else img,
+            x=pdf.l_margin + (box_w - w) / 2,
+            y=top,
+            w=w,
+            h=h,
+        )
 
     def output(self, target: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)

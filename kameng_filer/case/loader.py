@@ -11,9 +11,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from kameng_filer.case.containment import containment_findings
+from kameng_filer.case.messages import field_label, message_for
 from kameng_filer.case.model import Case
 from kameng_filer.errors import CaseUnreadable, KamengError
 from kameng_filer.findings import Finding
+
+__all__ = ["field_label"]
 
 MAX_CASE_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 64
@@ -62,53 +66,6 @@ _CaseLoader.yaml_implicit_resolvers = {
 }
 assert not _CaseLoader.yaml_path_resolvers, "the loader's resolve shortcut assumes no path resolvers"
 
-FIELD_LABELS: dict[str, str] = {
-    "id": "案件编号",
-    "title": "案件标题",
-    "complainant": "投诉人",
-    "complainant.name": "投诉人姓名",
-    "complainant.phone": "投诉人手机号",
-    "complainant.email": "投诉人邮箱",
-    "complainant.address": "投诉人地址",
-    "respondent": "被投诉方",
-    "respondent.platform": "被投诉平台名称",
-    "respondent.legal_name": "平台经营主体全称",
-    "respondent.address": "被投诉方地址",
-    "order": "订单",
-    "order.order_no": "订单号",
-    "order.product": "商品名称",
-    "order.amount": "订单金额",
-    "order.quantity": "数量",
-    "order.ordered_at": "下单时间",
-    "order.paid_at": "支付时间",
-    "order.payment.method": "支付方式",
-    "order.payment.transaction_no": "支付交易号",
-    "problem": "问题",
-    "problem.type": "问题类型",
-    "problem.summary": "问题概述",
-    "problem.discovered_at": "发现问题的时间",
-    "platform_policy.complaint_window": "平台投诉时限",
-}
-
-_ITEM_LABELS = {
-    "timeline": "时间线",
-    "contacts": "沟通记录",
-    "evidence": "证据",
-    "demands": "诉求",
-    "rules": "规则",
-}
-
-
-def field_label(path: str) -> str:
-    """A Chinese name for a dotted field path (falls back to the path itself)."""
-    if path in FIELD_LABELS:
-        return FIELD_LABELS[path]
-    m = re.match(r"^(\w+)\[(\d+)\](?:\.(.+))?$", path)
-    if m and m.group(1) in _ITEM_LABELS:
-        base = f"{_ITEM_LABELS[m.group(1)]}第{int(m.group(2)) + 1}项"
-        return f"{base}的 {m.group(3)}" if m.group(3) else base
-    return path
-
 
 def dotted(loc: tuple[Any, ...]) -> str:
     """Turn a pydantic ``loc`` into a dotted path like ``evidence[2].file``."""
@@ -121,25 +78,56 @@ def dotted(loc: tuple[Any, ...]) -> str:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key written twice in one mapping: its dotted path and both 1-based lines."""
+
+    path: str
+    line: int
+    first_line: int
+
+
 class LineIndex:
     """Maps dotted paths to 1-based YAML line numbers (built lazily, only when a finding needs it)."""
 
-    def __init__(self, text: str, lines: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        lines: dict[str, int] | None = None,
+        duplicates: list[DuplicateKey] | None = None,
+    ) -> None:
         self._text = text
         self._lines: dict[str, int] | None = lines
+        self._duplicates = duplicates
+
+    def duplicates(self) -> list[DuplicateKey]:
+        """Keys written twice in the same mapping (found while parsing, or by composing the text now)."""
+        if self._duplicates is None:
+            built = self._build()
+            if self._lines is None:
+                self._lines = built
+        return self._duplicates or []
 
     def _build(self) -> dict[str, int]:
         lines: dict[str, int] = {}
+        dups: list[DuplicateKey] = []
+        if self._duplicates is None:
+            self._duplicates = dups
         try:
+            if "*" in self._text and "&" in self._text:
+                _check_aliases(self._text)
             root = yaml.compose(self._text, Loader=_CaseLoader)
-        except (yaml.YAMLError, RecursionError, ValueError):
+        except (yaml.YAMLError, RecursionError, ValueError, CaseUnreadable):
             return lines
 
         def walk(node: Any, path: str) -> None:
             if isinstance(node, yaml.MappingNode):
+                seen: dict[str, int] = {}
                 for key, value in node.value:
                     k = str(key.value)
                     sub = f"{path}.{k}" if path else k
+                    if key.tag != _MERGE_TAG:
+                        _note_key(seen, k, sub, key.start_mark.line + 1, dups)
                     lines[sub] = key.start_mark.line + 1
                     walk(value, sub)
             elif isinstance(node, yaml.SequenceNode):
@@ -149,7 +137,10 @@ class LineIndex:
                     walk(item, sub)
 
         if root is not None:
-            walk(root, "")
+            try:
+                walk(root, "")
+            except RecursionError:
+                return {}
         return lines
 
     def line(self, path: str) -> int | None:
@@ -178,65 +169,6 @@ class LoadResult:
     def line(self, path: str) -> int | None:
         """YAML line for a dotted path, when known."""
         return self.lines.line(path) if self.lines else None
-
-
-def _message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
-    """(code, Chinese message, hint) for one pydantic error."""
-    label = field_label(path)
-    etype = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if etype == "missing":
-        return "schema.missing", f"缺少必填字段「{label}」({path})", f"在案件文件中填写 {path}"
-    if etype in ("string_too_short",):
-        return "schema.empty", f"「{label}」不能为空", f"填写 {path}"
-    if etype.startswith("datetime") or etype.startswith("date") or etype.startswith("time"):
-        return (
-            "schema.datetime",
-            f"「{label}」不是有效的日期时间:{err.get('input')!r}",
-            "使用 2026-11-02T15:00:12 这样的格式,且日期必须真实存在(无时区时按北京时间)",
-        )
-    if etype == "enum":
-        expected = ctx.get("expected", "")
-        return "schema.enum", f"「{label}」的取值 {err.get('input')!r} 不在可选范围内", f"可选值:{expected}"
-    if etype.startswith("decimal") or (etype in ("greater_than_equal",) and "amount" in path):
-        return "schema.amount", f"「{label}」不是有效金额:{err.get('input')!r}", "金额以元为单位,写成 100.00"
-    if etype in ("value_error",) and "amount" in path:
-        return (
-            "schema.amount",
-            f"「{label}」不是有效金额:{err.get('input')!r}",
-            "金额以元为单位、不能为负,写成 100.00",
-        )
-    if etype == "string_pattern_mismatch" and path == "id":
-        return (
-            "schema.id",
-            f"案件编号 {err.get('input')!r} 含有不允许的字符",
-            "只用字母、数字、点、横线和下划线,例如 km-2026-0001",
-        )
-    if etype in ("model_type", "dict_type", "model_attributes_type"):
-        return "schema.type", f"「{label}」应当是一组字段(键: 值)", f"按示例把 {path} 写成映射"
-    if etype == "list_type":
-        return "schema.type", f"「{label}」应当是列表(每项以 - 开头)", f"按示例把 {path} 写成列表"
-    if etype in ("int_parsing", "int_type", "int_from_float"):
-        return "schema.type", f"「{label}」应当是整数:{err.get('input')!r}", "填写整数,例如 1"
-    if etype in ("greater_than_equal", "greater_than"):
-        return (
-            "schema.range",
-            f"「{label}」的值太小:{err.get('input')!r}",
-            f"至少为 {ctx.get('ge', ctx.get('gt'))}",
-        )
-    if etype in ("string_type", "bool_type", "bool_parsing"):
-        return (
-            "schema.type",
-            f"「{label}」的类型不对:{err.get('input')!r}",
-            "写成文字;纯数字(如手机号)请加引号",
-        )
-    if etype in ("time_delta_parsing", "time_delta_type"):
-        return (
-            "schema.duration",
-            f"「{label}」不是有效时长:{err.get('input')!r}",
-            "使用 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)",
-        )
-    return "schema.invalid", f"「{label}」的值无效:{err.get('msg', '')}", f"检查 {path}"
 
 
 def read_text(path: Path) -> str:
@@ -285,9 +217,18 @@ def parse_text(text: str, *, is_json: bool = False) -> dict[str, Any]:
     return _parse(text, is_json=is_json)[0]
 
 
-def _parse(text: str, *, is_json: bool = False) -> tuple[dict[str, Any], dict[str, int] | None]:
-    """(mapping, YAML lines or None for JSON)."""
+def parse_with_lines(text: str, *, is_json: bool = False) -> tuple[dict[str, Any], LineIndex]:
+    """Parse YAML/JSON text into (mapping, its line index with any duplicate keys)."""
+    raw, lines, dups = _parse(text, is_json=is_json)
+    return raw, LineIndex(text, lines, dups)
+
+
+def _parse(
+    text: str, *, is_json: bool = False
+) -> tuple[dict[str, Any], dict[str, int] | None, list[DuplicateKey] | None]:
+    """(mapping, YAML lines or None for JSON, duplicate keys or None for JSON)."""
     lines: dict[str, int] | None = None
+    dups: list[DuplicateKey] | None = None
     if is_json or text.lstrip().startswith("{"):
         try:
             data = json.loads(text, parse_float=str)
@@ -298,7 +239,8 @@ def _parse(text: str, *, is_json: bool = False) -> tuple[dict[str, Any], dict[st
         except RecursionError:
             raise CaseUnreadable("JSON 嵌套过深,不像是案件记录") from None
     else:
-        data, lines = parse_yaml(text)
+        dups = []
+        data, lines = parse_yaml(text, dups)
     if data is None:
         raise CaseUnreadable("案件文件没有内容", hint="运行 kameng new 生成带注释的模板")
     if not isinstance(data, dict):
@@ -306,7 +248,7 @@ def _parse(text: str, *, is_json: bool = False) -> tuple[dict[str, Any], dict[st
             f"案件文件的最外层应当是字段映射(id: …、order: …),而不是 {type(data).__name__}",
             hint="参照 examples/case.yaml 的结构",
         )
-    return data, lines
+    return data, lines, dups
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -316,7 +258,22 @@ _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "o
 MAX_DEPTH = 64
 
 
-def _node_data(node: Any, path: str, lines: dict[str, int] | None, depth: int = 0) -> Any:
+def _note_key(seen: dict[str, int], key: str, path: str, line: int, dups: list[DuplicateKey] | None) -> None:
+    """Remember ``key``'s line in one mapping; a second occurrence is recorded in ``dups``."""
+    if key in seen:
+        if dups is not None:
+            dups.append(DuplicateKey(path, line, seen[key]))
+    else:
+        seen[key] = line
+
+
+def _node_data(
+    node: Any,
+    path: str,
+    lines: dict[str, int] | None,
+    depth: int = 0,
+    dups: list[DuplicateKey] | None = None,
+) -> Any:
     """Plain data from a composed YAML node, recording each dotted path's line on the way.
 
     The case loader resolves only strings, booleans and nulls (numbers, dates and times stay text
@@ -337,10 +294,11 @@ def _node_data(node: Any, path: str, lines: dict[str, int] | None, depth: int = 
             sub = f"{path}[{i}]"
             if lines is not None:
                 lines[sub] = item.start_mark.line + 1
-            items.append(_node_data(item, sub, lines, depth + 1))
+            items.append(_node_data(item, sub, lines, depth + 1, dups))
         return items
     out: dict[Any, Any] = {}
     merged: list[Any] = []
+    seen: dict[str, int] = {}
     for key_node, value_node in node.value:
         if key_node.tag == _MERGE_TAG:
             value = _node_data(value_node, path, None, depth + 1)
@@ -351,7 +309,8 @@ def _node_data(node: Any, path: str, lines: dict[str, int] | None, depth: int = 
         sub = f"{path}.{key}" if path else str(key)
         if lines is not None:
             lines[sub] = key_node.start_mark.line + 1
-        out[key] = _node_data(value_node, sub, lines, depth + 1)
+        _note_key(seen, str(key), sub, key_node.start_mark.line + 1, dups)
+        out[key] = _node_data(value_node, sub, lines, depth + 1, dups)
     for extra in merged:
         if isinstance(extra, dict):
             for k, v in extra.items():
@@ -359,14 +318,17 @@ def _node_data(node: Any, path: str, lines: dict[str, int] | None, depth: int = 
     return out
 
 
-def parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Compose YAML once into (data, dotted path → line); ``CaseUnreadable`` with a line number on failure."""
+def parse_yaml(text: str, duplicates: list[DuplicateKey] | None = None) -> tuple[Any, dict[str, int]]:
+    """Compose YAML once into (data, dotted path → line); ``CaseUnreadable`` with a line number on failure.
+
+    Keys written twice in one mapping are appended to ``duplicates`` (when given); the data keeps the last.
+    """
     if "*" in text and "&" in text:
         _check_aliases(text)
     lines: dict[str, int] = {}
     try:
         node = yaml.compose(text, Loader=_CaseLoader)
-        data = None if node is None else _node_data(node, "", lines)
+        data = None if node is None else _node_data(node, "", lines, 0, duplicates)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
@@ -401,8 +363,9 @@ def validate(
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             path = dotted(tuple(err["loc"]))
-            code, message, hint = _message_for(err, path)
+            code, message, hint = message_for(err, path)
             result.findings.append(Finding(code, "error", path or "(root)", message, hint, result.line(path)))
+        result.findings.extend(load_findings(result))
         return result
     except (RecursionError, TypeError, ValueError, ArithmeticError) as exc:
         result.findings.append(
@@ -412,7 +375,28 @@ def validate(
         )
         return result
     result.case = case.bind(source, base_dir)
+    result.findings.extend(load_findings(result))
     return result
+
+
+def load_findings(result: LoadResult) -> list[Finding]:
+    """Problems found while reading, beyond the schema: keys written twice, evidence outside the case folder."""
+    out: list[Finding] = []
+    if result.lines is not None:
+        for dup in result.lines.duplicates():
+            out.append(
+                Finding(
+                    "yaml.duplicate_key",
+                    "error",
+                    dup.path,
+                    f"字段「{field_label(dup.path)}」写了两次(第 {dup.first_line} 行和第 {dup.line} 行)",
+                    "删除其中一处,或把两处内容合并成一处;重复的字段不会被悄悄覆盖",
+                    dup.line,
+                )
+            )
+    known = [ev.refusal for ev in result.case.evidence] if result.case is not None else None
+    out.extend(containment_findings(result.raw, result.base_dir or Path.cwd(), result.line, known))
+    return out
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -451,15 +435,15 @@ def load_case(path: str | Path) -> LoadResult:
     """Load a case file (or a folder holding one); raises ``CaseUnreadable`` only when it cannot be parsed."""
     p = find_case_file(path)
     text = read_text(p)
-    raw, lines = _parse(text, is_json=p.suffix.lower() == ".json")
+    raw, index = parse_with_lines(text, is_json=p.suffix.lower() == ".json")
     source = p.resolve()
-    return validate(raw, source=source, base_dir=source.parent, lines=LineIndex(text, lines))
+    return validate(raw, source=source, base_dir=source.parent, lines=index)
 
 
 def load_case_text(text: str, *, base_dir: Path | None = None, is_json: bool = False) -> LoadResult:
     """Load a case from text (stdin, tests, the store)."""
-    raw, lines = _parse(text, is_json=is_json)
-    return validate(raw, source=None, base_dir=base_dir or Path.cwd(), lines=LineIndex(text, lines))
+    raw, index = parse_with_lines(text, is_json=is_json)
+    return validate(raw, source=None, base_dir=base_dir or Path.cwd(), lines=index)
 
 
 def unknown_case(ref: str) -> KamengError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -17,8 +18,16 @@ from pydantic import (
     PlainSerializer,
     PrivateAttr,
 )
+from pydantic_core import PydanticCustomError
 
+from kameng_filer.case.containment import Refusal, evidence_refusal, real_path, written_path
+from kameng_filer.errors import CaseInvalid
 from kameng_filer.timeutil import as_shanghai
+
+MAX_QUANTITY = 1_000_000
+"""More than a million items in one virtual-goods order is a typo."""
+MAX_AMOUNT = Decimal("100000000")
+"""Amounts of 100 million yuan or more are typos for a virtual-goods order (and overflow nothing)."""
 
 
 class ProblemType(StrEnum):
@@ -138,7 +147,7 @@ class DemandType(StrEnum):
 
 def _yuan(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("amount must be a number")
+        raise PydanticCustomError("amount_invalid", "金额应当是数字")
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
@@ -146,16 +155,15 @@ def _yuan(value: Any) -> Any:
     return value
 
 
-MAX_AMOUNT_DIGITS = 12  # amounts of 10^12 yuan or more are typos (and would overflow quantize)
-
-
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
-        raise ValueError("amount must be finite")
+        raise PydanticCustomError("amount_invalid", "金额应当是有限的数字")
     if value < 0:
-        raise ValueError("amount must not be negative")
-    if value.adjusted() >= MAX_AMOUNT_DIGITS:
-        raise ValueError("amount is too large")
+        raise PydanticCustomError("amount_negative", "金额不能为负")
+    if value >= MAX_AMOUNT:
+        raise PydanticCustomError(
+            "amount_too_large", "金额过大(应小于 {limit} 元)", {"limit": f"{MAX_AMOUNT:,}"}
+        )
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -182,7 +190,7 @@ def _shanghai(value: datetime) -> datetime:
     try:
         return as_shanghai(value)
     except OverflowError:
-        raise ValueError("date out of range") from None
+        raise PydanticCustomError("date_out_of_range", "日期超出可用范围") from None
 
 
 ShanghaiTime = Annotated[datetime, AfterValidator(_shanghai)]
@@ -235,7 +243,7 @@ class Order(_Model):
 
     order_no: Text = Field(min_length=1, description="订单号")
     product: Text = Field(min_length=1, description="商品名称")
-    quantity: int = Field(1, ge=1)
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
     amount: Yuan = Field(description="实付金额(元)")
     ordered_at: ShanghaiTime | None = None
     paid_at: ShanghaiTime | None = None
@@ -281,11 +289,40 @@ class Evidence(_Model):
     description: Text = Field(min_length=1)
 
     _resolved: Path | None = PrivateAttr(default=None)
+    _real: Path | None = PrivateAttr(default=None)
+    _refusal: Refusal | None = PrivateAttr(default=None)
+    _refused: Path | None = PrivateAttr(default=None)
+    _origin: Path | None = PrivateAttr(default=None)
 
     @property
     def path(self) -> Path:
-        """The evidence file's absolute path (resolved against the case file's folder)."""
-        return self._resolved if self._resolved is not None else Path(self.file)
+        """The evidence file's absolute path (resolved against the case file's folder).
+
+        Raises ``CaseInvalid`` when the file lies outside the case folder (see ``containment``), so
+        no command can read it; a path set later (the stored copy of the evidence) is not refused.
+        """
+        resolved = self._resolved if self._resolved is not None else Path(self.file)
+        if self._refusal is not None and resolved == self._refused:
+            raise CaseInvalid(f"证据「{self.id}」:{self._refusal.message}", hint=self._refusal.hint)
+        return resolved
+
+    @property
+    def real_path(self) -> Path:
+        """Where the file really is (symlinks resolved), for showing in plans and confirmations."""
+        if self._origin is not None:
+            return self._origin
+        if self._resolved is not None and self._resolved != self._refused:
+            return Path(os.path.realpath(self._resolved))
+        return self._real if self._real is not None else Path(os.path.realpath(self.file))
+
+    def came_from(self, real: Path) -> None:
+        """Remember where this (stored) evidence's file was read from, for ``real_path``."""
+        self._origin = real
+
+    @property
+    def refusal(self) -> Refusal | None:
+        """Why this evidence may not be read (outside the case folder), or None."""
+        return self._refusal if self._resolved == self._refused else None
 
 
 class Demand(_Model):
@@ -293,7 +330,7 @@ class Demand(_Model):
 
     type: DemandType
     amount: Yuan | None = None
-    quantity: int | None = Field(None, ge=1)
+    quantity: int | None = Field(None, ge=1, le=MAX_QUANTITY)
     to: Text | None = None
     note: Text | None = None
 
@@ -313,14 +350,6 @@ class PlatformPolicy(_Model):
     window_starts: str = Field("paid_at", description="窗口起点: paid_at | ordered_at | discovered_at")
 
 
-def _expand(file: str) -> Path:
-    """``~`` expansion that never raises (``~unknownuser/x`` stays as written)."""
-    try:
-        return Path(file).expanduser()
-    except RuntimeError:
-        return Path(file)
-
-
 class Case(_Model):
     """One dispute, the single source every check, text and filing comes from."""
 
@@ -337,6 +366,10 @@ class Case(_Model):
     rules: list[Rule] = Field(default_factory=list)
     platform_policy: PlatformPolicy | None = None
     auto_escalate: bool = Field(False, description="允许跟踪器自动提交升级投诉")
+    allow_outside: list[Text] = Field(
+        default_factory=list,
+        description="允许读取证据的案件文件夹以外的文件夹(绝对路径;系统目录和 ~/.ssh 等始终拒绝)",
+    )
     policies: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="按渠道覆盖期限策略(键为渠道名或 card_platform@站点,值的格式同 schedules/*.yaml,见 docs/deadlines.md)",
@@ -360,8 +393,11 @@ class Case(_Model):
         self._source = source
         self._base_dir = base_dir
         for ev in self.evidence:
-            p = _expand(ev.file)
-            ev._resolved = p if p.is_absolute() else (base_dir / p)
+            p = written_path(base_dir, ev.file)
+            ev._resolved = p
+            ev._real = real_path(base_dir, ev.file)
+            ev._refusal = evidence_refusal(base_dir, ev.file, self.allow_outside)
+            ev._refused = p if ev._refusal is not None else None
         return self
 
     def evidence_by_id(self, evidence_id: str) -> Evidence | None:

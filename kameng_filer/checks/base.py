@@ -52,6 +52,11 @@ class Context:
         return list(walk(self.raw))
 
     @cached_property
+    def strings(self) -> list[tuple[str, str]]:
+        """``(dotted path, text)`` for every string in the raw data, keys included (see ``all_strings``)."""
+        return all_strings(self.raw)
+
+    @cached_property
     def lexicon(self) -> Lexicon:
         """The word lists (built-in + the user's), read once per check run."""
         return load_lexicon()
@@ -59,6 +64,30 @@ class Context:
     def finding(self, code: str, path: str, message: str, hint: str = "") -> Finding:
         """A finding with the severity registered for ``code`` and the YAML line of ``path``."""
         return Finding(code, CODES[code].severity, path, message, hint, self.result.line(path))
+
+
+MAX_STRING_DEPTH = 32
+
+
+def all_strings(raw: Any) -> list[tuple[str, str]]:
+    """``(dotted path, text)`` for every string value (and every key) in the raw data, depth-limited."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any, int]] = [("", raw, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, str):
+            out.append((path or "(root)", value))
+        elif depth > MAX_STRING_DEPTH:
+            continue
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str):
+                    out.append((where, key))
+                stack.append((where, sub, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", sub, depth + 1) for i, sub in enumerate(value))
+    return out
 
 
 def get(data: Any, *keys: str | int) -> Any:

@@ -39,6 +39,7 @@ CODES: dict[str, CodeInfo] = {
     "schema.duration": _e("时长格式无效"),
     "schema.invalid": _e("字段值无效"),
     "field.unknown": _w("未知字段(可能拼写错误)"),
+    "yaml.duplicate_key": _e("同一字段写了两次"),
     # what a filing cannot do without
     "required.order_no": _e("缺少订单号"),
     "required.amount": _e("缺少订单金额"),
@@ -54,6 +55,8 @@ CODES: dict[str, CodeInfo] = {
     "order.transaction_no_missing": _h("未填写支付交易号"),
     # evidence files and the evidence chain
     "evidence.file_missing": _e("证据文件不存在"),
+    "evidence.outside_case": _e("证据文件在案件文件夹之外"),
+    "evidence.outside_folder": _e("allow_outside 中的文件夹不能允许"),
     "evidence.file_unreadable": _e("证据文件无法读取"),
     "evidence.file_type": _e("证据文件不是可用的图片/PDF/视频/音频/文本"),
     "evidence.extension_mismatch": _h("证据文件扩展名与内容不符"),
@@ -84,6 +87,9 @@ CODES: dict[str, CodeInfo] = {
     # language
     "language.emotional": _w("情绪化或侮辱性用语"),
     "language.punctuation": _h("连续感叹号/问号"),
+    "text.control_chars": _e("文字中有控制字符或双向排版字符"),
+    "text.too_long": _e("文字超过所有渠道的字数上限"),
+    "text.long_for_channel": _w("文字超过部分渠道的字数上限"),
     # clocks
     "window.closed": _w("平台投诉时限已过"),
     "window.closing": _w("平台投诉时限即将截止"),

@@ -9,11 +9,13 @@ from pathlib import Path
 from kameng_filer.case.loader import LoadResult, load_case
 from kameng_filer.checks import (
     contacts,
+    control_chars,
     demands,
     evidence_chain,
     evidence_files,
     extra_fields,
     language,
+    lengths,
     limitation,
     order,
     policies,
@@ -38,6 +40,8 @@ RAW_RULES: tuple[Rule, ...] = (
     evidence_files.check,
     language.check,
     secrets_in_text.check,
+    control_chars.check,
+    lengths.check,
 )
 # Rules that need a validated case.
 CASE_RULES: tuple[Rule, ...] = (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from kameng_filer.case.containment import evidence_refusal, written_path
 from kameng_filer.checks.base import Context, items, text_of
 from kameng_filer.checks.sniff import KIND_LABELS, sniff_file
 from kameng_filer.findings import Finding
@@ -14,10 +14,7 @@ from kameng_filer.findings import Finding
 
 def resolve(base_dir: Path, file: str) -> Path:
     """An evidence path as written, resolved against the case file's folder (``~`` expanded)."""
-    p = Path(file)
-    with contextlib.suppress(RuntimeError):  # "~unknownuser/…" stays as written
-        p = p.expanduser()
-    return p if p.is_absolute() else base_dir / p
+    return written_path(base_dir, file)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -38,7 +35,23 @@ def check(ctx: Context) -> Iterator[Finding]:
                 seen[key] = i
         file = item.get("file")
         if isinstance(file, str) and file.strip():
+            if _refused(ctx, i, file.strip()):
+                continue  # reported by the loader (evidence.outside_case); the file is never opened
             yield from _check_file(ctx, f"evidence[{i}].file", file.strip())
+
+
+def _allowed(raw: dict) -> list[str]:
+    value = raw.get("allow_outside")
+    value = [value] if isinstance(value, str) else value
+    return [f for f in value if isinstance(f, str)] if isinstance(value, list) else []
+
+
+def _refused(ctx: Context, index: int, file: str) -> bool:
+    """True when evidence item ``index`` lies outside the case folder (the case's answer when valid)."""
+    case = ctx.case
+    if case is not None and index < len(case.evidence) and case.evidence[index].file == file:
+        return case.evidence[index].refusal is not None
+    return evidence_refusal(ctx.base_dir, file, _allowed(ctx.raw)) is not None
 
 
 def _check_file(ctx: Context, path: str, file: str) -> Iterator[Finding]:

@@ -113,6 +113,11 @@ def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
         console.print("\n[bold]不采用的渠道[/]")
         for e in result.excluded:
             console.print(f"- {escape(_title(e.channel))}:{escape(e.reason)}")
+    if ref.case.evidence:  # where each file really is (symlinks resolved): what would be sent
+        stored_copy = ref.stored and ref.path is None
+        console.print("\n[bold]已保存的证据副本[/]" if stored_copy else "\n[bold]证据文件的实际位置[/]")
+        for ev in ref.case.evidence:
+            console.print(f"- {ev.id}:{ev.real_path}", markup=False)
     fileable = result.channels()
     if not fileable:
         return

@@ -33,7 +33,7 @@ class Purpose(StrEnum):
 def _load_or_exit(path: Path) -> Case:
     """The case at ``path``; schema errors are printed (exit 1), unreadable files exit 2."""
     result = load_case(path)
-    if result.case is None:
+    if result.case is None or any(f.severity == "error" for f in result.findings):
         err_console.print(f"[bold red]案件文件有错误,无法生成文本:[/]{path}")
         for f in sort_findings(result.findings):
             where = f"{f.path}" + (f"(第 {f.line} 行)" if f.line else "")

@@ -155,7 +155,9 @@ def evidence(
     if fmt == IndexFormat.json:
         print_json(evidence_json(case, number, rows))
         return
-    sys.stdout.write(evidence_markdown(case, number, rows, generated_at=now()))
+    from kameng_filer.textsafe import clean_for_terminal
+
+    sys.stdout.write(clean_for_terminal(evidence_markdown(case, number, rows, generated_at=now())))
     sys.stdout.flush()
 
 

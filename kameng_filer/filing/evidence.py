@@ -8,12 +8,13 @@ import mimetypes
 import os
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from kameng_filer.adapter import PlannedFile
 from kameng_filer.case.model import Case
 from kameng_filer.channels import FieldSpec
 from kameng_filer.errors import FilingError
+from kameng_filer.filing.imaging import open_bounded
 from kameng_filer.store.sniff import sniff_mime
 
 _EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
@@ -51,21 +52,19 @@ def fits_as_is(data: bytes, spec: FieldSpec) -> bool:
     return not has_exif and not (spec.max_pixels and max(size) > spec.max_pixels)
 
 
-def convert_image(data: bytes, spec: FieldSpec) -> tuple[bytes, str]:
-    """Re-encode an image within ``spec``'s types, pixel and byte limits, without EXIF/metadata."""
+MAX_UPLOAD_SIDE = 4096
+"""Longest side of a re-encoded image when the channel sets no pixel limit (larger ones are scaled down)."""
+
+
+def convert_image(data: bytes, spec: FieldSpec, *, name: str = "") -> tuple[bytes, str]:
+    """Re-encode an image within ``spec``'s types, pixel and byte limits, without EXIF/metadata.
+
+    The image is decoded small (``imaging.open_bounded``): memory stays bounded for huge images.
+    """
     accept = [m for m in (spec.accept or ("image/png", "image/jpeg")) if m in _PIL_FORMAT]
-    try:
-        with Image.open(io.BytesIO(data)) as src:
-            img = ImageOps.exif_transpose(src)
-            img.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise FilingError("证据图片无法读取", detail=str(exc)) from None
+    img = open_bounded(data, spec.max_pixels or MAX_UPLOAD_SIDE, name=name)
     src_mime = sniff_mime(data)
     mime = src_mime if src_mime in accept else ("image/jpeg" if "image/jpeg" in accept else accept[0])
-    img = img.copy()
-    img.info.clear()
-    if spec.max_pixels and max(img.size) > spec.max_pixels:
-        img.thumbnail((spec.max_pixels, spec.max_pixels))
     out = _encode(img, mime)
     limit = spec.max_bytes
     while limit and len(out) > limit:
@@ -102,7 +101,7 @@ def prepare_files(
         src_sha = _sha(data)
         mime = sniff_mime(data)
         if mime.startswith("image/") and (anonymous_names or not fits_as_is(data, spec)):
-            out, mime = convert_image(data, spec)
+            out, mime = convert_image(data, spec, name=ev.file)
         elif spec.accept and mime not in spec.accept:
             continue
         else:
@@ -129,6 +128,7 @@ def prepare_files(
                 sha256=digest,
                 description=ev.description,
                 source_sha256=src_sha,
+                source_path=str(ev.real_path),
             )
         )
     return files

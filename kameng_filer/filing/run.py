@@ -49,7 +49,12 @@ def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, 
         if has_errors(findings) or result.case is None:
             raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
         imported = store.import_case(path)
-        return store.get_case(imported.case_id, imported.version), imported.version, findings
+        stored = store.get_case(imported.case_id, imported.version)
+        for ev in stored.evidence:  # the plan shows where each stored copy came from
+            original = result.case.evidence_by_id(ev.id)
+            if original is not None:
+                ev.came_from(original.real_path)
+        return stored, imported.version, findings
     if not store.has_case(case_ref):
         raise unknown_case(case_ref)
     return store.get_case(case_ref), store.current_version(case_ref), []
@@ -99,7 +104,10 @@ def plan_table(adapter: Adapter, plan: FilingPlan) -> Table:
             text = text[:160] + f"…(共 {len(text)} 字)"
         t.add_row(Text(labels.get(key, key)), Text(text))
     for f in plan.files:
-        t.add_row("证据", Text(f"{f.upload_name}  {f.mime}  {f.size // 1024} KB  sha256:{f.sha256[:12]}"))
+        source = f"\n来自 {f.source_path}" if f.source_path else ""
+        t.add_row(
+            "证据", Text(f"{f.upload_name}  {f.mime}  {f.size // 1024} KB  sha256:{f.sha256[:12]}{source}")
+        )
     where = plan.target.get("site") or plan.target.get("smtp") or ""
     caption = f"目标:{where} {plan.target.get('base_url', '')}" if where else ""
     for note in plan.notes:

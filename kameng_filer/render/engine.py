@@ -55,8 +55,26 @@ def _load(env: jinja2.Environment, name: str, spec: ChannelSpec, purpose: str) -
         ) from None
 
 
+def _template_file(exc: BaseException) -> str | None:
+    """The template file (compiled code carries its path) where ``exc`` was raised, if any."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".jinja", ".jinja2", ".txt", ".html")):
+            found = filename
+        tb = tb.tb_next
+    return found
+
+
 def _template_failure(name: str, exc: Exception, field: str | None) -> RenderError:
     where = f"字段「{field}」" if field else "模板"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return RenderError(
+            f"模板 {_template_file(exc) or name} 使用了安全沙箱不允许的操作(访问 Python 内部对象、调用不安全的方法或生成过大的内容),已被拦截",
+            field=field,
+            hint="模板只能使用案件数据、过滤器和文档列出的变量(docs/templates.md);修正或删除这个自定义模板",
+            detail=f"{type(exc).__name__}: {exc}",
+        )
     if isinstance(exc, jinja2.UndefinedError):
         msg = f"模板 {name} 渲染{where}时用到了不存在的变量:{exc.message}"
     elif isinstance(exc, jinja2.TemplateNotFound):

@@ -9,6 +9,10 @@ Lookup order for a name such as ``card_platform/complaint.j2``:
    ``{% extends "builtin/card_platform/complaint.j2" %}`` and replace a single block;
 4. packages named by plugins in the entry-point group ``kameng_filer.templates`` (a plugin ships
    ``<package>/<channel>/complaint.j2`` and registers ``<channel> = "<package>"``).
+
+Every template runs in Jinja's sandbox (``jinja2.sandbox.SandboxedEnvironment``): a user template can
+read the case data and call the filters, but not reach Python internals (``__globals__``, ``os``…);
+trying raises ``jinja2.exceptions.SecurityError``, which rendering reports in Chinese with the file.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import jinja2
 from jinja2.runtime import Macro
+from jinja2.sandbox import SandboxedEnvironment
 
 from kameng_filer import paths
 from kameng_filer.render.facts import chronology
@@ -140,6 +145,31 @@ _USER_DIRS: dict[tuple[str | None, ...], str] = {}
 """Those variables' values → ``str(paths.user_templates_dir())``, so the folder is not made on every call."""
 
 
+MAX_REPEAT = 100_000
+"""Longest text or list a template may build with ``*``; exponents of ``**`` are bounded as well."""
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, also refusing ``*`` and ``**`` that would build huge values (memory/CPU bombs)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """``left * right`` / ``left ** right`` within bounds, else ``SecurityError``."""
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64 and abs(left) > 1:
+                raise jinja2.exceptions.SecurityError("exponent too large")
+            return left**right
+        for seq, count in ((left, right), (right, left)):
+            if (
+                isinstance(seq, str | list | tuple)
+                and isinstance(count, int)
+                and len(seq) * count > MAX_REPEAT
+            ):
+                raise jinja2.exceptions.SecurityError("repeated value too large")
+        return left * right
+
+
 @lru_cache(maxsize=8)
 def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     builtin = _BuiltinLoader(BUILTIN_PACKAGE, ".")
@@ -151,7 +181,7 @@ def _environment(user_dir: str, signature: tuple[tuple[str, int], ...]) -> jinja
             *_plugin_loaders(),
         ]
     )
-    env = jinja2.Environment(
+    env = _Sandbox(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=False,

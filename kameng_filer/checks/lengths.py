@@ -1,0 +1,108 @@
+"""Text lengths against the channels' field limits: a text no channel can take fails every render later."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from kameng_filer.channels import ChannelSpec
+from kameng_filer.checks.base import Context, free_texts, get, items
+from kameng_filer.findings import Finding
+
+CORE_PATHS = ("problem.summary",)
+"""Free text every complaint text contains in full (never dropped to fit a limit, see ``render.fit``)."""
+CORE_LISTS = (("demands", "note"),)
+
+_SOURCE = re.compile(r"^[a-z_]+(?:\.[a-z_]+)+")
+
+
+@lru_cache(maxsize=1)
+def _limits() -> tuple[dict[str, int], dict[str, list[tuple[str, str, int]]]]:
+    """(channel → its longest rendered field's limit, case path → [(channel, field label, limit)])."""
+    from kameng_filer.registry import all_specs
+
+    body: dict[str, int] = {}
+    direct: dict[str, list[tuple[str, str, int]]] = {}
+    specs: list[ChannelSpec] = all_specs()
+    for spec in specs:
+        rendered = [f.max_len for f in spec.rendered_fields if f.max_len]
+        if rendered:
+            body[spec.name] = max(rendered)
+        for f in spec.fields:
+            m = _SOURCE.match(f.source or "")
+            if f.max_len and m:
+                direct.setdefault(m.group(0), []).append((spec.name, f.label, f.max_len))
+    return body, direct
+
+
+def cache_clear() -> None:
+    """Forget the limits read from the registered channels."""
+    _limits.cache_clear()
+
+
+def _core_texts(ctx: Context) -> Iterator[tuple[str, str]]:
+    for path in CORE_PATHS:
+        value = get(ctx.raw, *path.split("."))
+        if isinstance(value, str):
+            yield path, value.strip()
+    for list_key, field in CORE_LISTS:
+        for i, item in items(ctx.raw, list_key):
+            value = item.get(field)
+            if isinstance(value, str):
+                yield f"{list_key}[{i}].{field}", value.strip()
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Errors for text longer than every channel allows, warnings for text some channels cannot take."""
+    body, direct = _limits()
+    if not body:
+        return
+    longest = max(body.values())
+    reported: set[str] = set()
+    for path, text in _core_texts(ctx):
+        n = len(text)
+        if n > longest:
+            reported.add(path)
+            yield ctx.finding(
+                "text.too_long",
+                path,
+                f"有 {n} 个字,超过所有渠道正文的上限(最多 {longest} 个字),任何渠道都无法生成投诉文本",
+                "只写关键事实(时间、经过、金额),详细过程放进 timeline 和证据;问题概述宜在 200 字以内",
+            )
+            continue
+        over = sorted((name, limit) for name, limit in body.items() if n > limit)
+        if over:
+            reported.add(path)
+            names = "、".join(f"{name}(上限 {limit} 字)" for name, limit in over)
+            yield ctx.finding(
+                "text.long_for_channel",
+                path,
+                f"有 {n} 个字,超过这些渠道正文的上限,无法在这些渠道生成投诉文本:{names}",
+                "精简到最小的上限以内;问题概述宜在 200 字以内",
+            )
+    for case_path, limits in sorted(direct.items()):
+        value = get(ctx.raw, *case_path.split("."))
+        if not isinstance(value, str):
+            continue
+        n = len(value.strip())
+        over = sorted({(name, label, limit) for name, label, limit in limits if n > limit})
+        if over:
+            reported.add(case_path)
+            names = "、".join(f"{name} 的「{label}」(上限 {limit} 字)" for name, label, limit in over)
+            yield ctx.finding(
+                "text.long_for_channel",
+                case_path,
+                f"有 {n} 个字,超过这些渠道表单字段的上限:{names}",
+                "按订单页面原样填写;过长时精简到上限以内",
+            )
+    seen = {path for path, _ in free_texts(ctx.raw)}
+    for path, text in ctx.strings:
+        if len(text) <= longest or path in reported:
+            continue
+        yield ctx.finding(
+            "text.too_long",
+            path,
+            f"有 {len(text)} 个字,超过任何渠道能提交的长度(最多 {longest} 个字)",
+            "精简该字段;长篇材料请作为证据文件附上" if path in seen else "精简该字段",
+        )
