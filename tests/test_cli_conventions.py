@@ -476,3 +476,9 @@ def test_a_bug_is_a_short_chinese_message_with_a_crash_log(
     (log,) = (kameng_home / "logs").glob("crash-*.log")
     assert "unexpected english text" in log.read_text(encoding="utf-8")
     assert verbosity.level() == 0
+
+
+def test_global_option_after_the_command_says_where_it_goes() -> None:
+    res = run("check", "x", "-v")
+    assert res.exit_code == 2
+    assert "全局选项" in res.output and "kameng -v check" in res.output

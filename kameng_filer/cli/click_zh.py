@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - older typer
     import click  # type: ignore[no-redef]
 
 HELP_TEXT = "显示此帮助并退出。"
+GLOBAL_OPTIONS = ("-v", "-vv", "--verbose", "-q", "--quiet", "--version")
 OPTIONS_METAVAR = "[选项]"
 COMMAND_METAVAR = "命令 [参数]..."
 USAGE_PREFIX = "用法: "
@@ -166,6 +167,9 @@ def describe(exc: Any) -> UsageProblem:
         option = str(getattr(exc, "option_name", "") or "")
         guesses = closest(option, option_names(ctx))
         hint = (f"你是不是想用 {'、'.join(guesses)}?" if guesses else "") + help_hint
+        if option in GLOBAL_OPTIONS and getattr(ctx, "parent", None) is not None:
+            words = path.split()
+            hint = f"{option} 是全局选项,写在命令名之前:{words[0]} {option} {' '.join(words[1:])} …"
         return UsageProblem(f"没有这个选项:{option}。", hint, usage_line(ctx), detail)
     if name == "BadOptionUsage":
         option = str(getattr(exc, "option_name", "") or "")
