@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from kameng_filer.cli import verbosity
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, parse_now, print_json
 from kameng_filer.cli.outcomes import outcome_view
 from kameng_filer.errors import CaseInvalid
@@ -100,7 +101,7 @@ def register(app: typer.Typer) -> None:
                         options,
                         now=parse_now(now),
                         console=err_console,
-                        show_progress=not as_json,
+                        show_progress=not as_json and not verbosity.quiet(),
                         on_prepared=show_plans,
                     )
                 )
@@ -110,7 +111,14 @@ def register(app: typer.Typer) -> None:
                 if prepared.work:
                     confirm_or_exit(out)
                 outcomes = run_sync(
-                    execute(store, prepared, person, options, console=err_console, show_progress=not as_json)
+                    execute(
+                        store,
+                        prepared,
+                        person,
+                        options,
+                        console=err_console,
+                        show_progress=not as_json and not verbosity.quiet(),
+                    )
                 )
         except CaseInvalid as exc:
             if as_json:
