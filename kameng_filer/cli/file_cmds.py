@@ -12,6 +12,7 @@ from rich.markup import escape
 from kameng_filer.cli import verbosity
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, parse_now, print_json
 from kameng_filer.cli.outcomes import outcome_view
+from kameng_filer.cli.progress import working
 from kameng_filer.errors import CaseInvalid
 from kameng_filer.filing.channels import exclusive_conflict, parse_channels, resolve
 from kameng_filer.filing.engine import FileOptions
@@ -106,7 +107,8 @@ def register(app: typer.Typer) -> None:
                     )
                 )
             else:
-                prepared = prepare(store, case, tokens, now=parse_now(now), force_reason=force)
+                with working(err_console, "正在检查案件、准备各渠道的提交内容"):
+                    prepared = prepare(store, case, tokens, now=parse_now(now), force_reason=force)
                 show_plans(prepared)
                 if prepared.work:
                     confirm_or_exit(out)
