@@ -482,3 +482,10 @@ def test_global_option_after_the_command_says_where_it_goes() -> None:
     res = run("check", "x", "-v")
     assert res.exit_code == 2
     assert "全局选项" in res.output and "kameng -v check" in res.output
+
+
+def test_channels_that_cannot_be_planned_are_named_before_the_prompt(example_case: Path) -> None:
+    res = run("file", str(example_case), "-c", "email,consumer_association", "--now", NOW)
+    out = res.output
+    assert "以下渠道不会提交" in out and "email" in out
+    assert out.index("以下渠道不会提交") < out.index("需要确认")
