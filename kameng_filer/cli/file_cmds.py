@@ -111,6 +111,11 @@ def register(app: typer.Typer) -> None:
                     prepared = prepare(store, case, tokens, now=parse_now(now), force_reason=force)
                 show_plans(prepared)
                 if prepared.work:
+                    if prepared.failed:  # say what will not be sent before asking
+                        out.print("[yellow]以下渠道不会提交:[/]")
+                        for o in prepared.failed:
+                            hint = f"(建议:{o.hint})" if o.hint else ""
+                            out.print(f"  · {escape(o.channel)}:{escape(o.error or '')}{escape(hint)}")
                     confirm_or_exit(out)
                 outcomes = run_sync(
                     execute(
