@@ -20,6 +20,8 @@ from kameng_filer.cli.common import (
 )
 
 _handlers: list[logging.Handler] = []
+# click >= 8.2 / typer's vendored click; older click prints the help and exits by itself
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 log = logging.getLogger("kameng_filer.cli")
 
 
@@ -42,7 +44,7 @@ def run(invoke: Callable[[], Any], argv: Sequence[str]) -> int:
         try:
             rv = invoke()
             code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
-        except click.exceptions.NoArgsIsHelpError as exc:  # the help was printed already
+        except _NO_ARGS_IS_HELP as exc:  # the help was printed already
             text = exc.format_message()
             if text.strip():
                 click.echo(text, err=True)
