@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from kameng_filer.case.loader import LineIndex, load_case, load_case_text, parse_text, validate
 from kameng_filer.checks import CODES, check_case
-from kameng_filer.errors import CaseUnreadable
+from kameng_filer.errors import CaseInvalid, CaseUnreadable
 from kameng_filer.findings import Finding
 from kameng_filer.timeutil import SHANGHAI
 from tests import modes
@@ -479,3 +480,67 @@ def test_cli_check_on_nasty_files(tmp_path: Path, name: str) -> None:
     res = kameng_check(path)
     assert_cli_ok(res)
     assert res.returncode in (1, 2), "none of these is a valid case"
+
+
+# ------------------------------------------------------------------ hostile evidence paths and messages
+
+path_part = st.sampled_from(
+    ["..", ".", "evidence", "out", "in", "order.png", "x", "~", "", "etc", "passwd", "//"]
+)
+
+
+def _evidence_tree(root: Path) -> Path:
+    """``root/case`` with evidence, a link leading out of it and one staying in; ``root/outside`` beside it."""
+    case_dir = root / "case"
+    if not case_dir.exists():
+        (root / "outside").mkdir()
+        (root / "outside" / "order.png").write_bytes((EXAMPLE_DIR / "evidence" / "order.png").read_bytes())
+        (case_dir / "evidence").mkdir(parents=True)
+        (case_dir / "evidence" / "order.png").write_bytes(
+            (EXAMPLE_DIR / "evidence" / "order.png").read_bytes()
+        )
+        (case_dir / "evidence" / "out").symlink_to(root / "outside", target_is_directory=True)
+        (case_dir / "evidence" / "in").symlink_to(case_dir / "evidence", target_is_directory=True)
+        (case_dir / "evidence" / "passwd").symlink_to("/etc/passwd")
+    return case_dir
+
+
+@FUZZ
+@given(st.booleans(), st.lists(path_part, min_size=1, max_size=8))
+def test_fuzzed_evidence_paths_never_leave_the_case_folder(
+    tmp_path: Path, absolute: bool, parts: list[str]
+) -> None:
+    case_dir = _evidence_tree(tmp_path)
+    file = ("/" if absolute else "") + "/".join(parts)
+    raw = copy.deepcopy(EXAMPLE_RAW)
+    raw["evidence"][0]["file"] = file
+    result = validate(raw, source=None, base_dir=case_dir, lines=None)
+    findings = check_case(result, now=NOW)
+    assert_sane(findings)
+    refused = "evidence.outside_case" in {f.code for f in findings if f.path == "evidence[0].file"}
+    if result.case is None or not file.strip():
+        return
+    ev = result.case.evidence[0]
+    real = Path(os.path.realpath(ev.path if not refused else case_dir / "x"))
+    if refused:
+        with pytest.raises(CaseInvalid):
+            ev.path.read_bytes()
+        assert not {f.code for f in findings if f.path == "evidence[0].file"} - {"evidence.outside_case"}
+    else:
+        assert real == case_dir.resolve() or case_dir.resolve() in real.parents, (file, real)
+
+
+_ENGLISH = re.compile(r"\b(?:Input should|valid|Value error|Field required|must|out of range|expected)\b")
+
+
+@FUZZ
+@given(st.lists(mutation, min_size=1, max_size=4))
+def test_schema_messages_are_chinese_for_any_mutation(mutations: list) -> None:
+    raw = copy.deepcopy(EXAMPLE_RAW)
+    for path, op, value in mutations:
+        apply(raw, path, op, value)
+    result = validate(raw, source=None, base_dir=EXAMPLE_DIR, lines=None)
+    for f in result.findings:
+        shown = re.sub(r"'[^']*'|\"[^\"]*\"|「[^」]*」", "", f.message)  # values and field names as written
+        assert not _ENGLISH.search(shown), f.message
+        assert re.search(r"[\u4e00-\u9fff]", f.message), f.message
