@@ -380,3 +380,13 @@ def test_a_case_id_in_a_table_title_is_not_folded(example_case: Path, width) -> 
     for args in (["timeline", case_id], ["status", case_id], ["cases"]):
         code, out = invoke(*args)
         assert code == 0 and case_id in out, (args, out)
+
+
+def test_plan_with_broken_settings_suggests_no_command_that_would_fail(
+    example_case: Path, kameng_home: Path
+) -> None:
+    (kameng_home / "config.yaml").write_text("channels: 5\n", encoding="utf-8")
+    code, out = invoke("plan", str(example_case))
+    assert code == 0, out
+    assert "kameng file" not in out and "config.yaml" in out, out
+    assert "修正后再运行 kameng plan" in out

@@ -98,6 +98,7 @@ def register(app: typer.Typer) -> None:
 def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
     from kameng_filer.cli.suggest import file_commands
     from kameng_filer.config import load_config
+    from kameng_filer.errors import KamengError
 
     head = f"投诉渠道计划:{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
     console.print(f"[bold]{escape(head)}[/]")
@@ -121,7 +122,13 @@ def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
     fileable = result.channels()
     if not fileable:
         return
-    suggestion = file_commands(case, fileable, load_config())
+    try:
+        config = load_config()
+    except KamengError as exc:  # a command printed now would fail on the same settings
+        console.print(f"\n[yellow]注意:[/]{escape(exc.message)}")
+        console.print("配置文件修正后再运行 kameng plan,会给出可直接运行的提交命令。")
+        return
+    suggestion = file_commands(case, fileable, config)
     if suggestion.commands:
         console.print("\n可用工具提交的渠道:")
         for line in suggestion.commands:
