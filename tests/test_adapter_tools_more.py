@@ -56,6 +56,13 @@ TICKET_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><tit
   <button type="submit">提交工单</button>
 </form></body></html>"""
 
+TABLE_FORM_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>投诉</title></head><body>
+<form><table>
+  <tr><td>订单编号</td><td><input type="text" name="f1"></td></tr>
+  <tr><td>问题描述</td><td><textarea name="f2"></textarea></td></tr>
+  <tr><td><span>联系QQ</span></td><td><input type="text" name="f3" autocomplete="off"></td></tr>
+</table><button type="submit">提交投诉</button></form></body></html>"""
+
 WIZARD_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>售后申请</title></head><body>
 <form onsubmit="return false"><label for="t">标题</label><input id="t" name="title">
   <button type="button" disabled>下一步</button></form></body></html>"""
@@ -135,6 +142,7 @@ def site() -> Iterator[PageServer]:
         "/login": (html, LOGIN_PAGE.encode()),
         "/ticket": (html, TICKET_PAGE.encode()),
         "/wizard": (html, WIZARD_PAGE.encode()),
+        "/table": (html, TABLE_FORM_PAGE.encode()),
         "/captcha.png": ("image/png", _png(50, 24)),
     }
     with PageServer(pages) as server:
@@ -156,13 +164,26 @@ def test_record_maps_untied_labels_and_bullet_placeholders_and_names_what_it_cou
     user, password = prof.fields["f_u"], prof.fields["f_p"]
     assert user.field == "username", text  # not "contact" from the 手机号 placeholder
     assert password.field == "password", text  # type=password, whatever its placeholder
-    assert user.placeholder == "手机号/邮箱/用户名" and user.label is None  # <label for=user>: tied to nothing
+    # <label for=user> is tied to nothing: the placeholder with words finds the box
+    assert user.placeholder == "手机号/邮箱/用户名" and user.label is None
     assert password.css == "#f_p"
     assert password.placeholder is None  # ••••••••  is no locator
     assert "f_c" not in prof.fields and "captcha 步骤" in text  # the captcha box goes to login.steps
     assert "<label for=user> 没有对应的 id" in text
     assert "xq_ref" in r.stderr and "没能对应" in r.stderr  # what it could not map, shown
     assert "登录页" in text
+
+
+@pytest.mark.browser
+def test_record_reads_the_text_beside_inputs_in_a_table_layout(site: PageServer) -> None:
+    r = CliRunner().invoke(app, ["adapter", "record", site.url + "/table"], env=ENV)
+    assert r.exit_code == 0, r.output
+    prof = parse_profile(r.stdout, origin="draft")
+    assert prof.fields["f1"].field == "order_no" and prof.fields["f1"].css == '[name="f1"]'
+    assert prof.fields["f2"].field == "content" and prof.fields["f2"].widget == "text"
+    assert prof.fields["f3"].field == "contact"
+    assert "旁边的文字「订单编号」" in r.stdout and "没能对应" not in r.stderr
+    assert prof.submit.name == "提交投诉"
 
 
 def test_record_guesses_from_autocomplete_and_names_without_a_browser() -> None:
@@ -296,9 +317,7 @@ def test_try_uploads_nothing_unless_asked(tmp_path: Path, example_case: Path, mo
 
 
 @pytest.mark.browser
-def test_a_disabled_field_in_a_filing_names_field_locator_and_state(
-    site: PageServer, tmp_path: Path
-) -> None:
+def test_a_disabled_field_in_a_filing_names_field_locator_and_state(site: PageServer, tmp_path: Path) -> None:
     prof = parse_profile(
         yaml.safe_dump({**TICKET_PROFILE, "base_url": site.url + "/"}, allow_unicode=True), origin="t"
     )
@@ -395,3 +414,24 @@ def test_the_terminal_draws_the_enlarged_captcha_in_blocks(tmp_path: Path) -> No
     broken = tmp_path / "not-an-image.png"
     broken.write_bytes(b"<html>")
     assert terminal_picture(broken) is None and enlarge_image(broken) == (0, 0)
+
+
+def test_the_person_at_a_terminal_sees_the_enlarged_captcha_path_and_picture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from kameng_filer.filing.person import TerminalPerson
+
+    shot = tmp_path / "captcha.png"
+    shot.write_bytes(_png(50, 24))
+    console = Console(
+        file=io.StringIO(), force_terminal=True, color_system="truecolor", width=120, highlight=False
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("AB12\n"))
+    person = TerminalPerson(console, open_images=False)
+    answer = asyncio.run(person.ask_code("card_platform@shop", "请输入图片中的验证码", image=shot))
+    assert answer == "AB12"
+    shown = console.file.getvalue()
+    assert str(shot) in shown and "▀" in shown
+    assert _size(shot) == (200, 96)

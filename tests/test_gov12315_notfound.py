@@ -102,3 +102,32 @@ def test_a_case_without_the_legal_name_is_refused_before_the_site_with_what_to_a
     text = r.stdout + r.stderr
     assert "respondent.legal_name" in text and "手工填写" in text, text
     assert r.returncode != 0
+
+
+def test_try_walks_the_manual_entry_branch_and_reports_the_pick_as_skipped(
+    tmp_path: Path, example_case: Path
+) -> None:
+    import asyncio
+
+    from kameng_filer.case import load_case
+    from kameng_filer.filing.probe import try_profile
+
+    case = load_case(_unknown_company(example_case)).case
+    with twins_running(tmp_path, ["gov12315"]) as ts:
+        twin = ts["gov12315"]
+        os.environ[env_name("12315@gov12315-twin", "demo12315")] = canaries.TWIN_PASSWORD
+        person = ScriptedPerson(DemoAnswerer({"12315@gov12315-twin": twin.url}), quiet=True)
+        result = asyncio.run(
+            try_profile(
+                "gov12315-twin",
+                case,
+                person=person,
+                settings={"base_url": twin.url, "account": "demo12315"},
+            )
+        )
+        assert twin.snapshot()["submissions"] == [] and twin.uploads == {}
+    assert result.ok, result.to_dict()
+    fields = {i.key: i for i in result.items if i.kind == "field"}
+    assert fields["ent_pick"].skipped and "条件不满足" in fields["ent_pick"].reason
+    assert fields["ent_name"].ok and fields["ent_name"].value == SMALL_SHOP["legal_name"]
+    assert fields["ent_address"].ok and fields["ent_credit_code"].value == SMALL_SHOP["credit_code"]
