@@ -19,6 +19,7 @@ import os
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -37,6 +38,7 @@ from kameng_filer.errors import (
     FilingError,
     SessionExpired,
 )
+from kameng_filer.filing import proof
 from kameng_filer.filing.boundary import ask_challenge, is_rate_limited, not_delivered, translate
 from kameng_filer.filing.profile import ApiSpec, Profile, fmt
 from kameng_filer.timeutil import now
@@ -334,13 +336,19 @@ async def submit_http(
 async def find_existing_http(
     adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
 ) -> Receipt | None:
-    """Look the complaint up in the API's list by order number."""
+    """Look the complaint up in the API's list by order number; adopt an item only when proven ours
+    (``kameng_filer.filing.proof``), reading its detail (``status_url``) when the item alone cannot tell."""
+    from kameng_filer.filing.reconcile_web import wanted_texts
+
     assert prof.api is not None
     api = prof.api
     if not api.list_url:
         return None
     values = _values(plan)
     known = getattr(ctx, "known_numbers", set())
+    wanted = wanted_texts(adapter, plan)
+    mark = getattr(ctx, "submit_mark", None)
+    unproven: list[proof.Candidate] = []
     async with ApiClient(adapter, prof, ctx, values) as client:
         await client.ensure_login()
         body = await client.call("GET", api.list_url)
@@ -348,15 +356,51 @@ async def find_existing_http(
             if str(item.get(api.list_match_key, "")) != str(values.get("order_no", "")):
                 continue
             number = str(item.get(api.list_number_key, ""))
-            if number and number not in known:
+            if not number or number in known:
+                continue
+            c = _candidate(item, number, api.list_created_key)
+            page = (prof.list_page.detail_url if prof.list_page else None) or api.status_url
+            if page:  # a link the person can open (the site's page when the profile knows it)
+                c.link = urljoin(prof.base_url, fmt(page, {**values, "complaint_no": number}).lstrip("/"))
+            if (
+                proof.verdict(c, wanted, mark) != proof.EARLIER
+                and proof.needs_detail(c, wanted)
+                and api.status_url
+            ):
+                detail = await client.call("GET", fmt(api.status_url, {**values, "complaint_no": number}))
+                c.text += "\n" + flat_text(detail)
+            judged = proof.verdict(c, wanted, mark)
+            if judged == proof.OURS:
                 return Receipt(
                     complaint_no=number,
-                    filed_at=now(),
+                    filed_at=c.created.at if c.created and c.created.span.days < 1 else now(),
                     status=item.get("status"),
                     reconciled=True,
                     extra={"via": "api"},
                 )
+            if judged != proof.EARLIER:
+                unproven.append(c)
+    if unproven and not getattr(ctx, "person_says_new", False):
+        raise proof.UnprovenMatch(
+            unproven, channel=ctx.channel, order_no=str(values.get("order_no", "")), case_id=plan.case_id
+        )
     return None
+
+
+def flat_text(data: Any) -> str:
+    """Every text value in a JSON answer, one per line (what the site shows of a complaint)."""
+    if isinstance(data, dict):
+        return "\n".join(flat_text(v) for v in data.values())
+    if isinstance(data, list):
+        return "\n".join(flat_text(v) for v in data)
+    return "" if data is None else str(data)
+
+
+def _candidate(item: dict[str, Any], number: str, created_key: str | None) -> proof.Candidate:
+    """A list item as a reconciliation candidate (its values as text, its creation time)."""
+    text = flat_text(item)
+    created = proof.parse_site_time(str(item.get(created_key) or "")) if created_key else None
+    return proof.Candidate(number, status=str(item.get("status") or ""), text=text, created=created)
 
 
 async def status_http(

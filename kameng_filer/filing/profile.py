@@ -305,6 +305,10 @@ class ListSpec(BaseModel):
     detail_url: str | None = None
     detail_status: str | None = None
     replies: str | None = None
+    created: str | None = None
+    """CSS of the cell in a row with the site's own creation time (reconciliation proves with it)."""
+    detail_created: str | None = None
+    """CSS of the creation time on the detail page, when the list shows only a date or no time."""
 
 
 class FollowUpSpec(BaseModel):
@@ -371,6 +375,8 @@ class ApiSpec(BaseModel):
     list_items_path: str = "data"
     list_number_key: str = "ticket_no"
     list_match_key: str = "order_no"
+    list_created_key: str | None = None
+    """Key of the creation time in a list item (reconciliation proves with it)."""
     status_url: str | None = None
     status_path: str = "data.status"
     reply_url: str | None = None

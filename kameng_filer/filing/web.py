@@ -294,7 +294,8 @@ class ProfileAdapter(Adapter):
         return out
 
     async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
-        """Look for a complaint on this order in the site's list that we have not recorded yet."""
+        """Look for a complaint on this order in the site's list that we have not recorded yet and that is
+        proven ours (``kameng_filer.filing.proof``)."""
         prof = self.profile()
         if prof.mode == "http":
             from kameng_filer.filing.http_api import find_existing_http
@@ -302,21 +303,9 @@ class ProfileAdapter(Adapter):
             return await find_existing_http(self, prof, plan, ctx)
         if prof.list_page is None:
             return None
-        runner = await self._runner(plan, ctx)
-        known = getattr(ctx, "known_numbers", set())
-        for number, status in await self._rows(plan, ctx, runner):
-            if number not in known:
-                shot, html = await runner.save_page(f"reconciled-{re.sub(r'[^A-Za-z0-9]', '_', number)}")
-                return Receipt(
-                    complaint_no=number,
-                    filed_at=now(),
-                    status=status or None,
-                    url=runner.page.url,
-                    screenshot=shot,
-                    html=html,
-                    reconciled=True,
-                )
-        return None
+        from kameng_filer.filing.reconcile_web import find_ours_web
+
+        return await find_ours_web(self, prof, plan, ctx)
 
     async def _detail_vars(
         self, template: str, receipt: dict[str, Any], plan: FilingPlan, ctx: FilingContext, runner: FormRunner

@@ -1,0 +1,203 @@
+"""Reconciliation never adopts a complaint it did not send (issue 12 §1).
+
+The person often opens a complaint about the same order by other means before using the tool. Here
+the person files one through the site's own form (an in-process ``kameng`` run from the person's own
+data folder, with their own problem type, so their text is not ours), then real ``kameng file``
+processes are SIGKILLed at every crash point and rerun:
+
+* filed well before (the twin's clock set back 10 minutes): the rerun files exactly one new
+  complaint (or adopts the one the killed run sent), and the person's number is never recorded;
+* filed just now (inside the clock-skew allowance, text not ours): nothing can prove it either way,
+  so the rerun ends ``needs_person`` naming both numbers with a link and sends nothing; ``--again``
+  (the person checked) then files a new one.
+
+Plus the proof rules themselves (site times to the second / minute / day, text normalisation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kameng_filer.config import save_config
+from kameng_filer.demo import DemoAnswerer
+from kameng_filer.filing.person import ScriptedPerson
+from kameng_filer.filing.proof import (
+    CLOCK_SKEW,
+    EARLIER,
+    OURS,
+    UNPROVEN,
+    Candidate,
+    parse_site_time,
+    probes,
+    verdict,
+)
+from kameng_filer.store import Store
+from kameng_filer.timeutil import parse_iso
+from tests.filing_support import file_now
+from tests.test_reliability_crash import FILING_POINTS, KINDS, Lab, db_consistent, lab_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _kind(kind_id: str, points: tuple[str, ...], **change: Any) -> Any:
+    base = next(k for k in KINDS if k.id == kind_id)
+    return dataclasses.replace(base, points=points, **change)
+
+
+PROOF_KINDS = (
+    _kind("card_a-web", FILING_POINTS),
+    _kind("card_a-http", FILING_POINTS),
+    _kind(
+        "card_b-sms",
+        ("before_submit", "after_click"),
+        cooldown=False,
+        twin_options={"sms_cooldown": timedelta(0)},
+    ),
+    _kind("12315", ("before_submit", "after_click")),
+    _kind("heimao", ("before_submit", "after_receipt")),
+)
+
+
+def person_files_first(lab: Lab, tmp: Path, *, minutes_ago: float) -> str:
+    """The person's own complaint on the same order, through the site's form, from their own data
+    folder (the tool's store never hears of it); returns its number."""
+    src = yaml.safe_load(lab.case.read_text(encoding="utf-8"))
+    src["id"] = "km-2026-0099"
+    src["problem"]["type"] = "delayed_delivery" if src["problem"]["type"] != "delayed_delivery" else "other"
+    src["problem"]["summary"] = "我自己先在网站上提交的投诉:订单一直没有处理,请尽快回复"
+    folder = tmp / "person-case"
+    shutil.copytree(lab.case.parent, folder)
+    (folder / "case.yaml").write_text(yaml.safe_dump(src, allow_unicode=True), encoding="utf-8")
+    old_home = os.environ["KAMENG_HOME"]
+    os.environ["KAMENG_HOME"] = str(tmp / "person-home")
+    before = lab.numbers()
+    if minutes_ago:
+        lab.twin.clock.advance(-60 * minutes_ago)
+    try:
+        settings = dict(lab.kind.settings)
+        settings["base_url"] = lab.twin.url
+        save_config({"channels": {lab.kind.channel: settings}})
+        person = ScriptedPerson(DemoAnswerer({lab.kind.channel: lab.twin.url}), quiet=True)
+        [out] = file_now(folder / "case.yaml", [lab.kind.channel], person)
+    finally:
+        if minutes_ago:
+            lab.twin.clock.advance(60 * minutes_ago)
+        os.environ["KAMENG_HOME"] = old_home
+    assert out.state == "submitted", out
+    [number] = [x for x in lab.numbers() if x not in before]
+    if lab.kind.settle:  # one open complaint per order: the platform closes the person's first
+        lab.twin.operator(number, lab.kind.settle, "已处理完毕")
+    return number
+
+
+def recorded_numbers(lab: Lab) -> list[str | None]:
+    """Every complaint number the tool's store holds for this channel."""
+    with Store.open() as store:
+        return [f.complaint_no for f in store.filings(lab.kind.case_id, channel=lab.kind.channel)]
+
+
+def crash_then_rerun(lab: Lab, n: int, point: str, theirs: str) -> None:
+    """Round ``n``: SIGKILL at ``point``, rerun → exactly one new complaint, the person's never ours."""
+    before = lab.numbers()
+    if n and lab.kind.settle:
+        lab.twin.operator(before[-1], lab.kind.settle, "已处理完毕")
+    lab.crash(point, *(["--again"] if n else []))
+    db_consistent()
+    sent = [x for x in lab.numbers() if x not in before]
+    assert len(sent) == (0 if point == "before_submit" else 1), sent
+    out = lab.file()
+    assert out["state"] == "submitted", out
+    fresh = [x for x in lab.numbers() if x not in before]
+    assert len(fresh) == 1, f"exactly one new complaint, got {fresh}"
+    assert out["receipt"]["complaint_no"] == fresh[0] != theirs
+    assert bool(out["receipt"].get("reconciled")) is bool(sent), "adopted only what the killed run sent"
+    assert theirs not in recorded_numbers(lab)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("kind", PROOF_KINDS, ids=[k.id for k in PROOF_KINDS])
+def test_an_earlier_complaint_by_the_person_is_never_adopted(
+    kind: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with lab_for(kind, tmp_path, monkeypatch) as lab:
+        theirs = person_files_first(lab, tmp_path, minutes_ago=10)
+        for n, point in enumerate(kind.points):
+            try:
+                crash_then_rerun(lab, n, point, theirs)
+            except AssertionError as exc:
+                raise AssertionError(
+                    f"[{kind.id} round {n + 1} at {point}; runs {lab.log[-4:]}] {exc}"
+                ) from exc
+        assert theirs in lab.numbers() and theirs not in recorded_numbers(lab)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("kind_id", ["card_a-http", "card_a-web"])
+def test_an_unprovable_row_stops_at_needs_person_and_sends_nothing(
+    kind_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kind = next(k for k in PROOF_KINDS if k.id == kind_id)
+    with lab_for(kind, tmp_path, monkeypatch) as lab:
+        theirs = person_files_first(lab, tmp_path, minutes_ago=0)
+        lab.crash("before_submit")
+        out = lab.file()
+        assert out["state"] == "needs_person", out
+        assert theirs in out["error"] and "KM20261102150012" in out["error"], out
+        assert "http://" in out["error"], "a link to the row"
+        assert f"--number {theirs}" in out["hint"] and "--again" in out["hint"], out
+        assert lab.numbers() == [theirs], "nothing sent while unproven"
+        assert recorded_numbers(lab) == [None]
+        again = lab.file("--again")  # the person checked: not ours
+        assert again["state"] == "submitted", again
+        assert again["receipt"]["complaint_no"] != theirs and not again["receipt"].get("reconciled")
+        assert len(lab.numbers()) == 2 and recorded_numbers(lab) == [again["receipt"]["complaint_no"]]
+
+
+# ---------------------------------------------------------------------------------------- the rules
+
+MARK = parse_iso("2026-11-03T10:00:00")
+OUR_TEXT = "您好,我对订单KM20261102150012发起售后投诉,问题类型:充值/商品未到账。\n\n一、事实经过:2026年11月2日15:00购买"
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("2026-11-03 09:58:59", EARLIER),  # to the second, beyond the allowance
+        ("2026-11-03 09:59:30", OURS),  # inside the allowance (the site's clock may lag)
+        ("2026-11-03 09:58", EARLIER),  # to the minute: all of 09:58 is before mark − allowance (09:59)
+        ("2026-11-03 09:59", OURS),  # 09:59:00–09:59:59 may be inside it
+        ("2026/11/03 09:50", EARLIER),
+        ("2026年11月2日", EARLIER),  # to the day, the day before
+        ("2026-11-03", OURS),  # the same day: the text decides
+        ("2026-11-03T10:00:05+08:00", OURS),
+        ("", OURS),  # no time shown: the text decides
+    ],
+)
+def test_site_times_with_their_precision(shown: str, expected: str) -> None:
+    wanted = probes({"content": OUR_TEXT, "title": "订单KM20261102150012-未到账"}, {"content", "title"})
+    c = Candidate("TK1", text=OUR_TEXT.replace("\n", " "), created=parse_site_time(shown))
+    assert timedelta(seconds=60) == CLOCK_SKEW  # the documented allowance
+    assert verdict(c, wanted, MARK) == expected
+
+
+def test_the_text_must_be_ours_not_just_the_title() -> None:
+    wanted = probes({"content": OUR_TEXT, "title": "订单KM20261102150012-未到账"}, {"content", "title"})
+    assert len(wanted) == 1 and wanted[0].startswith("您好,我对订单")
+    title_only = Candidate(
+        "TK2", text="订单KM20261102150012-未到账 待客服回复", created=parse_site_time("2026-11-03 10:00:01")
+    )
+    assert verdict(title_only, wanted, MARK) == UNPROVEN
+    other = Candidate("TK3", text="我自己写的:订单没到账", created=parse_site_time("2026-11-03 10:00:01"))
+    assert verdict(other, wanted, MARK) == UNPROVEN
+    spaced = Candidate("TK4", text=" ".join(OUR_TEXT).replace(",", ", "), created=None)  # the site re-spaces
+    assert verdict(spaced, wanted, MARK) == OURS
+    assert probes({"title": "短"}, {"title"}) == []
+    assert parse_site_time("状态 待处理") is None and parse_site_time("2026-13-40 10:00") is None
