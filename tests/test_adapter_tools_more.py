@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -435,3 +436,18 @@ def test_the_person_at_a_terminal_sees_the_enlarged_captcha_path_and_picture(
     shown = console.file.getvalue()
     assert str(shot) in shown and "▀" in shown
     assert _size(shot) == (200, 96)
+
+
+def test_check_names_an_unknown_variable_in_a_step_condition(tmp_path: Path) -> None:
+    data = {**TICKET_PROFILE, "base_url": "https://shop.example/"}
+    data["steps"] = [
+        {"goto": "/ticket"},
+        {"fill": ["title", "order", "contact", "proof"]},
+        {"fill": ["content"], "unless_visible": {"css": "li:has-text('{respondnt_name}')"}},
+    ]
+    prof = tmp_path / "cond.yaml"
+    prof.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = CliRunner().invoke(app, ["adapter", "check", str(prof), "--json"], env=ENV)
+    assert r.exit_code == 1, r.stdout
+    errors = json.loads(r.stdout)["errors"]
+    assert any(e.startswith("steps[2].unless_visible.css") and "{respondnt_name}" in e for e in errors)

@@ -178,6 +178,14 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
 
     templates = [(f"{w}.goto", s.goto) for w, s in _steps(prof) if s.goto]
     templates += [(f"{w}.wait_url", s.wait_url) for w, s in _steps(prof) if s.wait_url]
+    templates += [  # the texts of if_visible / unless_visible may use {variables}
+        (f"{w}.{cond}.{k}", v)
+        for w, s in _steps(prof)
+        for cond in ("if_visible", "unless_visible")
+        if (loc := getattr(s, cond)) is not None
+        for k in ("label", "name", "placeholder", "text", "css")
+        if isinstance(v := getattr(loc, k), str)
+    ]
     with_number = set(known) | {"complaint_no"}
     detail_templates: list[tuple[str, str]] = []
     if prof.list_page:
