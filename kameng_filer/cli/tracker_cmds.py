@@ -290,23 +290,42 @@ def register(app: typer.Typer) -> None:
 
     @notify_app.command("remove")
     @handle_errors
-    def notify_remove(name: str = typer.Argument(..., help="通知名称(kameng notify list 可查看)")) -> None:
+    def notify_remove(
+        name: str = typer.Argument(..., help="通知名称(kameng notify list 可查看)"),
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {removed}"),
+    ) -> None:
         """删除一个通知地址(配置和密钥环里的都删除)。"""
         from kameng_filer.tracker import notify
 
         if not notify.remove(name):
-            fail(f"没有名为「{name}」的通知地址", hint="kameng notify list 查看")
+            fail(f"没有名为「{name}」的通知地址", hint="kameng notify list 查看", error="not_found")
+        if as_json:
+            print_json({"removed": name})
+            return
         console.print(f"已删除通知「{escape(name)}」")
 
     @notify_app.command("test")
     @handle_errors
-    def notify_test() -> None:
+    def notify_test(
+        as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {sent, failed, missing}"),
+    ) -> None:
         """向每个通知地址发送一条测试消息。"""
         from kameng_filer.tracker import notify
 
         if not notify.entries():
-            fail("还没有通知地址", hint="先运行 kameng notify add URL")
+            fail("还没有通知地址", hint="先运行 kameng notify add URL", error="not_found")
         result = notify.send("kameng 通知测试", "这是一条测试消息:收到说明通知设置正确。")
+        if as_json:
+            bad = not result.ok or bool(result.failed or result.missing)
+            data: dict[str, Any] = {"sent": result.sent, "failed": result.failed, "missing": result.missing}
+            if bad:
+                data["error"] = {
+                    "code": "notify_failed",
+                    "message": "有通知地址没有送达",
+                    "hint": "检查 failed / missing 中的地址:kameng notify list",
+                }
+            print_json(data)
+            raise typer.Exit(1 if bad else 0)
         for name in result.sent:
             console.print(f"[green]已送达[/] {escape(name)}")
         for name in result.failed:
