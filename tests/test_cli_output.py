@@ -390,3 +390,16 @@ def test_plan_with_broken_settings_suggests_no_command_that_would_fail(
     assert code == 0, out
     assert "kameng file" not in out and "config.yaml" in out, out
     assert "修正后再运行 kameng plan" in out
+
+
+def test_restore_list_keeps_backup_names_whole(example_case: Path, kameng_home: Path, width) -> None:
+    from kameng_filer.store.backup import list_backups
+
+    width(80)
+    Store.open().import_case(example_case)
+    backups = list_backups(kameng_home / "kameng.sqlite3")
+    assert backups, "the first writable open of the day keeps a backup"
+    code, out = invoke("restore", "--list")
+    assert code == 0, out
+    for b in backups:
+        assert b.path.name in out, (b.path.name, out)

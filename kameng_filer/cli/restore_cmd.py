@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from kameng_filer.cli.common import console, err_console, handle_errors, print_json
 from kameng_filer.errors import StoreError
@@ -17,7 +16,9 @@ _SH = ZoneInfo("Asia/Shanghai")
 
 @handle_errors
 def restore(
-    backup: str = typer.Argument(None, help="备份文件名(见 kameng restore --list;默认最近的一个)"),
+    backup: str = typer.Argument(
+        None, metavar="[备份文件]", help="备份文件名(见 kameng restore --list;默认最新的可用备份)"
+    ),
     list_only: bool = typer.Option(False, "--list", help="只列出自动备份,不恢复"),
     force: bool = typer.Option(False, "--force", help="当前数据库完好时也恢复(会丢掉备份之后的记录)"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
@@ -107,17 +108,19 @@ def _print_list(found: list, as_json: bool) -> None:
     if not rows:
         console.print("还没有自动备份(数据库有改动后会自动备份)。")
         return
-    table = Table(title=f"自动备份({len(rows)} 个,最新的在前)", title_justify="left")
-    table.add_column("备份文件", overflow="fold", min_width=20)
-    for title, width in (("类别", 6), ("时间(北京)", 16), ("案件", 4), ("投诉记录", 8)):
-        table.add_column(title, no_wrap=True, min_width=width, justify="right" if width <= 8 else "left")
-    for b, cases, filings in rows:
-        table.add_row(
+    from kameng_filer.cli.tables import data_table, idcol, numcol
+
+    table_rows = [
+        [
             b.path.name,
             _KINDS.get(b.kind, b.kind),
             f"{b.at.astimezone(_SH):%Y-%m-%d %H:%M}",
             "损坏" if cases is None else str(cases),
             "" if filings is None else str(filings),
-        )
-    console.print(table)
+        ]
+        for b, cases, filings in rows
+    ]
+    cols = [idcol("备份文件"), idcol("类别"), idcol("时间(北京)"), numcol("案件"), numcol("投诉记录")]
+    title = f"自动备份({len(rows)} 个,最新的在前)"
+    console.print(data_table(cols, table_rows, title=title, console=console))
     console.print("恢复:kameng restore 备份文件名(不写文件名则恢复最新的一个)")
