@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import smtplib
 import statistics
@@ -43,7 +44,7 @@ from kameng_filer.filing.person import ScriptedPerson  # noqa: E402
 from kameng_filer.secrets import env_name  # noqa: E402
 from tests.filing_support import file_now  # noqa: E402
 
-TWINS = ["card_a", "card_b", "email", "gov12315", "heimao", "association"]
+TWINS = ["card_a", "card_b", "card_c", "email", "gov12315", "heimao", "association"]
 TWIN_OPTIONS = {"gov12315": {"notice_seconds": 2}}
 """12315's 须知 countdown at its minimum (2 s) so the waiting does not hide the filer's own work."""
 LATENCY = 0.0
@@ -94,17 +95,21 @@ EVIDENCE = sorted((ROOT / "examples" / "evidence").glob("*.png"))
 CHANNELS: dict[str, tuple[str, dict[str, Any]]] = {
     "card_platform@a": ("card_a", {"profile": "card-a-twin", "account": "demo"}),
     "card_platform@b": ("card_b", {"profile": "card-b-twin"}),
+    "card_platform@c": ("card_c", {"profile": "card-c-twin", "account": "demo"}),
     "12315": ("gov12315", {"account": "demo12315"}),
     "heimao": ("heimao", {}),
     "consumer_association": ("association", {}),
     "email": ("email", {"to": "kefu@xingchen-km.example.com"}),
     "card_platform@api": ("card_a", {"profile": "card-a-twin", "account": "demo", "mode": "http"}),
 }
-TOGETHER = [ch for ch in CHANNELS if ch not in ("card_platform@api", "consumer_association")]
+TOGETHER = [
+    ch for ch in CHANNELS if ch not in ("card_platform@api", "consumer_association", "card_platform@c")
+]
 """Filed concurrently: every built-in browser channel and e-mail, as the demo files the example dispute.
 The consumer association is left out because one dispute never goes to both 12315 and the association
 (办法 art. 16; ``kameng file`` refuses it), and the HTTP mode is another way to file on family A's own
-site (the same platform), so both are timed alone against their bare scripts."""
+site (the same platform), so both are timed alone against their bare scripts. Family C (a third
+卡盟 site, not part of the demo's dispute) is timed alone against its like-for-like bare script."""
 
 
 def configure(twins: dict[str, Any], channels: list[str]) -> ScriptedPerson:
@@ -202,6 +207,41 @@ async def bare_card_b(url: str) -> None:
         await browser.close()
 
 
+async def bare_card_c(url: str) -> str:
+    """Like for like with kameng on family C: log in, fill the ticket, upload the same one file kameng
+    picks (the payment proof) and wait for its upload to finish, submit, read the number on the receipt."""
+    from playwright.async_api import async_playwright
+
+    from bench.bare_scripts import TEXTS
+
+    texts = TEXTS["card_platform"]
+    proof = next(p for p in EVIDENCE if p.name == "payment.png")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**launch_options())
+        page = await (await browser.new_context()).new_page()
+        await page.goto(url + "/user/login")
+        await page.fill("#username", "demo")
+        await page.fill("#password", "demo-pass")
+        await page.click("#login-submit")
+        await page.wait_for_url(on_path("/user/index"))
+        await page.goto(url + "/user/ticket/add")
+        await page.fill("#title", texts["title"])
+        await page.fill("#order_sn", "KM20261102150012")
+        await page.select_option("#category", "充值未到账")
+        await page.fill("#content", texts["content"])
+        await page.set_input_files("#proof-file", str(proof))
+        await page.wait_for_selector("#proof-list li.uploaded")  # the widget lists the finished upload
+        # the receipt page moves on to the list after 150 ms: read the number from its answer
+        async with page.expect_response(
+            lambda r: r.request.method == "POST" and "/ticket/add" in r.url
+        ) as info:
+            await page.click("#ticket-submit")
+        m = re.search(r"GD\d{17}", await (await info.value).text())
+        await browser.close()
+        assert m, "no ticket number on the receipt page"
+        return m.group(0)
+
+
 def bare_email(host: str, port: int) -> None:
     """The minimum smtplib script."""
     msg = EmailMessage()
@@ -230,6 +270,8 @@ def bare_run(channel: str) -> float:
                 asyncio.run(bare_card_a(url))
             elif channel == "card_platform@b":
                 asyncio.run(bare_card_b(url))
+            elif channel == "card_platform@c":
+                asyncio.run(bare_card_c(url))
             elif channel == "12315":
                 asyncio.run(bare_scripts.bare_gov12315(url))
             elif channel == "heimao":
@@ -259,26 +301,35 @@ def main() -> None:
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     chosen = [c for c in args.channels.split(",") if c]
     med = statistics.median
-    alone = {ch: med([kameng_run([ch]) for _ in range(args.rounds)]) for ch in chosen}
+    # kameng and the bare script alternate round by round, so a busy moment of the machine hits both
+    runs: dict[str, tuple[list[float], list[float]]] = {ch: ([], []) for ch in chosen}
+    for _ in range(args.rounds):
+        for ch in chosen:
+            runs[ch][0].append(kameng_run([ch]))
+            runs[ch][1].append(bare_run(ch))
+    alone = {ch: med(runs[ch][0]) for ch in chosen}
+    bare = {ch: med(runs[ch][1]) for ch in chosen}
     together_set = [c for c in TOGETHER if c in chosen]
-    together = med([kameng_run(together_set) for _ in range(args.rounds)])
-    bare = {ch: med([bare_run(ch) for _ in range(args.rounds)]) for ch in chosen}
+    together = med([kameng_run(together_set) for _ in range(args.rounds)]) if together_set else 0.0
     print(describe())
     print(f"rounds: {args.rounds} (median wall seconds), simulated latency {LATENCY:.2f} s/request")
     for ch in chosen:
         print(
             f"  {ch:22s} kameng alone {alone[ch]:6.2f}   bare script {bare[ch]:6.2f}   ratio {alone[ch] / bare[ch]:.2f}"
         )
-    slowest = max(alone[c] for c in together_set)
-    print(
-        f"  concurrent ({len(together_set)} channels) {together:6.2f}   slowest alone {slowest:6.2f}"
-        f"   ratio {together / slowest:.2f}"
-    )
-    worst = max((c for c in chosen if c != "email"), key=lambda c: alone[c] / bare[c])
-    print(
-        f"  worst channel overhead vs bare script: {alone[worst] / bare[worst]:.2f} ({worst}; target ≤ 1.25)"
-    )
-    print(f"  concurrent / slowest alone: {together / slowest:.2f} (target ≤ 1.3)")
+    web = [c for c in chosen if c != "email"]
+    if web:
+        worst = max(web, key=lambda c: alone[c] / bare[c])
+        print(
+            f"  worst channel overhead vs bare script: {alone[worst] / bare[worst]:.2f} ({worst}; target ≤ 1.25)"
+        )
+    if together_set:
+        slowest = max(alone[c] for c in together_set)
+        print(
+            f"  concurrent ({len(together_set)} channels) {together:6.2f}   slowest alone {slowest:6.2f}"
+            f"   ratio {together / slowest:.2f}"
+        )
+        print(f"  concurrent / slowest alone: {together / slowest:.2f} (target ≤ 1.3)")
 
 
 if __name__ == "__main__":

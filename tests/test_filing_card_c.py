@@ -21,13 +21,13 @@ from typer.testing import CliRunner
 from kameng_filer import registry
 from kameng_filer.case import load_case
 from kameng_filer.cli import app
-from kameng_filer.errors import ConfigError
+from kameng_filer.errors import ConfigError, FormChanged
 from kameng_filer.filing.lint import check
 from kameng_filer.filing.profile import parse_profile
 from kameng_filer.filing.status_words import normalise_status
 from kameng_filer.store import Store
 from kameng_filer.timeutil import parse_iso
-from kameng_filer.tracker.channel_io import ChannelSession
+from kameng_filer.tracker.channel_io import ChannelSession, receipt_for
 from tests.filing_support import configure, file_now, scripted, twins_running
 
 CH = "card_platform@c"
@@ -75,12 +75,22 @@ def test_files_end_to_end_then_status_and_follow_up_by_detail_link(
 
         store = Store.open()
         filing = store.get_filing("km-2026-0001", CH)
+        wrong_detail = _variant(
+            tmp_path, lambda d: d["list"].update(detail_url="/user/ticket/detail?id={complaint_no}")
+        )
 
         async def track() -> None:
             io = ChannelSession(store)
             try:
                 report = await io.status(filing)
                 assert report.raw == "待客服回复" and report.state == "open"  # no "schedule" from the icon
+                # a detail URL built from the number gets the 200 "页面不存在" page: said as such
+                bad = registry.adapter_class("card_platform")(
+                    {"profile": str(wrong_detail), "base_url": twin.url, "account": "demo"}
+                )
+                with pytest.raises(FormChanged, match="详情页不存在"):
+                    await bad.status(receipt_for(filing), io.context(filing))
+                twin.expire_sessions()  # the stored login is gone: renewed on the page that showed it
                 twin.operator(ticket["ticket_no"], "reply", "请补充付款截图原图")
                 report = await io.status(filing)
                 assert report.raw == "客服已回复" and report.state == "replied"
@@ -96,6 +106,7 @@ def test_files_end_to_end_then_status_and_follow_up_by_detail_link(
                 await io.aclose()
 
         asyncio.run(track())
+        assert [x["ok"] for x in twin.snapshot()["logins"]] == [True, True]  # once more after the expiry
         assert [r["text"] for r in twin.records()[0]["replies"] if r["by"] == "user"] == [
             "您好,原图已补充,请尽快处理。"
         ]

@@ -1449,7 +1449,7 @@ class FormRunner:
         return False
 
     async def save_receipt(
-        self, stem: str, *, timeout_s: float = 4.0, moving_s: float = 1.0
+        self, stem: str, *, timeout_s: float = 4.0, moving_s: float = 0.3
     ) -> tuple[Path | None, Path | None, str]:
         """HTML + screenshot of the page after the receipt was read: best effort, each with its own short
         timeout (``moving_s`` while the site is already loading another page). The number is already

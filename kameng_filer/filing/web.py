@@ -324,6 +324,27 @@ class ProfileAdapter(Adapter):
         href = await self.row_href(receipt["complaint_no"], plan, ctx, runner)
         runner.values["detail_url"] = runner.values["row_href"] = href
 
+    async def _detail_element(self, runner: FormRunner, css: str, template: str) -> Any:
+        """The status element on a detail page; a page that is not the detail (a logged-out page or a
+        "页面不存在" page, both often HTTP 200) is reported as what it is, not as a changed form."""
+        try:
+            return await runner.find(_css(css), field="状态")
+        except FormChanged as exc:
+            if await runner.login_lost():
+                raise runner.expired("打开详情页时,") from exc
+            text = ""
+            with contextlib.suppress(Exception):
+                text = await asyncio.wait_for(runner.page.inner_text("body"), 2)
+            if NOT_FOUND_TEXT.search(text[:2000]):
+                raise FormChanged(
+                    f"详情页不存在:站点对 {runner.page.url} 回答了“页面不存在”",
+                    channel=self.name,
+                    field="list.detail_url",
+                    selector=template,
+                    hint="站点的详情页若按它自己的 id 访问,detail_url 写 {detail_url}(见 docs/adapters.md §9)",
+                ) from exc
+            raise
+
     async def row_href(self, number: str, plan: FilingPlan, ctx: FilingContext, runner: FormRunner) -> str:
         """The absolute link of complaint ``number``'s row in the site's list (``list.link``)."""
         spec = self.profile().list_page
@@ -388,7 +409,7 @@ class ProfileAdapter(Adapter):
         if spec.detail_url and spec.detail_status:
             await self._detail_vars(spec.detail_url, receipt, plan, ctx, runner)
             await runner.open(runner.url(spec.detail_url))
-            el = await runner.find(_css(spec.detail_status), field="状态")
+            el = await self._detail_element(runner, spec.detail_status, spec.detail_url)
             raw = await visible_status(el, spec.status_ignore)
             if spec.replies:
                 items = runner.page.locator(spec.replies)
@@ -441,6 +462,9 @@ class ProfileAdapter(Adapter):
                 raise ChannelRejected(f"渠道拒绝了追问:{errors}", channel=self.name)
         return FollowUpResult(sent=True, reference=receipt["complaint_no"])
 
+
+NOT_FOUND_TEXT = re.compile(r"页面不存在|找不到(该|此)?页面|不存在或已被?删除|\b404\b|Not Found", re.I)
+"""Texts of "no such page" pages (often answered with HTTP 200)."""
 
 ICON_CSS = (
     "i, svg, [aria-hidden=true], .material-icons, .material-icons-outlined, .material-icons-round, "
