@@ -17,7 +17,7 @@ _SH = ZoneInfo("Asia/Shanghai")
 @handle_errors
 def restore(
     backup: str = typer.Argument(
-        None, metavar="[备份文件]", help="备份文件名(见 kameng restore --list;默认最新的可用备份)"
+        None, metavar="备份文件", help="备份文件名(见 kameng restore --list;默认最新的可用备份)"
     ),
     list_only: bool = typer.Option(False, "--list", help="只列出自动备份,不恢复"),
     force: bool = typer.Option(False, "--force", help="当前数据库完好时也恢复(会丢掉备份之后的记录)"),
