@@ -95,8 +95,7 @@ def translate(exc: BaseException, path: Path) -> StoreError:
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return StoreError(
             f"数据库文件已损坏,或不是 kameng 的数据库:{path}",
-            hint="从自动备份恢复:kameng restore(kameng restore --list 列出全部备份);"
-            "没有备份时,把它改名移走,再重新运行 kameng add 导入案件",
+            hint="没有备份时,把它改名移走,再重新导入案件;有自动备份时,从备份恢复,运行:kameng restore",
             detail=text,
         )
     if "readonly" in low or "read-only" in low:

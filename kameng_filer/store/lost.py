@@ -52,9 +52,8 @@ def lost_error(db: Path, found: list[str], state: str) -> StoreError:
     """The error for a database that is ``state`` ("不存在"/"是空的"/…) although ``found`` data exists."""
     newest = newest_usable(db)
     if newest is not None:
-        hint = (
-            f"从自动备份恢复:kameng restore(恢复最近的备份 {newest.path.name},"
-            f"北京时间 {_shanghai(newest)});kameng restore --list 列出全部备份"
+        hint = (  # the command comes last, alone, so it can be copied (and parsed) as printed
+            f"从自动备份恢复(最近的可用备份 {newest.path.name},北京时间 {_shanghai(newest)}),运行:kameng restore"
         )
     else:
         hint = (
