@@ -11,13 +11,15 @@ its number, and every other run ends ``in_progress`` (exit code 4: another run w
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kameng_filer.errors import AlreadyFiled
-from kameng_filer.filing.claim import FilingClaim
+from kameng_filer.filing.claim import ClaimBusy, FilingClaim
 from kameng_filer.filing.engine import ChannelRun, FilingEngine
 from kameng_filer.filing.person import NoPerson
 from kameng_filer.store import Store
@@ -125,3 +127,29 @@ def test_submitted_is_final_in_the_store_and_the_engine(kameng_home: Path, examp
         assert (after.state, after.complaint_no, after.error) == ("submitted", "TK1", None)
         moves = [(e.data["from"], e.data["to"]) for e in store.events(case_id, kinds=["filing_state"])]
         assert moves == [(None, "planned"), ("planned", "submitting"), ("submitting", "submitted")]
+
+
+def test_a_killed_holder_frees_the_claim_at_once(kameng_home: Path) -> None:
+    """The claim is an OS lock: SIGKILL the process holding it and the next run takes it over at once
+    (no expiry to wait out); while it lives, a second claim is refused with its process id."""
+    code = (
+        "import sys, time\n"
+        "from kameng_filer.filing.claim import ClaimBusy, FilingClaim\n"
+        "claim = FilingClaim('km-2026-0001', 'email')\n"
+        "claim.acquire()\n"
+        "print('held', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        with pytest.raises(ClaimBusy) as busy:
+            FilingClaim("km-2026-0001", "email").acquire()
+        assert busy.value.owner.get("pid") == child.pid and f"进程 {child.pid}" in busy.value.message
+        with FilingClaim("km-2026-0001", "heimao"):  # other channels are not blocked
+            pass
+    finally:
+        child.kill()
+        child.communicate()
+    with FilingClaim("km-2026-0001", "email") as claim:
+        assert claim.path.exists()
