@@ -489,3 +489,53 @@ def test_channels_that_cannot_be_planned_are_named_before_the_prompt(example_cas
     out = res.output
     assert "以下渠道不会提交" in out and "email" in out
     assert out.index("以下渠道不会提交") < out.index("需要确认")
+
+
+# ---------------------------------------------------------------- long-running commands as JSON lines
+
+KAMENG = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kameng"
+
+
+def _first_json_line(args: list[str], home: Path) -> dict:
+    """Start ``kameng ARGS``, read its first stdout line as JSON, stop it with SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    exe = [str(KAMENG)] if KAMENG.exists() else [sys.executable, "-m", "kameng_filer.cli"]
+    env = {**os.environ, "KAMENG_HOME": str(home), "NO_COLOR": "1"}
+    proc = subprocess.Popen([*exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert line.strip(), err
+    for extra in rest.splitlines():  # every further line is JSON too
+        json.loads(extra)
+    return json.loads(line)
+
+
+def test_twins_json_is_one_line_then_runs(kameng_home: Path) -> None:
+    data = _first_json_line(["twins", "--only", "card_a", "--json"], kameng_home)
+    (twin,) = data["twins"]
+    assert twin["name"] == "card_a" and twin["url"].startswith("http://127.0.0.1:")
+    assert data["data_dir"]
+
+
+@pytest.mark.slow
+def test_watch_json_is_json_lines(kameng_home: Path) -> None:
+    data = _first_json_line(["watch", "--interval", "60", "--json"], kameng_home)
+    assert set(data) == {"at", "message"} and "kameng watch" in data["message"]
+
+
+def test_piped_output_has_no_spinner_frames_or_cursor_codes(example_case: Path) -> None:
+    assert run("add", str(example_case)).exit_code == 0
+    res = run("tick", "--now", NOW)  # a long step with a progress display on a terminal
+    assert res.exit_code == 0, res.output
+    assert "\x1b[" not in res.output
+    assert not re.search(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]", res.output)
