@@ -18,12 +18,14 @@ from typing import Any
 
 import pytest
 
+from kameng_filer.adapter import FilingPlan, Receipt
 from kameng_filer.errors import AlreadyFiled
 from kameng_filer.filing.claim import ClaimBusy, FilingClaim
 from kameng_filer.filing.engine import ChannelRun, FilingEngine
 from kameng_filer.filing.person import NoPerson
 from kameng_filer.store import Store
 from kameng_filer.store.records import FilingStateConflict
+from kameng_filer.timeutil import now
 from tests.filing_support import file_now
 from tests.test_reliability_crash import KINDS, Lab, lab_for
 
@@ -127,6 +129,11 @@ def test_submitted_is_final_in_the_store_and_the_engine(kameng_home: Path, examp
         assert (after.state, after.complaint_no, after.error) == ("submitted", "TK1", None)
         moves = [(e.data["from"], e.data["to"]) for e in store.events(case_id, kinds=["filing_state"])]
         assert moves == [(None, "planned"), ("planned", "submitting"), ("submitting", "submitted")]
+        # a run that got its receipt after someone recorded another number keeps that one and says so
+        plan = FilingPlan("card_platform@a", case_id, "complaint", {})
+        late = engine._record_success(f.id, "card_platform@a", Receipt("TK2", filed_at=now()), plan)
+        assert late.state == "needs_person" and "TK2" in (late.error or "") and "TK1" in (late.error or "")
+        assert store.get_filing_by_id(f.id).complaint_no == "TK1"
 
 
 def test_a_killed_holder_frees_the_claim_at_once(kameng_home: Path) -> None:

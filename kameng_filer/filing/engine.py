@@ -497,17 +497,35 @@ class FilingEngine:
         crash_point("after_receipt")  # fault injection: the receipt is known, nothing written yet
         hashes = {f.evidence_id: f.sha256 for f in plan.files}
         data = receipt.to_dict()
-        self.store.update_filing(
-            filing_id,
-            expect_state=REUSABLE,
-            state="submitted",
-            complaint_no=receipt.complaint_no,
-            receipt_json=json.dumps(data, ensure_ascii=False),
-            evidence_hashes_json=json.dumps(hashes, ensure_ascii=False),
-            submitted_at=receipt.filed_at,
-            error=None,
-            retryable=False,
-        )
+        try:
+            self.store.update_filing(
+                filing_id,
+                expect_state=REUSABLE,
+                state="submitted",
+                complaint_no=receipt.complaint_no,
+                receipt_json=json.dumps(data, ensure_ascii=False),
+                evidence_hashes_json=json.dumps(hashes, ensure_ascii=False),
+                submitted_at=receipt.filed_at,
+                error=None,
+                retryable=False,
+            )
+        except FilingStateConflict:  # recorded meanwhile (kameng report --number): keep that, say both
+            current = self.store.get_filing_by_id(filing_id)
+            other = current.complaint_no if current is not None else None
+            if other == receipt.complaint_no:
+                return Outcome(ch, "submitted", receipt=data, filing_id=filing_id)
+            msg = (
+                f"渠道已受理本次投诉(投诉编号 {receipt.complaint_no}),但这条记录在此期间已被记为投诉编号 {other},"
+                "没有覆盖它"
+            )
+            self.report(ch, msg)
+            return Outcome(
+                ch,
+                "needs_person",
+                receipt=data,
+                error=msg,
+                hint=f"请在渠道上核对这两条投诉:多出的 {receipt.complaint_no} 可以在渠道上撤回或补充说明",
+            )
         self.report(ch, f"已提交:{receipt.complaint_no}" + ("(核对补记)" if receipt.reconciled else ""))
         arts = [str(p) for p in (receipt.screenshot, receipt.html) if p]
         return Outcome(ch, "submitted", receipt=data, filing_id=filing_id, artifacts=arts)
