@@ -89,6 +89,13 @@ purpose = _words(PURPOSES, "用途", "A filing purpose (``escalation`` → 升�
 deadline_state = _words(DEADLINE_STATES, "状态", "A deadline state (``lapsed`` → 已逾期).")
 
 
+def action_line(action: dict[str, object]) -> str:
+    """One tracker action for people: ``催办 email(已完成):第 1 次催办已发出`` (plain text, no markup)."""
+    where = f" {action['channel']}" if action.get("channel") else ""
+    kind, status = event_kind(action.get("kind")), action_status(action.get("status"))
+    return f"{kind}{where}({status}):{action.get('summary', '')}"
+
+
 def channel_status(state: object) -> str:
     """Chinese meaning of a normalised channel status (``resolved`` → 已处理完成)."""
     from kameng_filer.filing.status_words import STATES

@@ -361,7 +361,9 @@ def test_tick_problems_name_the_action_in_chinese(example_case: Path) -> None:
 def test_wrong_channel_hint_names_the_filed_channels_and_a_runnable_command(example_case: Path) -> None:
     store = Store.open()
     store.import_case(example_case)
-    record_submitted(store, "km-2026-0001", "card_platform@a", "GD20261103001", parse_iso("2026-11-03T10:00:00"))
+    record_submitted(
+        store, "km-2026-0001", "card_platform@a", "GD20261103001", parse_iso("2026-11-03T10:00:00")
+    )
     code, out = invoke("reject", "km-2026-0001", "--channel", "card_platform", "--reason", "只退了一半")
     assert code == 1 and "card_platform@a" in out, out
     cmd = next(c for c in COMMAND.findall(out) if c.startswith("kameng status"))
@@ -403,3 +405,27 @@ def test_restore_list_keeps_backup_names_whole(example_case: Path, kameng_home: 
     assert code == 0, out
     for b in backups:
         assert b.path.name in out, (b.path.name, out)
+
+
+def test_watch_pass_lines_speak_chinese(
+    example_case: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    from kameng_filer.tracker import daemon
+
+    store = Store.open()
+    store.import_case(example_case)
+    record_submitted(
+        store, "km-2026-0001", "12315", "3301102026110312345678901", parse_iso("2026-11-03T10:00:00")
+    )
+    code, out = invoke(
+        "report", "km-2026-0001", "--channel", "12315", "--status", "已受理", "--at", "2026-11-04T10:00:00"
+    )
+    assert code == 0, out
+    monkeypatch.setenv("KAMENG_SIMULATED_CLOCK", f"2026-11-20T10:05:00+08:00@{time.time():.3f}x1")
+    capsys.readouterr()
+    daemon.scheduled_pass()
+    out = capsys.readouterr().out
+    assert "提醒 12315(已完成)" in out, out
+    assert not ENGLISH.search(out) and " done" not in out and "reminder" not in out, out

@@ -43,11 +43,7 @@ def _print_report(report: Any) -> None:
         mark = "(有变化)" if item.get("changed") else ""
         console.print(f"读取状态 {escape(item['channel'])} #{item['filing_id']}:{escape(str(what))}{mark}")
     for a in report.actions:
-        where = f" {escape(str(a['channel']))}" if a.get("channel") else ""
-        console.print(
-            f"{wording.event_kind(a['kind'])}{where}({wording.action_status(a['status'])}):"
-            f"{escape(str(a['summary']))}"
-        )
+        console.print(escape(wording.action_line(a)))
     for e in report.errors:
         err_console.print(f"[red]问题:[/]{escape(e)}")
     if not (report.polled or report.actions):

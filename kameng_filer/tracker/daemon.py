@@ -43,6 +43,7 @@ def _say(text: str) -> None:
 
 def scheduled_pass() -> None:
     """The job: one pass at the tracker's "now" (module-level, so the job store can reference it)."""
+    from kameng_filer import wording
     from kameng_filer.store import Store
     from kameng_filer.tracker import clock
     from kameng_filer.tracker.tick import run_pass
@@ -70,7 +71,8 @@ def scheduled_pass() -> None:
     _say(
         f"[{report.now:%Y-%m-%d %H:%M:%S}] 跟踪一次:读取状态 {len(report.polled)} 条,"
         f"动作 {len(done)} 个,通知 {len(report.actions) - len(done)} 条"
-        + "".join(f"\n  - {a['kind']} {a['status']}:{a['summary']}" for a in done)
+        + "".join(f"\n  - {wording.action_line(a)}" for a in done)
+        + "".join(f"\n  - 问题:{e}" for e in report.errors)
     )
 
 
