@@ -70,6 +70,10 @@ class Locator(BaseModel):
     def _one_way(self) -> Locator:
         if not any((self.label, self.role, self.placeholder, self.text, self.css)):
             raise ValueError("需要 label、role、placeholder、text 或 css 之一")
+        if self.name and not self.role:
+            raise ValueError(
+                "name 只和 role 一起起作用(按角色和名称找),没有 role 时请删掉或改成 text / label"
+            )
         return self
 
     def describe(self) -> str:
@@ -233,6 +237,17 @@ class Action(BaseModel):
         ]
         if len(keys) != 1:
             raise ValueError(f"每一步只能有一个动作,现在是 {keys or '无'}")
+        acts_on = {
+            "state": ("wait",),
+            "optional": ("click", "wait"),
+            "timeout_ms": ("click", "wait", "wait_url"),
+        }
+        idle = [k for k, kinds in acts_on.items() if k in self.model_fields_set and keys[0] not in kinds]
+        if idle:
+            raise ValueError(
+                "、".join(f"{k} 只对 {'/'.join(acts_on[k])} 步骤有效" for k in idle)
+                + f",这一步是 {keys[0]}(不起作用的键请删掉)"
+            )
         return self
 
 
@@ -280,6 +295,8 @@ class ReceiptSpec(BaseModel):
             raise ValueError(f"pattern 不是有效的正则表达式:{exc}") from None
         if self.where == "locator" and self.locator is None:
             raise ValueError("where: locator 时需要 locator")
+        if self.locator is not None and self.where not in ("locator", "toast"):
+            raise ValueError(f"locator 只在 where: locator 或 toast 时起作用,这里是 where: {self.where}")
         return self
 
 
@@ -309,6 +326,16 @@ class ListSpec(BaseModel):
     """CSS of the cell in a row with the site's own creation time (reconciliation proves with it)."""
     detail_created: str | None = None
     """CSS of the creation time on the detail page, when the list shows only a date or no time."""
+
+    @model_validator(mode="after")
+    def _keys_act(self) -> ListSpec:
+        if not self.detail_url:
+            idle = [k for k in ("detail_status", "replies") if getattr(self, k)]
+            if idle:
+                raise ValueError(f"{'、'.join(idle)} 只在详情页上读,需要 detail_url")
+        if self.status_ignore and not (self.status or self.detail_status):
+            raise ValueError("status_ignore 需要 status 或 detail_status")
+        return self
 
 
 class FollowUpSpec(BaseModel):
