@@ -429,3 +429,40 @@ def test_watch_pass_lines_speak_chinese(
     out = capsys.readouterr().out
     assert "提醒 12315(已完成)" in out, out
     assert not ENGLISH.search(out) and " done" not in out and "reminder" not in out, out
+
+
+def test_tick_on_a_terminal_shows_progress_on_stderr(example_case: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    Store.open().import_case(example_case)
+    kameng = str(Path(sys.executable).with_name("kameng"))
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [kameng, "tick", "--now", "2026-11-03T10:05:00"],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+            timeout=120,
+        )
+        os.close(secondary)
+        secondary = -1
+        chunks = []
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        if secondary != -1:
+            os.close(secondary)
+        os.close(primary)
+    assert proc.returncode == 0
+    assert "正在跟踪" in b"".join(chunks).decode("utf-8", "replace")
+    assert b"\x1b[" not in proc.stdout  # stdout is a pipe: plain text only
