@@ -477,6 +477,18 @@ def test_a_long_product_name_warns_with_the_form_field_limit() -> None:
     assert f.code == "text.long_for_channel" and "12315" in f.message and "50" in f.message
 
 
+def test_a_long_platform_name_is_tried_on_every_channel() -> None:
+    from kameng_filer.render import render
+
+    result = validate(
+        _with("respondent.platform", "星辰" * 100), source=None, base_dir=ROOT / "examples", lines=None
+    )
+    found = [f for f in check_case(result, now=NOW) if f.path == "respondent.platform"]
+    assert any("heimao 无法生成投诉文本" in f.message and "50" in f.message for f in found), found
+    with pytest.raises(RenderError):
+        render(result.case, "heimao")
+
+
 def test_the_example_has_no_length_findings() -> None:
     result = validate(EXAMPLE_RAW, source=None, base_dir=ROOT / "examples", lines=None)
     assert not [f for f in check_case(result, now=NOW) if f.code.startswith("text.")]

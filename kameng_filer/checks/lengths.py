@@ -16,6 +16,17 @@ CORE_LISTS = (("demands", "note"),)
 
 _SOURCE = re.compile(r"^[a-z_]+(?:\.[a-z_]+)+")
 
+SHORT_FIELDS = (
+    "title",
+    "respondent.platform",
+    "respondent.legal_name",
+    "respondent.merchant.name",
+    "order.order_no",
+    "order.product",
+)
+"""Names that appear inside the channels' one-line fields (titles, subjects): normally well under ``SHORT_LIMIT``."""
+SHORT_LIMIT = 50
+
 
 @lru_cache(maxsize=1)
 def _limits() -> tuple[dict[str, int], dict[str, list[tuple[str, str, int]]]]:
@@ -53,6 +64,40 @@ def _core_texts(ctx: Context) -> Iterator[tuple[str, str]]:
                 yield f"{list_key}[{i}].{field}", value.strip()
 
 
+def _trial_render(ctx: Context, skip: set[str]) -> Iterator[Finding]:
+    """When a name is unusually long, render each channel once; a channel that cannot fit it is a warning."""
+    case = ctx.case
+    if case is None:
+        return
+    long = [(len(v.strip()), p) for p in SHORT_FIELDS if isinstance(v := get(ctx.raw, *p.split(".")), str)]
+    long = [(n, p) for n, p in long if n > SHORT_LIMIT]
+    if not long:
+        return
+    from kameng_filer.errors import KamengError
+    from kameng_filer.registry import all_specs
+    from kameng_filer.render import render
+
+    path = max(long)[1]
+    for spec in all_specs():
+        if spec.name in skip or not spec.rendered_fields:
+            continue
+        try:
+            render(case, spec.name, "complaint")
+        except Exception as exc:  # rendering is only tried here; its own errors are reported by render
+            if (
+                not isinstance(exc, KamengError)
+                or getattr(exc, "field", None) is None
+                or "最多" not in exc.message
+            ):
+                continue  # not a length problem (a broken user template is reported by render itself)
+            yield ctx.finding(
+                "text.long_for_channel",
+                path,
+                f"有 {max(long)[0]} 个字,{spec.name} 无法生成投诉文本:{exc.message}",
+                "精简这个字段(名称写常用的简称即可)",
+            )
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     """Errors for text longer than every channel allows, warnings for text some channels cannot take."""
     body, direct = _limits()
@@ -60,10 +105,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     longest = max(body.values())
     reported: set[str] = set()
+    too_small: set[str] = set()
+    core_too_long = False
     for path, text in _core_texts(ctx):
         n = len(text)
         if n > longest:
             reported.add(path)
+            core_too_long = True
             yield ctx.finding(
                 "text.too_long",
                 path,
@@ -72,6 +120,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
             continue
         over = sorted((name, limit) for name, limit in body.items() if n > limit)
+        too_small.update(name for name, _ in over)
         if over:
             reported.add(path)
             names = "、".join(f"{name}(上限 {limit} 字)" for name, limit in over)
@@ -97,12 +146,13 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "按订单页面原样填写;过长时精简到上限以内",
             )
     seen = {path for path, _ in free_texts(ctx.raw)}
-    for path, text in ctx.strings:
-        if len(text) <= longest or path in reported:
-            continue
+    huge = [(path, text) for path, text in ctx.strings if len(text) > longest and path not in reported]
+    for path, text in huge:
         yield ctx.finding(
             "text.too_long",
             path,
             f"有 {len(text)} 个字,超过任何渠道能提交的长度(最多 {longest} 个字)",
             "精简该字段;长篇材料请作为证据文件附上" if path in seen else "精简该字段",
         )
+    if not huge and not core_too_long:
+        yield from _trial_render(ctx, too_small)
