@@ -318,3 +318,25 @@ def test_fault_switches_are_listed_for_the_operator(twins: Any) -> None:
     assert bad.status_code == 400 and "非负整数" in bad.json()["error"]
     with pytest.raises(ValueError, match="未知的故障开关"):
         twins["email"].set_faults(nonsense=1)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_slow_and_failing_site_with_three_overlapping_runs_files_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Faults and overlap together: every request slowed, the first answered 500 (retried) — three
+    ``kameng file`` processes at once still leave exactly one complaint and one receipt."""
+    from tests.test_reliability_crash import KINDS, lab_for, store_matches
+
+    kind = next(k for k in KINDS if k.id == "card_a-http")
+    with lab_for(kind, tmp_path, monkeypatch) as lab:
+        lab.twin.set_faults(delay=0.3, http_500=1)
+        try:
+            results = lab.file_together(3)
+        finally:
+            lab.twin.set_faults(delay=0, http_500=0)
+        states = sorted(o["state"] for _, o in results)
+        assert states.count("submitted") == 1 and set(states) <= {"submitted", "in_progress", "already_filed"}
+        [number] = lab.numbers()
+        store_matches(lab, [number])
