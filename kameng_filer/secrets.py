@@ -135,7 +135,7 @@ def get_secret(scope: str, key: str) -> str:
         raise SecretMissing(
             f"渠道 {scope} 需要登录,但还没有配置登录账号",
             hint=f'在 config.yaml 的 channels 下写上 "{scope}": {{account: 你的账号}}(渠道名加引号),'
-            f"再运行 kameng login {scope} --account 你的账号 保存密码",
+            f"再保存密码(把“你的账号”换成账号):kameng login {scope} --account 你的账号",
         )
     env = env_name(scope, key)
     if os.environ.get(env):
@@ -158,7 +158,7 @@ def get_secret(scope: str, key: str) -> str:
     if not value:
         raise SecretMissing(
             f"没有找到「{scope}」账号 {key} 的密码",
-            hint=f"运行 kameng login {scope} --account {key} 保存,或设置环境变量 {env}",
+            hint=f"保存密码:kameng login {scope} --account {key};或设置环境变量 {env}",
         )
     return value
 

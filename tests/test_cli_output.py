@@ -466,3 +466,18 @@ def test_tick_on_a_terminal_shows_progress_on_stderr(example_case: Path) -> None
     assert proc.returncode == 0
     assert "正在跟踪" in b"".join(chunks).decode("utf-8", "replace")
     assert b"\x1b[" not in proc.stdout  # stdout is a pipe: plain text only
+
+
+def test_login_hints_run_as_printed() -> None:
+    from kameng_filer.errors import SecretMissing
+    from kameng_filer.filing.preflight import missing_account
+    from kameng_filer.secrets import get_secret
+
+    with pytest.raises(SecretMissing) as err:
+        get_secret("card_platform@a", "")
+    hints = [err.value.hint or "", missing_account("card_platform@a").hint]
+    commands = [c for h in hints for c in COMMAND.findall(h) if c.startswith("kameng login")]
+    assert len(commands) == 2, hints
+    for cmd in commands:
+        code, out = invoke(*shlex.split(cmd)[1:])
+        assert code != 2 and "多余的参数" not in out, (cmd, out)  # parsed as printed (no keyring or terminal here)

@@ -63,7 +63,7 @@ def missing_account(channel: str, key: str = "account") -> Problem:
         channel,
         f"渠道 {channel} 需要登录,但还没有配置登录账号",
         f'在 config.yaml 的 channels 下写上 "{channel}": {{{key}: 你的账号}}(渠道名加引号),'
-        f"再运行 kameng login {channel} --account 你的账号 保存密码"
+        f"再保存密码(把“你的账号”换成账号):kameng login {channel} --account 你的账号"
         + ("" if base == channel else f";各站点共用的账号也可以写在 {base} 下"),
     )
 
@@ -72,7 +72,7 @@ def missing_password(channel: str, account: str) -> Problem:
     """The problem for an account whose password is neither in keyring nor in the environment."""
     env = env_name(channel, account)
     if keyring_usable():
-        hint = f"运行 kameng login {channel} --account {account} 保存密码,或设置环境变量 {env}"
+        hint = f"保存密码:kameng login {channel} --account {account};或设置环境变量 {env}"
     else:
         hint = (
             f"本机没有可用的系统密钥环:设置环境变量 {env};"
