@@ -539,3 +539,12 @@ def test_piped_output_has_no_spinner_frames_or_cursor_codes(example_case: Path) 
     assert res.exit_code == 0, res.output
     assert "\x1b[" not in res.output
     assert not re.search(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]", res.output)
+
+
+@pytest.mark.browser
+def test_missing_password_with_yes_stops_before_anything_is_sent(example_case: Path, kameng_home: Path) -> None:
+    (kameng_home / "config.yaml").write_text('channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8")
+    res = run("file", str(example_case), "-c", "12315", "--now", NOW, "--yes", "--json")
+    assert res.exit_code != 0
+    err = error_json(res.stdout)
+    assert "demo-user" in err["message"] and "KAMENG_SECRET_12315_DEMO_USER" in err["hint"]

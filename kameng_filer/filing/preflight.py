@@ -1,8 +1,8 @@
 """Before anything is shown for confirmation: does every chosen channel have its account and password?
 
 ``kameng file`` used to ask "确认?" and only then find that a channel had no account configured, or no
-password in keyring / the environment. ``check_channels`` finds all of these first, for every channel,
-without contacting any site; a stored login session counts as enough (the password is then only
+password in keyring / the environment. ``check_prepared`` finds all of these once the case is checked and
+planned, for every channel, before the plans are shown or anything is sent, without contacting any site; a stored login session counts as enough (the password is then only
 needed if the session has expired).
 """
 
@@ -107,6 +107,14 @@ def check_channels(instances: list[Any]) -> list[Problem]:
     problems: list[Problem] = []
     for inst in instances:
         problems.extend(check_channel(inst.name, inst.adapter))
+    return problems
+
+
+def check_prepared(prepared: Any) -> list[Problem]:
+    """Problems of every channel a ``Prepared`` run would file on (its planned work), in order."""
+    problems: list[Problem] = []
+    for adapter, plan in prepared.work:
+        problems.extend(check_channel(plan.channel, adapter))
     return problems
 
 
