@@ -14,10 +14,10 @@ from kameng_filer.cli.common import console, err_console, fail, handle_errors, p
 from kameng_filer.cli.outcomes import outcome_view
 from kameng_filer.cli.progress import working
 from kameng_filer.errors import CaseInvalid
-from kameng_filer.filing.channels import exclusive_conflict, parse_channels, resolve
+from kameng_filer.filing.channels import parse_channels
 from kameng_filer.filing.engine import FileOptions
 from kameng_filer.filing.person import default_person
-from kameng_filer.filing.preflight import check_channels, raise_if_any
+from kameng_filer.filing.preflight import check_prepared, raise_if_any
 from kameng_filer.filing.run import (
     Prepared,
     execute,
@@ -76,10 +76,6 @@ def register(app: typer.Typer) -> None:
 
         store = Store.open()
         tokens = parse_channels(channels)
-        # accounts and passwords of every chosen channel, before anything is shown or confirmed
-        # (a 12315 + 消协 conflict is reported first, by prepare)
-        if force or not exclusive_conflict(tokens):
-            raise_if_any(check_channels([resolve(t) for t in tokens]))
         out = err_console if as_json else console
         options = FileOptions(
             dry_run=dry_run, again=again, retries=retries, headed=headed, force_reason=force
@@ -87,6 +83,9 @@ def register(app: typer.Typer) -> None:
         person = default_person(err_console)
 
         def show_plans(prepared: Prepared) -> None:
+            # the case is checked and planned: accounts and passwords of every channel, before the
+            # plans are shown, confirmed or sent
+            raise_if_any(check_prepared(prepared))
             if not as_json:
                 for adapter, plan in prepared.work:
                     out.print(plan_table(adapter, plan))

@@ -216,7 +216,11 @@ async def prepare_and_execute(
         await browsers.close()
         raise
     if on_prepared is not None:
-        on_prepared(prepared)
+        try:  # it may refuse (e.g. a channel lacks its password): nothing was sent, close the browser
+            on_prepared(prepared)
+        except BaseException:
+            await browsers.close()
+            raise
     outcomes = await execute(
         store, prepared, person, options, console=console, show_progress=show_progress, browsers=browsers
     )
