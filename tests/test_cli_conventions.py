@@ -279,7 +279,9 @@ def test_missing_accounts_are_reported_before_any_plan_or_prompt(example_case: P
 
 
 def test_missing_password_names_the_account_env_and_login(example_case: Path, kameng_home: Path) -> None:
-    (kameng_home / "config.yaml").write_text('channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8")
+    (kameng_home / "config.yaml").write_text(
+        'channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8"
+    )
     res = run("file", str(example_case), "-c", "12315", "--now", NOW, "--json")
     assert res.exit_code != 0
     err = error_json(res.stdout)
@@ -294,7 +296,9 @@ def test_password_in_environment_passes_the_check(
     from kameng_filer.filing.channels import resolve
     from kameng_filer.filing.preflight import check_channels
 
-    (kameng_home / "config.yaml").write_text('channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8")
+    (kameng_home / "config.yaml").write_text(
+        'channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8"
+    )
     assert [p.channel for p in check_channels([resolve("12315")])] == ["12315"]
     monkeypatch.setenv("KAMENG_SECRET_12315_DEMO_USER", "pw")
     assert check_channels([resolve("12315")]) == []
@@ -314,7 +318,9 @@ def test_secret_for_an_empty_account_says_the_account_is_missing() -> None:
 def test_login_says_there_is_no_keyring_before_asking_the_password() -> None:
     res = run("login", "12315", "--account", "demo", input="secret-typed\n")
     assert res.exit_code != 0
-    assert "密钥环" in res.output and "KAMENG_SECRET_12315_DEMO" in res.output and "keyrings.alt" in res.output
+    assert (
+        "密钥环" in res.output and "KAMENG_SECRET_12315_DEMO" in res.output and "keyrings.alt" in res.output
+    )
     assert "的密码(输入不显示)" not in res.output
     res = run("login", "12315", "--account", "demo", "--json")
     assert error_json(res.stdout)["code"] == "no_keyring"
@@ -325,7 +331,18 @@ def test_login_says_there_is_no_keyring_before_asking_the_password() -> None:
 
 def test_reporting_commands_have_json() -> None:
     have = {" ".join(p) for p, _ in JSON_COMMANDS}
-    for name in ("new", "twins", "login", "watch", "escalate", "letter", "notify add", "evidence", "file", "demo"):
+    for name in (
+        "new",
+        "twins",
+        "login",
+        "watch",
+        "escalate",
+        "letter",
+        "notify add",
+        "evidence",
+        "file",
+        "demo",
+    ):
         assert name in have, name
 
 
@@ -414,7 +431,9 @@ def test_wheel_builds_without_warnings_and_carries_the_data(tmp_path: Path) -> N
     import zipfile
 
     source = tmp_path / "src"  # a clean copy: an in-tree build/ folder could hide a missing file
-    skip = shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "bench", "docs")
+    skip = shutil.ignore_patterns(
+        ".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "bench", "docs"
+    )
     shutil.copytree(PROJECT, source, ignore=skip)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-v", "-w", str(tmp_path / "dist")],
@@ -542,8 +561,12 @@ def test_piped_output_has_no_spinner_frames_or_cursor_codes(example_case: Path) 
 
 
 @pytest.mark.browser
-def test_missing_password_with_yes_stops_before_anything_is_sent(example_case: Path, kameng_home: Path) -> None:
-    (kameng_home / "config.yaml").write_text('channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8")
+def test_missing_password_with_yes_stops_before_anything_is_sent(
+    example_case: Path, kameng_home: Path
+) -> None:
+    (kameng_home / "config.yaml").write_text(
+        'channels:\n  "12315":\n    account: demo-user\n', encoding="utf-8"
+    )
     res = run("file", str(example_case), "-c", "12315", "--now", NOW, "--yes", "--json")
     assert res.exit_code != 0
     err = error_json(res.stdout)

@@ -98,7 +98,9 @@ def check_channel(channel: str, adapter: Any) -> list[Problem]:
         except SecretMissing:
             return [missing_password(channel, account)]
     except (ConfigError, KamengError) as exc:
-        return [Problem(channel, exc.message, exc.hint or "运行 kameng adapters list 查看可用的渠道和站点配置")]
+        return [
+            Problem(channel, exc.message, exc.hint or "运行 kameng adapters list 查看可用的渠道和站点配置")
+        ]
     return []
 
 
