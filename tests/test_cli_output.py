@@ -278,9 +278,13 @@ def test_commands_in_tracker_messages_run_as_printed(example_case: Path) -> None
         ).body,
         notices._hint("refund_check", "km-2026-0001", "card_platform@a"),
         notices._hint("review_window", "km-2026-0001", "card_platform@a"),
+        notices._hint("supplement", "km-2026-0001", "card_platform@a"),
     ]
+    code, out = invoke("escalate", "km-2026-0001", "--channel", "card_platform@a", "--yes")
+    assert code == 1 and "没有等待确认的升级" in out, out
+    texts.append(out)
     commands = [c for text in texts for c in COMMAND.findall(text)]
-    assert len(commands) >= 5, commands
+    assert len(commands) >= 8 and "kameng tick" in commands, commands
     for cmd in commands:
         args = shlex.split(cmd)[1:]
         code, out = invoke(*args, "--at", "2026-11-05T11:00:00") if args[0] == "report" else invoke(*args)

@@ -122,7 +122,9 @@ def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"))
         )
         return
     if not rows:
-        console.print("还没有导入任何案件。用 [bold]kameng add 案件文件[/] 导入。")
+        console.print(
+            "还没有导入任何案件。导入:[bold]kameng add 案件文件[/](案件文件换成你的 case.yaml 路径)"
+        )
         return
     cols = [idcol("案件编号"), textcol("标题"), numcol("版本数"), idcol("最近导入"), numcol("投诉记录")]
     table_rows = [

@@ -42,7 +42,10 @@ def escalate_prepared(store: Store, case_id: str, channel: str, now: datetime, *
     if action is None:
         raise KamengError(
             f"案件 {case_id} 在渠道 {channel} 没有等待确认的升级",
-            hint=f"跟踪器准备好升级后会通知你;也可以先运行 kameng reject {case_id} --channel {channel} 再 kameng tick",
+            hint=(
+                "跟踪器准备好升级后会通知你;也可以先不接受处理结果:"
+                f"kameng reject {case_id} --channel {channel},再跟踪一次:kameng tick"
+            ),
         )
     step = action.detail.get("step") or {}
     if step.get("kind") not in ("internal", "channel"):

@@ -77,9 +77,7 @@ def status_changed(
     elif state == "rejected":
         lines.append("投诉被驳回或不予受理,跟踪器会按渠道计划准备升级。")
     elif state == "closed":
-        lines.append(
-            f"投诉已关闭。如果问题没有解决,要升级请运行:kameng reject {case_id} --channel {channel}"
-        )
+        lines.append(f"投诉已关闭。如果问题没有解决,要升级请运行:kameng reject {case_id} --channel {channel}")
     return Notice(f"状态变化:{case_id} · {channel_title(channel)}", "\n".join(lines), ["status"])
 
 
@@ -115,5 +113,8 @@ def _hint(clock_id: str, case_id: str, channel: str) -> str:
     if clock_id == "limitation":
         return "诉讼时效届满后,对方可以拒绝履行;12315 也不再受理(办法第十六条)。请尽快通过诉讼或其他途径主张权利。"
     if clock_id == "supplement":
-        return "请按平台提示补充材料,补充后运行 kameng report 记录。"
+        return (
+            "请按平台提示补充材料。补充后记录一下:"
+            f"kameng report {case_id} --channel {channel} --note 已按要求补充材料"
+        )
     return ""
