@@ -247,6 +247,19 @@ def test_restore_skips_a_damaged_newest_backup(example_case: Path):
     assert "损坏" in listed.stdout
 
 
+def test_restore_names_filing_folders_newer_than_the_backup(example_case: Path):
+    db = added(example_case)
+    newer = db.parent / "artifacts" / CASE_ID / "email-complaint-1"
+    newer.mkdir(parents=True)
+    (newer / "sent.eml").write_text("x")
+    future = time.time() + 60
+    os.utime(newer, (future, future))
+    db.write_bytes(b"")
+    r = run("restore")
+    assert r.exit_code == 0, out(r)
+    assert str(newer) in out(r) and "不要再次提交" in out(r)
+
+
 def test_restore_waits_for_a_running_watch_to_stop(example_case: Path, kameng_home: Path):
     from filelock import FileLock
 
