@@ -236,6 +236,12 @@ def test_verbose_shows_technical_detail_and_logs_go_to_a_file(kameng_home: Path)
     assert (log.stat().st_mode & 0o777) == 0o600
 
 
+def test_every_run_leaves_a_line_without_its_arguments(kameng_home: Path, example_case: Path) -> None:
+    assert run("check", str(example_case), "--now", NOW).exit_code == 0
+    text = (kameng_home / "logs" / "kameng.log").read_text(encoding="utf-8")
+    assert "kameng check: 退出码 0" in text and str(example_case) not in text
+
+
 def test_log_file_rotates(kameng_home: Path) -> None:
     from kameng_filer.cli import logfile
 

@@ -66,8 +66,7 @@ def run(invoke: Callable[[], Any], argv: Sequence[str]) -> int:
         finally:
             if _handlers:
                 words = [a for a in argv if not a.startswith("-")][:2]
-                level = logging.DEBUG if code == 0 else logging.INFO
-                log.log(level, "kameng %s: 退出码 %s", " ".join(words) or "-", code)
+                log.info("kameng %s: 退出码 %s", " ".join(words) or "-", code)  # no arguments: no personal data
             stop_logging()
             verbosity.set_level(verbosity.NORMAL)
     return code
