@@ -140,6 +140,33 @@ def test_missing_corrupt_or_schemaless_database_beside_data_is_an_error(example_
         assert list((db.parent / "replaced").iterdir())  # the damaged file is kept aside, not deleted
 
 
+@pytest.mark.parametrize(
+    ("sign", "label"),
+    [
+        ("blobs/ab/cdef", "证据文件"),
+        ("artifacts/km-1/email-complaint-1/sent.eml", "投诉材料"),
+        ("sessions/card_platform--me.json", "登录会话"),
+        ("backups/kameng-20260101T000000000000-daily.sqlite3", "自动备份"),
+        ("kameng.sqlite3-wal", "数据库日志文件"),
+    ],
+)
+@pytest.mark.parametrize("db_state", ["missing", "empty"])
+def test_each_kind_of_earlier_data_blocks_a_fresh_start(
+    kameng_home: Path, sign: str, label: str, db_state: str
+):
+    f = kameng_home / sign
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_bytes(b"x")
+    if db_state == "empty":
+        (kameng_home / "kameng.sqlite3").write_bytes(b"")
+    with pytest.raises(StoreError) as exc:
+        Store.open()
+    assert label in exc.value.message
+    assert (
+        not (kameng_home / "kameng.sqlite3").exists() or (kameng_home / "kameng.sqlite3").stat().st_size == 0
+    )
+
+
 def test_new_empty_folder_still_starts_fresh():
     r = run("status")
     assert r.exit_code == 0, out(r)
