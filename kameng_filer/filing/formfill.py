@@ -907,8 +907,8 @@ class FormRunner:
 
         A widget that uploads at once (a chooser button or a plain ``<input type=file>`` with a script)
         sends its own request per selection: each is waited for until it has finished (at most
-        ``upload_timeout_ms``), or until ``uploaded`` lists it. A plain input in a form that sends the
-        files with the form starts no request: the wait ends after 0.3 s.
+        ``upload_timeout_ms``), or until ``uploaded`` lists it. When no request starts within 0.3 s
+        (60 ms for a named input inside a form, which the form itself sends) there is nothing to wait for.
         """
         payloads = [
             {"name": f.upload_name, "mimeType": f.mime, "buffer": f.path.read_bytes()}
@@ -917,6 +917,13 @@ class FormRunner:
         groups = [payloads] if b.multiple else [[p] for p in payloads]
         listed = b.uploaded
         base = await self._count(listed, b.frame or frame) if listed else 0
+        # a named file input inside a form is sent with the form: a widget script that uploads at once
+        # starts its request straight from the change event, so a short look is enough
+        start_ms = 300
+        if not b.chooser and listed is None:
+            with contextlib.suppress(Exception):
+                if await el.evaluate("e => !!(e.form && e.name)"):
+                    start_ms = 60
         done = 0
         for group in groups:
             mark_seen, mark_dialogs = len(self.seen), len(self.dialogs)
@@ -931,7 +938,9 @@ class FormRunner:
             done += len(group)
             if listed is not None:
                 await self._wait_uploaded(listed, base + done, b, frame, mark_seen, mark_dialogs)
-            elif not await self.settle_requests(mark_requests, timeout_ms=b.upload_timeout_ms):
+            elif not await self.settle_requests(
+                mark_requests, start_ms=start_ms, timeout_ms=b.upload_timeout_ms
+            ):
                 raise ChannelUnreachable(
                     f"上传「{b.label or b.name or '附件'}」超时:站点在 {b.upload_timeout_ms // 1000} 秒内没有处理完上传请求",
                     channel=self.ctx.channel,
