@@ -53,7 +53,7 @@ def _kind(kind_id: str, points: tuple[str, ...], **change: Any) -> Any:
 
 
 PROOF_KINDS = (
-    _kind("card_a-web", FILING_POINTS),
+    _kind("card_a-web", ("before_submit", "after_click")),  # the other points: the HTTP mode below
     _kind("card_a-http", FILING_POINTS),
     _kind(
         "card_b-sms",
@@ -159,6 +159,21 @@ def test_an_unprovable_row_stops_at_needs_person_and_sends_nothing(
         assert again["state"] == "submitted", again
         assert again["receipt"]["complaint_no"] != theirs and not again["receipt"].get("reconciled")
         assert len(lab.numbers()) == 2 and recorded_numbers(lab) == [again["receipt"]["complaint_no"]]
+
+
+@pytest.mark.timeout(300)
+def test_the_association_form_never_adopts_and_asks_the_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The association's web form has no list to search: after an unclear crash the rerun stops at
+    ``needs_person`` whatever the site holds, and the person's earlier complaint is never recorded."""
+    kind = next(k for k in KINDS if k.id == "association")
+    with lab_for(kind, tmp_path, monkeypatch) as lab:
+        theirs = person_files_first(lab, tmp_path, minutes_ago=10)
+        lab.crash("after_click")
+        out = lab.file()
+        assert out["state"] == "needs_person" and "kameng report" in (out["hint"] or ""), out
+        assert len(lab.numbers()) == 2 and theirs not in recorded_numbers(lab)
 
 
 # ---------------------------------------------------------------------------------------- the rules
