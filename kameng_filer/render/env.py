@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+import types
 from functools import lru_cache
 from typing import Any
 
@@ -149,10 +150,55 @@ MAX_REPEAT = 100_000
 """Longest text or list a template may build with ``*``; exponents of ``**`` are bounded as well."""
 
 
+_INTERNAL_KINDS = (
+    types.FunctionType,
+    types.MethodType,
+    type,
+    types.CodeType,
+    types.TracebackType,
+    types.FrameType,
+    types.GeneratorType,
+    types.CoroutineType,
+    types.AsyncGeneratorType,
+    str,  # str.format / format_map are wrapped by the sandbox
+)
+_PLAIN: dict[type, bool] = {}
+"""Type → True when the sandbox allows every public attribute of its objects (see ``_Sandbox.getattr``)."""
+
+
 class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, also refusing ``*`` and ``**`` that would build huge values (memory/CPU bombs)."""
+    """Jinja's sandbox, also refusing ``*`` and ``**`` that would build huge values (memory/CPU bombs).
+
+    Attribute lookups are the hot path of rendering: for objects of plain data types (not functions,
+    methods, classes, code, frames, generators or strings) and public names, the sandbox's checks can
+    only say yes, so those lookups skip them. Everything else goes through ``SandboxedEnvironment``.
+    """
 
     intercepted_binops = frozenset(["*", "**"])
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``SandboxedEnvironment.getattr`` with the shortcut described in the class docstring."""
+        kind = type(obj)
+        plain = _PLAIN.get(kind)
+        if plain is None:
+            plain = _PLAIN[kind] = not issubclass(kind, _INTERNAL_KINDS)
+        if not plain or attribute[:1] == "_":
+            return super().getattr(obj, attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError):
+            return self.undefined(obj=obj, name=attribute)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """``SandboxedEnvironment.call``; macros (always safe to call) skip the checks."""
+        kind = type(__obj)
+        if kind is Macro or kind is _remembering_type:
+            return __context.call(__obj, *args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         """``left * right`` / ``left ** right`` within bounds, else ``SecurityError``."""
