@@ -417,6 +417,17 @@ def test_database_and_folders_are_private(example_case: Path):
     assert blob_dirs and all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in blob_dirs)
 
 
+def test_watch_job_store_is_private(kameng_home: Path):
+    from kameng_filer.tracker.daemon import JOBSTORE_FILE, scheduler
+
+    sched = scheduler(kameng_home)
+    sched.start(paused=True)
+    sched.shutdown(wait=False)
+    f = kameng_home / JOBSTORE_FILE
+    assert stat.S_IMODE(f.stat().st_mode) == 0o600
+    assert sqlite3.connect(f).execute("SELECT count(*) FROM apscheduler_jobs").fetchone() == (0,)
+
+
 def test_an_existing_world_readable_database_is_tightened(example_case: Path):
     db = added(example_case)
     db.chmod(0o644)

@@ -90,6 +90,10 @@ def scheduler(home: Path) -> Any:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from kameng_filer.store.housekeeping import create_private, tighten
+
+    create_private(home / JOBSTORE_FILE)  # 0600 like the store (SQLite keeps the mode of an existing file)
+    tighten(home / JOBSTORE_FILE)
     return BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{home / JOBSTORE_FILE}")},
         executors={"default": ThreadPoolExecutor(1)},
