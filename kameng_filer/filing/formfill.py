@@ -1063,12 +1063,20 @@ class FormRunner:
         login = self.profile.login
         if login is None:
             return True
-        deadline = time.monotonic() + (timeout_ms if timeout_ms is not None else self._field_timeout()) / 1000
+        start = time.monotonic()
+        deadline = start + (timeout_ms if timeout_ms is not None else self._field_timeout()) / 1000
         while True:
             with contextlib.suppress(FormChanged):
                 await self.find(login.logged_in, field="已登录标志", timeout_ms=0)
                 return True
-            if await self.looks_logged_out() or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
+                return False
+            # the page's words and password boxes only once the marker had a moment to appear
+            # (a 支付密码 box or a "未登录用户" footer must not end a session that is fine)
+            if now - start >= 0.8 and await self.looks_logged_out():
+                return False
+            if login.logged_out_url and url_matches(login.logged_out_url, self.page.url):
                 return False
             await asyncio.sleep(0.1)
 
