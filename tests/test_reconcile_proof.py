@@ -162,6 +162,24 @@ def test_an_unprovable_row_stops_at_needs_person_and_sends_nothing(
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("state", ["planned", "needs_person"])
+def test_no_submitting_mark_means_nothing_was_sent_and_no_list_search(
+    state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record that never got the ``submitting`` mark (stopped before the final click, e.g. for a
+    captcha) sent nothing: the rerun files at once — an unprovable row on the list does not stop it."""
+    kind = next(k for k in PROOF_KINDS if k.id == "card_a-http")
+    with lab_for(kind, tmp_path, monkeypatch) as lab:
+        theirs = person_files_first(lab, tmp_path, minutes_ago=0)  # would be unprovable if searched
+        with Store.open() as store:
+            store.create_filing(lab.kind.case_id, lab.kind.channel, state=state)
+        out = lab.file()
+        assert out["state"] == "submitted" and not out["receipt"].get("reconciled"), out
+        assert len(lab.numbers()) == 2 and recorded_numbers(lab) == [out["receipt"]["complaint_no"]]
+        assert theirs != out["receipt"]["complaint_no"]
+
+
+@pytest.mark.timeout(300)
 def test_the_association_form_never_adopts_and_asks_the_person(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
