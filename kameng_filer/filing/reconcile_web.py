@@ -41,7 +41,7 @@ async def _read_row(runner: Any, spec: Any, number: str, status: str) -> Candida
         cell = row.locator(spec.created)
         if await cell.count():
             c.created = parse_site_time(await cell.first.inner_text())
-    link = row.locator("a[href]")
+    link = row.locator(spec.link or "a[href]")
     if await link.count():
         href = await link.first.get_attribute("href")
         if href:
@@ -50,7 +50,11 @@ async def _read_row(runner: Any, spec: Any, number: str, status: str) -> Candida
 
 
 async def _read_detail(runner: Any, spec: Any, c: Candidate) -> None:
-    if not c.link and spec.detail_url:
+    if (
+        not c.link
+        and spec.detail_url
+        and not {"{detail_url}", "{row_href}"} & set(re.findall(r"\{\w+\}", spec.detail_url))
+    ):
         runner.values["complaint_no"] = c.number
         c.link = runner.url(spec.detail_url)
     if not c.link:
