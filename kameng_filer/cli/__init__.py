@@ -94,6 +94,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: int = typer.Option(
         0, "--verbose", "-v", count=True, help="显示技术细节(-vv 更详细);日志同时输出到终端"
     ),
@@ -106,7 +107,7 @@ def _root(
     verbosity.set_level(-1 if quiet and not verbose else verbose)
     from kameng_filer.cli import runner
 
-    runner.start_logging()
+    runner.start_logging(ctx.invoked_subcommand)
 
 
 def main() -> None:

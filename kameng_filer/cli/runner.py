@@ -20,14 +20,16 @@ from kameng_filer.cli.common import (
 )
 
 _handlers: list[logging.Handler] = []
+_command = [""]  # the sub-command being run, for the log
 # click >= 8.2 / typer's vendored click; older click prints the help and exits by itself
 _NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 log = logging.getLogger("kameng_filer.cli")
 
 
-def start_logging() -> None:
-    """Open the log file for this command (called by the root callback once options are parsed)."""
+def start_logging(command: str | None = None) -> None:
+    """Open the log file for ``command`` (called by the root callback once options are parsed)."""
     stop_logging()
+    _command[0] = command or ""
     _handlers.extend(logfile.start())
 
 
@@ -65,8 +67,8 @@ def run(invoke: Callable[[], Any], argv: Sequence[str]) -> int:
             code = report_exception(exc)
         finally:
             if _handlers:
-                words = [a for a in argv if not a.startswith("-")][:2]
-                log.info("kameng %s: 退出码 %s", " ".join(words) or "-", code)  # no arguments: no personal data
+                # the command's name only: arguments may hold paths, names and addresses
+                log.info("kameng %s: 退出码 %s", _command[0] or "-", code)
             stop_logging()
             verbosity.set_level(verbosity.NORMAL)
     return code
