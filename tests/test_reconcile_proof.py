@@ -234,3 +234,15 @@ def test_the_text_must_be_ours_not_just_the_title() -> None:
     assert verdict(spaced, wanted, MARK) == OURS
     assert probes({"title": "短"}, {"title"}) == []
     assert parse_site_time("状态 待处理") is None and parse_site_time("2026-13-40 10:00") is None
+
+
+def test_adapter_check_warns_when_a_profile_shows_no_site_time() -> None:
+    """Without the site's own time only the text can prove a row: ``adapter check`` says so."""
+    from kameng_filer.filing.lint import check
+
+    bare = check(str(Path(__file__).parent / "profiles" / "jiguang.yaml"))
+    assert any(w.startswith("list: 没有 created") for w in bare.warnings), bare.warnings
+    has_api = bare.profile is not None and bare.profile.api is not None and bare.profile.api.list_url
+    assert any(w.startswith("api.list_created_key") for w in bare.warnings) or not has_api
+    for name in ("card-a-twin", "card-b-twin", "gov12315-twin", "heimao-twin"):
+        assert not [w for w in check(name).warnings if "created" in w], name

@@ -198,6 +198,11 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
             )
         if not prof.list_page.status and not prof.list_page.detail_status:
             warnings.append("list: 没有 status 或 detail_status → 无法查询投诉状态")
+        if not prof.list_page.created and not prof.list_page.detail_created:
+            warnings.append(
+                "list: 没有 created 或 detail_created(网站显示的提交时间)→ 核对时只能凭内容证明是本工具提交的,"
+                "本人早先就同一订单开的投诉会让核对停下来请你确认"
+            )
     if prof.follow_up:
         detail_templates.append(("follow_up.url", prof.follow_up.url))
     for where, tpl in detail_templates:
@@ -219,6 +224,10 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     if prof.api is not None:
         api_known = with_number | set(EXTRA_VARS)
         api = prof.api
+        if api.list_url and not api.list_created_key:
+            warnings.append(
+                "api.list_created_key: 没有填写列表项里的提交时间字段 → 核对时只能凭内容证明是本工具提交的"
+            )
         items = [(f"api.create_fields.{k}", v) for k, v in api.create_fields.items()]
         items += [(f"api.login_fields.{k}", v) for k, v in api.login_fields.items()]
         items += [
