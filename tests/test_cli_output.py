@@ -485,3 +485,12 @@ def test_login_hints_run_as_printed() -> None:
     for cmd in commands:
         code, out = invoke(*shlex.split(cmd)[1:])
         assert code != 2 and "多余的参数" not in out, (cmd, out)  # parsed as printed (no keyring or terminal here)
+
+
+def test_paths_with_brackets_are_printed_literally(tmp_path: Path) -> None:
+    folder = tmp_path / "[bold]纠纷"
+    folder.mkdir()
+    case = folder / "case.yaml"
+    case.write_text("id: km-1\ntitle: 只有标题\n", encoding="utf-8")  # schema errors
+    code, out = invoke("render", str(case), "--channel", "email")
+    assert code == 1 and "[bold]纠纷" in out, out

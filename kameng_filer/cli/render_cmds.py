@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.cells import cell_len, chop_cells
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -34,7 +35,7 @@ def _load_or_exit(path: Path) -> Case:
     """The case at ``path``; schema errors are printed (exit 1), unreadable files exit 2."""
     result = load_case(path)
     if result.case is None or any(f.severity == "error" for f in result.findings):
-        err_console.print(f"[bold red]案件文件有错误,无法生成文本:[/]{path}")
+        err_console.print(f"[bold red]案件文件有错误,无法生成文本:[/]{escape(str(path))}")
         for f in sort_findings(result.findings):
             where = f"{f.path}" + (f"(第 {f.line} 行)" if f.line else "")
             err_console.print(f"  [{SEVERITY_LABEL[f.severity]}] {where}:{f.message}", markup=False)

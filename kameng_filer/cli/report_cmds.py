@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from kameng_filer import paths
 from kameng_filer.adapter import Adapter, Receipt
@@ -216,4 +217,4 @@ def register(app: typer.Typer) -> None:
             else:
                 console.print(f"已记录备注,时间 {stamp:%Y-%m-%d %H:%M}")
         if shot:
-            console.print(f"截图已保存:{shot}")
+            console.print(f"截图已保存:{escape(str(shot))}")
