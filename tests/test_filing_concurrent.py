@@ -27,7 +27,7 @@ from kameng_filer.store import Store
 from kameng_filer.store.records import FilingStateConflict
 from kameng_filer.timeutil import now
 from tests.filing_support import file_now
-from tests.test_reliability_crash import KINDS, Lab, lab_for
+from tests.test_reliability_crash import KAMENG, KINDS, Lab, _finish, _spawn, lab_for, one_outcome
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,13 +77,20 @@ def test_parallel_runs_file_exactly_once(
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("kind_id", ["card_a-http", "alipay"])
 def test_parallel_runs_after_a_needs_person_run_file_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An earlier run stopped at ``needs_person`` (its record is reusable): three runs still file once."""
-    with lab_for(kind("card_a-http"), tmp_path, monkeypatch) as lab:
-        with Store.open() as store:
-            store.create_filing(lab.kind.case_id, lab.kind.channel, state="needs_person")
+    """An earlier run stopped at ``needs_person`` (its record is reusable): three runs still file once.
+    Alipay: a real run with nobody at the terminal stops there; card A: the record is left so."""
+    with lab_for(kind(kind_id), tmp_path, monkeypatch) as lab:
+        if lab.kind.person:
+            args = [KAMENG, "file", str(lab.case), "--channels", lab.kind.channel, "--yes", "--json"]
+            code, out, err = _finish(_spawn(args, lab.env))
+            assert code == 3 and one_outcome(code, out, err)["state"] == "needs_person", err
+        else:
+            with Store.open() as store:
+                store.create_filing(lab.kind.case_id, lab.kind.channel, state="needs_person")
         before = lab.numbers()
         exactly_one(lab, before, lab.file_together(N))
 
