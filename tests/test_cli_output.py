@@ -494,3 +494,14 @@ def test_paths_with_brackets_are_printed_literally(tmp_path: Path) -> None:
     case.write_text("id: km-1\ntitle: 只有标题\n", encoding="utf-8")  # schema errors
     code, out = invoke("render", str(case), "--channel", "email")
     assert code == 1 and "[bold]纠纷" in out, out
+
+
+def test_new_suggests_a_check_command_that_runs_as_printed(tmp_path: Path) -> None:
+    folder = tmp_path / "我的 纠纷"
+    code, out = invoke("new", str(folder))
+    assert code == 0, out
+    cmd = next(line.split(":", 1)[1] for line in out.splitlines() if "kameng check" in line)
+    args = shlex.split(cmd)
+    assert args[:2] == ["kameng", "check"] and args[2] == str(folder), args
+    code, out = invoke(*args[1:])
+    assert code in (0, 1) and "案件检查" in out, out  # the template still has gaps to fill: checked, not refused

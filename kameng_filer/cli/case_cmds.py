@@ -138,7 +138,10 @@ def new_cmd(
     console.print(Text("下一步:"))
     console.print(Text("  1. 把订单、支付、聊天、问题截图放进 evidence/ 文件夹"))
     console.print(Text(f"  2. 编辑 {target},按注释补全信息"))
-    console.print(Text(f"  3. 运行 kameng check {directory},按提示修改直到没有错误"))
+    from kameng_filer.cli.suggest import command
+
+    check = command("kameng", "check", str(directory))
+    console.print(Text(f"  3. 按提示修改直到没有错误:{check}"))
 
 
 def _yaml_str(value: str) -> str:
