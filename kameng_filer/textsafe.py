@@ -26,6 +26,11 @@ def unsafe_chars(text: str) -> list[str]:
     return _UNSAFE.findall(text)
 
 
+def has_unsafe(text: str) -> bool:
+    """True when ``text`` holds any control or bidi character (``\\n`` and ``\\t`` are fine)."""
+    return _UNSAFE.search(text) is not None
+
+
 def describe_char(ch: str) -> str:
     """A character as people can look it up: ``U+202E``."""
     return f"U+{ord(ch):04X}"

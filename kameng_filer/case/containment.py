@@ -84,11 +84,14 @@ def written_path(base_dir: Path, file: str) -> Path:
 
 def real_path(base_dir: Path, file: str) -> Path:
     """The evidence file's real path: ``~`` expanded, relative to ``base_dir``, every symlink resolved."""
-    p = written_path(base_dir, file)
     try:
-        return Path(os.path.realpath(p))
+        expanded = os.path.expanduser(file)
+    except (RuntimeError, KeyError):
+        expanded = file
+    try:
+        return Path(os.path.realpath(os.path.join(base_dir, expanded)))
     except (OSError, ValueError):
-        return Path(os.path.abspath(p))
+        return Path(os.path.abspath(os.path.join(base_dir, expanded)))
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -97,6 +100,11 @@ def _inside(path: Path, folder: Path) -> bool:
     if p == f:
         return True
     return p.startswith(f if f.endswith(os.sep) else f + os.sep)
+
+
+def real_folder(folder: str | Path) -> Path:
+    """A folder's real path (``~`` expanded, symlinks resolved)."""
+    return _real_folder(folder)
 
 
 def _real_folder(folder: str | Path) -> Path:
@@ -193,10 +201,20 @@ def folder_problem(folder: str) -> str | None:
     return None
 
 
-def evidence_refusal(base_dir: Path, file: str, allow_outside: Iterable[str] = ()) -> Refusal | None:
-    """Why the evidence ``file`` (as written in a case in ``base_dir``) may not be read, or None."""
-    real = real_path(base_dir, file)
-    case_dir = _real_folder(base_dir)
+def evidence_refusal(
+    base_dir: Path,
+    file: str,
+    allow_outside: Iterable[str] = (),
+    *,
+    real: Path | None = None,
+    case_dir: Path | None = None,
+) -> Refusal | None:
+    """Why the evidence ``file`` (as written in a case in ``base_dir``) may not be read, or None.
+
+    ``real`` (the file's real path) and ``case_dir`` (the folder's) may be passed when already known.
+    """
+    real = real if real is not None else real_path(base_dir, file)
+    case_dir = case_dir if case_dir is not None else _real_folder(base_dir)
     if _inside(real, case_dir):
         why = _never(real)
         if why is None:

@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kameng_filer.case.containment import Refusal, evidence_refusal, real_path, written_path
+from kameng_filer.case.containment import Refusal, evidence_refusal, real_folder, real_path, written_path
 from kameng_filer.errors import CaseInvalid
 from kameng_filer.timeutil import as_shanghai
 
@@ -392,11 +392,14 @@ class Case(_Model):
         """Remember where the case came from and resolve evidence paths against ``base_dir``."""
         self._source = source
         self._base_dir = base_dir
+        case_dir = real_folder(base_dir) if self.evidence else base_dir
         for ev in self.evidence:
             p = written_path(base_dir, ev.file)
             ev._resolved = p
             ev._real = real_path(base_dir, ev.file)
-            ev._refusal = evidence_refusal(base_dir, ev.file, self.allow_outside)
+            ev._refusal = evidence_refusal(
+                base_dir, ev.file, self.allow_outside, real=ev._real, case_dir=case_dir
+            )
             ev._refused = p if ev._refusal is not None else None
         return self
 

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 from kameng_filer.checks.base import Context
 from kameng_filer.findings import Finding
-from kameng_filer.textsafe import BIDI_CHARS, describe_char, unsafe_chars
+from kameng_filer.textsafe import BIDI_CHARS, describe_char, has_unsafe, unsafe_chars
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """An error per field holding control characters (other than line breaks and tabs) or bidi controls."""
+    if not has_unsafe("\n".join(text for _, text in ctx.strings)):
+        return  # the usual case: one scan of all the text
     for path, text in ctx.strings:
         found = unsafe_chars(text)
         if not found:
