@@ -121,12 +121,15 @@ def test_submitted_is_final_in_the_store_and_the_engine(kameng_home: Path, examp
         store.import_case(example_case)
         case_id = store.list_cases()[0].id
         f = store.create_filing(case_id, "card_platform@a")
+        engine = FilingEngine(store, NoPerson())
+        early = ChannelRun(engine, "card_platform@a", f.id, kameng_home, dry_run=False, known_numbers=set())
+        early.not_delivered()  # a refusal before the mark (a login challenge): nothing to undo, no error
+        assert store.get_filing_by_id(f.id).state == "planned"
         store.update_filing(f.id, expect_state="planned", state="submitting")
         store.update_filing(f.id, state="submitted", complaint_no="TK1")
         for state in ("submitting", "planned", "failed", "needs_person"):
             with pytest.raises(FilingStateConflict):
                 store.update_filing(f.id, state=state, error="late")
-        engine = FilingEngine(store, NoPerson())
         ctx = ChannelRun(engine, "card_platform@a", f.id, kameng_home, dry_run=False, known_numbers=set())
         with pytest.raises(AlreadyFiled):
             asyncio.run(ctx.about_to_submit({"title": "x"}))

@@ -13,6 +13,7 @@ are never adopted, and rows it cannot prove either way stop the run at ``needs_p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -198,9 +199,10 @@ class ChannelRun:
         """
         self.submit_started = False
         if self.filing_id is not None and not self.dry_run:
-            self.engine.store.update_filing(
-                self.filing_id, expect_state="submitting", state="planned", submitting_at=None
-            )
+            with contextlib.suppress(FilingStateConflict):  # not marked (a refusal before the click)
+                self.engine.store.update_filing(
+                    self.filing_id, expect_state="submitting", state="planned", submitting_at=None
+                )
 
     def progress(self, text: str) -> None:
         """Show what this channel is doing."""
