@@ -577,3 +577,20 @@ def test_missing_password_with_yes_stops_before_anything_is_sent(
     assert res.exit_code != 0
     err = error_json(res.stdout)
     assert "demo-user" in err["message"] and "KAMENG_SECRET_12315_DEMO_USER" in err["hint"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_command_prints_the_script(shell: str) -> None:
+    res = run("completion", shell)
+    assert res.exit_code == 0, res.output
+    assert "_KAMENG_COMPLETE" in res.stdout
+
+
+def test_completion_script_completes_commands() -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "_KAMENG_COMPLETE": "complete_bash", "COMP_WORDS": "kameng che", "COMP_CWORD": "1"}
+    exe = str(KAMENG) if KAMENG.exists() else "kameng"
+    proc = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=60)
+    assert "check" in proc.stdout.split(), proc.stdout + proc.stderr

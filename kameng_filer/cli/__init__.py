@@ -27,6 +27,7 @@ _MODULES = (
     "report_cmds",
     "plan_cmds",
     "export_cmds",
+    "completion_cmds",
 )
 
 _SETTINGS: dict[str, Any] = {
