@@ -120,6 +120,11 @@ INDEX: tuple[tuple[str, str, str | None], ...] = (
         "导出案件材料包(zip):案件记录、证据与证据清单、每次投诉的回执、时间线和中文摘要,供律师、12315、法院使用。",
     ),
     (
+        "completion",
+        "completion_cmds",
+        "输出命令补全脚本,例如 kameng completion bash >> ~/.bashrc(自动安装用 kameng --install-completion)。",
+    ),
+    (
         "notify",
         "tracker_cmds",
         "通知:把催办、升级、状态变化和期限提醒推送给你(apprise 地址)",
