@@ -614,3 +614,12 @@ def test_amount_bound_is_documented() -> None:
 def test_line_index_finds_duplicates_lazily() -> None:
     index = LineIndex("a: 1\nb:\n  c: 1\n  c: 2\n")
     assert [(d.path, d.line, d.first_line) for d in index.duplicates()] == [("b.c", 4, 3)]
+
+
+def test_check_reports_a_decompression_bomb_as_evidence(example_case: Path) -> None:
+    from PIL import Image
+
+    Image.new("1", (12000, 12000)).save(example_case.parent / "evidence" / "order.png")  # 144 MP, tiny file
+    findings = check_case(load_case(example_case), now=NOW)
+    [f] = [f for f in findings if f.path == "evidence[0].file"]
+    assert f.code == "evidence.file_type" and "12000×12000" in f.message

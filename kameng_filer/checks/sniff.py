@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from kameng_filer.filing.imaging import MAX_PIXELS
+
 HEAD_BYTES = 4096
 TEXT_SAMPLE = 1024 * 1024
 
@@ -132,6 +134,9 @@ def _check_image(path: Path, fmt: str) -> str | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: only errors matter here
             with Image.open(path, formats=[pil]) as im:
+                if im.size[0] * im.size[1] > MAX_PIXELS:
+                    w, h = im.size
+                    return f"图片尺寸异常大({w}×{h},超过 1 亿像素),无法安全打开;请裁剪或缩小后替换"
                 im.verify()
             if fmt == "jpeg":
                 with Image.open(path, formats=[pil]) as im:

@@ -64,7 +64,11 @@ def open_bounded(source: Path | bytes, max_side: int, *, name: str = "") -> Imag
     except ImageTooLarge:
         raise
     except Image.DecompressionBombError as exc:
-        raise FilingError(f"证据图片 {label} 的尺寸异常大,为安全起见不打开", detail=str(exc)) from None
+        raise ImageTooLarge(
+            f"证据图片 {label} 的尺寸异常大(超过 {MAX_PIXELS // 1_000_000} 百万像素),为安全起见不打开",
+            hint="截取需要的部分,或用看图软件把图片缩小到 1 亿像素以内后替换该文件",
+            detail=str(exc),
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise FilingError(f"证据图片 {label} 无法读取", detail=str(exc)) from None
     if orientation in _TRANSPOSE:
