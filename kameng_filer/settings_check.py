@@ -206,7 +206,7 @@ def _section(key: str, section: Any, problems: _Problems) -> dict[str, Any] | No
             f"应为映射(设置名: 值),现在是{kind(section)} → 在「{key}:」下面缩进写设置,如 account: 我的账号",
         )
         return None
-    scope = f" → 密码用 kameng login {key} --account <账号> 保存"
+    scope = f" → 删除它,把密码存入密钥环:kameng login {key} --account <账号>"
     before = len(problems.items)
     dropped = _secrets(section, path, problems, scope)
     bad_keys = [k for k in section if not isinstance(k, str)]
@@ -271,7 +271,7 @@ def _notify(value: Any, problems: _Problems) -> None:
     if isinstance(urls, str):
         problems.add(
             "notify.urls",
-            "通知地址含令牌,不能直接写在配置文件里 → 删除它,用 kameng notify add 地址 保存",
+            "通知地址含令牌,不能直接写在配置文件里 → 删除它,改用命令保存:kameng notify add <通知地址>",
             secret=True,
         )
         return
@@ -280,7 +280,7 @@ def _notify(value: Any, problems: _Problems) -> None:
             if isinstance(item, str):
                 problems.add(
                     f"notify.urls[{i}]",
-                    "通知地址含令牌,不能直接写在配置文件里 → 删除它,用 kameng notify add 地址 保存",
+                    "通知地址含令牌,不能直接写在配置文件里 → 删除它,改用命令保存:kameng notify add <通知地址>",
                     secret=True,
                 )
         if any(isinstance(item, str) for item in urls):
