@@ -623,3 +623,13 @@ def test_check_reports_a_decompression_bomb_as_evidence(example_case: Path) -> N
     findings = check_case(load_case(example_case), now=NOW)
     [f] = [f for f in findings if f.path == "evidence[0].file"]
     assert f.code == "evidence.file_type" and "12000×12000" in f.message
+
+
+def test_kameng_plan_lists_each_evidence_real_path(example_case: Path) -> None:
+    (example_case.parent / "evidence" / "订单截图.png").symlink_to(
+        example_case.parent / "evidence" / "order.png"
+    )
+    set_evidence(example_case, "evidence/订单截图.png")
+    r = cli("plan", str(example_case), "--now", "2026-11-03T10:00:00")
+    assert r.exit_code == 0, r.output
+    assert f"order:{(example_case.parent / 'evidence' / 'order.png').resolve()}" in r.output.replace("\n", "")
