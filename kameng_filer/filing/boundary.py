@@ -5,11 +5,10 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from kameng_filer.errors import (
     ChannelRejected,
@@ -56,15 +55,16 @@ def translate(exc: BaseException, channel: str) -> KamengError:
         if "Target page, context or browser has been closed" in text:
             return ChannelUnreachable("浏览器页面被意外关闭", channel=channel, detail=detail)
         return FilingError("浏览器操作失败", channel=channel, detail=detail)
-    # httpx
-    if isinstance(exc, httpx.HTTPStatusError):
+    # httpx (only loaded by the channels that use it: an error of it cannot exist before)
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(exc, httpx.HTTPStatusError):
         code = exc.response.status_code
         if code >= 500 or code == 429:
             return ChannelUnreachable(f"渠道服务器错误(HTTP {code})", channel=channel, detail=detail)
         return ChannelRejected(f"渠道拒绝了请求(HTTP {code})", channel=channel, detail=detail)
-    if isinstance(exc, httpx.TimeoutException):
+    if httpx is not None and isinstance(exc, httpx.TimeoutException):
         return ChannelUnreachable("连接渠道超时", channel=channel, detail=detail)
-    if isinstance(exc, httpx.TransportError):
+    if httpx is not None and isinstance(exc, httpx.TransportError):
         return ChannelUnreachable("无法连接渠道服务器", channel=channel, detail=detail)
     # SMTP
     if isinstance(exc, smtplib.SMTPAuthenticationError):

@@ -12,11 +12,39 @@ with the same relative name in ``kameng_filer.paths.user_templates_dir()`` overr
 docs/templates.md.
 """
 
-from kameng_filer.render.context import PURPOSE_LABELS, PURPOSES, RenderContext, RenderedText
-from kameng_filer.render.engine import render, render_all, template_name
-from kameng_filer.render.evidence_index import render_evidence_index
-from kameng_filer.render.fit import DROP_ORDER, PART_LABELS, drop_order
-from kameng_filer.render.mask import Masker, mask_fields, mask_text
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "PURPOSE_LABELS": "context",
+    "PURPOSES": "context",
+    "RenderContext": "context",
+    "RenderedText": "context",
+    "render": "engine",
+    "render_all": "engine",
+    "template_name": "engine",
+    "render_evidence_index": "evidence_index",
+    "DROP_ORDER": "fit",
+    "PART_LABELS": "fit",
+    "drop_order": "fit",
+    "Masker": "mask",
+    "mask_fields": "mask",
+    "mask_text": "mask",
+}
+"""Public name -> submodule. Loaded on first use, so importing ``render.mask`` alone never loads Jinja2."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its submodule on first use (PEP 562)."""
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DROP_ORDER",
