@@ -19,6 +19,28 @@ PURPOSE_LABELS: dict[str, str] = {
 }
 
 
+PRIOR_CHANNEL_PHRASES: dict[str, str] = {
+    "card_platform": "平台客服工单",
+    "卡盟平台工单/投诉": "平台客服工单",
+    "卡盟平台工单": "平台客服工单",
+    "email": "投诉邮件",
+    "投诉邮件": "投诉邮件",
+    "12315": "全国12315平台",
+    "consumer_association": "消费者协会",
+    "heimao": "黑猫投诉平台",
+    "黑猫投诉": "黑猫投诉平台",
+    "alipay": "支付宝交易投诉",
+    "wechat_pay": "微信支付交易投诉",
+}
+"""Channel names and the tool's own channel titles → how a letter names them in a sentence."""
+
+
+def prior_channel_phrase(value: str) -> str:
+    """How a text names the channel of the earlier filing (``卡盟平台工单/投诉`` → ``平台客服工单``)."""
+    text = (value or "").strip()
+    return PRIOR_CHANNEL_PHRASES.get(text, text.strip("「」"))
+
+
 @dataclass(frozen=True)
 class RenderContext:
     """What is known about the earlier filing, for ``follow_up``, ``escalation`` and ``review`` texts.
@@ -50,6 +72,7 @@ class RenderContext:
                 object.__setattr__(self, name, as_shanghai(value))
         for name in ("prior_channel", "complaint_no", "last_status", "result", "reason"):
             object.__setattr__(self, name, (getattr(self, name) or "").strip())
+        object.__setattr__(self, "prior_channel", prior_channel_phrase(self.prior_channel))
 
     @property
     def has_prior(self) -> bool:

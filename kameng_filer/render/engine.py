@@ -15,9 +15,12 @@ from kameng_filer.errors import RenderError
 from kameng_filer.render.context import PURPOSE_LABELS, PURPOSES, RenderContext, RenderedText
 from kameng_filer.render.env import environment
 from kameng_filer.render.facts import Facts, build_facts
-from kameng_filer.render.fit import Switches, drop_order, fit_field
+from kameng_filer.render.fit import FieldTooLong, Switches, drop_order, fit_field
 from kameng_filer.render.mask import Masker
 from kameng_filer.render.memo import memo_module
+from kameng_filer.render.punct import fullwidth_prose
+from kameng_filer.render.purposes import refusal
+from kameng_filer.render.shorten import shorten_inputs
 
 MACROS = "_common/macros.j2"
 """Shared macros, available in every template as ``m``."""
@@ -33,8 +36,8 @@ def template_name(spec: ChannelSpec, purpose: str) -> str:
 
 
 def tidy(text: str, single_line: bool) -> str:
-    """Strip trailing spaces and extra blank lines; single-line fields become one line."""
-    lines = [ln.rstrip() for ln in text.strip().splitlines()]
+    """Strip trailing spaces and extra blank lines, write Chinese punctuation full-width; single-line fields become one line."""
+    lines = [ln.rstrip() for ln in fullwidth_prose(text).strip().splitlines()]
     if single_line:
         return "".join(ln.strip() for ln in lines)
     return _BLANK_RUN.sub("\n\n", "\n".join(lines))
@@ -169,6 +172,9 @@ def _render_spec(
 ) -> RenderedText:
     if purpose not in PURPOSES:
         raise RenderError(f"未知的文本用途「{purpose}」。可用:{'、'.join(PURPOSES)}")
+    refused = refusal(spec.name, purpose)
+    if refused is not None:
+        raise refused
     env = environment()
     name = template_name(spec, purpose)
     tmpl = _load(env, name, spec, purpose)
@@ -190,10 +196,23 @@ def _render_spec(
     # Fast path: render the field blocks directly. A template that extends another one or sets
     # names at its top level gets one full run first so its blocks see them.
     rooted = not all(fs.name in tmpl.blocks for fs in spec.rendered_fields)
-    try:
-        fields, dropped = _render_fields(tmpl, name, spec, variables, masker, fit, rooted)
-    except _NeedsRootRun:
-        fields, dropped = _render_fields(tmpl, name, spec, variables, masker, fit, True)
+    shortened: set[str] = set()
+    for attempt in range(12):
+        try:
+            try:
+                fields, dropped = _render_fields(tmpl, name, spec, variables, masker, fit, rooted)
+            except _NeedsRootRun:
+                rooted = True
+                fields, dropped = _render_fields(tmpl, name, spec, variables, masker, fit, rooted)
+            break
+        except FieldTooLong as exc:
+            shorter = shorten_inputs(variables["f"], variables["ctx"], exc.over + 1)
+            if shorter is None or attempt == 11:
+                raise
+            variables["f"], variables["ctx"] = shorter
+            shortened.add(exc.field or "")
+    for field_name in shortened & fields.keys():
+        dropped.setdefault(field_name, []).append("summary")
     return RenderedText(channel=spec.name, purpose=purpose, fields=fields, dropped=dropped)
 
 

@@ -28,6 +28,7 @@ PART_LABELS: dict[str, str] = {
     "timeline": "时间线细节",
     "order_detail": "订单细节(时间、平台、商品)",
     "promise": "商家承诺",
+    "summary": "问题概述与理由的后半部分（已缩写）",
 }
 """Every droppable part, with its Chinese name (templates may use exactly these in ``show``)."""
 
@@ -158,6 +159,14 @@ class Switches(dict):
         self._changed("clear")()
 
 
+class FieldTooLong(RenderError):
+    """A field is still too long with every droppable part gone; ``over`` says by how many characters."""
+
+    def __init__(self, message: str, *, field: str, over: int, **kw: Any) -> None:
+        super().__init__(message, field=field, **kw)
+        self.over = over
+
+
 def _too_long(field: FieldSpec, text: str) -> bool:
     return field.max_len is not None and len(text) > field.max_len
 
@@ -189,10 +198,11 @@ def fit_field(
             text = shorter
     if _too_long(field, text):
         gone = "、".join(PART_LABELS[p] for p in dropped) or "(无可省略部分)"
-        raise RenderError(
+        raise FieldTooLong(
             f"「{field.label}」({field.name})最多 {field.max_len} 个字,省略{gone}之后仍有 {len(text)} 个字,"
             "无法在不截断句子的情况下放下",
             field=field.name,
+            over=len(text) - (field.max_len or 0),
             hint="精简案件里的问题概述(problem.summary)、商品名称或诉求备注,或改用字数上限更宽的渠道",
         )
     problem = field.check_text(text)
