@@ -17,7 +17,7 @@ _REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("consumer_association", "review"): (
         "消费者协会没有“复核”程序，不能生成复核申请。",
-        "调解未成的，可以请求消费者协会再次调解，或申请消费者协会支持起诉"
+        "调解未成的，可以请求消费者协会再次调解（--purpose escalation），或申请消费者协会支持起诉"
         "（《消费者权益保护法》第37条第1款第7项），也可以直接向人民法院起诉。",
     ),
     ("heimao", "review"): (

@@ -1,0 +1,228 @@
+"""Texts an expert would sign (issue 14): every channel × purpose × realistic case, as text or as refusal.
+
+Property checks over every rendered text: Chinese prose punctuation is full-width, no internal id or
+tool label leaks into a text, a purpose a channel does not offer is refused with the real next step,
+and fitting succeeds by shortening. Cases: the two example cases and realistic variants of them
+(auto-renewal, vanished merchant, dead card key against “概不退换”, a person's own text with ASCII
+punctuation, a long reason, a glued rule citation).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kameng_filer import registry
+from kameng_filer.case import Case
+from kameng_filer.case.loader import parse_text, validate
+from kameng_filer.errors import RenderError
+from kameng_filer.render import PURPOSES, RenderContext, render
+from kameng_filer.render.punct import fullwidth_prose
+from kameng_filer.render.purposes import offered
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = {"first": ROOT / "examples" / "case.yaml", "second": ROOT / "examples" / "second" / "case.yaml"}
+CHANNELS = ("card_platform", "email", "alipay", "wechat_pay", "12315", "consumer_association", "heimao")
+PRIOR = RenderContext(
+    prior_channel="卡盟平台工单/投诉",
+    complaint_no="TK261102153012ED3448BA",
+    filed_at=datetime(2026, 11, 2, 18, 0),
+    last_status="处理中",
+    result="商家称已发货,不予退款",
+    result_at=datetime(2026, 11, 5, 10, 0),
+    reason="商家提供的发货记录与游戏内充值记录不符,平台客服只转述商家说法,没有核实游戏方的充值流水",
+)
+CONTEXTS = {"none": None, "prior": PRIOR}
+
+_CJK = r"[\u3400-\u9fff]"
+ASCII_BETWEEN_CHINESE = re.compile(rf"{_CJK}\s*[,:;()]\s*{_CJK}|{_CJK}\s*[,;(]|[;)]\s*{_CJK}")
+"""An ASCII comma/colon/semicolon/bracket between two Chinese characters, or leaning on one."""
+INTERNAL = re.compile(
+    r"card_platform|wechat_pay|consumer_association|heimao|gov12315|unit_province|unit_city|"
+    r"\bseed\s*\d|卡盟平台工单/投诉|「[^」]*(?:工单|投诉)[^」]*」|\bNone\b|\{\{|\{%"
+)
+"""Channel ids, field ids, seed numbers, the tool's own channel labels, template leftovers."""
+
+
+def _auto_renewal(raw: dict) -> None:
+    raw["title"] = "视频会员自动续费未提醒"
+    raw["order"].update(product="某视频会员连续包月", amount="1.00")
+    raw["order"]["promise"] = "开通页写“首月1元,可随时取消”"
+    raw["problem"] = {
+        "type": "auto_renewal",
+        "summary": "7月5日支付1元开通首月会员后,8月至10月每月被自动扣款30元,扣款前没有任何提醒",
+    }
+    raw["demands"] = [{"type": "refund", "amount": "90.00", "note": "退还三次自动续费扣款"}]
+
+
+def _vanished(raw: dict) -> None:
+    raw["problem"] = {"type": "merchant_vanished", "summary": "付款后店铺关闭,商家的联系方式全部失效"}
+
+
+def _dead_key(raw: dict) -> None:
+    raw["problem"] = {
+        "type": "invalid_card_key",
+        "summary": "收到的卡密兑换时提示已被使用,商家称“卡密发出后概不退换”",
+    }
+
+
+def _ascii_person(raw: dict) -> None:
+    raw["problem"]["summary"] = "支付成功后点券一直未到账(已等3天);商家说:系统延迟,让我再等等"
+    raw["timeline"][1]["event"] = "商家回复:系统延迟,半小时内到账(未兑现)"
+
+
+def _glued_rule(raw: dict) -> None:
+    raw["rules"] = [
+        {"source": "商品页承诺", "article": "商品标题", "text": "秒到账,超时包退"},
+        {"source": "《电子商务法》", "article": "第20条", "text": "应当按照承诺的时限交付商品"},
+    ]
+
+
+VARIANTS: dict[str, tuple[str, Callable[[dict], None] | None]] = {
+    "first": ("first", None),
+    "second": ("second", None),
+    "auto-renewal": ("first", _auto_renewal),
+    "vanished": ("first", _vanished),
+    "dead-key": ("second", _dead_key),
+    "ascii-person": ("first", _ascii_person),
+    "glued-rule": ("first", _glued_rule),
+}
+
+
+@cache
+def _case(name: str) -> Case:
+    base, mutate = VARIANTS[name]
+    path = EXAMPLES[base]
+    raw = parse_text(path.read_text(encoding="utf-8"))
+    if mutate is not None:
+        raw = copy.deepcopy(raw)
+        mutate(raw)
+    result = validate(raw, source=None, base_dir=path.parent, lines=None)
+    assert result.case is not None, (name, result.findings)
+    return result.case
+
+
+def _outcomes() -> list[tuple[str, str, str, str, Any]]:
+    out = []
+    for variant in VARIANTS:
+        for cname, ctx in CONTEXTS.items():
+            for purpose in PURPOSES:
+                for channel in CHANNELS:
+                    try:
+                        result: Any = render(_case(variant), channel, purpose, ctx)
+                    except RenderError as exc:
+                        result = exc
+                    out.append((variant, cname, purpose, channel, result))
+    return out
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, str, str, Any]]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KAMENG_HOME", str(tmp_path_factory.mktemp("kameng-texts")))
+        return _outcomes()
+
+
+def _texts(outcomes: list) -> list[tuple[str, str]]:
+    return [
+        (f"{v}|{c}|{p}|{ch}|{name}", text)
+        for v, c, p, ch, out in outcomes
+        if not isinstance(out, RenderError)
+        for name, text in out.fields.items()
+    ]
+
+
+def test_every_offered_purpose_renders_and_the_others_are_refused(outcomes: list) -> None:
+    for variant, cname, purpose, channel, out in outcomes:
+        where = (variant, cname, purpose, channel)
+        if offered(channel, purpose):
+            assert not isinstance(out, RenderError), (where, getattr(out, "message", ""))
+            for fs in registry.spec(channel).rendered_fields:
+                assert fs.check_text(out.fields[fs.name]) is None, (where, fs.name)
+        else:
+            assert isinstance(out, RenderError) and "没有“复核”程序" in out.message, where
+            assert out.hint and "--purpose" in out.hint, where
+
+
+def test_chinese_prose_uses_full_width_punctuation(outcomes: list) -> None:
+    bad = [(k, m.group()) for k, t in _texts(outcomes) for m in ASCII_BETWEEN_CHINESE.finditer(t)]
+    assert not bad, bad[:10]
+
+
+def test_no_internal_id_or_tool_label_in_any_text(outcomes: list) -> None:
+    bad = [(k, m.group()) for k, t in _texts(outcomes) for m in INTERNAL.finditer(t)]
+    assert not bad, bad[:10]
+
+
+def test_review_never_renders_where_there_is_no_review(outcomes: list) -> None:
+    for _, _, _, channel, out in outcomes:
+        if channel in ("12315", "consumer_association", "heimao", "wechat_pay") and not isinstance(
+            out, RenderError
+        ):
+            assert not any("申请复核" in t for t in out.fields.values()), channel
+
+
+@pytest.mark.parametrize(
+    ("channel", "step"),
+    [
+        ("12315", "行政复议"),
+        ("12315", "人民法院起诉"),
+        ("consumer_association", "支持起诉"),
+        ("heimao", "补充投诉"),
+        ("wechat_pay", "申请平台介入"),
+    ],
+)
+def test_refusal_names_the_real_next_step(channel: str, step: str) -> None:
+    with pytest.raises(RenderError) as info:
+        render(_case("first"), channel, "review", PRIOR)
+    assert step in info.value.hint
+
+
+def test_12315_follow_up_is_a_supplement_not_a_progress_question() -> None:
+    content = render(_case("first"), "12315", "follow_up", PRIOR).fields["content"]
+    assert "现补充说明如下" in content and "进展" not in content
+    assert content.startswith("本人已通过平台客服工单就订单KM20261102150012提交投诉")
+
+
+def test_prior_channel_is_named_in_prose() -> None:
+    for channel, field in (("email", "body"), ("card_platform", "content")):
+        text = render(_case("first"), channel, "review", PRIOR).fields[field]
+        assert "本人通过平台客服工单就订单KM20261102150012提出的投诉" in text
+        assert "「" not in text
+
+
+def test_alipay_escalation_with_a_realistic_reason_fits_by_shortening() -> None:
+    out = render(_case("first"), "alipay", "escalation", PRIOR)
+    content = out.fields["content"]
+    assert len(content) <= 200 and out.dropped["content"][-1] == "summary"
+    assert "全额退款100.00元至原支付账户" in content and content.endswith("。")
+    for purpose in ("complaint", "follow_up", "escalation", "review"):
+        assert len(render(_case("second"), "alipay", purpose, PRIOR).fields["content"]) <= 200
+
+
+def test_the_persons_ascii_punctuation_is_written_full_width() -> None:
+    body = render(_case("ascii-person"), "email", "complaint").fields["body"]
+    assert "点券一直未到账（已等3天）；商家说：系统延迟，让我再等等。" in body
+    assert "商家回复：系统延迟，半小时内到账（未兑现）" in body
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("订单号KM123,通过支付宝实付100.00元(支付宝交易号2026)。", "订单号KM123，通过支付宝实付100.00元（支付宝交易号2026）。"),
+        ("时间:09:20 联系商家;商家称(已发货)", "时间：09:20 联系商家；商家称（已发货）"),
+        ("价格1,200元", "价格1,200元"),
+        ("see (Steam, Inc.) https://a.example/x?y=1", "see (Steam, Inc.) https://a.example/x?y=1"),
+        ("卡密无效!为什么?", "卡密无效！为什么？"),
+        ("理由: 商家拒绝", "理由：商家拒绝"),
+    ],
+)
+def test_fullwidth_prose(raw: str, expected: str) -> None:
+    assert fullwidth_prose(raw) == expected
