@@ -136,10 +136,14 @@ def _contexts() -> dict[str, Any]:
 
 def load_variant(name: str) -> Any:
     """The ``Case`` of one variant (the example case changed by the variant's mutation)."""
+    base, mutate = VARIANTS[name]
+    return load_mutated(CASES[base], mutate, name)
+
+
+def load_mutated(path: Path, mutate: Callable[[dict], None] | None, name: str = "") -> Any:
+    """The ``Case`` of the case file at ``path`` changed by ``mutate(raw)`` before validation."""
     from kameng_filer.case.loader import parse_text, validate
 
-    base, mutate = VARIANTS[name]
-    path = CASES[base]
     raw = parse_text(path.read_text(encoding="utf-8"))
     if mutate is not None:
         raw = copy.deepcopy(raw)

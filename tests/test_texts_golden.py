@@ -9,26 +9,23 @@ punctuation, a long reason, a glued rule citation).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kameng_filer import registry
 from kameng_filer.case import Case
-from kameng_filer.case.loader import parse_text, validate
 from kameng_filer.errors import RenderError
 from kameng_filer.render import PURPOSES, RenderContext, render
 from kameng_filer.render.punct import fullwidth_prose
 from kameng_filer.render.purposes import offered
+from tests import render_golden
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = {"first": ROOT / "examples" / "case.yaml", "second": ROOT / "examples" / "second" / "case.yaml"}
+EXAMPLES = render_golden.CASES
 CHANNELS = ("card_platform", "email", "alipay", "wechat_pay", "12315", "consumer_association", "heimao")
 PRIOR = RenderContext(
     prior_channel="卡盟平台工单/投诉",
@@ -99,14 +96,7 @@ VARIANTS: dict[str, tuple[str, Callable[[dict], None] | None]] = {
 @cache
 def _case(name: str) -> Case:
     base, mutate = VARIANTS[name]
-    path = EXAMPLES[base]
-    raw = parse_text(path.read_text(encoding="utf-8"))
-    if mutate is not None:
-        raw = copy.deepcopy(raw)
-        mutate(raw)
-    result = validate(raw, source=None, base_dir=path.parent, lines=None)
-    assert result.case is not None, (name, result.findings)
-    return result.case
+    return render_golden.load_mutated(EXAMPLES[base], mutate, name)
 
 
 def _outcomes() -> list[tuple[str, str, str, str, Any]]:
