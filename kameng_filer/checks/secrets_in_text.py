@@ -8,10 +8,18 @@ from datetime import date
 
 from kameng_filer.checks.base import Context, free_texts, get, items, text_of
 from kameng_filer.findings import Finding
+from kameng_filer.textforms import compact, looks_like_id, loose_pattern, luhn_ok, normalise
 
-GROUPED_KEY = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}(?![A-Za-z0-9-])")
+GROUPED_KEY = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}|[A-Z0-9]{4,8}(?: [A-Z0-9]{4,8}){2,})"
+    r"(?![A-Za-z0-9-])"
+)
+LABELLED_KEY = re.compile(
+    r"(?:卡密|兑换码|激活码|充值码|CDKEY|CDK)\s*(?:[:：=]|是|为)?\s*(?P<value>[A-Za-z0-9](?:[ \-]?[A-Za-z0-9]){5,})",
+    re.IGNORECASE,
+)
 LONG_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{16,}(?![A-Za-z0-9])")
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \-]?\d){16}[ \-]?[\dXx](?![0-9A-Za-z])")
 PASSWORD = re.compile(
     r"(?:支付密码|登录密码|密码|口令|password|passwd|pwd)\s*(?:是|为|:|:|=)\s*(?P<value>[^\s,,。;;、)]+)",
     re.IGNORECASE,
@@ -51,17 +59,6 @@ def _plausible_birth(number: str) -> bool:
     return 1900 <= born.year <= 2100
 
 
-def luhn_ok(digits: str) -> bool:
-    """Luhn check (bank card numbers)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
 def _known_ids(raw: object) -> set[str]:
     """Identifiers that look like keys but are meant to be shared (order/transaction numbers …)."""
     values = [
@@ -94,19 +91,22 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | None) -> Iterator[Finding]:
     flagged: set[str] = set()
-    if card_key and card_key.upper() in text.upper():
-        flagged.add(card_key.upper())
-        yield _card_key(ctx, path, card_key, "与 order.card_key 相同")
+    text = normalise(text)
+    own = loose_pattern(card_key, "key") if card_key else None
+    for m in re.finditer(own, text, re.IGNORECASE) if own else ():
+        flagged.add(m.group(0).upper())
+        if len(flagged) == 1:
+            yield _card_key(ctx, path, m.group(0), "与 order.card_key 相同")
     for m in GROUPED_KEY.finditer(text):
         token = m.group(0)
-        if token.upper() in flagged or token.upper() in known or _is_mask(token):
+        if _seen(token, flagged) or token.upper() in known or _is_mask(token):
             continue
-        if not re.search(r"\d", token) or len(token.replace("-", "")) < MIN_KEY_CHARS:
+        if not re.search(r"\d", token) or len(compact(token)) < MIN_KEY_CHARS or looks_like_id(token):
             continue
         flagged.add(token.upper())
         yield _card_key(ctx, path, token, "格式为分段卡密")
     for m in ID_NUMBER.finditer(text):
-        number = m.group(0)
+        number = compact(m.group(0))
         if number.upper() in known or not _plausible_birth(number):
             continue
         flagged.add(number.upper())
@@ -148,6 +148,12 @@ def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | N
                 "如果是卡密,请删除(写“卡密末四位XXXX”即可),卡密填在 order.card_key;"
                 "如果是订单号/交易号,请填到对应字段以免误报",
             )
+    for m in LABELLED_KEY.finditer(text):
+        token = m.group("value")
+        if _seen(token, flagged) or token.upper() in known or _is_mask(token) or not re.search(r"\d", token):
+            continue
+        flagged.add(token.upper())
+        yield _card_key(ctx, path, token, "写在“卡密/兑换码”之后")
     for m in PASSWORD.finditer(text):
         yield ctx.finding(
             "secret.password",
@@ -155,6 +161,12 @@ def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | N
             f"文本中写有密码({mask(m.group('value'))}):任何渠道都不需要你的密码",
             "删除密码;如果密码已经发给过别人,立即修改",
         )
+
+
+def _seen(token: str, flagged: set[str]) -> bool:
+    """True when ``token`` is (part of) a key already reported, in any spacing."""
+    up = compact(token).upper()
+    return any(up in compact(f).upper() or compact(f).upper() in up for f in flagged)
 
 
 def _card_key(ctx: Context, path: str, token: str, why: str) -> Finding:

@@ -1,17 +1,35 @@
 """Masking personal data for public channels (黑猫投诉): phones, e-mails, addresses, ID numbers, card keys.
 
-Two layers: the case's own personal values (complainant phone, e-mail, address, ID number, the order's
-card key and game account) are replaced wherever they appear, then regular expressions catch any
-other mobile/landline number, e-mail, 18-digit ID number (checksum-validated), card key or street
-address. Identifiers that must stay readable (order number, transaction number, credit code, shop id,
-complaint numbers) are shielded from the regexes.
+Text is first normalised (full-width letters, digits, ＠ and hyphens as ASCII, see ``kameng_filer.textforms``). Two
+layers then run: the case's own personal values (complainant name, phone, e-mail, address, ID number,
+the order's card key and game account) are found in any written form (spaces, dots, hyphens, full
+width, shortened addresses) and replaced; then regular expressions catch any other mobile/landline
+number, e-mail (also ``(at)``), ID number (18 digits with a plausible birth date, or the old 15-digit
+form), bank card number, card key, QQ number, WeChat id, game account or street address.
+Identifiers that must stay readable (order number, transaction number, credit code, shop id,
+complaint numbers) are shielded from both layers. Card keys show at most their last 4 characters.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from kameng_filer.textforms import (
+    AT,
+    DOT,
+    SEP,
+    SEP_CHARS,
+    SqueezedText,
+    address_variants,
+    compact,
+    looks_like_id,
+    luhn_ok,
+    normalise,
+    squeeze,
+)
 
 if TYPE_CHECKING:
     from kameng_filer.case.model import Case
@@ -19,57 +37,85 @@ if TYPE_CHECKING:
 
 _CJK = "\u4e00-\u9fff"
 _MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+_S = f"{SEP}?"  # one optional separator between two digits
+_COLON = r"\s*(?:[:：=]|是|为)?\s*"
 
-_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-    r"(?![0-9A-Za-z])"
+_EMAIL = re.compile(
+    rf"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*{AT}\s*[A-Za-z0-9\-]+(?:\s*{DOT}\s*[A-Za-z0-9\-]+)*\s*{DOT}\s*[A-Za-z]{{2,}}",
+    re.I,
 )
-_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<![\d-])(0\d{2,3})[\s-](\d{7,8})(?![\d-])")
+_ID_NUMBER = re.compile(rf"(?<![0-9A-Za-z])[1-9](?:{_S}\d){{16}}{_S}[\dXx](?![0-9A-Za-z])")
+_ID_OLD = re.compile(rf"(?<![0-9A-Za-z])[1-9](?:{_S}\d){{14}}(?![0-9A-Za-z])")
+_CARD_DIGITS = re.compile(rf"(?<![\d])\d{{4}}(?:{SEP}\d{{4}}){{2,3}}(?:{SEP}?\d{{1,3}})?(?![\d])")
+_CARD_PLAIN = re.compile(r"(?<![0-9A-Za-z])\d{16,19}(?![0-9A-Za-z])")
+_MOBILE = re.compile(rf"(?<![\d+])(?:(?:\+|00)?8{_S}6{SEP}?)?1{_S}[3-9](?:{_S}\d){{9}}(?!\d)")
+_LANDLINE = re.compile(
+    rf"(?<![\d.])(?:[(（]0\d{{2,3}}[)）]|0\d{{2,3}}){_S}[1-9](?:{_S}\d){{6,7}}(?![\d])"
+)
 _CARD_LABELLED = re.compile(
-    r"(卡密|卡号|密码|兑换码|激活码|充值码|CDKEY|CDK)(\s*[::是为]?\s*)([A-Za-z0-9][A-Za-z0-9\-]{5,})", re.I
+    rf"(银行卡号|银行卡|信用卡号?|卡密|卡号|密码|兑换码|激活码|充值码|CDKEY|CDK)({_COLON})([A-Za-z0-9](?:{_S}[A-Za-z0-9]){{5,}})", re.I
 )
-_CARD_GROUPS = re.compile(r"(?<![A-Za-z0-9\-])[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}(?![A-Za-z0-9\-])")
+_QQ = re.compile(rf"(?<![A-Za-z])(QQ号码|QQ号|QQ|扣扣号?|企鹅号)({_COLON})([1-9](?:{_S}\d){{4,11}})(?!\d)", re.I)
+_WECHAT = re.compile(
+    rf"(?<![A-Za-z])(微信号|微信|VX号?|WX号?|V信|weixin|wechat)({_COLON})"
+    r"(wxid_[A-Za-z0-9_\-]{4,}|[A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])",
+    re.I,
+)
+_WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_\-]{4,}")
+_ACCOUNT = re.compile(
+    rf"(?<![A-Za-z])(游戏账号|游戏帐号|充值账号|充值帐号|账号|帐号|账户|用户名|UID|角色ID|玩家ID|用户ID)({_COLON})"
+    r"(?!\d{4}[-/.年])([A-Za-z0-9][A-Za-z0-9_.@\-]{3,31}+)(?![元块个次])",
+    re.I,
+)
+_CARD_GROUPS = re.compile(
+    r"(?<![A-Za-z0-9\-])(?:[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}|[A-Z0-9]{4,8}(?: [A-Z0-9]{4,8}){2,})"
+    r"(?![A-Za-z0-9\-])"
+)
 _CARD_LONG = re.compile(
     r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,}(?![A-Za-z0-9])"
 )
 _ADDR_CH = rf"[{_CJK}A-Za-z0-9#\-()()]"
+_ADDR_LEAD = r"(?P<lead>(?:(?:收货|联系|家庭|通讯|邮寄|居住|现)?(?:地址|住址)(?:是|为|[:：])?\s*|家住|住在|位于)?)"
+_ADDR_END = r"(?:\d+|号|室|栋|幢|楼|层|单元|座)(?![\d.元])"
+_STREET = "街道|大道|路|街|巷|弄|村|小区|大厦|镇|乡|花园|公寓|社区"
 _ADDRESS = re.compile(
-    rf"(?P<head>(?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?[{_CJK}]{{1,7}}?(?:市|自治州|地区))"
-    rf"(?P<tail>{_ADDR_CH}{{0,30}}?(?:区|县|旗|镇|乡|街道|大道|路|街|巷|弄|村|小区|大厦)"
-    rf"{_ADDR_CH}{{0,40}}(?:\d+|号|室|栋|幢|楼|层|单元|座))(?![\d.元])"
+    rf"{_ADDR_LEAD}(?P<head>(?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?[{_CJK}]{{1,7}}?(?:市|自治州|地区))"
+    rf"(?P<tail>{_ADDR_CH}{{0,30}}?(?:区|县|旗|{_STREET}){_ADDR_CH}{{0,40}}{_ADDR_END})"
+)
+_ADDRESS_DISTRICT = re.compile(
+    rf"{_ADDR_LEAD}(?P<head>)(?P<tail>(?![在于到从住是的和与及我你他她])[{_CJK}]{{2,4}}?(?:区|县|旗)"
+    rf"[{_CJK}A-Za-z0-9]{{0,12}}?(?:{_STREET}){_ADDR_CH}{{0,40}}{_ADDR_END})"
 )
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
 def mask_phone(value: str) -> str:
-    """``13800138000`` → ``138****8000``; ``0571-88886666`` → ``0571-****6666``."""
-    value = value.strip()
-    digits = re.sub(r"\D", "", value)
+    """``13800138000`` → ``138****8000``; ``0571-88886666`` / ``(010)88886666`` → ``0571-****6666``."""
+    digits = re.sub(r"\D", "", normalise(value))
     if len(digits) >= 11 and re.fullmatch(r"(?:0{0,2}86)?1[3-9]\d{9}", digits):
         d = digits[-11:]
         return f"{d[:3]}****{d[-4:]}"
-    m = re.fullmatch(r"(0\d{2,3})[\s-]?(\d{7,8})", value)
-    if m:
-        return f"{m.group(1)}-****{m.group(2)[-4:]}"
+    if digits.startswith("0") and 10 <= len(digits) <= 12:
+        area = digits[:3] if digits[1] in "12" else digits[:4]
+        return f"{area}-****{digits[-4:]}"
     if len(digits) >= 7:
         return "*" * (len(digits) - 4) + digits[-4:]
     return "****"
 
 
 def mask_email(value: str) -> str:
-    """``zhangsan@example.com`` → ``z***@example.com``."""
-    local, sep, domain = value.strip().partition("@")
-    if not sep:
+    """``zhangsan@example.com`` (also ``zhangsan(at)example.com``) → ``z***@example.com``."""
+    m = re.fullmatch(rf"\s*(\S+?)\s*{AT}\s*(.+?)\s*", normalise(value), re.I)
+    if not m:
         return "***"
-    return f"{local[:1]}***@{domain}"
+    domain = re.sub(rf"\s*{DOT}\s*", ".", m.group(2), flags=re.I)
+    return f"{m.group(1)[:1]}***@{domain}"
 
 
 def mask_address(value: str) -> str:
     """Keep the province and city only: ``浙江省杭州市余杭区某路88号`` → ``浙江省杭州市***``."""
-    value = value.strip()
+    value = normalise(value.strip())
     m = re.match(
         rf"^((?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?)((?:[{_CJK}]{{1,7}}?(?:市|自治州|地区|盟))?)",
         value,
@@ -81,29 +127,35 @@ def mask_address(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """``110101199003071234`` → ``110***********1234``."""
-    value = value.strip()
+    """``110101199003071234`` → ``110***********1234`` (separators and full width dropped)."""
+    value = compact(value)
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
 def mask_card_key(value: str) -> str:
-    """A card key or password: first4****last4 (shorter keys keep fewer characters)."""
-    value = value.strip()
+    """A card key, password or card number: at most its last 4 characters (``****5678``)."""
+    value = compact(value)
     if len(value) >= 12:
-        return f"{value[:4]}****{value[-4:]}"
+        return f"****{value[-4:]}"
     if len(value) >= 6:
-        return f"{value[:2]}****{value[-2:]}"
+        return f"****{value[-2:]}"
     return "****"
 
 
 def mask_account(value: str) -> str:
-    """A game account or user name: first2****last2."""
-    value = value.strip()
+    """A game account, QQ number, WeChat id or user name: first2****last2."""
+    value = compact(value) or value.strip()
     if len(value) >= 6:
         return f"{value[:2]}****{value[-2:]}"
     return "****"
+
+
+def mask_name(value: str) -> str:
+    """The complainant's name: the surname only (``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``)."""
+    name = re.sub(r"\s+", "", value)
+    return name[:1] + "*" * max(len(name) - 1, 1)
 
 
 def id_checksum_ok(value: str) -> bool:
@@ -115,42 +167,54 @@ def id_checksum_ok(value: str) -> bool:
 
 
 def _sub_id(m: re.Match[str]) -> str:
-    return mask_id_number(m.group(0)) if id_checksum_ok(m.group(0)) else m.group(0)
+    return mask_id_number(m.group(0)) if looks_like_id(m.group(0)) else m.group(0)
 
 
-def _sub_landline(m: re.Match[str]) -> str:
-    return f"{m.group(1)}-****{m.group(2)[-4:]}"
+def _sub_card_plain(m: re.Match[str]) -> str:
+    return mask_card_key(m.group(0)) if luhn_ok(m.group(0)) else m.group(0)
 
 
-def _sub_card_labelled(m: re.Match[str]) -> str:
-    return m.group(1) + m.group(2) + mask_card_key(m.group(3))
+def _sub_labelled(fn: Any) -> Any:
+    def sub(m: re.Match[str]) -> str:
+        return m.group(1) + m.group(2) + fn(m.group(3))
+
+    return sub
 
 
 def _sub_address(m: re.Match[str]) -> str:
-    return m.group("head") + "***"
+    return m.group("lead") + m.group("head") + "***"
 
 
-_CARD_LABELS = re.compile(r"卡密|卡号|密码|兑换码|激活码|充值码|CDK", re.I)
+_SEPS = re.escape(SEP_CHARS)
+_CARD_LABELS = re.compile(r"卡密|卡号|银行卡|信用卡|密码|兑换码|激活码|充值码|CDK", re.I)
 _ADDRESS_HINT = re.compile(r"市|自治州|地区")
+_DISTRICT_HINT = re.compile(r"区|县|旗")
 
 # (pattern, replacement, cheap pre-check). Each pre-check is a piece every match of its pattern must
-# contain, so when it finds nothing the (much slower) pattern cannot match and is skipped:
-# an ID number starts with 17 digits; a mobile number holds 1[3-9] and a digit; a landline a digit, a
-# separator and 7 digits; grouped card keys 4 letters/digits, "-", 4 more; long card keys 16 in a row.
+# contain, so when it finds nothing the (much slower) pattern cannot match and is skipped.
 _REGEX_STEPS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
-    (_EMAIL, lambda m: mask_email(m.group(0)), re.compile("@")),
-    (_ID_NUMBER, _sub_id, re.compile(r"\d{17}")),
-    (_MOBILE, lambda m: mask_phone(m.group(0)), re.compile(r"1[3-9]\d")),
-    (_LANDLINE, _sub_landline, re.compile(r"\d[\s-]\d{7}")),
-    (_CARD_LABELLED, _sub_card_labelled, _CARD_LABELS),
-    (_CARD_GROUPS, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")),
+    (_EMAIL, lambda m: mask_email(m.group(0)), re.compile("@|at", re.I)),
+    (_WXID, lambda m: mask_account(m.group(0)), re.compile("wxid_", re.I)),
+    (_QQ, _sub_labelled(mask_account), re.compile("QQ|扣扣|企鹅", re.I)),
+    (_WECHAT, _sub_labelled(mask_account), re.compile(rf"(?:信|VX|WX|号|weixin|wechat){_COLON}[A-Za-z]", re.I)),
+    (_ID_NUMBER, _sub_id, re.compile(rf"\d[\d{_SEPS}]{{16}}")),
+    (_ID_OLD, _sub_id, re.compile(rf"\d[\d{_SEPS}]{{14}}")),
+    (_LANDLINE, lambda m: mask_phone(m.group(0)), re.compile(rf"0\d{{2,3}}[)）]?{_S}[1-9](?:{_S}\d){{6}}")),
+    (_CARD_DIGITS, lambda m: mask_card_key(m.group(0)), re.compile(rf"\d{{4}}{SEP}\d{{4}}")),
+    (_CARD_PLAIN, _sub_card_plain, re.compile(r"\d{16}")),
+    (_MOBILE, lambda m: mask_phone(m.group(0)), re.compile(rf"1{_S}[3-9](?:{_S}\d){{9}}")),
+    (_CARD_LABELLED, _sub_labelled(mask_card_key), _CARD_LABELS),
+    (_ACCOUNT, _sub_labelled(mask_account), re.compile(rf"(?:号|户|名|ID){_COLON}[A-Za-z0-9]", re.I)),
+    (_CARD_GROUPS, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{4}[- ][A-Za-z0-9]{4}")),
     (_CARD_LONG, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{16}")),
     (_ADDRESS, _sub_address, _ADDRESS_HINT),
+    (_ADDRESS_DISTRICT, _sub_address, _DISTRICT_HINT),
 )
 
 
 def mask_patterns(text: str) -> str:
-    """Mask every phone, e-mail, ID number, card key and address the regular expressions find."""
+    """Mask every phone, e-mail, ID number, card key, account and address the regular expressions find."""
+    text = normalise(text)
     for rx, repl, hint in _REGEX_STEPS:
         if hint is None or hint.search(text):
             text = rx.sub(repl, text)
@@ -164,46 +228,47 @@ class Masker:
     """
 
     def __init__(self, case: Case | None = None, protect: Iterable[str] = ()) -> None:
-        personal: dict[str, str] = {}
-        shield: list[str] = [p.strip() for p in protect if p and len(p.strip()) >= 4]
+        shield: list[str] = [normalise(p.strip()) for p in protect if p and len(p.strip()) >= 4]
+        self._personal: tuple[tuple[str, str, bool], ...] = ()
         if case is not None:
-            c = case.complainant
-            pairs = (
-                (c.phone, mask_phone),
-                (c.email, mask_email),
-                (c.address, mask_address),
-                (c.id_number, mask_id_number),
-                (case.order.card_key, mask_card_key),
-                (case.order.account, mask_account),
-            )
-            for value, fn in pairs:
-                if value and len(value.strip()) >= 3:
-                    personal[value.strip()] = fn(value)
-            r = case.respondent
-            ids = [
-                case.order.order_no,
-                case.order.payment.transaction_no if case.order.payment else None,
+            c, o, r = case.complainant, case.order, case.respondent
+            own = (c.id_number, c.phone, c.email, c.address, o.card_key, o.account, c.name)
+            ids = (
+                o.order_no,
+                o.payment.transaction_no if o.payment else None,
                 r.credit_code,
                 r.merchant.shop_id if r.merchant else None,
                 r.merchant.shop_url if r.merchant else None,
                 r.website,
-            ]
-            shield += [v.strip() for v in ids if v and len(v.strip()) >= 4 and v.strip() not in personal]
-        self._personal = sorted(personal.items(), key=lambda kv: -len(kv[0]))
+            )
+            self._personal, case_shield = _learn(own, ids)
+            shield += case_shield
         self._shield = sorted(set(shield), key=len, reverse=True)
+
+    def _mask_personal(self, text: str) -> str:
+        """Replace the case's own values wherever they appear, whatever the separators between characters."""
+        squeezed = SqueezedText(text)
+        spans: list[tuple[int, int, str]] = []
+        for key, masked, phone in self._personal:
+            for start, end in squeezed.find_all(key, phone_prefix=phone):
+                if all(end <= s or start >= e for s, e, _ in spans):
+                    spans.append((start, end, masked))
+        for start, end, masked in sorted(spans, reverse=True):
+            text = text[:start] + masked + text[end:]
+        return text
 
     def text(self, text: str) -> str:
         """``text`` with every personal value and pattern masked; shielded identifiers kept as they are."""
         if not text:
             return text
+        text = normalise(text)
         kept: list[str] = []
         for value in self._shield:
             if value in text:
                 text = text.replace(value, chr(0xE000 + len(kept)))
                 kept.append(value)
-        for value, masked in self._personal:
-            if value in text:
-                text = text.replace(value, masked)
+        if self._personal:
+            text = self._mask_personal(text)
         text = mask_patterns(text)
         for i, value in enumerate(kept):
             text = text.replace(chr(0xE000 + i), value)
@@ -218,6 +283,31 @@ class Masker:
         if isinstance(value, Mapping):
             return {k: self.value(v) for k, v in value.items()}
         return value
+
+
+_OWN_MASKS = (mask_id_number, mask_phone, mask_email, mask_address, mask_card_key, mask_account, mask_name)
+
+
+@lru_cache(maxsize=256)
+def _learn(
+    own: tuple[str | None, ...], ids: tuple[str | None, ...]
+) -> tuple[tuple[tuple[str, str, bool], ...], tuple[str, ...]]:
+    """The case's personal values as (squeezed form, masked form, is a phone), longest first, and the
+    identifiers to shield (order/transaction numbers …, unless they equal a personal value)."""
+    seen: set[str] = set()
+    found: dict[str, tuple[str, str, bool]] = {}
+    for value, fn in zip(own, _OWN_MASKS, strict=True):
+        if not value or len(value.strip()) < 2:
+            continue
+        seen.add(compact(value))
+        forms = address_variants(value) if fn is mask_address else [value]
+        for form in forms:
+            key = squeeze(form)
+            if len(key) >= (2 if fn is mask_name else 5) and key not in found:
+                found[key] = (key, fn(form), fn is mask_phone)
+    personal = tuple(sorted(found.values(), key=lambda e: -len(e[0])))
+    shield = tuple(normalise(v.strip()) for v in ids if v and len(v.strip()) >= 4 and compact(v) not in seen)
+    return personal, shield
 
 
 def mask_text(text: str, case: Case | None = None, protect: Iterable[str] = ()) -> str:
