@@ -57,13 +57,16 @@ PROOF_KINDS = (
     _kind("card_a-http", FILING_POINTS),
     _kind(
         "card_b-sms",
-        ("before_submit", "after_click"),
+        ("after_click",),
         cooldown=False,
         twin_options={"sms_cooldown": timedelta(0)},
     ),
-    _kind("12315", ("before_submit", "after_click")),
-    _kind("heimao", ("before_submit", "after_receipt")),
+    _kind("12315", ("after_click",)),
+    _kind("heimao", ("after_receipt",)),
 )
+"""Card A (web and HTTP) goes through the crash points; the slower sites take one point that sent
+something (the person's earlier row must be passed over and ours adopted — the same rules that let
+``before_submit`` file anew)."""
 
 
 def person_files_first(lab: Lab, tmp: Path, *, minutes_ago: float) -> str:
