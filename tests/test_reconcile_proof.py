@@ -206,12 +206,12 @@ OUR_TEXT = "您好,我对订单KM20261102150012发起售后投诉,问题类型:�
 @pytest.mark.parametrize(
     ("shown", "expected"),
     [
-        ("2026-11-03 09:58:59", EARLIER),  # to the second, beyond the allowance
+        ("2026-11-03 09:58:59", UNPROVEN),  # our text, beyond the allowance: the person decides
         ("2026-11-03 09:59:30", OURS),  # inside the allowance (the site's clock may lag)
-        ("2026-11-03 09:58", EARLIER),  # to the minute: all of 09:58 is before mark − allowance (09:59)
+        ("2026-11-03 09:58", UNPROVEN),  # to the minute: all of 09:58 is before mark − allowance (09:59)
         ("2026-11-03 09:59", OURS),  # 09:59:00–09:59:59 may be inside it
-        ("2026/11/03 09:50", EARLIER),
-        ("2026年11月2日", EARLIER),  # to the day, the day before
+        ("2026/11/03 09:50", UNPROVEN),
+        ("2026年11月2日", UNPROVEN),  # to the day, the day before
         ("2026-11-03", OURS),  # the same day: the text decides
         ("2026-11-03T10:00:05+08:00", OURS),
         ("", OURS),  # no time shown: the text decides
@@ -222,6 +222,13 @@ def test_site_times_with_their_precision(shown: str, expected: str) -> None:
     c = Candidate("TK1", text=OUR_TEXT.replace("\n", " "), created=parse_site_time(shown))
     assert timedelta(seconds=60) == CLOCK_SKEW  # the documented allowance
     assert verdict(c, wanted, MARK) == expected
+
+
+@pytest.mark.parametrize("shown", ["2026-11-03 09:58:59", "2026/11/03 09:50", "2026年11月2日"])
+def test_an_earlier_row_with_another_text_is_someone_elses(shown: str) -> None:
+    wanted = probes({"content": OUR_TEXT}, {"content"})
+    c = Candidate("TK9", text="我自己写的:订单KM20261102150012没到账", created=parse_site_time(shown))
+    assert verdict(c, wanted, MARK) == EARLIER
 
 
 def test_the_text_must_be_ours_not_just_the_title() -> None:

@@ -11,8 +11,10 @@ there is adopted as this filing's receipt only when it is proven ours:
   differences ignored). A title alone proves nothing: ours is built from the order number and the
   problem type, which a person's own complaint may repeat word for word.
 
-A row whose site time is clearly before the mark was filed by someone else (often the person,
-before using the tool): it is never adopted and does not stop a new filing. A row that is not
+A row whose site time is clearly before the mark and that does not show our text was filed by
+someone else (often the person, before using the tool): it is never adopted and does not stop a new
+filing. An earlier row that does show our text (a site clock lagging more than the allowance, or the
+person's paste of a text the tool rendered) is neither adopted nor filed past: ``needs_person``. A row that is not
 earlier but does not show our text (or shows it with no time at all and the list gives none) cannot
 be proven either way: the run stops at ``needs_person`` with both numbers and a link
 (``UnprovenMatch``) and sends nothing.
@@ -125,11 +127,12 @@ OURS, EARLIER, UNPROVEN = "ours", "earlier", "unproven"
 
 def verdict(c: Candidate, wanted: list[str], mark: datetime | None) -> str:
     """``ours`` (adopt), ``earlier`` (someone else's, filed before the mark) or ``unproven``."""
+    shows = bool(wanted) and c.shows(wanted)
     if c.created is not None and mark is not None and c.created.latest < mark - CLOCK_SKEW:
-        return EARLIER
-    if wanted and c.shows(wanted):
-        return OURS
-    return UNPROVEN
+        # Earlier than our mark. With our own words on it, it may still be ours (a site clock lagging
+        # more than the allowance) or the person's paste of our text: the person decides, never a refile.
+        return UNPROVEN if shows else EARLIER
+    return OURS if shows else UNPROVEN
 
 
 def needs_detail(c: Candidate, wanted: list[str]) -> bool:
