@@ -27,6 +27,7 @@ _MODULES = (
     "report_cmds",
     "plan_cmds",
     "export_cmds",
+    "ocr_cmds",
     "completion_cmds",
 )
 

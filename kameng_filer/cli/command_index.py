@@ -120,6 +120,16 @@ INDEX: tuple[tuple[str, str, str | None], ...] = (
         "导出案件材料包(zip):案件记录、证据与证据清单、每次投诉的回执、时间线和中文摘要,供律师、12315、法院使用。",
     ),
     (
+        "read",
+        "ocr_cmds",
+        "识别证据截图(离线 OCR):截图类型、文字、能填入案件记录的字段(订单号、金额、时间、交易号等)。",
+    ),
+    (
+        "redact",
+        "ocr_cmds",
+        "遮盖截图中的手机号、身份证号、卡密、邮箱、QQ/微信号、游戏账号、姓名、地址和二维码(黑色实心框),另存一份。",
+    ),
+    (
         "completion",
         "completion_cmds",
         "输出命令补全脚本,例如 kameng completion bash >> ~/.bashrc(自动安装用 kameng --install-completion)。",

@@ -1,0 +1,1 @@
+"""Reading evidence screenshots offline: OCR engine, normalisation, field extraction and redaction."""

@@ -1,0 +1,198 @@
+"""``kameng read``: offline OCR of evidence screenshots, normalisation, kinds and case fields (real engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from kameng_filer.cli import ocr_cmds
+from kameng_filer.ocr import cache, engine
+from kameng_filer.ocr.fields import extract
+from kameng_filer.ocr.normalize import normalize_text, parse_amount, parse_datetime
+from tests.ocr_shots import draw_screen, html_shot, ocr_engine, to_file  # noqa: F401 - fixture
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "evidence"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    ocr_cmds.register(app)
+    return app
+
+
+def run(*args: str):
+    return CliRunner().invoke(_app(), list(args))
+
+
+# ---- normalisation (no OCR) ------------------------------------------------------------------------
+
+
+def test_full_width_digits_and_colons() -> None:
+    assert normalize_text("订单号：ＫＭ２０２６１１０２") == "订单号:KM20261102"
+    assert normalize_text("实付　¥１００．００") == "实付 ￥100.00"
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("实付:￥100.00", "100.00"), ("¥ 1,299.5", "1299.50"), ("共 88元", "88.00"), ("-100.00", "100.00"),
+     ("数量:1实付:￥100.00", "100.00"), ("订单号:KM2026", None)],
+)
+def test_amounts(text: str, amount: str | None) -> None:
+    got = parse_amount(text)
+    assert (None if got is None else f"{got:.2f}") == amount
+    if got is not None:
+        assert isinstance(got, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("下单时间:2026-11-0215:00:12", "2026-11-02T15:00:12"),
+        ("支付时间:2026-11-0215：00:30", "2026-11-02T15:00:30"),
+        ("2026年11月2日 15:00", "2026-11-02T15:00:00"),
+        ("2026/11/02 9:05:01", "2026-11-02T09:05:01"),
+        ("11月2日 15:00", "2026-11-02T15:00:00"),
+        ("昨天 15:00", "2026-11-02T15:00:00"),
+        ("前天 08:30:05", "2026-11-01T08:30:05"),
+        ("2026-13-45 10:00", None),
+        ("没有时间", None),
+    ],
+)
+def test_chinese_dates(text: str, iso: str | None) -> None:
+    got = parse_datetime(text, today=date(2026, 11, 3))
+    assert (got.isoformat() if got else None) == iso
+
+
+# ---- the bundled example screenshots -----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_read_examples_json() -> None:
+    files = [str(EXAMPLES / f"{n}.png") for n in ("order", "payment", "chat", "balance")]
+    res = run("read", "--json", *files)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) == {"files", "case"}
+    assert [set(f) for f in out["files"]] == [{"file", "kind", "lines", "fields"}] * 4
+    kinds = [f["kind"] for f in out["files"]]
+    assert kinds == ["order_info", "payment_proof", "communication", "balance"]
+    order = out["files"][0]["fields"]["order.order_no"]
+    assert order["value"] == "KM20261102150012" and 0.5 < order["confidence"] <= 1 and len(order["box"]) == 4
+    assert out["case"] == {
+        "order.order_no": "KM20261102150012",
+        "order.amount": "100.00",
+        "order.ordered_at": "2026-11-02T15:00:12",
+        "order.paid_at": "2026-11-02T15:00:30",
+        "order.product": "王者荣耀点券1000点",
+        "order.payment.method": "alipay",
+        "order.payment.transaction_no": "2026110222001400000000001234",
+        "respondent.platform": "星辰卡盟",
+        "respondent.merchant.name": "小王点卡",
+    }
+    # read once: the result is cached (0600) by the image's hash, a second read runs no OCR
+    sha = engine.read_image((EXAMPLES / "order.png").read_bytes()).sha256
+    entry = cache._file(engine.ENGINE_ID, sha)
+    assert entry.is_file() and stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert engine.cached((EXAMPLES / "order.png").read_bytes()) is not None
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_read_text_output_masks_card_key(tmp_path: Path) -> None:
+    shot = draw_screen(
+        ["订单号:DD8812345678", "商品:和平精英 60UC", "实付:￥6.00", "卡密:GS-8H2K-99XQ-PLM3", "联系电话:13912345678"],
+        title="云端发卡网·订单详情",
+    )
+    res = run("read", str(to_file(tmp_path, "o.png", shot)))
+    assert res.exit_code == 0, res.output
+    assert "订单页" in res.stdout and "DD8812345678" in res.stdout
+    assert "GS-8H2K-99XQ-PLM3" not in res.stdout and "卡密(敏感)" in res.stdout
+
+
+# ---- generated screenshots with known values -----------------------------------------------------
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_pillow_screens_known_values() -> None:
+    wechat = draw_screen(
+        ["-58.00", "当前状态:支付成功", "支付时间:2026年11月5日 21:14:07", "支付方式:零钱",
+         "交易单号:4200002511202611051234567890", "商户单号:FK202611052114070001"],
+        title="微信支付·账单详情", fmt="JPEG",
+    )
+    r = extract("wx.jpg", engine.read_image(wechat))
+    assert r.kind == "payment_proof"
+    got = {k: v["value"] for k, v in r.fields.items()}
+    assert got["order.amount"] == "58.00"
+    assert got["order.paid_at"] == "2026-11-05T21:14:07"
+    assert got["order.payment.transaction_no"] == "4200002511202611051234567890"
+    assert got["order.order_no"] == "FK202611052114070001"
+    assert got["order.payment.method"] == "wechat_pay"
+    order = draw_screen(
+        ["订单号:DD8812345678", "商品:和平精英 60UC", "实付:￥6.00", "下单时间:11月5日 21:13",
+         "卡密:GS-8H2K-99XQ-PLM3", "联系电话:13912345678", "店铺:阿杰点卡"],
+        title="云端发卡网·订单详情",
+    )
+    r = extract("order.png", engine.read_image(order), today=date(2026, 11, 6))
+    got = {k: v["value"] for k, v in r.fields.items()}
+    assert r.kind == "order_info"
+    assert got["order.order_no"] == "DD8812345678"
+    assert got["order.amount"] == "6.00"
+    assert got["order.ordered_at"] == "2026-11-05T21:13:00"
+    assert got["order.card_key"] == "GS-8H2K-99XQ-PLM3" and r.fields["order.card_key"]["secret"] is True
+    assert got["phone"] == "13912345678"
+    assert got["respondent.merchant.name"] == "阿杰点卡"
+    assert got["respondent.platform"] == "云端发卡网"
+
+
+ALIPAY_HTML = """<!doctype html><meta charset="utf-8"><style>
+body{margin:0;font-family:'Noto Sans CJK SC',sans-serif;background:#f5f5f5}
+.bar{background:#1677ff;color:#fff;font-size:20px;padding:14px 16px}
+.amt{font-size:34px;text-align:center;margin:28px 0 6px}.st{text-align:center;color:#888;margin-bottom:20px}
+.row{display:flex;justify-content:space-between;background:#fff;padding:12px 16px;font-size:16px;border-bottom:1px solid #eee}
+.k{color:#888}</style>
+<div class="bar">支付宝·账单详情</div><div class="amt">-268.00</div><div class="st">交易成功</div>
+<div class="row"><span class="k">支付时间</span><span>2026-10-30 09:41:22</span></div>
+<div class="row"><span class="k">付款方式</span><span>余额宝</span></div>
+<div class="row"><span class="k">交易号</span><span>2026103022001455551234567890</span></div>
+<div class="row"><span class="k">商户订单号</span><span>XC20261030094100088</span></div>"""
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_chromium_phone_screenshot(tmp_path: Path) -> None:
+    shot = html_shot(tmp_path, ALIPAY_HTML, width=360, height=800, scale=3)  # 1080×2400
+    r = extract("alipay.png", engine.read_image(shot))
+    got = {k: v["value"] for k, v in r.fields.items()}
+    assert r.kind == "payment_proof"
+    assert got["order.amount"] == "268.00"
+    assert got["order.paid_at"] == "2026-10-30T09:41:22"
+    assert got["order.payment.transaction_no"] == "2026103022001455551234567890"
+    assert got["order.order_no"] == "XC20261030094100088"
+    assert got["order.payment.method"] == "alipay"
+
+
+# ---- bad input and start-up cost ------------------------------------------------------------------
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    res = run("read", str(tmp_path / "nope.png"))
+    assert res.exit_code != 0 and "找不到图片文件" in res.output and "Traceback" not in res.output
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    res = run("read", "--json", str(bad))
+    err = json.loads(res.stdout)["error"]
+    assert res.exit_code != 0 and "无法读取图片" in err["message"] and err["hint"]
+
+
+def test_engine_not_imported_at_startup() -> None:
+    code = "import sys; from kameng_filer.cli import main; print('rapidocr_onnxruntime' in sys.modules, 'cv2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}, check=True)
+    assert out.stdout.split() == ["False", "False"]
