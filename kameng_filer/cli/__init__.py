@@ -28,6 +28,7 @@ _MODULES = (
     "plan_cmds",
     "export_cmds",
     "ocr_cmds",
+    "ui_cmds",
     "completion_cmds",
 )
 

@@ -130,6 +130,11 @@ INDEX: tuple[tuple[str, str, str | None], ...] = (
         "遮盖截图中的手机号、身份证号、卡密、邮箱、QQ/微信号、游戏账号、姓名、地址和二维码(黑色实心框),另存一份。",
     ),
     (
+        "ui",
+        "ui_cmds",
+        "打开本机网页工作台:我的纠纷、期限倒计时与日历导出、案件详情(检查、文本、计划、经过、导出)。",
+    ),
+    (
         "completion",
         "completion_cmds",
         "输出命令补全脚本,例如 kameng completion bash >> ~/.bashrc(自动安装用 kameng --install-completion)。",

@@ -1,0 +1,169 @@
+"""The workspace's Starlette app: routes, templates, static files, guarded by ``security.Guard``."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from kameng_filer import paths
+from kameng_filer.errors import KamengError
+from kameng_filer.timeutil import as_shanghai
+from kameng_filer.ui import security, views
+
+HERE = Path(__file__).resolve().parent
+
+
+def _env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True),
+        auto_reload=False,
+    )
+
+
+@contextlib.contextmanager
+def open_store() -> Iterator[Any]:
+    """The local store read-only, or None when nothing was saved yet (reading must not create it)."""
+    if not paths.db_path().exists():
+        yield None
+        return
+    from kameng_filer.store import Store
+
+    store = Store.open(readonly=True)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def create_app(token: str | None = None, *, now: Callable[[], datetime] | None = None) -> Starlette:
+    """The workspace app; ``token`` defaults to a fresh random one, ``now`` to the tracker's clock."""
+    from kameng_filer.tracker import clock
+
+    token = token or security.new_token()
+    csrf = security.csrf_token(token)
+    env = _env()
+    now_fn = now or clock.now
+    port_ref: list[int | None] = [None]
+
+    def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        html = env.get_template(name).render(csrf=csrf, path=request.url.path, **ctx)
+        return HTMLResponse(html, status_code=status)
+
+    def problem(request: Request, status: int, message: str, hint: str) -> HTMLResponse:
+        return page(request, "error.html", status, message=message, hint=hint, title="出了点问题")
+
+    async def home(request: Request) -> Response:
+        at = as_shanghai(now_fn())
+        with open_store() as store:
+            data = views.home(store, at)
+        return page(request, "home.html", title="我的纠纷", now=f"{at:%Y-%m-%d %H:%M}", **data)
+
+    async def ics(request: Request) -> Response:
+        from kameng_filer.ui.ics import deadlines_ics
+
+        at = as_shanghai(now_fn())
+        with open_store() as store:
+            body = deadlines_ics(views.ics_items(store, at), at)
+        return Response(
+            body.encode(),
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="kameng-deadlines.ics"'},
+        )
+
+    async def case_page(request: Request) -> Response:
+        from kameng_filer.tracker.overview import case_status
+        from kameng_filer.ui.casecheck import case_check
+
+        case_id = request.path_params["case_id"]
+        at = as_shanghai(now_fn())
+        with open_store() as store:
+            if store is None or not store.has_case(case_id):
+                return problem(
+                    request, 404, f"本地存储中没有案件 {case_id}", "回到“我的纠纷”查看已保存的案件。"
+                )
+            case = store.get_case(case_id)
+            status = case_status(store, case_id, at, case.title)
+            data = {
+                "case": case,
+                "version": store.current_version(case_id),
+                "filings": [views.filing_row(f, at) for f in status["filings"]],
+                "deadlines": views.open_deadlines(status, at),
+                "timeline": views.timeline(store, case_id),
+                "receipts": views.receipts(store, case_id),
+                "check": case_check(store, case_id, at),
+                "plan": views.plan(case, store, at),
+            }
+        data["texts"] = views.texts(case)
+        return page(request, "case.html", title=case.title, now=f"{at:%Y-%m-%d %H:%M}", **data)
+
+    async def export(request: Request) -> Response:
+        from kameng_filer.export import export_case, safe_member
+
+        form = await request.form()
+        if not security.same(form.get(security.CSRF_FIELD), csrf):  # type: ignore[arg-type]
+            return problem(request, 403, "表单已失效或不是从工作台提交的。", "请刷新页面后再点一次按钮。")
+        case_id = request.path_params["case_id"]
+        public = form.get("public") == "1"
+        folder = Path(tempfile.mkdtemp(prefix="kameng-ui-export-"))
+        name = f"{safe_member(case_id)}-材料包{'-公开版' if public else ''}.zip"
+        try:
+            result = export_case(case_id, folder / "bundle.zip", public=public)
+        except KamengError as exc:
+            _remove(folder)
+            return problem(request, 404 if "没有案件" in exc.message else 400, exc.message, exc.hint or "")
+        return FileResponse(
+            result.path,
+            media_type="application/zip",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+            background=BackgroundTask(_remove, folder),
+        )
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return problem(request, 404, "没有这个页面。", "回到“我的纠纷”重新选择。")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, KamengError):
+            return problem(request, 500, exc.message, exc.hint or "")
+        return problem(
+            request,
+            500,
+            "工作台处理这个页面时出错了。",
+            "请刷新重试;仍然出错时在终端运行对应的 kameng 命令查看原因。",
+        )
+
+    routes = [
+        Route("/", home),
+        Route("/deadlines.ics", ics),
+        Route("/cases/{case_id}", case_page),
+        Route("/cases/{case_id}/export", export, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(security.Guard, token=token, port_ref=port_ref)],
+        exception_handlers={404: not_found, 500: server_error},
+    )
+    app.state.token = token
+    app.state.port_ref = port_ref
+    return app
+
+
+def _remove(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,134 @@
+"""``kameng check`` on a stored case, with each finding placed at the case field it concerns."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kameng_filer.findings import SEVERITY_LABEL, Finding
+
+FIELD_LABELS: dict[str, str] = {
+    "title": "案件标题",
+    "complainant": "投诉人",
+    "respondent": "被投诉方",
+    "order": "订单",
+    "problem": "问题",
+    "evidence": "证据",
+    "communications": "沟通记录",
+    "demands": "诉求",
+    "platform_policy": "平台规则",
+}
+
+
+def stored_findings(store: Any, case_id: str, now: datetime) -> list[Finding]:
+    """Findings of ``kameng check`` for the newest stored version.
+
+    The stored text and evidence files are laid out in a temporary folder exactly as the case folder
+    was (hard links, else copies), so every rule sees the files it would see on the person's disk.
+    """
+    from kameng_filer.checks import check_path
+
+    text = store.case_text(case_id)
+    is_json = text.lstrip().startswith("{")
+    with tempfile.TemporaryDirectory(prefix="kameng-ui-check-") as tmp:
+        folder = Path(tmp)
+        (folder / ("case.json" if is_json else "case.yaml")).write_text(text, encoding="utf-8")
+        for row, file in _evidence_files(store, case_id):
+            _place(row.path, folder, file)
+        _result, findings = check_path(folder, now=now)
+    return findings
+
+
+def _evidence_files(store: Any, case_id: str) -> list[tuple[Any, str]]:
+    case = store.get_case(case_id)
+    written = {ev.id: ev.file for ev in case.evidence}
+    return [
+        (row, written[row.evidence_id]) for row in store.evidence_index(case_id) if row.evidence_id in written
+    ]
+
+
+def _place(blob: Path, folder: Path, file: str) -> None:
+    """Put ``blob`` at ``folder/file`` when that stays inside ``folder`` (never follow a path outside)."""
+    target = (folder / file).resolve()
+    if not target.is_relative_to(folder.resolve()) or target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(blob, target)
+    except OSError:
+        shutil.copyfile(blob, target)
+
+
+def _flatten(value: Any, prefix: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _flatten(v, f"{prefix}[{i}]", out)
+    else:
+        out.append((prefix, "" if value is None else str(value)))
+
+
+def _belongs(finding_path: str, field_path: str) -> bool:
+    return finding_path == field_path
+
+
+def sections(raw: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
+    """Case fields grouped by top-level key, each with the findings at exactly that field;
+    findings about a whole section (``evidence``) or a field not written yet go to the section."""
+    placed: set[int] = set()
+    groups: list[dict[str, Any]] = []
+    for key, value in raw.items():
+        pairs: list[tuple[str, str]] = []
+        _flatten(value, str(key), pairs)
+        fields = []
+        for path, text in pairs:
+            here = [f for f in findings if _belongs(f.path, path)]
+            placed.update(id(f) for f in here)
+            fields.append({"path": path, "value": text, "findings": [_view(f) for f in here]})
+        groups.append(
+            {"key": key, "label": FIELD_LABELS.get(str(key), str(key)), "fields": fields, "findings": []}
+        )
+    for f in findings:
+        if id(f) in placed:
+            continue
+        top = f.path.split(".", 1)[0].split("[", 1)[0]
+        group = next((g for g in groups if g["key"] == top), None)
+        if group is None:
+            group = {
+                "key": top,
+                "label": FIELD_LABELS.get(top, top or "整个案件"),
+                "fields": [],
+                "findings": [],
+            }
+            groups.append(group)
+        group["findings"].append(_view(f))
+    counts = {
+        SEVERITY_LABEL[s]: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "hint")
+    }
+    return {"groups": groups, "counts": counts, "total": len(findings)}
+
+
+def _view(f: Finding) -> dict[str, str]:
+    return {
+        "severity": f.severity,
+        "label": SEVERITY_LABEL[f.severity],
+        "path": f.path,
+        "message": f.message,
+        "hint": f.hint,
+        "code": f.code,
+    }
+
+
+def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
+    """The stored case's fields with their findings (see ``sections``)."""
+    from kameng_filer.case.loader import parse_text
+
+    text = store.case_text(case_id)
+    raw = parse_text(text, is_json=text.lstrip().startswith("{"))
+    return sections(raw if isinstance(raw, dict) else {}, stored_findings(store, case_id, now))

@@ -1,0 +1,198 @@
+"""What the workspace pages show, built from the same engine functions the CLI uses.
+
+Nothing here decides a rule: states and countdowns come from ``tracker.overview.case_status`` (as in
+``kameng status``), the history from ``timeline_entry`` (``kameng timeline``), findings from
+``checks.check_case`` (``kameng check``), texts from ``render`` (``kameng render``) and the ladder
+from ``planner.plan_channels`` (``kameng plan``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kameng_filer import registry, wording
+from kameng_filer.errors import KamengError
+from kameng_filer.timeutil import as_shanghai, parse_iso
+from kameng_filer.tracker.notices import channel_title
+from kameng_filer.workdays import default_calendar
+
+OPEN_STATES = ("due", "paused", "lapsed")
+
+
+def countdown(due_iso: str, state: str, now: datetime) -> dict[str, Any]:
+    """``{"due", "text", "overdue", "days"}`` for a deadline: a working-day countdown in Chinese."""
+    due = parse_iso(due_iso)
+    overdue = state == "lapsed" or due < now
+    days = default_calendar().working_days_between(now, due)
+    if overdue:
+        text = "已逾期"
+    elif state == "paused":
+        text = f"暂停中(还剩 {days} 个工作日)"
+    else:
+        text = f"还剩 {days} 个工作日"
+    return {"due": f"{as_shanghai(due):%Y-%m-%d %H:%M}", "text": text, "overdue": overdue, "days": days}
+
+
+def progress(f: dict[str, Any]) -> str:
+    """The latest status, or for a filing not submitted the reason of its latest failure."""
+    if f["last_status"]:
+        return str(f["last_status"])
+    reason, _detail = wording.split_technical(f.get("error") or "")
+    return f"原因:{reason}" if reason else "—"
+
+
+def filing_row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One channel of a case, as the home page and the dispute page show it."""
+    d = f["next_deadline"]
+    deadline = None
+    if d:
+        deadline = {
+            "title": d["title"],
+            "provisional": d["provisional"],
+            **countdown(d["due"], d["state"], now),
+        }
+    a = f["next_action"]
+    action = None
+    if a:
+        action = {"at": f"{parse_iso(a['at']):%Y-%m-%d %H:%M}", "what": a["what"]}
+    return {
+        "filing_id": f["filing_id"],
+        "channel": f["channel"],
+        "channel_title": channel_title(f["channel"]),
+        "purpose": "" if f["purpose"] == "complaint" else wording.purpose(f["purpose"]),
+        "state": f["state_label"],
+        "submitted": f["state"] == "submitted",
+        "complaint_no": f["complaint_no"],
+        "progress": progress(f),
+        "deadline": deadline,
+        "action": action,
+        "escalated": f["escalated"],
+        "follow_ups": f["follow_ups"],
+    }
+
+
+def open_deadlines(status: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """Every open deadline of one case (``case_status`` output), for the calendar and the .ics file."""
+    out: list[dict[str, Any]] = []
+    for f in status["filings"]:
+        for d in f["deadlines"]:
+            if d["state"] not in OPEN_STATES:
+                continue
+            out.append(
+                {
+                    "case": status["case"],
+                    "case_title": status["title"],
+                    "filing_id": f["filing_id"],
+                    "channel_title": channel_title(f["channel"]),
+                    "clock": d["clock"],
+                    "title": d["title"],
+                    "provisional": d["provisional"],
+                    **countdown(d["due"], d["state"], now),
+                    "due_iso": d["due"],
+                }
+            )
+    return out
+
+
+def home(store: Any | None, now: datetime) -> dict[str, Any]:
+    """Every stored case with each channel's row, and all open deadlines across cases by due time."""
+    from kameng_filer.tracker.overview import case_status
+
+    cases: list[dict[str, Any]] = []
+    deadlines: list[dict[str, Any]] = []
+    for c in store.list_cases() if store is not None else []:
+        status = case_status(store, c.id, now, c.title)
+        rows = [filing_row(f, now) for f in status["filings"]]
+        cases.append({"id": c.id, "title": c.title, "version": c.current_version, "filings": rows})
+        deadlines += open_deadlines(status, now)
+    deadlines.sort(key=lambda d: d["due_iso"])
+    return {"cases": cases, "deadlines": deadlines}
+
+
+def ics_items(store: Any | None, now: datetime) -> list[dict[str, Any]]:
+    """Open deadlines across cases in the shape ``ics.deadlines_ics`` expects."""
+    return [{**d, "due": d["due_iso"]} for d in home(store, now)["deadlines"]]
+
+
+def timeline(store: Any, case_id: str) -> list[dict[str, str]]:
+    """The case's history in Chinese words (technical details left out, as ``kameng timeline``)."""
+    from kameng_filer.tracker.overview import timeline_entry
+
+    out = []
+    for e in store.events(case_id):
+        label, text, _detail = timeline_entry(e)
+        out.append({"at": f"{as_shanghai(e.at):%Y-%m-%d %H:%M}", "label": label, "text": text})
+    return out
+
+
+def receipts(store: Any, case_id: str) -> list[dict[str, Any]]:
+    """Submitted filings with their receipt number and time."""
+    return [
+        {
+            "channel_title": channel_title(f.channel),
+            "purpose": wording.purpose(f.purpose),
+            "complaint_no": f.complaint_no or "—",
+            "at": f"{as_shanghai(f.submitted_at):%Y-%m-%d %H:%M}" if f.submitted_at else "—",
+        }
+        for f in store.filings(case_id, states=["submitted"])
+    ]
+
+
+def texts(case: Any) -> list[dict[str, Any]]:
+    """Every channel × purpose rendered as ``kameng render`` does, with counts against field limits."""
+    from kameng_filer.render import PART_LABELS, PURPOSE_LABELS, PURPOSES, render
+
+    out: list[dict[str, Any]] = []
+    for name in registry.names():
+        spec = registry.spec(name)
+        purposes = []
+        for purpose in PURPOSES:
+            try:
+                rendered = render(case, name, purpose)
+            except KamengError as exc:
+                purposes.append({"label": PURPOSE_LABELS[purpose], "error": exc.message, "fields": []})
+                continue
+            fields = []
+            for fs in spec.rendered_fields:
+                text = rendered.fields.get(fs.name, "")
+                dropped = rendered.dropped.get(fs.name) or []
+                fields.append(
+                    {
+                        "label": fs.label,
+                        "name": fs.name,
+                        "text": text,
+                        "count": len(text),
+                        "limit": fs.max_len,
+                        "over": fs.max_len is not None and len(text) > fs.max_len,
+                        "dropped": "、".join(PART_LABELS.get(p, p) for p in dropped),
+                    }
+                )
+            purposes.append({"label": PURPOSE_LABELS[purpose], "error": "", "fields": fields})
+        out.append({"name": name, "title": spec.title, "public": spec.public, "purposes": purposes})
+    return out
+
+
+def plan(case: Any, store: Any, now: datetime) -> dict[str, Any]:
+    """The channel ladder with reasons and exclusions, as ``kameng plan`` computes it."""
+    from kameng_filer.planner import plan_channels
+
+    filed = {
+        f.channel.split("@", 1)[0]
+        for f in store.filings(case_id=case.id, states=["submitted"])
+        if f.purpose == "complaint"
+    }
+    result = plan_channels(case, now=now, filed=filed)
+    steps = [
+        {
+            "title": channel_title(s.channel)
+            + ("" if s.purpose == "complaint" else f"({wording.purpose(s.purpose)})"),
+            "when": s.when,
+            "reason": s.reason,
+            "done": s.done,
+            "missing": "、".join(f"{m.label}({m.field})" for m in s.missing),
+        }
+        for s in result.steps
+    ]
+    excluded = [{"title": channel_title(e.channel), "reason": e.reason} for e in result.excluded]
+    return {"steps": steps, "excluded": excluded}

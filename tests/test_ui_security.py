@@ -1,0 +1,123 @@
+"""The workspace refuses requests without the token, with a foreign Host, and cross-site POSTs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kameng_filer.ui.security import COOKIE, csrf_token, host_ok
+from tests.ui_support import CASE, running, seed_home
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_home(tmp_path_factory.mktemp("ui-home"))
+
+
+@pytest.fixture(scope="module")
+def server(seeded: Path):
+    with running() as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAMENG_HOME", str(seeded))
+
+
+def _client(server, *, cookie: bool = True) -> httpx.Client:
+    client = httpx.Client(base_url=server.url, timeout=30)
+    if cookie:
+        client.cookies.set(COOKIE, server.app.state.token)
+    return client
+
+
+def test_without_token_refused(server) -> None:
+    with _client(server, cookie=False) as c:
+        for path in ("/", f"/cases/{CASE}", "/deadlines.ics", "/static/style.css"):
+            r = c.get(path)
+            assert r.status_code == 403, path
+            assert "需要带令牌的地址" in r.text and "kameng ui" in r.text
+        r = c.get("/?token=wrong")
+        assert r.status_code == 403 and "令牌不正确" in r.text
+        c.cookies.set(COOKIE, "wrong")
+        assert c.get("/").status_code == 403
+
+
+def test_token_once_then_cookie_and_no_secret_in_pages(server) -> None:
+    token = server.app.state.token
+    with _client(server, cookie=False) as c:
+        r = c.get(f"/cases/{CASE}?token={token}&x=1")
+        assert r.status_code == 303
+        assert r.headers["location"] == f"/cases/{CASE}?x=1"  # the token leaves the address bar
+        cookie = r.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        for path in ("/", f"/cases/{CASE}", "/deadlines.ics"):
+            r = c.get(path)
+            assert r.status_code == 200, path
+            assert token not in r.text
+            assert r.headers["cache-control"] == "no-store"
+            assert r.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_foreign_host_refused(server) -> None:
+    """DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends ``Host: evil.example``."""
+    with _client(server) as c:
+        for host in (
+            "evil.example",
+            f"evil.example:{server.port}",
+            f"127.0.0.1:{server.port + 1}",
+            "",
+            "[::1",
+        ):
+            r = c.get("/", headers={"Host": host})
+            assert r.status_code in (400, 421), host  # h11 itself rejects an empty/broken Host
+        assert c.get("/", headers={"Host": f"localhost:{server.port}"}).status_code == 200
+
+
+def test_host_ok_rules() -> None:
+    assert host_ok("127.0.0.1:8000", 8000) and host_ok("localhost:8000", 8000)
+    assert not host_ok("127.0.0.1.evil.example:8000", 8000)
+    assert not host_ok("127.0.0.1:8001", 8000) and not host_ok(None, 8000)
+    assert not host_ok("127.0.0.1:99999", 8000)
+
+
+def test_cross_site_post_refused(server) -> None:
+    url = f"/cases/{CASE}/export"
+    good = {"csrf": csrf_token(server.app.state.token), "public": "1"}
+    own = f"http://127.0.0.1:{server.port}"
+    with _client(server) as c:
+        r = c.post(url, data=good, headers={"Origin": "http://evil.example"})
+        assert r.status_code == 403 and "拒绝来自其他网站的提交" in r.text
+        r = c.post(url, data=good, headers={"Referer": "http://evil.example/page"})
+        assert r.status_code == 403
+        r = c.post(url, data=good)  # neither Origin nor Referer
+        assert r.status_code == 403
+        r = c.post(url, data={**good, "csrf": "0" * 64}, headers={"Origin": own})
+        assert r.status_code == 403 and "表单已失效" in r.text
+        r = c.post(url, data={"public": "1"}, headers={"Origin": own})
+        assert r.status_code == 403
+        r = c.post(url, data=good, headers={"Origin": own})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+        assert "%E5%85%AC%E5%BC%80%E7%89%88" in r.headers["content-disposition"]  # 公开版
+        names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+        assert names
+
+
+def test_bad_paths_are_chinese_pages(server) -> None:
+    own = f"http://127.0.0.1:{server.port}"
+    with _client(server) as c:
+        for path in ("/cases/no-such-case", "/cases/..%2F..%2Fetc%2Fpasswd", "/nothing", "/static/../app.py"):
+            r = c.get(path)
+            assert r.status_code == 404, path
+            assert "Traceback" not in r.text and "内部错误" not in r.text
+        assert "本地存储中没有案件 no-such-case" in c.get("/cases/no-such-case").text
+        csrf = csrf_token(server.app.state.token)
+        r = c.post("/cases/no-such-case/export", data={"csrf": csrf}, headers={"Origin": own})
+        assert r.status_code == 404 and "没有案件" in r.text
+        assert c.get("/", params={"q": "\x00"}).status_code == 200
