@@ -180,7 +180,8 @@ class _Exporter:
         note = ""
         if self.public:
             note = (
-                "\n> 公开版说明:个人信息已遮盖;图片已重新编码并去除拍摄信息(EXIF),"
+                "\n> 公开版说明:个人信息已遮盖;图片中的手机号、身份证号、卡密、姓名、地址、邮箱、QQ/微信号、游戏账号和二维码"
+                "已用黑色实心框遮盖(无法确认遮盖的图片未包含),图片已重新编码并去除拍摄信息(EXIF),"
                 "因此文件指纹与上表(原件)不同,原件保存在本人的本地证据库中。\n"
             )
         md = evidence_markdown(self.case, self.version, self.rows, generated_at=self.at)
@@ -196,7 +197,13 @@ class _Exporter:
         if not self.public:
             return data
         if row.mime.startswith("image/"):
-            clean = _strip_image(data)
+            from kameng_filer.ocr.public import for_public
+
+            public = for_public(data, case=self.case, name=name)
+            if public.data is None or not public.redacted:
+                self.bundle.skipped.append(f"{name}(无法确认已遮盖图中的个人信息,未包含)")
+                return None
+            clean = _strip_image(public.data)
             if clean is None:
                 self.bundle.skipped.append(f"{name}(无法去除图片中的个人信息)")
             return clean

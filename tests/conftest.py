@@ -53,6 +53,8 @@ def _hypothesis_profile(config: pytest.Config) -> None:
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("kameng-home")
     monkeypatch.setenv("KAMENG_HOME", str(home))
+    # one OCR cache for the whole session: each screenshot is read once (kameng_filer/ocr/cache.py)
+    monkeypatch.setenv("KAMENG_OCR_CACHE", str(tmp_path_factory.getbasetemp() / "ocr-cache"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     return home
 

@@ -70,9 +70,17 @@ def register(app: typer.Typer) -> None:
         headed: bool = typer.Option(False, "--headed", help="显示浏览器窗口"),
         retries: int = typer.Option(2, "--retries", min=0, max=10, help="渠道无法连接时的重试次数"),
         now: str = typer.Option(None, "--now", help="检查时使用的当前时间(ISO)"),
+        public_images_reviewed: bool = typer.Option(
+            False,
+            "--public-images-reviewed",
+            help="无法自动遮盖的图片本人已检查过,仍上传到公开渠道(黑猫)",
+        ),
     ) -> None:
         """检查案件、展示每个渠道将提交的内容,确认后并发提交,保存回执。"""
+        from kameng_filer.ocr.public import set_reviewed
         from kameng_filer.store import Store
+
+        set_reviewed(public_images_reviewed)
 
         store = Store.open()
         tokens = parse_channels(channels)

@@ -79,13 +79,19 @@ def convert_image(data: bytes, spec: FieldSpec, *, name: str = "") -> tuple[byte
 
 
 def prepare_files(
-    case: Case, spec: FieldSpec | None, out_dir: Path, *, anonymous_names: bool = False
+    case: Case,
+    spec: FieldSpec | None,
+    out_dir: Path,
+    *,
+    anonymous_names: bool = False,
+    notes: list[str] | None = None,
 ) -> list[PlannedFile]:
     """Turn the case's evidence into the files this channel will upload (deterministic, cached by hash).
 
     Images that already meet the channel's limits are uploaded byte-identical (the hash matches the
     stored evidence); others, and every image for a public channel (``anonymous_names``), are
-    re-encoded without metadata.
+    re-encoded without metadata. For a public channel each image is first redacted (``ocr.public``):
+    one that cannot be redacted with confidence is left out; ``notes`` receives what was done.
     """
     if spec is None:
         return []
@@ -100,6 +106,15 @@ def prepare_files(
             raise FilingError(f"证据文件无法读取:{ev.file}", detail=str(exc)) from None
         src_sha = _sha(data)
         mime = sniff_mime(data)
+        if anonymous_names and mime.startswith("image/"):
+            from kameng_filer.ocr.public import for_public
+
+            public = for_public(data, case=case, name=ev.file)
+            if notes is not None:
+                notes.append(public.note)
+            if public.data is None:
+                continue
+            data = public.data
         if mime.startswith("image/") and (anonymous_names or not fits_as_is(data, spec)):
             out, mime = convert_image(data, spec, name=ev.file)
         elif spec.accept and mime not in spec.accept:

@@ -128,10 +128,16 @@ class ProfileAdapter(Adapter):
         choice_notes: list[str] = []
         if self.file_field:
             fspec = self.spec.field(self.file_field)
+            redaction_notes: list[str] = []
             files = prepare_files(
-                case, fspec, paths.sub(f"cache/files/{self.name}"), anonymous_names=self.spec.public
+                case,
+                fspec,
+                paths.sub(f"cache/files/{self.name}"),
+                anonymous_names=self.spec.public,
+                notes=redaction_notes,
             )
             files, choice_notes = self.choose_files(prof, files, kinds)
+            choice_notes = redaction_notes + choice_notes
         account = self.account()
         return FilingPlan(
             channel=self.name,
