@@ -35,17 +35,28 @@ class Prepared:
     findings: list[Finding] = field(default_factory=list)
 
 
-def load_for_filing(store: Any, case_ref: str, *, now: datetime) -> tuple[Case, int, list[Finding]]:
-    """A case file/folder (checked, then imported) or a stored case id → (case, version, findings)."""
+def load_for_filing(
+    store: Any,
+    case_ref: str,
+    *,
+    now: datetime,
+    channels: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+) -> tuple[Case, int, list[Finding]]:
+    """A case file/folder (checked, then imported) or a stored case id → (case, version, findings).
+
+    Text findings (emotional or vague wording) are errors for ``channels`` as ``channel_severity`` says.
+    """
     from kameng_filer.case import load_case
     from kameng_filer.case.loader import find_case_file, unknown_case
     from kameng_filer.checks import check_case
+    from kameng_filer.checks.channel_severity import for_channels
 
     path = Path(case_ref).expanduser()
     if path.exists():
         path = find_case_file(path)
         result = load_case(path)
-        findings = check_case(result, now=now)
+        findings = for_channels(check_case(result, now=now), channels, override)
         if has_errors(findings) or result.case is None:
             raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
         imported = store.import_case(path)
@@ -76,7 +87,9 @@ def prepare(
             "同一纠纷不能同时向12315和消费者协会投诉:12315 不受理已被消协受理的纠纷(《市场监督管理投诉举报处理办法》第16条)",
             hint='二选一;确有理由同时提交时加 --force "理由"(理由会被记录)',
         )
-    case, version, findings = load_for_filing(store, case_ref, now=now)
+    case, version, findings = load_for_filing(
+        store, case_ref, now=now, channels=list(tokens), override=force_reason
+    )
     prepared = Prepared(case, version, findings=findings)
     instances: list[ChannelInstance] = [resolve(t, config) for t in tokens]
     for inst in instances:

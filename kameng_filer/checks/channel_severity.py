@@ -1,0 +1,49 @@
+"""Per-channel severity of text findings: emotional or vague wording never reaches a channel unconfirmed.
+
+For a regulator or a public site (12315, 消协, 黑猫) the 办法 requires a specific request and the reader
+judges the whole text by its tone, so an emotional or vague text is an error at its field. For the
+other channels it blocks filing too, unless the person overrides it explicitly with ``--force "理由"``
+(the reason is recorded with each filing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from kameng_filer.findings import Finding
+
+STRICT_CHANNELS: dict[str, str] = {"12315": "12315", "consumer_association": "消协", "heimao": "黑猫投诉"}
+"""Channels where an emotional or vague text is always an error (regulators and public sites)."""
+TEXT_CODES = frozenset({"language.emotional", "demands.vague_phrase", "problem.vague"})
+"""Findings about the wording of the texts (see lexicon.yaml)."""
+
+
+def _base(channel: str) -> str:
+    return channel.split("@", 1)[0].strip()
+
+
+def for_channels(findings: Iterable[Finding], channels: Iterable[str], override: str | None) -> list[Finding]:
+    """``findings`` with the text warnings turned into errors for filing on ``channels``.
+
+    Strict channels: always an error. Others: an error unless ``override`` (the ``--force`` reason) is given.
+    """
+    strict = [STRICT_CHANNELS[b] for c in channels if (b := _base(c)) in STRICT_CHANNELS]
+    out: list[Finding] = []
+    for f in findings:
+        if f.code in TEXT_CODES and f.severity != "error":
+            if strict:
+                names = "、".join(dict.fromkeys(strict))
+                f = replace(
+                    f,
+                    severity="error",
+                    message=f"{f.message}(向{names}提交时不允许:监管部门和公开平台只看具体事实和可执行的请求)",
+                )
+            elif not override:
+                f = replace(
+                    f,
+                    severity="error",
+                    message=f"{f.message}(提交前请按建议改写;确要原样提交,加 --force \"理由\",理由会被记录)",
+                )
+        out.append(f)
+    return out

@@ -1,0 +1,106 @@
+"""Checks of what the texts will say: emotional or vague wording never reaches a channel unconfirmed.
+
+12315, 消协 and 黑猫 refuse such a text as an error at its field; the other channels refuse it unless
+``--force "理由"`` overrides it, and the reason is recorded with the filing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from kameng_filer.case.loader import parse_text
+from kameng_filer.checks import check_path
+from kameng_filer.checks.channel_severity import for_channels
+from kameng_filer.cli import app
+from kameng_filer.findings import has_errors
+from kameng_filer.store import Store
+from tests.filing_support import NOW, configure, file_now, scripted, twins_running
+
+EMOTIONAL = "卡密无效，你们就是骗子！垃圾平台…不然曝光你们"
+
+
+def _write(case_file: Path, **changes: Any) -> Path:
+    raw = parse_text(case_file.read_text("utf-8"))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = raw
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    case_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    return case_file
+
+
+def _codes(case_file: Path) -> set[tuple[str, str, str]]:
+    _, found = check_path(case_file, now=NOW)
+    return {(f.code, f.path, f.severity) for f in found}
+
+
+@pytest.mark.parametrize(
+    ("summary", "words"),
+    [
+        (EMOTIONAL, ("骗子", "垃圾平台", "曝光")),
+        ("充值后一直没到账，太坑了", ("太坑了",)),
+        ("商家说等着瞧，吃相难看", ("等着瞧", "吃相难看")),
+    ],
+)
+def test_emotional_words_are_flagged(example_case: Path, summary: str, words: tuple[str, ...]) -> None:
+    _write(example_case, problem__summary=summary)
+    _, found = check_path(example_case, now=NOW)
+    (f,) = [f for f in found if f.code == "language.emotional" and f.path == "problem.summary"]
+    assert all(w in f.message for w in words), f.message
+    assert f.hint
+
+
+def test_vague_demand_is_flagged(example_case: Path) -> None:
+    raw = parse_text(example_case.read_text("utf-8"))
+    raw["demands"] = [{"type": "other", "note": "给我个说法，你们看着办"}]
+    example_case.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    assert ("demands.vague_phrase", "demands[0].note", "warning") in _codes(example_case)
+
+
+def test_text_warnings_are_errors_for_regulators_and_public_sites(example_case: Path) -> None:
+    _write(example_case, problem__summary=EMOTIONAL)
+    _, found = check_path(example_case, now=NOW)
+    assert not has_errors(found)  # `kameng check` alone: a warning
+    for channel, name in (("12315", "12315"), ("consumer_association", "消协"), ("heimao", "黑猫投诉")):
+        out = for_channels(found, [channel], override="理由")  # no override on these channels
+        (f,) = [f for f in out if f.code == "language.emotional"]
+        assert f.severity == "error" and f.path == "problem.summary" and name in f.message
+    for channel in ("card_platform@a", "email", "alipay"):
+        (f,) = [f for f in for_channels(found, [channel], None) if f.code == "language.emotional"]
+        assert f.severity == "error" and "--force" in f.message
+        (f,) = [f for f in for_channels(found, [channel], "客服要求原话") if f.code == "language.emotional"]
+        assert f.severity == "warning"
+
+
+def test_file_on_12315_refuses_the_emotional_text(example_case: Path, kameng_home: Path) -> None:
+    _write(example_case, problem__summary=EMOTIONAL)
+    for extra in ([], ["--force", "我坚持"]):
+        r = CliRunner().invoke(
+            app, ["file", str(example_case), "-c", "12315", "--yes", "--json", *extra], catch_exceptions=False
+        )
+        assert r.exit_code == 1, r.output
+        out = json.loads(r.stdout)
+        assert out["filings"] == [] and out["error"]["code"] == "case_invalid"
+        (f,) = [f for f in out["findings"] if f["code"] == "language.emotional"]
+        assert f["severity"] == "error" and f["path"] == "problem.summary" and f["hint"]
+
+
+def test_other_channels_need_an_override_which_is_recorded(
+    example_case: Path, kameng_home: Path, tmp_path: Path
+) -> None:
+    _write(example_case, problem__summary="充值后一直没到账，太坑了")
+    r = CliRunner().invoke(app, ["file", str(example_case), "-c", "email", "--yes", "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["error"]["code"] == "case_invalid"
+    with twins_running(tmp_path, ["email"]) as ts:
+        configure(ts, ["email"])
+        (out,) = file_now(example_case, ["email"], scripted(ts, ["email"]), force_reason="客服要求原话转述")
+    assert out.state == "submitted", out
+    assert Store.open().get_filing("km-2026-0001", "email").force_reason == "客服要求原话转述"
