@@ -104,3 +104,57 @@ def test_other_channels_need_an_override_which_is_recorded(
         (out,) = file_now(example_case, ["email"], scripted(ts, ["email"]), force_reason="客服要求原话转述")
     assert out.state == "submitted", out
     assert Store.open().get_filing("km-2026-0001", "email").force_reason == "客服要求原话转述"
+
+
+# --- problem types and times as people write them -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("卡密无效", "invalid_card_key"),
+        ("card_key_used", "invalid_card_key"),
+        ("merchant_unreachable", "merchant_vanished"),
+        ("卡密无效/已被使用", "invalid_card_key"),
+        ("自动续费未告知扣款", "auto_renewal"),
+        ("Auto-Renewal", "auto_renewal"),
+        ("商家跑路", "merchant_vanished"),
+    ],
+)
+def test_problem_type_labels_and_synonyms_are_accepted(
+    example_case: Path, written: str, expected: str
+) -> None:
+    _write(example_case, problem__type=written)
+    result, found = check_path(example_case, now=NOW)
+    assert result.case is not None and result.case.problem.type.value == expected
+    assert not [f for f in found if f.path == "problem.type" and f.severity == "error"]
+
+
+def test_unknown_problem_type_gets_the_closest_id(example_case: Path) -> None:
+    _write(example_case, problem__type="card_used")
+    _, found = check_path(example_case, now=NOW)
+    (f,) = [f for f in found if f.path == "problem.type"]
+    assert f.severity == "error" and "invalid_card_key" in f.hint and "卡密无效" in f.hint
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026/11/02 15:00",
+        "2026年11月2日 15:00",
+        "2026年11月2日15时00分",
+        "2026.11.02 15:00",
+        "２０２６/11/02 15:00",
+    ],
+)
+def test_times_as_people_write_them(example_case: Path, written: str) -> None:
+    _write(example_case, order__paid_at=written)
+    result, found = check_path(example_case, now=NOW)
+    assert result.case is not None, [f.message for f in found if f.severity == "error"]
+    assert f"{result.case.order.paid_at:%Y-%m-%d %H:%M}" == "2026-11-02 15:00"
+
+
+def test_an_impossible_time_is_still_an_error(example_case: Path) -> None:
+    _write(example_case, order__paid_at="2026/13/02 15:00")
+    _, found = check_path(example_case, now=NOW)
+    assert ("schema.datetime", "order.paid_at", "error") in {(f.code, f.path, f.severity) for f in found}

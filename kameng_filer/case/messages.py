@@ -101,6 +101,16 @@ def message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
             f"「{label}」不是有效时长:{value}",
             "使用 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)",
         )
+    if etype in ("enum", "literal_error") and path == "problem.type":
+        from kameng_filer.case.model import PROBLEM_LABELS, closest_problem_type
+
+        near = closest_problem_type(str(err.get("input")))
+        guess = f"最接近的是 {near.value}({PROBLEM_LABELS[near]});" if near is not None else ""
+        return (
+            "schema.enum",
+            f"「{label}」的取值 {value} 不在可选范围内",
+            f"{guess}可以写类型代码或中文名称,全部取值见 docs/case-format.md",
+        )
     if etype in ("enum", "literal_error"):
         expected = ctx.get("expected", "")
         return "schema.enum", f"「{label}」的取值 {value} 不在可选范围内", f"可选值:{expected}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -22,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from kameng_filer.case.containment import Refusal, evidence_refusal, real_folder, real_path, written_path
 from kameng_filer.errors import CaseInvalid
+from kameng_filer.textforms import normalise
 from kameng_filer.timeutil import as_shanghai
 
 MAX_QUANTITY = 1_000_000
@@ -72,6 +75,98 @@ PROBLEM_LABELS: dict[ProblemType, str] = {
     ProblemType.abnormal_transaction: "交易记录异常",
     ProblemType.other: "其他",
 }
+
+PROBLEM_SYNONYMS: dict[str, ProblemType] = {
+    # common English spellings
+    "card_key_used": ProblemType.invalid_card_key,
+    "used_card_key": ProblemType.invalid_card_key,
+    "card_key_invalid": ProblemType.invalid_card_key,
+    "invalid_key": ProblemType.invalid_card_key,
+    "invalid_code": ProblemType.invalid_card_key,
+    "key_used": ProblemType.invalid_card_key,
+    "merchant_unreachable": ProblemType.merchant_vanished,
+    "merchant_gone": ProblemType.merchant_vanished,
+    "seller_vanished": ProblemType.merchant_vanished,
+    "seller_unreachable": ProblemType.merchant_vanished,
+    "not_received": ProblemType.not_delivered,
+    "undelivered": ProblemType.not_delivered,
+    "auto_renew": ProblemType.auto_renewal,
+    "subscription": ProblemType.auto_renewal,
+    "refund_denied": ProblemType.refund_refused,
+    "no_refund": ProblemType.refund_refused,
+    "late_delivery": ProblemType.delayed_delivery,
+    "wrong_quantity": ProblemType.quantity_mismatch,
+    "account_hacked": ProblemType.account_stolen,
+    "privacy_leak": ProblemType.data_leak,
+    "false_advertising": ProblemType.false_promise,
+    # Chinese words people use
+    "卡密无效": ProblemType.invalid_card_key,
+    "卡密已使用": ProblemType.invalid_card_key,
+    "卡密已被使用": ProblemType.invalid_card_key,
+    "卡密错误": ProblemType.invalid_card_key,
+    "无法兑换": ProblemType.invalid_card_key,
+    "未到账": ProblemType.not_delivered,
+    "没到账": ProblemType.not_delivered,
+    "未发货": ProblemType.not_delivered,
+    "数量不符": ProblemType.quantity_mismatch,
+    "少到账": ProblemType.quantity_mismatch,
+    "有效期过短": ProblemType.short_validity,
+    "货不对板": ProblemType.not_as_described,
+    "与描述不符": ProblemType.not_as_described,
+    "自动续费": ProblemType.auto_renewal,
+    "自动扣款": ProblemType.auto_renewal,
+    "延迟发货": ProblemType.delayed_delivery,
+    "商家失联": ProblemType.merchant_vanished,
+    "商家跑路": ProblemType.merchant_vanished,
+    "跑路": ProblemType.merchant_vanished,
+    "虚假承诺": ProblemType.false_promise,
+    "虚假宣传": ProblemType.false_promise,
+    "拒绝退款": ProblemType.refund_refused,
+    "售后推诿": ProblemType.refund_refused,
+    "客服不回复": ProblemType.no_response,
+    "会员未开通": ProblemType.membership_not_activated,
+    "账号被盗": ProblemType.account_stolen,
+    "盗刷": ProblemType.account_stolen,
+    "信息泄露": ProblemType.data_leak,
+    "个人信息泄露": ProblemType.data_leak,
+    "交易异常": ProblemType.abnormal_transaction,
+    "其他": ProblemType.other,
+}
+"""Problem types as people write them: the Chinese labels and common synonyms (docs/case-format.md)."""
+
+
+def _type_key(value: str) -> str:
+    return re.sub(r"[\s\-]+", "_", value.strip()).lower()
+
+
+def _problem_type(value: Any) -> Any:
+    """A problem type id, Chinese label or synonym → the id (unknown values are left to the enum check)."""
+    if not isinstance(value, str):
+        return value
+    key = _type_key(value)
+    if key in ProblemType.__members__:
+        return key
+    labels = {lab: t for t, lab in PROBLEM_LABELS.items()}
+    for part_label, t in list(labels.items()):
+        for part in re.split(r"[/()()]", part_label):
+            if part:
+                labels.setdefault(part, t)
+    hit = PROBLEM_SYNONYMS.get(key) or labels.get(value.strip())
+    return hit.value if hit is not None else value
+
+
+def closest_problem_type(value: str) -> ProblemType | None:
+    """The problem type closest to an unrecognised spelling (by id, label or synonym), or None."""
+    key = _type_key(str(value))
+    names: dict[str, ProblemType] = {t.value: t for t in ProblemType}
+    names.update(PROBLEM_SYNONYMS)
+    names.update({lab: t for t, lab in PROBLEM_LABELS.items()})
+    for name, t in names.items():
+        if name in key or (len(key) >= 2 and key in name):
+            return t
+    best = difflib.get_close_matches(key, list(names), n=1, cutoff=0.5)
+    return names[best[0]] if best else None
+
 
 PROBLEM_FAMILY: dict[ProblemType, str] = {
     **{
@@ -193,7 +288,27 @@ def _shanghai(value: datetime) -> datetime:
         raise PydanticCustomError("date_out_of_range", "日期超出可用范围") from None
 
 
-ShanghaiTime = Annotated[datetime, AfterValidator(_shanghai)]
+_CN_TIME = re.compile(
+    r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*[日号]?"
+    r"(?:\s*[T\s]?\s*(\d{1,2})\s*[:：时点]\s*(?:(\d{1,2})\s*分?)?(?:\s*[:：]?\s*(\d{1,2})\s*秒?)?)?"
+)
+
+
+def _people_time(value: Any) -> Any:
+    """Times as people write them: ``2026/11/05 21:13``, ``2026年11月5日 21:13``, ``2026.11.5 21时13分``."""
+    if not isinstance(value, str):
+        return value
+    m = _CN_TIME.fullmatch(normalise(value).strip())
+    if m is None:
+        return value
+    y, mo, d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+    try:
+        return datetime(y, mo, d, h, mi, sec)
+    except ValueError:
+        return value
+
+
+ShanghaiTime = Annotated[datetime, BeforeValidator(_people_time), AfterValidator(_shanghai)]
 
 
 class _Model(BaseModel):
@@ -256,7 +371,7 @@ class Order(_Model):
 class Problem(_Model):
     """三明确 ①: the specific problem."""
 
-    type: ProblemType
+    type: Annotated[ProblemType, BeforeValidator(_problem_type)]
     summary: Text = Field(min_length=1)
     discovered_at: ShanghaiTime | None = None
 
