@@ -196,3 +196,69 @@ def test_engine_not_imported_at_startup() -> None:
     code = "import sys; from kameng_filer.cli import main; print('rapidocr_onnxruntime' in sys.modules, 'cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# ---- kameng check: the case against its own screenshots ------------------------------------------
+
+
+def _check(folder: Path, *extra: str) -> list[dict]:
+    from kameng_filer.cli import case_cmds
+
+    app = typer.Typer()
+    case_cmds.register(app)
+    res = CliRunner().invoke(app, ["check", str(folder), "--json", "--now", "2026-11-03T10:00:00", *extra])
+    assert res.exit_code in (0, 1), res.output
+    return [f for f in json.loads(res.stdout)["findings"] if f["code"].startswith("evidence.read")]
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(EXAMPLES.parent, folder)
+    return folder
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_check_agrees_then_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy_example(tmp_path)
+    assert _check(folder) == []
+    # second check: every screenshot comes from the cache, the OCR engine is not even needed
+    monkeypatch.setattr(engine, "_engine", None)
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
+    assert _check(folder) == []
+    assert engine._engine is None
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_check_reports_contradictions(tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    text = (folder / "case.yaml").read_text(encoding="utf-8")
+    text = text.replace("order_no: KM20261102150012", "order_no: KM20261102150099")
+    text = text.replace("amount: 100.00", "amount: 120.00").replace("method: alipay ", "method: wechat_pay ")
+    text = text.replace('"2026110222001400000000001234"', '"2026110222001400000000009999"')
+    text = text.replace("paid_at: 2026-11-02T15:00:30", "paid_at: 2026-11-02T16:00:30")
+    text = text.replace("kind: communication", "kind: payment_proof")
+    (folder / "case.yaml").write_text(text, encoding="utf-8")
+    found = _check(folder)
+    by_path = {(f["code"], f["path"]) for f in found}
+    assert ("evidence.read_mismatch", "order.order_no") in by_path
+    assert ("evidence.read_mismatch", "order.amount") in by_path
+    assert ("evidence.read_mismatch", "order.paid_at") in by_path
+    assert ("evidence.read_mismatch", "order.payment.transaction_no") in by_path
+    assert ("evidence.read_method", "order.payment.method") in by_path
+    assert ("evidence.read_kind", "evidence[2].kind") in by_path
+    msg = next(f["message"] for f in found if f["path"] == "order.order_no")
+    assert "evidence/order.png" in msg and "KM20261102150012" in msg
+    assert all(f["severity"] == "warning" for f in found)
+    assert _check(folder, "--no-read") == []
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_check_lists_unreadable_screenshot(tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = _copy_example(tmp_path)
+    Image.new("RGB", (300, 500), (250, 250, 250)).save(folder / "evidence" / "balance.png")
+    found = _check(folder)
+    assert [(f["code"], f["path"]) for f in found] == [("evidence.read_unreadable", "evidence[3].file")]

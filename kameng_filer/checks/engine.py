@@ -59,11 +59,18 @@ CASE_RULES: tuple[Rule, ...] = (
 _REPLACED_BY_RULES = ("required.",)
 
 
-def check_case(result: LoadResult, *, now: datetime) -> list[Finding]:
-    """Loader findings plus every rule's findings, errors first, then warnings, then hints."""
+def check_case(result: LoadResult, *, now: datetime, read_evidence: bool = False) -> list[Finding]:
+    """Loader findings plus every rule's findings, errors first, then warnings, then hints.
+
+    ``read_evidence`` also compares the case with its screenshots (OCR, cached by image hash).
+    """
     ctx = Context(result=result, now=as_shanghai(now))
     found: list[Finding] = []
     rules = RAW_RULES + (CASE_RULES if result.case is not None else ())
+    if read_evidence and result.case is not None:
+        from kameng_filer.checks import evidence_read
+
+        rules += (evidence_read.check,)
     for rule in rules:
         try:
             found.extend(rule(ctx))
@@ -97,7 +104,9 @@ def sort_by_severity(findings: list[Finding]) -> list[Finding]:
     )
 
 
-def check_path(path: str | Path, *, now: datetime) -> tuple[LoadResult, list[Finding]]:
+def check_path(
+    path: str | Path, *, now: datetime, read_evidence: bool = False
+) -> tuple[LoadResult, list[Finding]]:
     """Load a case file (or a folder holding one) and check it; raises ``CaseUnreadable`` if unparsable."""
     result = load_case(path)
-    return result, check_case(result, now=now)
+    return result, check_case(result, now=now, read_evidence=read_evidence)

@@ -62,10 +62,13 @@ def check_cmd(
     now: Annotated[
         str | None, typer.Option("--now", help="把这个时间当作“现在”,例如 2026-11-03T10:00:00")
     ] = None,
+    no_read: Annotated[
+        bool, typer.Option("--no-read", help="不识别证据截图(不核对截图与案件记录是否一致)")
+    ] = False,
 ) -> None:
     """检查案件(三明确):必填信息、证据链、沟通记录、诉求、措辞、时限。有错误时退出码为 1。"""
     at = parse_now(now)
-    result, findings = check_path(case, now=at)
+    result, findings = check_path(case, now=at, read_evidence=not no_read)
     if as_json:
         print_json({"findings": [f.to_dict() for f in findings]})
     else:
