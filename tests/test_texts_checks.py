@@ -158,3 +158,24 @@ def test_an_impossible_time_is_still_an_error(example_case: Path) -> None:
     _write(example_case, order__paid_at="2026/13/02 15:00")
     _, found = check_path(example_case, now=NOW)
     assert ("schema.datetime", "order.paid_at", "error") in {(f.code, f.path, f.severity) for f in found}
+
+
+# --- evidence hints per problem type ----------------------------------------------------------------
+
+
+def _proof_hint(case_file: Path, problem_type: str) -> str:
+    raw = parse_text(case_file.read_text("utf-8"))
+    raw["problem"]["type"] = problem_type
+    raw["evidence"] = [e for e in raw["evidence"] if e["kind"] != "problem_proof"]
+    case_file.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    _, found = check_path(case_file, now=NOW)
+    (f,) = [f for f in found if f.code == "evidence.chain.problem_proof"]
+    return f.hint
+
+
+def test_evidence_hints_fit_the_problem_type(example_case: Path) -> None:
+    renewal = _proof_hint(example_case, "auto_renewal")
+    assert "卡密" not in renewal and "扣款" in renewal and "提醒" in renewal
+    used = _proof_hint(example_case, "invalid_card_key")
+    assert "游戏运营方" in used and "兑换时间" in used and "兑换账号" in used
+    assert "到账" in _proof_hint(example_case, "not_delivered")

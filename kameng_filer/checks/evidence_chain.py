@@ -47,6 +47,25 @@ KIND_TEXT: dict[EvidenceKind, tuple[str, str]] = {
 }
 
 
+PROOF_BY_TYPE: dict[ProblemType, str] = {
+    P.invalid_card_key: "兑换时“卡密已使用/无效”的提示截图或录屏;再请游戏运营方(客服)出具该卡密的兑换时间和兑换账号,"
+    "证明不是你兑换的",
+    P.auto_renewal: "每一笔自动扣款的记录(时间、金额、扣款方)和扣款前没有收到任何续费提醒的证明"
+    "(短信、站内信、邮件列表截图)",
+    P.not_delivered: "游戏内余额/充值记录截图,显示付款后没有到账",
+    P.delayed_delivery: "到账记录截图,显示实际到账时间晚于承诺时间",
+    P.quantity_mismatch: "到账记录截图,显示实际到账数量与订单数量不符",
+    P.short_validity: "卡密实际有效期的截图,与商品页标注的有效期对照",
+    P.not_as_described: "收到的商品与商品页描述的对照截图",
+    P.merchant_vanished: "店铺已关闭或商家失联的截图(店铺页面、发出后无人回复的消息及时间)",
+    P.membership_not_activated: "会员权益页面截图,显示付款后权益未开通",
+    P.account_stolen: "账号登录/充值异常记录截图,以及向游戏运营方申诉的回执",
+    P.data_leak: "骚扰电话/短信记录截图,显示对方掌握你的订单信息",
+    P.abnormal_transaction: "账单中异常扣款的记录截图(时间、金额、扣款方)",
+}
+"""What proves the problem, per problem type (the generic text fits none of them well)."""
+
+
 def required_kinds(problem: ProblemType, *, promise_claimed: bool) -> tuple[EvidenceKind, ...]:
     """Evidence kinds a complaint of this type should carry (plus the promise when one is claimed)."""
     kinds = REQUIRED_KINDS.get(problem, _CORE)
@@ -75,6 +94,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if kind in have:
             continue
         name, what = KIND_TEXT[kind]
+        if kind == K.problem_proof:
+            what = PROOF_BY_TYPE.get(case.problem.type, what)
         if kind == K.promise and promise_claimed:
             why = f"案件写明了商家承诺「{case.order.promise}」,需要截图证明"
         else:
