@@ -89,7 +89,7 @@ def test_host_ok_rules() -> None:
 
 def test_cross_site_post_refused(server) -> None:
     url = f"/cases/{CASE}/export"
-    good = {"csrf": csrf_token(server.app.state.token), "public": "1"}
+    good = {"csrf": csrf_token(server.app.state.token), "public": "0"}
     own = f"http://127.0.0.1:{server.port}"
     with _client(server) as c:
         r = c.post(url, data=good, headers={"Origin": "http://evil.example"})
@@ -104,7 +104,7 @@ def test_cross_site_post_refused(server) -> None:
         assert r.status_code == 403
         r = c.post(url, data=good, headers={"Origin": own})
         assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
-        assert "%E5%85%AC%E5%BC%80%E7%89%88" in r.headers["content-disposition"]  # 公开版
+        assert "%E6%9D%90%E6%96%99%E5%8C%85.zip" in r.headers["content-disposition"]  # 材料包.zip
         names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
         assert names
 

@@ -21,12 +21,12 @@ def _prepare_demo() -> None:
     from kameng_filer.demo import run_demo
     from kameng_filer.filing.run import run_sync
 
-    err_console.print("演示模式:启动本地孪生站点,把示例案件提交到各渠道(验证码由演示脚本代替本人读取)……")
+    err_console.print("演示模式：启动本地孪生站点，把示例案件提交到各渠道（验证码由演示脚本代替本人读取）……")
     _outcomes, info = run_sync(
         run_demo(console=err_console, show_progress=False, home=paths.data_dir() / "demo")
     )
     os.environ["KAMENG_HOME"] = str(info["home"])
-    err_console.print(f"演示数据保存在:{escape(str(info['home']))}(与您自己的案件分开)")
+    err_console.print(f"演示数据保存在：{escape(str(info['home']))}（与您自己的案件分开）")
 
 
 def serve(port: int, *, open_browser: bool) -> None:
@@ -40,13 +40,13 @@ def serve(port: int, *, open_browser: bool) -> None:
     except TwinServerError:
         raise KamengError(
             f"端口 {port} 已被占用或不能使用",
-            hint="换一个端口,例如 kameng ui --port 8765;或不写 --port 自动选择空闲端口",
+            hint="换一个端口，例如 kameng ui --port 8765；或不写 --port 自动选择空闲端口",
         ) from None
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        console.print("[bold]卡盟投诉工作台已启动[/](只在本机 127.0.0.1 上运行,按 Ctrl+C 停止)")
-        console.print("在浏览器打开下面的地址(地址里的令牌只用于本次启动,不要分享给别人):")
+        console.print("[bold]卡盟投诉工作台已启动[/]（只在本机 127.0.0.1 上运行，按 Ctrl+C 停止）")
+        console.print("在浏览器打开下面的地址（地址里的令牌只用于本次启动，不要分享给别人）：")
         console.print(server.entry_url, markup=False, soft_wrap=True)
         if open_browser:
             webbrowser.open(server.entry_url)
@@ -65,13 +65,13 @@ def register(app: typer.Typer) -> None:
     @app.command("ui")
     @handle_errors
     def ui_cmd(
-        port: int = typer.Option(0, "--port", min=0, max=65535, help="监听的端口(默认自动选择空闲端口)"),
-        no_browser: bool = typer.Option(False, "--no-browser", help="不自动打开浏览器,只显示地址"),
+        port: int = typer.Option(0, "--port", min=0, max=65535, help="监听的端口（默认自动选择空闲端口）"),
+        no_browser: bool = typer.Option(False, "--no-browser", help="不自动打开浏览器，只显示地址"),
         demo: bool = typer.Option(
-            False, "--demo", help="演示:启动孪生站点、提交示例案件,在单独的演示数据文件夹里打开工作台"
+            False, "--demo", help="演示：启动孪生站点、提交示例案件，在单独的演示数据文件夹里打开工作台"
         ),
     ) -> None:
-        """打开本机网页工作台:我的纠纷、期限倒计时与日历导出、案件详情(检查、文本、计划、经过、导出)。"""
+        """打开本机网页工作台：我的纠纷、期限倒计时与日历导出、案件详情（检查、文本、计划、经过、导出）。"""
         if demo:
             _prepare_demo()
         serve(port, open_browser=not no_browser)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -69,16 +70,15 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
 
     async def home(request: Request) -> Response:
         at = as_shanghai(now_fn())
-        with open_store() as store:
-            data = views.home(store, at)
+        data = await run_in_threadpool(_with_store, views.home, at)
         return page(request, "home.html", title="我的纠纷", now=f"{at:%Y-%m-%d %H:%M}", **data)
 
     async def ics(request: Request) -> Response:
         from kameng_filer.ui.ics import deadlines_ics
 
         at = as_shanghai(now_fn())
-        with open_store() as store:
-            body = deadlines_ics(views.ics_items(store, at), at)
+        items = await run_in_threadpool(_with_store, views.ics_items, at)
+        body = deadlines_ics(items, at)
         return Response(
             body.encode(),
             media_type="text/calendar; charset=utf-8",
@@ -86,30 +86,12 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
         )
 
     async def case_page(request: Request) -> Response:
-        from kameng_filer.tracker.overview import case_status
-        from kameng_filer.ui.casecheck import case_check
-
         case_id = request.path_params["case_id"]
         at = as_shanghai(now_fn())
-        with open_store() as store:
-            if store is None or not store.has_case(case_id):
-                return problem(
-                    request, 404, f"本地存储中没有案件 {case_id}", "回到“我的纠纷”查看已保存的案件。"
-                )
-            case = store.get_case(case_id)
-            status = case_status(store, case_id, at, case.title)
-            data = {
-                "case": case,
-                "version": store.current_version(case_id),
-                "filings": [views.filing_row(f, at) for f in status["filings"]],
-                "deadlines": views.open_deadlines(status, at),
-                "timeline": views.timeline(store, case_id),
-                "receipts": views.receipts(store, case_id),
-                "check": case_check(store, case_id, at),
-                "plan": views.plan(case, store, at),
-            }
-        data["texts"] = views.texts(case)
-        return page(request, "case.html", title=case.title, now=f"{at:%Y-%m-%d %H:%M}", **data)
+        data = await run_in_threadpool(_case_data, case_id, at)
+        if data is None:
+            return problem(request, 404, f"本地存储中没有案件 {case_id}", "回到“我的纠纷”查看已保存的案件。")
+        return page(request, "case.html", title=data["case"].title, now=f"{at:%Y-%m-%d %H:%M}", **data)
 
     async def export(request: Request) -> Response:
         from kameng_filer.export import export_case, safe_member
@@ -122,7 +104,7 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
         folder = Path(tempfile.mkdtemp(prefix="kameng-ui-export-"))
         name = f"{safe_member(case_id)}-材料包{'-公开版' if public else ''}.zip"
         try:
-            result = export_case(case_id, folder / "bundle.zip", public=public)
+            result = await run_in_threadpool(export_case, case_id, folder / "bundle.zip", public=public)
         except KamengError as exc:
             _remove(folder)
             return problem(request, 404 if "没有案件" in exc.message else 400, exc.message, exc.hint or "")
@@ -143,7 +125,7 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
             request,
             500,
             "工作台处理这个页面时出错了。",
-            "请刷新重试;仍然出错时在终端运行对应的 kameng 命令查看原因。",
+            "请刷新重试；仍然出错时在终端运行对应的 kameng 命令查看原因。",
         )
 
     routes = [
@@ -161,6 +143,35 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
     app.state.token = token
     app.state.port_ref = port_ref
     return app
+
+
+def _with_store(build: Callable[[Any, datetime], Any], at: datetime) -> Any:
+    with open_store() as store:
+        return build(store, at)
+
+
+def _case_data(case_id: str, at: datetime) -> dict[str, Any] | None:
+    """Everything the dispute page shows, or None for an unknown case (runs in a worker thread)."""
+    from kameng_filer.tracker.overview import case_status
+    from kameng_filer.ui.casecheck import case_check
+
+    with open_store() as store:
+        if store is None or not store.has_case(case_id):
+            return None
+        case = store.get_case(case_id)
+        status = case_status(store, case_id, at, case.title)
+        data = {
+            "case": case,
+            "version": store.current_version(case_id),
+            "filings": [views.filing_row(f, at) for f in status["filings"]],
+            "deadlines": views.open_deadlines(status, at),
+            "timeline": views.timeline(store, case_id),
+            "receipts": views.receipts(store, case_id),
+            "check": case_check(store, case_id, at),
+            "plan": views.plan(case, store, at),
+        }
+    data["texts"] = views.texts(case)
+    return data
 
 
 def _remove(folder: Path) -> None:

@@ -47,8 +47,10 @@ def deadlines_ics(items: list[dict[str, Any]], now: datetime) -> str:
     ]
     for d in items:
         due = parse_iso(d["due"])
-        summary = f"{d['title']}({d['channel_title']})"
-        description = f"案件 {d['case']}:{d['case_title']}。" + ("期限为暂定。" if d["provisional"] else "")
+        summary = f"{d['title']}\uff08{d['channel_title']}\uff09"
+        description = f"案件 {d['case']}\uff1a{d['case_title']}。" + (
+            "期限为暂定。" if d["provisional"] else ""
+        )
         lines += [
             "BEGIN:VEVENT",
             f"UID:{d['case']}-{d['filing_id']}-{d['clock']}@kameng-filer",

@@ -28,7 +28,7 @@ def countdown(due_iso: str, state: str, now: datetime) -> dict[str, Any]:
     if overdue:
         text = "已逾期"
     elif state == "paused":
-        text = f"暂停中(还剩 {days} 个工作日)"
+        text = f"暂停中（还剩 {days} 个工作日）"
     else:
         text = f"还剩 {days} 个工作日"
     return {"due": f"{as_shanghai(due):%Y-%m-%d %H:%M}", "text": text, "overdue": overdue, "days": days}
@@ -39,7 +39,7 @@ def progress(f: dict[str, Any]) -> str:
     if f["last_status"]:
         return str(f["last_status"])
     reason, _detail = wording.split_technical(f.get("error") or "")
-    return f"原因:{reason}" if reason else "—"
+    return f"原因：{reason}" if reason else "—"
 
 
 def filing_row(f: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+"""The workspace in the real Chromium: home, .ics export, dispute page, export; desktop and phone width.
+
+Screenshots of every page at both widths are saved under the pytest temporary folder (``ui-screens``).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.ui_support import CASE, running, seed_home
+
+pytestmark = [pytest.mark.browser]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+RED = "rgb(198, 40, 40)"
+INTERNAL_WORDS = ("submitted", "filing_state", "follow_up", "planned", "lapsed", "complaint", "None")
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_home(tmp_path_factory.mktemp("ui-home"))
+
+
+@pytest.fixture(autouse=True)
+def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAMENG_HOME", str(seeded))
+
+
+@pytest.fixture(scope="module")
+def server(seeded: Path):
+    with running() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ui-screens")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from kameng_filer.browser import launch_options
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(**launch_options())
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(locale="zh-CN", viewport=DESKTOP, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(20000)
+    pg.goto(server.entry_url)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def _shoot(page, screens: Path, name: str) -> None:
+    """Full-page screenshots at desktop and phone width; the phone layout must not scroll sideways."""
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        path = screens / f"{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 5000
+        if label == "phone":
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name}: {overflow}px wider than the phone screen"
+    page.set_viewport_size(DESKTOP)
+
+
+def _visible_text(page) -> str:
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    return page.inner_text("main")
+
+
+def test_home_shows_states_numbers_countdowns(page, server, screens: Path) -> None:
+    assert page.url == f"{server.url}/"  # the token left the address bar
+    assert page.get_by_role("heading", name="我的纠纷").is_visible()
+    card = page.locator("section.case")
+    assert "王者荣耀点券充值未到账" in card.inner_text()
+    twelve = card.locator("li.filing", has_text="全国12315平台")
+    assert "已提交" in twelve.inner_text() and "3301102026110212345678901" in twelve.inner_text()
+    overdue = twelve.locator(".countdown")
+    assert overdue.inner_text() == "已逾期"
+    assert overdue.evaluate("e => getComputedStyle(e).color") == RED
+    heimao = card.locator("li.filing", has_text="黑猫投诉")
+    assert "17358899" in heimao.inner_text() and "到期后礼貌催办" in heimao.inner_text()
+    running_clock = heimao.locator(".countdown")
+    assert running_clock.inner_text() == "还剩 6 个工作日"
+    assert running_clock.evaluate("e => getComputedStyle(e).color") != RED
+    calendar = page.locator("ol.deadlines li")
+    assert calendar.count() == 4 and "已逾期" in calendar.first.inner_text()
+    assert "（暂定）" in calendar.last.inner_text()  # 3-year limitation runs into unpublished holidays
+    _shoot(page, screens, "home")
+    text = _visible_text(page)
+    for word in INTERNAL_WORDS:
+        assert not re.search(rf"\b{word}\b", text), word
+
+
+def test_ics_export_imports_as_calendar(page) -> None:
+    with page.expect_download() as info:
+        page.get_by_role("link", name="导出到手机日历（.ics）").click()
+    download = info.value
+    assert download.suggested_filename == "kameng-deadlines.ics"
+    body = Path(download.path()).read_bytes()
+    text = body.decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == 4
+    assert "DTSTART:20261111T155959Z" in text  # 2026-11-11 23:59:59 Beijing time
+    assert all(len(line.encode()) <= 75 for line in body.decode().split("\r\n"))
+    unfolded = text.replace("\r\n ", "")
+    assert "SUMMARY:受理或不予受理的决定（全国12315平台）" in unfolded
+
+
+def test_dispute_page(page, screens: Path) -> None:
+    page.locator("section.case h2").get_by_role("link", name="王者荣耀点券充值未到账").click()
+    page.wait_for_url(f"**/cases/{CASE}")
+    assert page.get_by_role("heading", name="王者荣耀点券充值未到账").is_visible()
+    plan = page.locator("#plan")
+    assert "理由：" in plan.inner_text()
+    excluded = plan.locator("ul.excluded li", has_text="消费者协会")
+    assert "12315" in excluded.inner_text()  # 12315 ⟂ 消协
+    check = page.locator("#check")
+    at_field = check.locator("dd", has=page.locator(".finding.warning")).first
+    assert "平台投诉时限" in at_field.inner_text() and "建议：" in at_field.inner_text()
+    assert check.locator("dt", has_text="platform_policy.complaint_window").count() == 1
+    texts = page.locator("#texts")
+    texts.locator("summary", has_text="全国12315平台").click()
+    counts = texts.locator(".count").all_inner_texts()
+    assert any(re.fullmatch(r"\d+ 字 / 上限 \d+", c) for c in counts)
+    assert "没有“复核”程序" in texts.inner_text()
+    timeline = page.locator("#timeline").inner_text()
+    assert "待提交 → 已提交" in timeline and "3301102026110212345678901" in timeline
+    receipts = page.locator("#channels table").inner_text()
+    assert "17358899" in receipts
+    _shoot(page, screens, "case")
+    text = _visible_text(page)
+    for word in ("filing_state", "submitted", "follow_up", "None"):
+        assert not re.search(rf"\b{word}\b", text), word
+
+
+def test_export_button_downloads_the_bundle(page, tmp_path: Path) -> None:
+    page.goto(page.url.rstrip("/") + f"/cases/{CASE}")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出完整版（含个人信息）").click()
+    download = info.value
+    assert download.suggested_filename == f"{CASE}-材料包.zip"
+    target = tmp_path / "bundle.zip"
+    download.save_as(target)
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+    assert sum(n.lower().endswith(".png") for n in names) >= 4  # the example's evidence screenshots
+    assert page.url.endswith(f"/cases/{CASE}")  # the page stays; nothing half-written is left
