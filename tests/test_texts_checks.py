@@ -179,3 +179,40 @@ def test_evidence_hints_fit_the_problem_type(example_case: Path) -> None:
     used = _proof_hint(example_case, "invalid_card_key")
     assert "游戏运营方" in used and "兑换时间" in used and "兑换账号" in used
     assert "到账" in _proof_hint(example_case, "not_delivered")
+
+
+# --- who is protected and the payment route ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"problem__summary": "批发100张点卡转卖给客户，卡密全部无效"}, "protection.resale"),
+        ({"order__quantity": 200}, "protection.resale"),
+        ({"problem__summary": "购买的外挂无法使用，商家不退款"}, "protection.cheat"),
+        ({"problem__summary": "用别人的信用卡充值后被冻结"}, "protection.stolen_card"),
+        ({"problem__summary": "在平台买号后账号被找回"}, "protection.account_trade"),
+        ({"problem__summary": "我儿子偷偷用我的手机充值了100元"}, "protection.minor"),
+        ({"problem__type": "auto_renewal"}, "payment.cancel_renewal"),
+        ({"problem__summary": "商家让我扫码转账到个人收款码，付款后一直未到账"}, "payment.personal_qr"),
+        ({"order__payment__method": "bank_card"}, "payment.bank_card"),
+    ],
+)
+def test_protection_and_payment_route(example_case: Path, changes: dict, code: str) -> None:
+    before = {c for c, _, _ in _codes(example_case)}
+    assert code not in before
+    _write(example_case, **changes)
+    _, found = check_path(example_case, now=NOW)
+    (f,) = [f for f in found if f.code == code]
+    assert f.hint and f.message
+
+
+def test_minor_and_resale_explain_the_law(example_case: Path) -> None:
+    _write(example_case, problem__summary="我女儿在游戏里充值了300元")
+    _, found = check_path(example_case, now=NOW)
+    (f,) = [f for f in found if f.code == "protection.minor"]
+    assert "第19条" in f.message and "第145条" in f.message and "监护人" in f.hint
+    _write(example_case, problem__summary="批发的点卡无法兑换")
+    _, found = check_path(example_case, now=NOW)
+    (f,) = [f for f in found if f.code == "protection.resale"]
+    assert "12315" in f.message and "第55条" in f.message

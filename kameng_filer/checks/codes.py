@@ -122,6 +122,15 @@ CODES: dict[str, CodeInfo] = {
     "secret.id_like": _w("自由文本中有疑似身份证号"),
     "secret.bank_card": _w("自由文本中有疑似银行卡号"),
     "secret.password": _e("自由文本中写有密码"),
+    # who is protected and the payment route
+    "protection.resale": _w("可能不是生活消费(批发/转卖)"),
+    "protection.cheat": _w("外挂/作弊类商品不受保护"),
+    "protection.stolen_card": _w("来路不明的卡付款不受保护"),
+    "protection.account_trade": _w("账号买卖/租借不受保护"),
+    "protection.minor": _w("未成年人充值应由监护人申请"),
+    "payment.cancel_renewal": _h("自动续费:先取消自动扣款"),
+    "payment.personal_qr": _w("个人收款码付款不能走交易投诉"),
+    "payment.bank_card": _h("银行卡付款的争议走发卡银行"),
     # the checker itself
     "check.internal": _w("某项检查未能完成"),
 }

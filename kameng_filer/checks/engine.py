@@ -21,6 +21,7 @@ from kameng_filer.checks import (
     policies,
     prereq12315,
     problem,
+    protection,
     required,
     secrets_in_text,
     times,
@@ -55,6 +56,7 @@ CASE_RULES: tuple[Rule, ...] = (
     times.check,
     prereq12315.check,
     policies.check,
+    protection.check,
 )
 _REPLACED_BY_RULES = ("required.",)
 
