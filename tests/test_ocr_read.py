@@ -262,3 +262,57 @@ def test_check_lists_unreadable_screenshot(tmp_path: Path) -> None:
     Image.new("RGB", (300, 500), (250, 250, 250)).save(folder / "evidence" / "balance.png")
     found = _check(folder)
     assert [(f["code"], f["path"]) for f in found] == [("evidence.read_unreadable", "evidence[3].file")]
+
+
+# ---- kameng new --from: a case drafted from screenshots -----------------------------------------
+
+
+def _new(tmp_path: Path, *args: str, input: str | None = None):
+    from kameng_filer.cli import case_cmds
+
+    app = typer.Typer()
+    case_cmds.register(app)
+    return CliRunner().invoke(app, ["new", str(tmp_path / "drafted"), *args], input=input)
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_new_from_screenshots_passes_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kameng_filer.cli import case_cmds
+
+    monkeypatch.setattr(case_cmds, "_interactive", lambda: True)
+    shots = [str(EXAMPLES / f"{n}.png") for n in ("order", "payment", "chat", "balance")]
+    # confirm the drafted values, then answer only what screenshots cannot show
+    answers = "\n".join(["y", "王者荣耀点券充值未到账", "张三", "13800138000", "not_delivered", "支付成功后点券一直未到账"])
+    res = _new(tmp_path, "--from", *shots, input=answers + "\n")
+    assert res.exit_code == 0, res.output
+    for value, source in (("KM20261102150012", "evidence/order.png"), ("2026110222001400000000001234", "evidence/payment.png")):
+        row = next(line for line in res.output.splitlines() if value[:20] in line)
+        assert source in row, "each value is shown with the image it came from"
+    assert "订单号" not in res.output.split("采用这些值吗")[1], "drafted values are not asked again"
+    folder = tmp_path / "drafted"
+    text = (folder / "case.yaml").read_text(encoding="utf-8")
+    assert 'order_no: "KM20261102150012"' in text and "paid_at: 2026-11-02T15:00:30" in text
+    assert "kind: problem_proof" in text and (folder / "evidence" / "balance.png").is_file()
+    findings = _check(folder)
+    assert findings == []
+    from kameng_filer.checks import check_path
+    from kameng_filer.timeutil import parse_iso
+
+    _, all_findings = check_path(folder, now=parse_iso("2026-11-03T10:00:00"))
+    assert [f for f in all_findings if f.severity == "error"] == []
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_new_from_needs_confirmation_and_images(tmp_path: Path) -> None:
+    res = _new(tmp_path, "--from", str(EXAMPLES / "order.png"))
+    assert res.exit_code != 0 and "确认" in res.output and "--yes" in res.output
+    assert not (tmp_path / "drafted" / "case.yaml").exists()
+    res = _new(tmp_path, "--from", str(tmp_path / "missing.png"), "--yes")
+    assert res.exit_code != 0 and "找不到截图" in res.output
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    res = _new(tmp_path, "--from", str(tmp_path / "notes.txt"), "--yes")
+    assert res.exit_code != 0 and "不是图片" in res.output and "Traceback" not in res.output
+    res = _new(tmp_path, "--from", str(EXAMPLES / "order.png"), "--yes", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["case_file"].endswith("case.yaml"), "stdout carries only JSON"
+    assert 'order_no: "KM20261102150012"' in (tmp_path / "drafted" / "case.yaml").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -114,6 +115,12 @@ def new_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="不提问,以 JSON 输出 {case_file, evidence_dir}")
     ] = False,
+    from_images: Annotated[
+        list[Path] | None,
+        typer.Option("--from", help="从截图起草案件:识别订单号、金额、时间、交易号等(--from 后可跟多张截图)"),
+    ] = None,
+    more_images: Annotated[list[Path] | None, typer.Argument(help="--from 的其余截图", show_default=False)] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问,直接采用从截图识别出的值")] = False,
 ) -> None:
     """创建案件文件夹:带中文注释的 case.yaml 模板和 evidence/ 文件夹(在终端中会逐项提问)。"""
     if directory.exists() and not directory.is_dir():
@@ -121,10 +128,24 @@ def new_cmd(
     existing = [directory / n for n in CASE_FILE_NAMES if (directory / n).exists()]
     if existing:
         fail(f"{existing[0]} 已存在,不会覆盖", hint="换一个文件夹,或直接编辑已有的案件文件")
+    images = [*(from_images or []), *(more_images or [])]
+    if more_images and not from_images:
+        fail(f"多余的参数:{more_images[0]}", hint="从截图起草案件时写 kameng new 文件夹 --from 截图1 截图2")
+    interactive = not plain and not as_json and _interactive()
+    drafted = None
     answers: dict[str, str] = {}
-    if not plain and not as_json and sys.stdin.isatty():
-        answers = _ask()
+    if images:
+        from kameng_filer.cli.draft_view import confirm_draft
+
+        drafted = confirm_draft(images, directory, interactive=interactive, yes=yes, as_json=as_json)
+        answers = drafted.answers() if drafted is not None else {}
+    if interactive:
+        answers = {**_ask(skip=set(answers)), **answers}
     text = render_template(answers, case_dir=str(directory))
+    if drafted is not None:
+        from kameng_filer.ocr.draft import apply
+
+        text = apply(text, drafted)
     try:
         (directory / "evidence").mkdir(parents=True, exist_ok=True)
         target = directory / "case.yaml"
@@ -194,25 +215,37 @@ def _fill_line(line: str, values: dict[str, str]) -> str:
     return f"{filled}{' ' * pad}# {Template(comment).substitute(values)}"
 
 
-def _ask() -> dict[str, str]:
-    """Interactive questions (rich prompts); empty answers stay blank for later editing."""
+def _interactive() -> bool:
+    """True when questions can be asked (standard input is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _ask(skip: set[str] | None = None) -> dict[str, str]:
+    """Interactive questions (rich prompts); empty answers stay blank for later editing.
+
+    Keys in ``skip`` (already drafted from screenshots) are not asked again.
+    """
     console.print(Text("逐项回答(直接回车跳过,之后可以在 case.yaml 里补):", style="bold"))
+    skip = skip or set()
 
     def ask(label: str) -> str:
         return Prompt.ask(label, default="", show_default=False, console=console).strip()
 
-    answers = {
-        "title": ask("案件标题(如:王者荣耀点券充值未到账)"),
-        "complainant_name": ask("你的真实姓名"),
-        "complainant_phone": ask("你的手机号"),
-        "platform": ask("被投诉平台名称(如:星辰卡盟)"),
-        "order_no": ask("订单号"),
-        "product": ask("商品名称(如:王者荣耀点券 1000点)"),
-        "amount": _ask_amount(),
-        "payment_method": _ask_choice("支付方式", [(m.value, PAYMENT_LABELS[m]) for m in PaymentMethod]),
-        "problem_type": _ask_problem_type(),
-        "summary": ask("一句话说明发生了什么(只写事实)"),
+    questions: dict[str, Callable[[], str]] = {
+        "title": lambda: ask("案件标题(如:王者荣耀点券充值未到账)"),
+        "complainant_name": lambda: ask("你的真实姓名"),
+        "complainant_phone": lambda: ask("你的手机号"),
+        "platform": lambda: ask("被投诉平台名称(如:星辰卡盟)"),
+        "order_no": lambda: ask("订单号"),
+        "product": lambda: ask("商品名称(如:王者荣耀点券 1000点)"),
+        "amount": _ask_amount,
+        "payment_method": lambda: _ask_choice(
+            "支付方式", [(m.value, PAYMENT_LABELS[m]) for m in PaymentMethod]
+        ),
+        "problem_type": _ask_problem_type,
+        "summary": lambda: ask("一句话说明发生了什么(只写事实)"),
     }
+    answers = {k: q() for k, q in questions.items() if k not in skip}
     return {k: v for k, v in answers.items() if v}
 
 
