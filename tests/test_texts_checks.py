@@ -216,3 +216,22 @@ def test_minor_and_resale_explain_the_law(example_case: Path) -> None:
     _, found = check_path(example_case, now=NOW)
     (f,) = [f for f in found if f.code == "protection.resale"]
     assert "12315" in f.message and "第55条" in f.message
+
+
+# --- a schema error does not hide the other checks -------------------------------------------------
+
+
+def test_a_broken_field_does_not_hide_the_other_checks(example_case: Path) -> None:
+    raw = parse_text(example_case.read_text("utf-8"))
+    raw["problem"]["type"] = "服务差"
+    raw["order"]["ordered_at"] = "昨天"
+    raw["demands"] = [{"type": "refund", "to": "original_payment"}, {"type": "other", "note": "你们看着办"}]
+    example_case.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    result, found = check_path(example_case, now=NOW)
+    assert result.case is None  # still not a valid case: filing refuses it
+    got = {(f.code, f.path) for f in found}
+    assert ("schema.enum", "problem.type") in got and ("schema.datetime", "order.ordered_at") in got
+    assert ("demands.no_amount", "demands[0].amount") in got  # a case rule, run on the rest
+    assert ("demands.vague_phrase", "demands[1].note") in got
+    assert not [f for f in found if f.path == "problem.type" and f.code != "schema.enum"]
+    assert not [f for f in found if f.code == "check.internal"]

@@ -18,6 +18,7 @@ from kameng_filer.checks import (
     lengths,
     limitation,
     order,
+    partial,
     policies,
     prereq12315,
     problem,
@@ -73,8 +74,21 @@ def check_case(result: LoadResult, *, now: datetime, read_evidence: bool = False
         from kameng_filer.checks import evidence_read
 
         rules += (evidence_read.check,)
+    try:  # one broken field must not hide the other case checks
+        stand_in = partial.partial(result)
+    except (RecursionError, TypeError, ValueError, ArithmeticError, AttributeError):
+        stand_in = None
+    if stand_in is not None:
+        rules += CASE_RULES
     for rule in rules:
         try:
+            if stand_in is not None and rule in CASE_RULES:
+                found.extend(
+                    f
+                    for f in rule(Context(result=stand_in[0], now=ctx.now))
+                    if not partial.about_broken(f.path, stand_in[1])
+                )
+                continue
             found.extend(rule(ctx))
         except KamengError:
             raise  # e.g. a broken user lexicon: the person must fix that file, not this case
