@@ -196,3 +196,32 @@ def test_unredactable_image_not_uploaded_unless_reviewed(tmp_path: Path, monkeyp
     finally:
         public.set_reviewed(False)
     assert "order" in [f.evidence_id for f in files]
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_public_export_redacts_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from kameng_filer.export import export_case
+    from kameng_filer.store import Store
+
+    case = _public_case(tmp_path, _planted_screen())
+    with Store.open() as store:
+        store.import_case(case.source)
+    out = export_case(case.id, tmp_path / "public.zip", public=True)
+    with zipfile.ZipFile(out.path) as zf:
+        images = {n: zf.read(n) for n in zf.namelist() if n.endswith(".png")}
+        note = zf.read("evidence/证据清单.md").decode()
+    order = next(data for name, data in images.items() if "order" in name)
+    _assert_clean(order)
+    assert "黑色实心框" in note
+    # OCR unavailable: the image is left out (listed), never published unredacted
+    (tmp_path / "case" / "evidence" / "order.png").write_bytes(draw_screen(["手机:13700002222"], title="另一张"))
+    with Store.open() as store:
+        store.import_case(case.source)
+    monkeypatch.setattr(engine, "_engine", None)
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
+    out = export_case(case.id, tmp_path / "public2.zip", public=True)
+    with zipfile.ZipFile(out.path) as zf:
+        assert not [n for n in zf.namelist() if "order" in n and n.endswith(".png")]
+    assert any("无法确认已遮盖" in s for s in out.skipped)
