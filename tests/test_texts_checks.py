@@ -235,3 +235,9 @@ def test_a_broken_field_does_not_hide_the_other_checks(example_case: Path) -> No
     assert ("demands.vague_phrase", "demands[1].note") in got
     assert not [f for f in found if f.path == "problem.type" and f.code != "schema.enum"]
     assert not [f for f in found if f.code == "check.internal"]
+
+
+def test_check_does_not_say_ready_when_the_wording_must_change(example_case: Path, kameng_home: Path) -> None:
+    _write(example_case, problem__summary="充值后一直没到账，太坑了")
+    r = CliRunner().invoke(app, ["check", str(example_case), "--now", "2026-11-03T10:00:00", "--no-read"])
+    assert "可以提交" not in r.stdout and "12315" in r.stdout and "--force" in r.stdout, r.stdout

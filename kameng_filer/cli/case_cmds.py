@@ -29,6 +29,7 @@ from kameng_filer.case.model import (
     ProblemType,
 )
 from kameng_filer.checks import check_path
+from kameng_filer.checks.channel_severity import TEXT_CODES
 from kameng_filer.cli.common import console, err_console, fail, handle_errors, parse_now, print_json
 from kameng_filer.findings import SEVERITY_LABEL, Finding, has_errors
 from kameng_filer.timeutil import now as now_shanghai
@@ -99,6 +100,14 @@ def _print_findings(source: Path, findings: list[Finding], at: datetime, *, sche
         console.print(Text(f"有 {counts['error']} 个错误:修正后才能提交投诉。", style="bold red"))
         if not schema_ok:
             console.print(Text("格式错误修正后,还会检查证据链、沟通记录、诉求、措辞和时限。", style="dim"))
+    elif any(f.code in TEXT_CODES for f in findings):
+        console.print(
+            Text(
+                "没有错误,但上面的情绪化或含糊表述要先改写:向 12315、消协、黑猫投诉提交时是错误;"
+                '其他渠道要加 --force "理由" 才会原样提交。',
+                style="bold yellow",
+            )
+        )
     elif counts["warning"]:
         console.print(Text("没有错误,可以提交;处理上面的警告会让投诉更有力。", style="bold yellow"))
     else:
