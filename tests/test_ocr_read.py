@@ -316,3 +316,15 @@ def test_new_from_needs_confirmation_and_images(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["case_file"].endswith("case.yaml"), "stdout carries only JSON"
     assert 'order_no: "KM20261102150012"' in (tmp_path / "drafted" / "case.yaml").read_text(encoding="utf-8")
+
+
+def test_amount_when_ocr_misreads_the_yuan_sign() -> None:
+    lines = tuple(
+        engine.Line(t, 0.9, (10, 10 + 40 * i, 300, 40 + 40 * i))
+        for i, t in enumerate(["极速发卡·订单详情", "订单号:FK40621400389476", "实付:?107.45", "下单时间:2026-11-2021:23:01"])
+    )
+    got = extract("o.jpg", engine.Reading("0" * 64, 720, 1600, lines)).fields
+    assert got["order.amount"]["value"] == "107.45"
+    assert got["order.ordered_at"]["value"] == "2026-11-20T21:23:01"
+    lines = (engine.Line("实付:Y6.00", 0.9, (10, 10, 300, 40)),)
+    assert extract("o.jpg", engine.Reading("0" * 64, 720, 1600, lines)).fields["order.amount"]["value"] == "6.00"

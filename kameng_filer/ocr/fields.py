@@ -98,7 +98,9 @@ def _method(text: str) -> str | None:
 
 def _value(path: str, raw: str, today: date | None) -> Any:
     if path == "order.amount":
-        amount = parse_amount(raw if any(c in raw for c in "￥元") else f"￥{raw}")
+        if not any(c in raw for c in "￥元"):  # OCR often reads ￥ as "?", "Y" or "羊": keep the number only
+            raw = "￥" + re.sub(r"^[^\d]*?(?=\d)", "", raw, count=1)
+        amount = parse_amount(raw)
         return f"{amount:.2f}" if amount is not None else None
     if path in ("order.ordered_at", "order.paid_at"):
         dt = parse_datetime(raw, today=today)
