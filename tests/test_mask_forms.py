@@ -237,3 +237,61 @@ def test_heimao_public_page_shows_none_of_the_case_data(example_case: Path, tmp_
         flat = _compact(where)
         for secret in ("abcd1234", "wzryplayer", "00138", "19900101", "zhangsan", "望京", "张三", "12345678", "8888"):
             assert secret not in flat, secret
+
+
+_OTHER_SEPS = st.sampled_from(["", " ", "-", ".", "－"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    prefix=st.sampled_from(["13", "15", "17", "18", "19"]),
+    rest=st.text(alphabet="0123456789", min_size=9, max_size=9),
+    seps=st.lists(_OTHER_SEPS, min_size=1, max_size=3),
+    widths=st.lists(st.booleans(), min_size=1, max_size=3),
+)
+def test_property_anyones_mobile_in_any_form_is_masked(
+    prefix: str, rest: str, seps: list[str], widths: list[bool]
+) -> None:
+    number = prefix + rest
+    text = f"对方客服电话{_spread(number, seps, widths)}，已拨打"
+    out = mask_patterns(text)
+    assert number[:7] not in _compact(out) and "****" in out, (text, out)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    year=st.integers(1950, 2012),
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    tail=st.text(alphabet="0123456789", min_size=3, max_size=3),
+    check=st.sampled_from(list("0123456789X")),
+    sep=st.sampled_from(["", " ", "-"]),
+    full=st.booleans(),
+)
+def test_property_anyones_id_number_is_masked(
+    year: int, month: int, day: int, tail: str, check: str, sep: str, full: bool
+) -> None:
+    birth = f"{year}{month:02d}{day:02d}"
+    number = f"330106{sep}{birth}{sep}{tail}{check}"
+    text = "身份证号" + (_fw(number) if full else number) + "。"
+    out = mask_patterns(text)
+    assert birth not in _compact(out), (text, out)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    local=st.from_regex(r"[a-z][a-z0-9]{2,10}", fullmatch=True),
+    domain=st.sampled_from(["qq.com", "163.com", "example.com.cn", "gmail.com"]),
+    at=st.sampled_from(["@", "＠", "(at)", "（at）", " @ ", " at "]),
+)
+def test_property_anyones_email_is_masked(local: str, domain: str, at: str) -> None:
+    out = mask_patterns(f"邮箱：{local}{at}{domain}，请回复")
+    assert local not in out and "***@" in out, out
+
+
+def test_ordinary_facts_survive_the_patterns() -> None:
+    text = (
+        "2026年11月2日 15:00下单，2026-11-05 21:13联系客服，实付1,380.00元，数量12，面额1000点，"
+        "客服工号 A12，有效期30天，第2次联系，版本 1.2.3，2026/11/05 到期。"
+    )
+    assert mask_patterns(text) == text
