@@ -121,3 +121,45 @@ def test_bad_paths_are_chinese_pages(server) -> None:
         r = c.post("/cases/no-such-case/export", data={"csrf": csrf}, headers={"Origin": own})
         assert r.status_code == 404 and "没有案件" in r.text
         assert c.get("/", params={"q": "\x00"}).status_code == 200
+
+
+def test_case_text_is_escaped_not_run(server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A title or summary holding HTML shows as text on every page (autoescape), never as markup."""
+    import shutil
+
+    from kameng_filer.store import Store
+
+    monkeypatch.setenv("KAMENG_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "case"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples", folder)
+    case_file = folder / "case.yaml"
+    hostile = "<script>alert(1)</script>\"'&"
+    text = case_file.read_text(encoding="utf-8")
+    text = text.replace(
+        "title: 王者荣耀点券充值未到账", f"title: '点券未到账 {hostile.replace(chr(39), chr(39) * 2)}'"
+    )
+    case_file.write_text(text, encoding="utf-8")
+    store = Store.open()
+    try:
+        store.import_case(case_file)
+    finally:
+        store.close()
+    with _client(server) as c:
+        for path in ("/", f"/cases/{CASE}"):
+            r = c.get(path)
+            assert r.status_code == 200, path
+            assert "<script>alert(1)</script>" not in r.text
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+        ics = c.get("/deadlines.ics").text  # no filings: an empty calendar, still valid
+        assert "BEGIN:VCALENDAR" in ics and "BEGIN:VEVENT" not in ics
+
+
+def test_ics_text_escaping_and_folding() -> None:
+    from kameng_filer.ui.ics import escape_text, fold
+
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    line = "SUMMARY:" + "受理或不予受理的决定" * 10
+    folded = fold(line)
+    parts = folded.split("\r\n ")
+    assert len(parts) > 1 and "".join(parts) == line
+    assert all(len(p.encode()) <= 75 for p in parts)  # never splits a 3-byte character
