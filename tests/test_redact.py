@@ -174,7 +174,7 @@ def test_public_channel_uploads_redacted_images(tmp_path: Path) -> None:
     files = prepare_files(case, spec, tmp_path / "out", anonymous_names=True, notes=notes)
     order = next(f for f in files if f.evidence_id == "order")
     _assert_clean(order.path.read_bytes())
-    assert any("已遮盖" in n and "卡密" in n for n in notes)
+    assert any("已遮盖" in n and "卡密" in n and str(order.path) in n for n in notes), "the plan shows the redacted file"
     assert (tmp_path / "case" / "evidence" / "order.png").read_bytes() == _planted_screen()
 
 

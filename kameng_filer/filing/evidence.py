@@ -106,13 +106,15 @@ def prepare_files(
             raise FilingError(f"证据文件无法读取:{ev.file}", detail=str(exc)) from None
         src_sha = _sha(data)
         mime = sniff_mime(data)
+        public_note = ""
         if anonymous_names and mime.startswith("image/"):
             from kameng_filer.ocr.public import for_public
 
             public = for_public(data, case=case, name=ev.file)
-            if notes is not None:
-                notes.append(public.note)
+            public_note = public.note
             if public.data is None:
+                if notes is not None:
+                    notes.append(public_note)
                 continue
             data = public.data
         if mime.startswith("image/") and (anonymous_names or not fits_as_is(data, spec)):
@@ -133,6 +135,8 @@ def prepare_files(
             tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
             tmp.write_bytes(out)
             tmp.replace(target)
+        if public_note and notes is not None:
+            notes.append(f"{public_note};将上传的图片:{target}")
         files.append(
             PlannedFile(
                 evidence_id=ev.id,
