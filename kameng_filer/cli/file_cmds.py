@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", "-y", help="不再询问确认"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
         again: bool = typer.Option(False, "--again", help="在已提交过的渠道上再提交一次"),
-        force: str = typer.Option(None, "--force", help="同时向12315和消协提交的理由(会被记录)"),
+        force: str = typer.Option(None, "--force", help="原样提交情绪化或含糊表述（12315、消协、黑猫除外），或同时向12315和消协提交的理由（会被记录）"),
         headed: bool = typer.Option(False, "--headed", help="显示浏览器窗口"),
         retries: int = typer.Option(2, "--retries", min=0, max=10, help="渠道无法连接时的重试次数"),
         now: str = typer.Option(None, "--now", help="检查时使用的当前时间(ISO)"),
