@@ -163,3 +163,20 @@ def test_ics_text_escaping_and_folding() -> None:
     parts = folded.split("\r\n ")
     assert len(parts) > 1 and "".join(parts) == line
     assert all(len(p.encode()) <= 75 for p in parts)  # never splits a 3-byte character
+
+
+def test_wrong_method_and_broken_form_are_chinese_pages(server) -> None:
+    own = {"Origin": f"http://127.0.0.1:{server.port}"}
+    with _client(server) as c:
+        for method, path in (
+            ("POST", "/"),
+            ("PUT", f"/cases/{CASE}/export"),
+            ("GET", f"/cases/{CASE}/export"),
+        ):
+            r = c.request(method, path, headers=own)
+            assert r.status_code == 405, (method, path)
+            assert r.headers["content-type"].startswith("text/html") and "这个地址不能这样打开" in r.text
+        broken = {**own, "content-type": "multipart/form-data; boundary=zz"}
+        r = c.post(f"/cases/{CASE}/export", headers=broken, content=b"garbage")
+        assert r.status_code == 400 and "提交的内容无法读取" in r.text
+        assert "Invalid" not in r.text and "Traceback" not in r.text

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -115,8 +116,13 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
             background=BackgroundTask(_remove, folder),
         )
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return problem(request, 404, "没有这个页面。", "回到“我的纠纷”重新选择。")
+    async def http_error(request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "status_code", 400)
+        if code == 404:
+            return problem(request, 404, "没有这个页面。", "回到“我的纠纷”重新选择。")
+        if code == 405:
+            return problem(request, 405, "这个地址不能这样打开。", "请从工作台的页面里点链接或按钮。")
+        return problem(request, code, "提交的内容无法读取。", "请刷新页面后再点一次按钮。")
 
     async def server_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, KamengError):
@@ -138,7 +144,7 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
     app = Starlette(
         routes=routes,
         middleware=[Middleware(security.Guard, token=token, port_ref=port_ref)],
-        exception_handlers={404: not_found, 500: server_error},
+        exception_handlers={HTTPException: http_error, 500: server_error},
     )
     app.state.token = token
     app.state.port_ref = port_ref
