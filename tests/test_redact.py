@@ -225,3 +225,23 @@ def test_public_export_redacts_images(tmp_path: Path, monkeypatch: pytest.Monkey
     with zipfile.ZipFile(out.path) as zf:
         assert not [n for n in zf.namelist() if "order" in n and n.endswith(".png")]
     assert any("无法确认已遮盖" in s for s in out.skipped)
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_large_photo_boxes_in_full_size_coordinates() -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from tests.ocr_shots import FONT
+
+    img = Image.new("RGB", (5200, 2400), (255, 255, 255))
+    ImageDraw.Draw(img).text((200, 900), "手机:13912345678", font=ImageFont.truetype(FONT, 160), fill=(0, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    reading = engine.read_image(buf.getvalue())
+    assert (reading.width, reading.height) == (5200, 2400)
+    box = next(ln.box for ln in reading.lines if "13912345678" in ln.text)
+    assert 150 < box[0] < 300 and 850 < box[1] < 1000 and box[2] > 1500, box
+    result = redact(buf.getvalue())
+    with Image.open(io.BytesIO(result.data)) as out:
+        assert out.size == (5200, 2400)
+    assert "13912345678" not in " ".join(ln.text for ln in engine.read_image(result.data).lines)

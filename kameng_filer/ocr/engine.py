@@ -86,29 +86,36 @@ def is_loaded() -> bool:
     return _engine is not None
 
 
-def _decode(data: bytes, name: str) -> Any:
-    """The image as an RGB numpy array (longest side at most ``MAX_SIDE``) and its scale factor."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+def _decode(data: bytes, name: str) -> tuple[Any, tuple[int, int]]:
+    """The image upright, decoded small (longest side at most ``MAX_SIDE``), and its full upright size."""
+    from PIL import Image
+
+    from kameng_filer.filing.imaging import open_bounded
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img).convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        img = open_bounded(data, MAX_SIDE, name=name).convert("RGB")
+        with Image.open(io.BytesIO(data)) as src:
+            size = src.size
+    except KamengError as exc:
+        raise Unreadable(
+            exc.message if "像素" in exc.message else f"无法读取图片:{name}",
+            hint=exc.hint or "确认它是 PNG、JPEG 或 WebP 格式的截图",
+            detail=exc.detail,
+        ) from None
+    except Exception as exc:  # any decoder failure: the image is unreadable
         raise Unreadable(
             f"无法读取图片:{name}", hint="确认它是 PNG、JPEG 或 WebP 格式的截图", detail=str(exc)
         ) from None
-    scale = 1.0
-    if max(img.size) > MAX_SIDE:
-        scale = MAX_SIDE / max(img.size)
-        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))))
-    return img, scale
+    if (img.width > img.height) != (size[0] > size[1]):  # EXIF rotation by 90°
+        size = (size[1], size[0])
+    return img, size
 
 
 def _run(data: bytes, name: str) -> tuple[int, int, list[Line]]:
     import numpy as np
 
-    img, scale = _decode(data, name)
-    width, height = round(img.width / scale), round(img.height / scale)
+    img, (width, height) = _decode(data, name)
+    scale = img.width / width if width else 1.0
     result, _ = engine()(np.asarray(img)[:, :, ::-1])
     lines: list[Line] = []
     for points, text, score in result or []:

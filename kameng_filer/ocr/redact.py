@@ -30,6 +30,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("姓名", re.compile(r"(?:收货人|联系人|姓名|真实姓名|买家姓名)\s*:?\s*([\u4e00-\u9fff]{2,4})")),
     ("住址", re.compile(r"(?:地址|收货地址|联系地址|住址)\s*:?\s*(.{4,80})")),
 )
+MAX_SIDE = 8192
+"""Longest side of a redacted image (larger ones are scaled down; uploads are at most 4096 pixels anyway)."""
+
 _LONG_KEY = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{12,40}(?![A-Za-z0-9])")
 _NOT_KEY_BEFORE = re.compile(r"(?:订单号|订单编号|单号|交易号|订单|流水号)\s*:?\s*$")
 
@@ -167,21 +170,25 @@ def redact(data: bytes, *, case: Any = None, name: str = "") -> Redaction:
     When OCR is not available or cannot decode the image, the original bytes come back with
     ``confident=False`` and ``problem`` saying why: such an image must not be published unchecked.
     """
-    from PIL import Image, ImageDraw, ImageOps
+    from PIL import Image, ImageDraw
 
     try:
         reading = engine.read_image(data, name=name)
     except KamengError as exc:
         return Redaction(data, "", confident=False, problem=exc.message)
     keep = [case.order.order_no, getattr(case.order.payment, "transaction_no", None)] if case is not None else []
+    from kameng_filer.filing.imaging import open_bounded
+
     with Image.open(io.BytesIO(data)) as src:
         fmt = src.format or "PNG"
-        img = ImageOps.exif_transpose(src).convert("RGB")
+    img = open_bounded(data, MAX_SIDE, name=name).convert("RGB")  # upright, huge images decoded small
+    k = max(img.size) / max(reading.width, reading.height, 1)
     boxes: list[tuple[int, int, int, int]] = []
     reasons: list[str] = []
     for ln in reading.lines:
         for start, end, reason in find_spans(ln.text, case, keep=keep):
-            box = _span_box(ln.text, start, end, ln.box)
+            x0, y0, x1, y1 = _span_box(ln.text, start, end, ln.box)
+            box = (int(x0 * k), int(y0 * k), int(x1 * k) + 1, int(y1 * k) + 1)
             if box not in boxes:
                 boxes.append(box)
             reasons.append(reason)
