@@ -328,3 +328,18 @@ def test_amount_when_ocr_misreads_the_yuan_sign() -> None:
     assert got["order.ordered_at"]["value"] == "2026-11-20T21:23:01"
     lines = (engine.Line("实付:Y6.00", 0.9, (10, 10, 300, 40)),)
     assert extract("o.jpg", engine.Reading("0" * 64, 720, 1600, lines)).fields["order.amount"]["value"] == "6.00"
+
+
+def test_damaged_or_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAMENG_OCR_CACHE", str(tmp_path / "c"))
+    sha = "ab" * 32
+    cache.save(engine.ENGINE_ID, sha, {"width": 1, "height": 1, "lines": []})
+    entry = cache._file(engine.ENGINE_ID, sha)
+    assert cache.load(engine.ENGINE_ID, sha) == {"width": 1, "height": 1, "lines": []}
+    entry.write_text("{not json", encoding="utf-8")
+    assert cache.load(engine.ENGINE_ID, sha) is None
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("KAMENG_OCR_CACHE", str(blocker / "below-a-file"))
+    cache.save(engine.ENGINE_ID, sha, {"lines": []})  # no exception: caching is best effort
+    assert cache.load(engine.ENGINE_ID, sha) is None
