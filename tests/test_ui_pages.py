@@ -144,8 +144,12 @@ def test_dispute_page(page, screens: Path) -> None:
     assert "没有“复核”程序" in texts.inner_text()
     timeline = page.locator("#timeline").inner_text()
     assert "待提交 → 已提交" in timeline and "3301102026110212345678901" in timeline
-    receipts = page.locator("#channels table").inner_text()
-    assert "17358899" in receipts
+    receipts = page.locator("#channels table")
+    assert "17358899" in receipts.inner_text()
+    shot = receipts.locator("tr", has_text="17358899").locator("img.thumb")
+    shot.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=shot.element_handle())
+    assert receipts.locator("tr", has_text="3301102026110212345678901").locator("img").count() == 0
     _shoot(page, screens, "case")
     text = _visible_text(page)
     for word in ("filing_state", "submitted", "follow_up", "None"):

@@ -180,3 +180,18 @@ def test_wrong_method_and_broken_form_are_chinese_pages(server) -> None:
         r = c.post(f"/cases/{CASE}/export", headers=broken, content=b"garbage")
         assert r.status_code == 400 and "提交的内容无法读取" in r.text
         assert "Invalid" not in r.text and "Traceback" not in r.text
+
+
+def test_receipt_screenshot_only_from_the_data_folder(server) -> None:
+    """Filing 2 (heimao) has its screenshot under artifacts; filing 1's receipt points outside: refused."""
+    with _client(server) as c:
+        r = c.get(f"/cases/{CASE}/receipts/2")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        assert r.content.startswith(b"\x89PNG")
+        for path in (f"/cases/{CASE}/receipts/1", f"/cases/{CASE}/receipts/99", "/cases/other/receipts/2"):
+            r = c.get(path)
+            assert r.status_code == 404, path
+            assert "没有这张回执截图" in r.text
+        assert c.get(f"/cases/{CASE}/receipts/..%2F1").status_code == 404
+    with _client(server, cookie=False) as c:
+        assert c.get(f"/cases/{CASE}/receipts/2").status_code == 403

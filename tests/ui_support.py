@@ -23,8 +23,9 @@ heimao one still runs."""
 
 
 def seed_home(home: Path) -> Path:
-    """A data folder holding the example case: 12315 filed long ago (a deadline overdue at ``NOW``),
-    heimao filed the day before ``NOW``; one tracker pass computed the deadlines."""
+    """A data folder holding the example case: 12315 filed long ago (a deadline overdue at ``NOW``; its
+    receipt names a screenshot outside the data folder), heimao filed the day before ``NOW`` (receipt
+    screenshot under ``artifacts``); one tracker pass computed the deadlines."""
     folder = home.parent / f"{home.name}-case"
     shutil.copytree(ROOT / "examples", folder)
     with pytest.MonkeyPatch.context() as mp:
@@ -32,11 +33,18 @@ def seed_home(home: Path) -> Path:
         store = Store.open()
         try:
             store.import_case(folder / "case.yaml")
-            record_submitted(
-                store, CASE, "12315", "3301102026110212345678901", parse_iso("2026-11-02T18:00:00")
-            )
+            old = parse_iso("2026-11-02T18:00:00")
+            outside = {
+                "complaint_no": "3301102026110212345678901",
+                "screenshot": str(folder / "evidence" / "chat.png"),
+            }
+            record_submitted(store, CASE, "12315", outside["complaint_no"], old, receipt=outside)
             recent = parse_iso("2026-11-11T10:00:00")
-            record_submitted(store, CASE, "heimao", "17358899", recent)
+            shot = home / "artifacts" / CASE / "heimao-complaint-1" / "receipt-17358899.png"
+            shot.parent.mkdir(parents=True)
+            shutil.copyfile(folder / "evidence" / "order.png", shot)
+            inside = {"complaint_no": "17358899", "screenshot": str(shot)}
+            record_submitted(store, CASE, "heimao", "17358899", recent, receipt=inside)
             run_pass(store, recent)
         finally:
             store.close()

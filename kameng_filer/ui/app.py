@@ -116,6 +116,15 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
             background=BackgroundTask(_remove, folder),
         )
 
+    async def receipt_image(request: Request) -> Response:
+        from kameng_filer.ui.files import IMAGE_SUFFIXES
+
+        case_id = request.path_params["case_id"]
+        image = await run_in_threadpool(_receipt_path, case_id, request.path_params["filing_id"])
+        if image is None:
+            return problem(request, 404, "没有这张回执截图。", "回到案件页查看回执。")
+        return FileResponse(image, media_type=IMAGE_SUFFIXES[image.suffix.lower()])
+
     async def http_error(request: Request, exc: Exception) -> Response:
         code = getattr(exc, "status_code", 400)
         if code == 404:
@@ -139,6 +148,7 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
         Route("/deadlines.ics", ics),
         Route("/cases/{case_id}", case_page),
         Route("/cases/{case_id}/export", export, methods=["POST"]),
+        Route("/cases/{case_id}/receipts/{filing_id:int}", receipt_image),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
@@ -154,6 +164,14 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
 def _with_store(build: Callable[[Any, datetime], Any], at: datetime) -> Any:
     with open_store() as store:
         return build(store, at)
+
+
+def _receipt_path(case_id: str, filing_id: int) -> Path | None:
+    """The receipt screenshot to serve, or None (no store, other case, path outside the data folder)."""
+    from kameng_filer.ui.files import case_receipt_image
+
+    with open_store() as store:
+        return None if store is None else case_receipt_image(store, case_id, filing_id)
 
 
 def _case_data(case_id: str, at: datetime) -> dict[str, Any] | None:

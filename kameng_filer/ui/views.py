@@ -153,13 +153,17 @@ def timeline(store: Any, case_id: str) -> list[dict[str, str]]:
 
 
 def receipts(store: Any, case_id: str) -> list[dict[str, Any]]:
-    """Submitted filings with their receipt number and time."""
+    """Submitted filings with their receipt number, time and whether a screenshot can be shown."""
+    from kameng_filer.ui.files import receipt_screenshot
+
     return [
         {
+            "filing_id": f.id,
             "channel_title": channel_title(f.channel),
             "purpose": wording.purpose(f.purpose),
             "complaint_no": f.complaint_no or "—",
             "at": f"{as_shanghai(f.submitted_at):%Y-%m-%d %H:%M}" if f.submitted_at else "—",
+            "image": receipt_screenshot(f.receipt) is not None,
         }
         for f in store.filings(case_id, states=["submitted"])
     ]
