@@ -195,3 +195,20 @@ def test_receipt_screenshot_only_from_the_data_folder(server) -> None:
         assert c.get(f"/cases/{CASE}/receipts/..%2F1").status_code == 404
     with _client(server, cookie=False) as c:
         assert c.get(f"/cases/{CASE}/receipts/2").status_code == 403
+
+
+def test_broken_database_is_a_chinese_page_and_the_server_goes_on(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine error (here: a damaged database) shows its Chinese message and hint on every page;
+    the server keeps answering on the same connection (no crash, no traceback)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "kameng.sqlite3").write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("KAMENG_HOME", str(home))
+    with _client(server) as c:
+        for path in ("/", f"/cases/{CASE}", "/deadlines.ics", f"/cases/{CASE}/receipts/1"):
+            r = c.get(path)
+            assert r.status_code == 500, path
+            assert "数据库文件已损坏" in r.text and "kameng restore" in r.text
+            assert "Traceback" not in r.text

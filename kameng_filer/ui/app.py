@@ -133,9 +133,12 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
             return problem(request, 405, "这个地址不能这样打开。", "请从工作台的页面里点链接或按钮。")
         return problem(request, code, "提交的内容无法读取。", "请刷新页面后再点一次按钮。")
 
+    async def kameng_error(request: Request, exc: Exception) -> Response:
+        # handled here (not in ServerErrorMiddleware): no traceback in the terminal, the connection stays
+        message = getattr(exc, "message", str(exc))
+        return problem(request, 500, message, getattr(exc, "hint", "") or "")
+
     async def server_error(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, KamengError):
-            return problem(request, 500, exc.message, exc.hint or "")
         return problem(
             request,
             500,
@@ -154,7 +157,7 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
     app = Starlette(
         routes=routes,
         middleware=[Middleware(security.Guard, token=token, port_ref=port_ref)],
-        exception_handlers={HTTPException: http_error, 500: server_error},
+        exception_handlers={HTTPException: http_error, KamengError: kameng_error, 500: server_error},
     )
     app.state.token = token
     app.state.port_ref = port_ref
