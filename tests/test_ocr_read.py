@@ -343,3 +343,18 @@ def test_damaged_or_unwritable_cache_is_ignored(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("KAMENG_OCR_CACHE", str(blocker / "below-a-file"))
     cache.save(engine.ENGINE_ID, sha, {"lines": []})  # no exception: caching is best effort
     assert cache.load(engine.ENGINE_ID, sha) is None
+
+
+def test_alipay_bill_own_order_number_is_the_transaction_number() -> None:
+    def reading(*texts: str) -> engine.Reading:
+        return engine.Reading(
+            "0" * 64, 720, 1600, tuple(engine.Line(t, 0.95, (10, 10 + 40 * i, 400, 40 + 40 * i)) for i, t in enumerate(texts))
+        )
+
+    bill = extract("bill.png", reading("账单详情", "-100.00", "交易成功", "付款方式:花呗", "订单号:2026110222001400000000001234",
+                                       "商家订单号:KM20261102150012", "创建时间:2026-11-02 15:00:30"))
+    got = {k: v["value"] for k, v in bill.fields.items()}
+    assert bill.kind == "payment_proof"
+    assert got["order.payment.transaction_no"] == "2026110222001400000000001234"
+    assert got["order.order_no"] == "KM20261102150012"
+    assert got["order.payment.method"] == "alipay"

@@ -19,6 +19,17 @@ _TEMPLATE_KEYS = {
     "order.payment.method": "payment_method",
     "respondent.platform": "platform",
 }
+_PREFERRED = {
+    "order.order_no": ("order_info",),
+    "order.product": ("order_info", "promise"),
+    "order.ordered_at": ("order_info",),
+    "order.payment.transaction_no": ("payment_proof",),
+    "order.payment.method": ("payment_proof",),
+    "respondent.platform": ("order_info",),
+    "respondent.merchant.name": ("order_info",),
+}
+"""The screenshot kinds whose reading of a field wins over other screenshots'."""
+
 LABELS = {
     "order.order_no": "订单号",
     "order.product": "商品",
@@ -81,6 +92,7 @@ def draft(images: list[Path], folder: Path, *, today: date | None = None) -> Dra
     evidence_dir = folder / "evidence"
     evidence_dir.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
+    ranks: dict[str, tuple[bool, float]] = {}
     for image in images:
         data = image.read_bytes()
         target = evidence_dir / image.name
@@ -96,8 +108,9 @@ def draft(images: list[Path], folder: Path, *, today: date | None = None) -> Dra
         for path, f in reading.fields.items():
             if path not in LABELS:
                 continue  # card keys and phone numbers never go into the draft
-            known = out.values.get(path)
-            if known is None or f["confidence"] > known.confidence:
+            rank = (reading.kind in _PREFERRED.get(path, ()), f["confidence"])
+            if path not in ranks or rank > ranks[path]:
+                ranks[path] = rank
                 out.values[path] = DraftValue(path, str(f["value"]), rel, f["confidence"])
         kind = _EVIDENCE_KIND.get(reading.kind, reading.kind)
         shown = [LABELS[p] for p in reading.fields if p in LABELS]

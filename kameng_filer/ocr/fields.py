@@ -33,7 +33,7 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
 _ID = r"([A-Za-z0-9][A-Za-z0-9_-]{5,40})"
 _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("order.payment.transaction_no", re.compile(r"(?:交易号|交易单号|支付单号|微信支付单号|支付流水号|流水号)\s*:?\s*" + _ID)),
-    ("order.order_no", re.compile(r"(?:商户订单号|商户单号|订单编号|订单号)\s*:?\s*" + _ID)),
+    ("order.order_no", re.compile(r"(?:商户订单号|商家订单号|商户单号|订单编号|订单号)\s*:?\s*" + _ID)),
     ("order.ordered_at", re.compile(r"(?:下单时间|创建时间|订单时间|提交时间)\s*:?\s*(.+)")),
     ("order.paid_at", re.compile(r"(?:支付时间|付款时间|交易时间)\s*:?\s*(.+)")),
     ("order.amount", re.compile(r"(?:实付款|实付|支付金额|付款金额|订单金额|实付金额|金额)\s*:?\s*(.+)")),
@@ -140,6 +140,12 @@ def rows(lines: list[Line]) -> list[Line]:
     return joined
 
 
+def _bill_own_number(text: str, m: re.Match[str]) -> bool:
+    """True for a bill's plain ``订单号`` (Alipay's own number), not ``商户订单号``/``商家订单号``/``商户单号``."""
+    label = text[m.start() : m.start(1)]
+    return label.lstrip().startswith("订单号") and text[max(0, m.start() - 2) : m.start()] not in ("商户", "商家")
+
+
 def extract(file: str, reading: Reading, *, today: date | None = None) -> FileReading:
     """Kind and fields of one screenshot's OCR reading."""
     kind = classify(list(reading.lines))
@@ -151,6 +157,8 @@ def extract(file: str, reading: Reading, *, today: date | None = None) -> FileRe
         for path, rx in _LABELS:
             m = rx.search(ln.text)
             if m:
+                if path == "order.order_no" and kind == "payment_proof" and _bill_own_number(ln.text, m):
+                    path = "order.payment.transaction_no"  # a bill's plain 订单号 is the payment's own number
                 _put(fields, path, _value(path, m.group(1), today), ln)
         for rx in (_CARD_LABEL, _CARD_GROUPS):
             m = rx.search(ln.text)
