@@ -68,11 +68,14 @@ def main() -> None:
 
         from kameng_filer.timeutil import parse_iso
         from kameng_filer.ui import UiServer, create_app
-        from kameng_filer.ui.security import COOKIE
+        from kameng_filer.ui.security import cookie_name
 
         now = parse_iso("2026-11-12T10:00:00")
-        with UiServer(create_app(now=lambda: now)) as server, httpx.Client(base_url=server.url, timeout=120) as c:
-            c.cookies.set(COOKIE, server.app.state.token)
+        with (
+            UiServer(create_app(now=lambda: now)) as server,
+            httpx.Client(base_url=server.url, timeout=120) as c,
+        ):
+            c.cookies.set(cookie_name(server.port), server.app.state.token)
             for path in ("/", "/deadlines.ics", f"/cases/{case_id}"):
                 assert c.get(path).status_code == 200, path  # warm-up (imports, first queries)
                 times = []

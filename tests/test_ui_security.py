@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kameng_filer.ui.security import COOKIE, csrf_token, host_ok
+from kameng_filer.ui.security import cookie_name, csrf_token, host_ok
 from tests.ui_support import CASE, running, seed_home
 
 
@@ -32,7 +32,7 @@ def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _client(server, *, cookie: bool = True) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=30)
     if cookie:
-        client.cookies.set(COOKIE, server.app.state.token)
+        client.cookies.set(cookie_name(server.port), server.app.state.token)
     return client
 
 
@@ -44,7 +44,7 @@ def test_without_token_refused(server) -> None:
             assert "需要带令牌的地址" in r.text and "kameng ui" in r.text
         r = c.get("/?token=wrong")
         assert r.status_code == 403 and "令牌不正确" in r.text
-        c.cookies.set(COOKIE, "wrong")
+        c.cookies.set(cookie_name(server.port), "wrong")
         assert c.get("/").status_code == 403
 
 
@@ -212,3 +212,12 @@ def test_broken_database_is_a_chinese_page_and_the_server_goes_on(
             assert r.status_code == 500, path
             assert "数据库文件已损坏" in r.text and "kameng restore" in r.text
             assert "Traceback" not in r.text
+
+
+def test_two_workspaces_at_once_keep_their_own_cookie(server) -> None:
+    """Cookies are shared by all ports of 127.0.0.1: each workspace names its cookie after its port."""
+    with running() as other, httpx.Client(timeout=30) as c:
+        for srv in (server, other):
+            assert c.get(srv.entry_url).status_code == 303
+        for srv in (server, other):
+            assert c.get(f"{srv.url}/deadlines.ics").status_code == 200

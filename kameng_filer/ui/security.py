@@ -12,6 +12,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "kameng_ui"
+"""Cookie name prefix; the name carries the port (cookies are shared by every port of 127.0.0.1, so two
+workspaces running at once would otherwise overwrite each other's token)."""
 TOKEN_PARAM = "token"
 CSRF_FIELD = "csrf"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})
@@ -36,6 +38,11 @@ def new_token() -> str:
 def csrf_token(token: str) -> str:
     """The CSRF value put in forms: derived from the session token, so the token itself never is."""
     return hmac.new(token.encode(), b"kameng-ui-csrf", hashlib.sha256).hexdigest()
+
+
+def cookie_name(port: int | None) -> str:
+    """The session cookie's name for the workspace on ``port``."""
+    return f"{COOKIE}_{port}" if port else COOKIE
 
 
 def same(a: str | None, b: str) -> bool:
@@ -125,9 +132,11 @@ class Guard:
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN_PARAM]
             target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
             response = RedirectResponse(target, status_code=303, headers=SAFE_HEADERS)
-            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+            response.set_cookie(
+                cookie_name(self.port_ref[0]), self.token, httponly=True, samesite="strict", path="/"
+            )
             return response
-        if not same(request.cookies.get(COOKIE), self.token):
+        if not same(request.cookies.get(cookie_name(self.port_ref[0])), self.token):
             return refusal(
                 403, "需要带令牌的地址才能打开工作台。", "请使用 kameng ui 启动时在终端里显示的完整地址。"
             )
