@@ -463,10 +463,10 @@ def test_a_long_summary_warns_for_the_channels_it_cannot_fit() -> None:
     [f] = [f for f in check_case(result, now=NOW) if f.path == "problem.summary"]
     assert f.code == "text.long_for_channel" and f.severity == "warning"
     assert "alipay(上限 200 字)" in f.message and "wechat_pay" in f.message and "email" not in f.message
-    with pytest.raises(RenderError):
-        from kameng_filer.render import render
+    from kameng_filer.render import render
 
-        render(result.case, "alipay")
+    out = render(result.case, "alipay")  # rendering shortens the summary instead of failing
+    assert len(out.fields["content"]) <= 200 and out.dropped["content"][-1] == "summary"
 
 
 def test_a_long_product_name_warns_with_the_form_field_limit() -> None:

@@ -216,3 +216,32 @@ def test_the_persons_ascii_punctuation_is_written_full_width() -> None:
 )
 def test_fullwidth_prose(raw: str, expected: str) -> None:
     assert fullwidth_prose(raw) == expected
+
+
+# --- facts cross-checked and citations merged (issue 14 items 3, 6, 8) ------------------------------
+
+
+def test_rule_source_and_article_are_not_glued_and_each_citation_is_cited_once() -> None:
+    content = render(_case("glued-rule"), "12315", "complaint").fields["content"]
+    assert "商品页承诺（商品标题）" in content and "商品页承诺商品标题" not in content
+    assert content.count("《电子商务法》第20条") == 1  # the person's rule cites the built-in article
+
+
+def test_dead_key_cites_unfair_terms_law_not_the_delivery_article() -> None:
+    body = render(_case("dead-key"), "email", "complaint").fields["body"]
+    assert "《电子商务法》第51条" not in body  # helps the seller in a dead-key dispute
+    for cite in ("《消费者权益保护法》第26条", "《民法典》第497条", "《电子商务法》第49条", "《消费者权益保护法》第48条"):
+        assert cite in body, cite
+    assert body.count("2014年3月15日起施行") == 1  # the version once per regulation
+
+
+def test_auto_renewal_cites_the_implementing_regulation() -> None:
+    content = render(_case("auto-renewal"), "12315", "complaint").fields["content"]
+    assert "《消费者权益保护法实施条例》第10条（2024年7月1日起施行）" in content
+    assert "《网络交易监督管理办法》第18条（2021年5月1日起施行）" in content
+
+
+def test_an_event_in_timeline_and_contacts_is_printed_once() -> None:
+    body = render(_case("second"), "email", "complaint").fields["body"]
+    assert body.count("09:20") == 1, body
+    assert "通过店铺客服联系商家" in body

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from difflib import SequenceMatcher
 from typing import NamedTuple
 
 from kameng_filer.case.model import (
@@ -29,7 +30,7 @@ from kameng_filer.render.filters import (
     money,
     problem_label,
 )
-from kameng_filer.render.law import CLAIMS, Citation, laws_for_types
+from kameng_filer.render.law import CLAIMS, Citation, laws_for_types, merge_citations, rule_cite
 from kameng_filer.render.mask import mask_card_key
 from kameng_filer.timeutil import as_shanghai
 
@@ -129,12 +130,32 @@ def demand_phrase(demand: Demand, order: Order) -> str:
     return f"{text}({note})" if note else text
 
 
+_SAME_WORDS = 6
+"""A timeline entry sharing this many characters in a row with a contact's summary tells the same event."""
+
+
+def _told_by_contact(entry: tuple[datetime, str, str], contacts: tuple[_ContactIn, ...]) -> bool:
+    """True when a contact of the same minute already tells this timeline entry (it would print twice)."""
+    at, _, text = entry
+    minute = as_shanghai(at).replace(second=0, microsecond=0)
+    for c in contacts:
+        if as_shanghai(c.at).replace(second=0, microsecond=0) != minute:
+            continue
+        if "联系" in text or "客服" in text:
+            return True
+        match = SequenceMatcher(None, text, c.summary, autojunk=False).find_longest_match()
+        if match.size >= _SAME_WORDS:
+            return True
+    return False
+
+
 def _events(timeline: tuple[_TimelineIn, ...], contacts: tuple[_ContactIn, ...]) -> tuple[Event, ...]:
     raw = [(t.at, "timeline", t.event) for t in timeline]
     for c in contacts:
         who = CONTACT_LABELS[c.with_]
         via = f"通过{clause(c.channel)}" if c.channel else ""
         raw.append((c.at, "contact", f"{via}联系{who}:{c.summary}"))
+    raw = [e for e in raw if not (e[1] == "timeline" and _told_by_contact(e, contacts))]
     raw.sort(key=lambda e: e[0])
     events = []
     for at, kind, text in raw:
@@ -338,8 +359,18 @@ def _digest(inputs: _Inputs) -> Facts:
         )
         for i, e in enumerate(inputs.evidence, start=1)
     )
-    rules = tuple(Citation(source + (article or ""), clause(text)) for source, article, text in inputs.rules)
-    laws = tuple(laws_for_types(inputs.problem_type, [d.type for d in inputs.demands]))
+    words = " ".join(
+        [
+            inputs.summary,
+            order.promise or "",
+            *(t.event for t in inputs.timeline),
+            *(c.summary for c in inputs.contacts),
+        ]
+    )
+    rules, laws = merge_citations(
+        (Citation(rule_cite(source, article), clause(text)) for source, article, text in inputs.rules),
+        laws_for_types(inputs.problem_type, [d.type for d in inputs.demands], words),
+    )
     basis = rules[0].cite if rules else (laws[0].cite if laws else "")
     return Facts(
         order_no=order.order_no,

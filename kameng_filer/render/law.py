@@ -14,10 +14,26 @@ class Citation:
 
     cite: str
     text: str = ""
+    version: str = ""
+    """Which text of the regulation is cited (revision and date in force), e.g. ``2013年修正``."""
 
 
 CSL = "《消费者权益保护法》"
 ECL = "《电子商务法》"
+CIVIL = "《民法典》"
+CSL_REG = "《消费者权益保护法实施条例》"
+PIPL = "《个人信息保护法》"
+NTM = "《网络交易监督管理办法》"
+
+VERSIONS: dict[str, str] = {
+    CSL: "2013年10月25日修正，2014年3月15日起施行",
+    ECL: "2019年1月1日起施行",
+    CIVIL: "2021年1月1日起施行",
+    CSL_REG: "2024年7月1日起施行",
+    PIPL: "2021年11月1日起施行",
+    NTM: "2021年5月1日起施行",
+}
+"""The text of each regulation the citations follow (one table; docs/channels.md lists it too)."""
 
 LAW: dict[str, Citation] = {
     "csl20": Citation(
@@ -33,6 +49,27 @@ LAW: dict[str, Citation] = {
     "csl48_8": Citation(
         f"{CSL}第48条第1款第8项", "对消费者退货、退还货款的要求故意拖延或无理拒绝的,经营者应当承担民事责任"
     ),
+    "csl26": Citation(
+        f"{CSL}第26条",
+        "经营者不得以格式条款、通知、声明等方式排除或者限制消费者权利、减轻或者免除经营者责任，其内容无效",
+    ),
+    "csl48_124": Citation(
+        f"{CSL}第48条第1款第1、2、4项",
+        "商品存在缺陷、不具备应当具备的使用性能或不符合商品说明表明的质量状况的，经营者应当承担民事责任",
+    ),
+    "civ497": Citation(
+        f"{CIVIL}第497条", "不合理地免除或者减轻其责任、加重对方责任、限制对方主要权利的格式条款无效"
+    ),
+    "ecl49": Citation(
+        f"{ECL}第49条", "用户提交订单成功即合同成立，经营者不得以格式条款排除消费者权利，此类条款无效"
+    ),
+    "csl_reg10": Citation(
+        f"{CSL_REG}第10条", "经营者以自动续费等方式提供服务的，应当在续费日前以显著方式提请消费者注意"
+    ),
+    "pipl69": Citation(
+        f"{PIPL}第69条",
+        "处理个人信息侵害个人信息权益造成损害，处理者不能证明自己没有过错的，应当承担赔偿责任",
+    ),
     "csl55": Citation(
         f"{CSL}第55条", "经营者有欺诈行为的,应按消费者要求增加赔偿价款的三倍,不足五百元的为五百元"
     ),
@@ -41,26 +78,24 @@ LAW: dict[str, Citation] = {
     "ecl51": Citation(f"{ECL}第51条", "在线传输交付的,以商品进入指定系统并能够检索识别的时间为交付时间"),
     "ecl59": Citation(f"{ECL}第59条", "电子商务经营者应当建立便捷、有效的投诉机制,及时受理并处理投诉"),
     "ecl62": Citation(f"{ECL}第62条", "在争议处理中,电子商务经营者应当提供原始合同和交易记录"),
-    "ntm18": Citation(
-        "《网络交易监督管理办法》第18条", "自动续费应在消费者接受服务前和续费日前五日以显著方式提请消费者注意"
-    ),
+    "ntm18": Citation(f"{NTM}第18条", "自动续费应在消费者接受服务前和续费日前五日以显著方式提请消费者注意"),
 }
 
 BY_PROBLEM: dict[ProblemType, tuple[str, ...]] = {
     ProblemType.not_delivered: ("ecl20", "ecl51"),
     ProblemType.delayed_delivery: ("ecl20",),
     ProblemType.quantity_mismatch: ("ecl20", "csl48_6"),
-    ProblemType.invalid_card_key: ("csl24", "ecl51"),
+    ProblemType.invalid_card_key: ("csl24", "csl48_124"),  # not 电商法 51: it helps the seller here
     ProblemType.short_validity: ("csl20", "csl24"),
     ProblemType.not_as_described: ("ecl17", "csl24"),
-    ProblemType.auto_renewal: ("ntm18",),
+    ProblemType.auto_renewal: ("ntm18", "csl_reg10"),
     ProblemType.merchant_vanished: ("csl44", "ecl20"),
     ProblemType.false_promise: ("csl20", "ecl17"),
     ProblemType.refund_refused: ("csl48_8",),
     ProblemType.no_response: ("ecl59",),
     ProblemType.membership_not_activated: ("ecl20", "csl48_7"),
     ProblemType.account_stolen: ("ecl62",),
-    ProblemType.data_leak: ("csl29",),
+    ProblemType.data_leak: ("csl29", "pipl69"),
     ProblemType.abnormal_transaction: ("ecl62",),
     ProblemType.other: (),
 }
@@ -87,14 +122,65 @@ CLAIMS: dict[ProblemType, str] = {
 """The complainant's position in one clause, restating the problem type (no new facts)."""
 
 
+UNFAIR_TERMS = ("概不退换", "不退不换", "概不退款", "不予退换", "开通即同意", "发出后不退", "售出不退")
+"""Words of a standard term that excludes the buyer's rights: cite 消保法 26 / 民法典 497 / 电商法 49."""
+
+
 def laws_for(case: Case) -> list[Citation]:
     """The law citations that support this case's problem type and demands, most specific first."""
-    return laws_for_types(case.problem.type, [d.type for d in case.demands])
+    text = " ".join(
+        [case.problem.summary, *(t.event for t in case.timeline), *(c.summary for c in case.contacts)]
+    )
+    return laws_for_types(
+        case.problem.type, [d.type for d in case.demands], text + (case.order.promise or "")
+    )
 
 
-def laws_for_types(problem: ProblemType, demands: Iterable[DemandType]) -> list[Citation]:
-    """``laws_for`` from the problem type and the demand types alone."""
+def laws_for_types(problem: ProblemType, demands: Iterable[DemandType], text: str = "") -> list[Citation]:
+    """``laws_for`` from the problem type, the demand types and the case's own words (``text``)."""
     keys = list(BY_PROBLEM.get(problem, ()))
+    if any(term in text for term in UNFAIR_TERMS):
+        keys += ["csl26", "civ497", "ecl49"]
     if any(d == DemandType.punitive_damages for d in demands) and "csl55" not in keys:
         keys.append("csl55")
-    return [LAW[k] for k in keys]
+    out, named = [], set()
+    for k in keys:
+        c = LAW[k]
+        name = c.cite[: c.cite.index("》") + 1]
+        out.append(c if name in named else Citation(c.cite, c.text, VERSIONS.get(name, "")))
+        named.add(name)  # the version is said once per regulation
+    return out
+
+
+def rule_cite(source: str, article: str | None) -> str:
+    """A rule's citation: ``《用户协议》`` + ``第5.3条`` joined, any other article in brackets."""
+    source, article = source.strip(), (article or "").strip()
+    if not article or article in source:
+        return source
+    if article.startswith("第"):
+        return source + article
+    if source.endswith("》") and article[0].isdigit():
+        return f"{source}第{article}条"
+    return f"{source}（{article}）"
+
+
+def _key(cite: str) -> str:
+    return "".join(cite.split()).replace("(", "（").replace(")", "）")
+
+
+def merge_citations(
+    rules: Iterable[Citation], laws: Iterable[Citation]
+) -> tuple[tuple[Citation, ...], tuple[Citation, ...]]:
+    """Rules and laws with every citation once: a law the person's own rule already cites is left out."""
+    seen: set[str] = set()
+    kept_rules = []
+    for r in rules:
+        if _key(r.cite) not in seen:
+            seen.add(_key(r.cite))
+            kept_rules.append(r)
+    kept_laws = []
+    for law in laws:
+        if _key(law.cite) not in seen:
+            seen.add(_key(law.cite))
+            kept_laws.append(law)
+    return tuple(kept_rules), tuple(kept_laws)
