@@ -133,7 +133,21 @@ def test_spans_every_card_key_format() -> None:
                  "密码:Qw3rTy7u", "点卡 1A2B-3C4D-5E6F-7G8H 已发货"):
         spans = find_spans(line)
         assert any(r == "卡密" for *_, r in spans), line
+    assert any(r == "卡密" for *_, r in find_spans("充值卡 1234-5678-9012-3456"))
     assert not find_spans("订单号:KM20261102150012 实付:￥100.00 交易号:2026110222001400000000001234")
+    assert not find_spans("下单时间:2026-11-0215:00:12 支付时间:2026-11-02 15:00:30")
+    for line in ("+86 139-1234-5678", "联系方式 139 1234 5678", "手机 139****5678"):
+        assert any(r == "手机号" for *_, r in find_spans(line)), line
+
+
+def test_spans_the_complainants_own_words_split_over_lines() -> None:
+    case = load_case(EXAMPLE / "case.yaml").case
+    for line, secret, reason in (("某小区3号楼502", "某小区3号楼502", "住址"), ("地区:北京市朝阳区望京", "北京市朝阳区望京", "住址"),
+                                 ("买家 张三 已付款", "张三", "姓名"), ("zhangsan@example.com", "zhangsan@example.com", "邮箱")):
+        spans = [(a, b) for a, b, r in find_spans(line, case) if r == reason]
+        covered = set().union(*(range(a, b) for a, b in spans))
+        start = line.index(secret)
+        assert set(range(start, start + len(secret))) <= covered, (line, spans)
 
 
 @pytest.mark.usefixtures("ocr_engine")

@@ -24,6 +24,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("邮箱", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
     ("卡密", re.compile(r"(?:卡密|卡号|密码|激活码|兑换码|CDK|cdk|CDKEY|充值码)\s*:?\s*([A-Za-z0-9][A-Za-z0-9 -]{3,63})")),
     ("卡密", re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,8}){2,7}(?![A-Za-z0-9])")),
+    ("卡密", re.compile(r"(?<![A-Za-z0-9-])\d{4,6}(?:[- ]\d{4,6}){2,7}(?![A-Za-z0-9-])")),
     ("QQ/微信号", re.compile(r"(?:QQ|qq|企鹅|扣扣)\s*(?:号)?\s*:?\s*([1-9]\d{4,11})")),
     ("QQ/微信号", re.compile(r"(?:微信号|微信|wx|WX|vx|VX|V信)\s*:?\s*([A-Za-z][A-Za-z0-9_-]{5,19}|1[3-9]\d{9})")),
     ("游戏账号", re.compile(r"(?:游戏账号|充值账号|账号|帐号|角色ID|角色id|UID|uid|玩家ID)\s*:?\s*([^\s:]{3,40})")),
@@ -118,7 +119,10 @@ def find_spans(text: str, case: Any = None, *, keep: Iterable[str] = ()) -> list
         w, _ = _squash(word)
         if len(w) < 2:
             continue
-        for piece in {w, w[-4:] if reason == "住址" and len(w) > 8 else w}:
+        pieces = {w}
+        if reason == "住址" and len(w) > 6:  # an address OCR split over two lines: any 6 characters of it
+            pieces |= {w[k : k + 6] for k in range(len(w) - 5)}
+        for piece in pieces:
             for m in re.finditer(re.escape(piece), squashed):
                 spans.append((index[m.start()], index[m.end() - 1] + 1, reason))
     return spans
