@@ -245,3 +245,18 @@ def test_an_event_in_timeline_and_contacts_is_printed_once() -> None:
     body = render(_case("second"), "email", "complaint").fields["body"]
     assert body.count("09:20") == 1, body
     assert "通过店铺客服联系商家" in body
+
+
+@pytest.mark.parametrize("variant", ["first", "vanished"])
+def test_plan_prints_no_seed_numbers_or_internal_words(variant: str) -> None:
+    import json
+
+    from kameng_filer.planner import plan_channels
+
+    def no_contacts(raw: dict) -> None:
+        raw["contacts"] = []
+        raw["evidence"] = [e for e in raw["evidence"] if e["kind"] != "communication"]
+
+    case = render_golden.load_mutated(EXAMPLES["first"], no_contacts) if variant == "first" else _case(variant)
+    plan = json.dumps(plan_channels(case, now=datetime(2026, 11, 3, 10, 0)).to_dict(), ensure_ascii=False)
+    assert not re.search(r"seed\s*\d", plan), plan
