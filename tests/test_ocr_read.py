@@ -358,3 +358,19 @@ def test_alipay_bill_own_order_number_is_the_transaction_number() -> None:
     assert got["order.payment.transaction_no"] == "2026110222001400000000001234"
     assert got["order.order_no"] == "KM20261102150012"
     assert got["order.payment.method"] == "alipay"
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_check_with_evidence_outside_the_case_folder(tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    outside = tmp_path / "elsewhere.png"
+    outside.write_bytes((EXAMPLES / "order.png").read_bytes())
+    text = (folder / "case.yaml").read_text(encoding="utf-8").replace("file: evidence/order.png", f"file: {outside}")
+    (folder / "case.yaml").write_text(text, encoding="utf-8")
+    from kameng_filer.cli import case_cmds
+
+    app = typer.Typer()
+    case_cmds.register(app)
+    res = CliRunner().invoke(app, ["check", str(folder), "--json", "--now", "2026-11-03T10:00:00"])
+    codes = [f["code"] for f in json.loads(res.stdout)["findings"]]
+    assert "evidence.outside_case" in codes, res.stdout

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kameng_filer.checks.base import Context
+from kameng_filer.errors import KamengError
 from kameng_filer.findings import Finding
 from kameng_filer.timeutil import as_shanghai
 
@@ -70,8 +71,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     for i, ev in enumerate(case.evidence):
         try:
             data = ev.path.read_bytes()
-        except (OSError, ValueError):
-            continue  # reported by evidence_files
+        except (OSError, ValueError, KamengError):
+            continue  # missing, unreadable or outside the case folder: reported by the loader / evidence_files
         if not sniff_mime(data).startswith("image/"):
             continue
         try:
