@@ -60,12 +60,16 @@ def browser():
 def page(browser, server):
     context = browser.new_context(locale="zh-CN", viewport=DESKTOP, accept_downloads=True)
     pg = context.new_page()
+    problems: list[str] = []  # CSP violations, missing static files, script errors
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
     pg.set_default_timeout(20000)
     pg.goto(server.entry_url)
     try:
         yield pg
     finally:
         context.close()
+    assert problems == []
 
 
 def _shoot(page, screens: Path, name: str) -> None:
