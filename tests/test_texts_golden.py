@@ -260,3 +260,10 @@ def test_plan_prints_no_seed_numbers_or_internal_words(variant: str) -> None:
     case = render_golden.load_mutated(EXAMPLES["first"], no_contacts) if variant == "first" else _case(variant)
     plan = json.dumps(plan_channels(case, now=datetime(2026, 11, 3, 10, 0)).to_dict(), ensure_ascii=False)
     assert not re.search(r"seed\s*\d", plan), plan
+
+
+def test_the_in_platform_seller_is_named_and_the_platform_asked_to_disclose_it() -> None:
+    content = render(_case("dead-key"), "12315", "complaint").fields["content"]
+    assert "入驻商户“极速点卡店”交付的卡密无法正常使用" in content
+    assert "被投诉方交付的卡密" not in content  # the respondent is the platform, not the seller
+    assert "真实名称、地址和有效联系方式" in content and "先行赔偿" in content

@@ -30,7 +30,7 @@ from kameng_filer.render.filters import (
     money,
     problem_label,
 )
-from kameng_filer.render.law import CLAIMS, Citation, laws_for_types, merge_citations, rule_cite
+from kameng_filer.render.law import Citation, claim_for, laws_for_types, merge_citations, rule_cite
 from kameng_filer.render.mask import mask_card_key
 from kameng_filer.timeutil import as_shanghai
 
@@ -387,7 +387,7 @@ def _digest(inputs: _Inputs) -> Facts:
         problem=problem_label(inputs.problem_type),
         summary=clause(inputs.summary),
         discovered_at=inputs.discovered_at,
-        claim=CLAIMS.get(inputs.problem_type, ""),
+        claim=claim_for(inputs.problem_type, inputs.merchant),
         promise=clause(order.promise) if order.promise else "",
         card_key=mask_card_key(order.card_key) if order.card_key else "",
         events=_events(inputs.timeline, inputs.contacts),

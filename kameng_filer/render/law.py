@@ -122,6 +122,19 @@ CLAIMS: dict[ProblemType, str] = {
 """The complainant's position in one clause, restating the problem type (no new facts)."""
 
 
+def claim_for(problem: ProblemType, merchant: str) -> str:
+    """The claim naming the party at fault: an in-platform seller is named, and the platform is asked
+    to disclose the seller's identity or pay first (消保法 44)."""
+    claim = CLAIMS.get(problem, "")
+    if not merchant or not claim.startswith("被投诉方"):
+        return claim
+    return (
+        claim.replace("被投诉方", f"入驻商户“{merchant}”", 1)
+        + "；平台应当提供该商户的真实名称、地址和有效联系方式，不能提供的应当先行赔偿"
+        + "（《消费者权益保护法》第44条）"
+    )
+
+
 UNFAIR_TERMS = ("概不退换", "不退不换", "概不退款", "不予退换", "开通即同意", "发出后不退", "售出不退")
 """Words of a standard term that excludes the buyer's rights: cite 消保法 26 / 民法典 497 / 电商法 49."""
 
