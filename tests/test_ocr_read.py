@@ -374,3 +374,13 @@ def test_check_with_evidence_outside_the_case_folder(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["check", str(folder), "--json", "--now", "2026-11-03T10:00:00"])
     codes = [f["code"] for f in json.loads(res.stdout)["findings"]]
     assert "evidence.outside_case" in codes, res.stdout
+
+
+@pytest.mark.usefixtures("ocr_engine")
+def test_redeem_error_small_screenshot_is_problem_proof() -> None:
+    shot = draw_screen(
+        ["兑换失败", "卡密已被使用", "卡密:GS-8H2K-99XQ-PLM3", "请联系客服"], title="王者荣耀·点券兑换", width=360, size=17, fmt="JPEG"
+    )
+    r = extract("redeem.jpg", engine.read_image(shot))
+    assert r.kind == "problem_proof"
+    assert r.fields["order.card_key"]["value"] == "GS-8H2K-99XQ-PLM3" and r.fields["order.card_key"]["secret"]
