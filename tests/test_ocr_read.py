@@ -148,7 +148,7 @@ def test_pillow_screens_known_values() -> None:
     assert got["order.amount"] == "6.00"
     assert got["order.ordered_at"] == "2026-11-05T21:13:00"
     assert got["order.card_key"] == "GS-8H2K-99XQ-PLM3" and r.fields["order.card_key"]["secret"] is True
-    assert got["phone"] == "13912345678"
+    assert got["complainant.phone"] == "13912345678"
     assert got["respondent.merchant.name"] == "阿杰点卡"
     assert got["respondent.platform"] == "云端发卡网"
 

@@ -20,7 +20,7 @@ _FIELD_NAMES = {
     "respondent.platform": "平台",
     "respondent.merchant.name": "商家",
     "order.card_key": "卡密(敏感)",
-    "phone": "手机号",
+    "complainant.phone": "手机号",
 }
 
 

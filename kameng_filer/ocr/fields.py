@@ -166,7 +166,7 @@ def extract(file: str, reading: Reading, *, today: date | None = None) -> FileRe
                 _put(fields, "order.card_key", m.group(1), ln)
         m = _PHONE.search(ln.text)
         if m:
-            _put(fields, "phone", m.group(1), ln)
+            _put(fields, "complainant.phone", m.group(1), ln)
     if kind == "payment_proof" and "order.amount" not in fields:
         for ln in lines:
             if re.fullmatch(r"[-+]?\s*\d[\d,]*\.\d{2}", ln.text):
@@ -189,7 +189,7 @@ def merge(readings: list[FileReading]) -> dict[str, Any]:
     best: dict[str, tuple[float, Any]] = {}
     for r in readings:
         for path, f in r.fields.items():
-            if f.get("secret") or path == "phone":
+            if f.get("secret") or path == "complainant.phone":  # may be the seller's number
                 continue
             if path not in best or f["confidence"] > best[path][0]:
                 best[path] = (f["confidence"], f["value"])
