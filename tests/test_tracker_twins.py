@@ -188,7 +188,7 @@ def test_12315_follow_up_is_a_supplement(tmp_path: Path, receiver, example_case:
         [complaint] = ts["gov12315"].records()
         assert len(complaint["supplements"]) == 1, report.to_dict()
         text = complaint["supplements"][0]["text"]
-        assert "想了解进展是否有更新" in text and len(text) <= 500
+        assert "现补充说明如下" in text and len(text) <= 500  # 12315: 材料补充, not a progress question
         assert any(m["title"].startswith("已催办") for m in receiver.messages)
         assert json.dumps(report.to_dict(), ensure_ascii=False).count("follow_up") >= 1
 
