@@ -104,6 +104,13 @@ def test_watch_restart_sends_each_follow_up_exactly_once(tmp_path: Path, example
         try:
             wait_for(lambda: escalated(ids), 240, "both filings to be escalated")
             wait_for(lambda: all(a.status != "pending" for a in actions("notification")), 30, "notifications")
+            # an escalation notice is planned after its escalation is recorded: wait for both notices,
+            # not only until none is pending (under load the second may not exist yet)
+            wait_for(
+                lambda: sum(t.startswith("升级") for t in receiver.titles()) >= 2,
+                60,
+                "both escalation notices",
+            )
         finally:
             code, out, err = stop(second)
         assert code == 0, err
