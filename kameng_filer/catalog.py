@@ -61,8 +61,8 @@ def adapters() -> list[dict[str, Any]]:
 def profiles() -> list[dict[str, Any]]:
     """Every site profile (built-in, from plugins, in the user's folder); a broken one is listed with its error."""
     from kameng_filer.filing.lint import channel_of
-    from kameng_filer.filing.profile import profile_sources
-    from kameng_filer.filing.profile_file import display, read_profile
+    from kameng_filer.filing.profile import profile_sources, read_profile
+    from kameng_filer.filing.profile_file import display
 
     out = []
     for name, (origin, entry) in sorted(profile_sources().items()):

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from kameng_filer import paths
 from kameng_filer.case import load_case
 from kameng_filer.errors import AlreadyFiled, CaseInvalid, CaseUnreadable, StoreError
+from kameng_filer.schema import METADATA
 from kameng_filer.store import (
     HEAD_REVISION,
     CaseNotFound,
@@ -32,7 +33,7 @@ from kameng_filer.store import (
     extension_conflict,
     sniff_mime,
 )
-from kameng_filer.store.models import Base, DbFiling
+from kameng_filer.store.models import DbFiling
 from kameng_filer.timeutil import SHANGHAI
 from tests import canaries
 
@@ -582,7 +583,7 @@ def test_fresh_database_is_at_head_and_matches_the_models(store: Store):
 
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), METADATA)
     assert diff == []
 
 

@@ -640,17 +640,26 @@ def url_matches(pattern: str, url: str) -> bool:
 def _load_cached(name: str, mtime: float) -> Profile:
     sources = profile_sources()
     _, entry = sources[name]
-    from kameng_filer.filing.profile_file import read_profile
-
     return read_profile(entry)
+
+
+def read_profile(entry: Any, origin: str | None = None) -> Profile:
+    """Read and validate one profile file; every failure is a ``ConfigError`` naming the file."""
+    from kameng_filer.filing.profile_file import checked_text
+
+    text, where = checked_text(entry, origin)
+    try:
+        return parse_profile(text, origin=where)
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:  # YAML constructors, deep nesting
+        raise ConfigError(
+            f"站点配置 {where} 的 YAML 无法读取", detail=type(exc).__name__, hint="检查文件内容与缩进"
+        ) from None
 
 
 def load_profile(name_or_path: str) -> Profile:
     """A profile by name (user folder, plugins, built-in) or by file path."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.exists():
-        from kameng_filer.filing.profile_file import read_profile
-
         return read_profile(p)
     sources = profile_sources()
     if name_or_path not in sources:

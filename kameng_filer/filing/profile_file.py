@@ -3,12 +3,7 @@ a FIFO, a device) is a ``ConfigError`` naming that file, never a crash of every 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from kameng_filer.errors import ConfigError
-
-if TYPE_CHECKING:
-    from kameng_filer.filing.profile import Profile
+from typing import Any
 
 MAX_BYTES = 2_000_000
 """A profile larger than this is refused (the biggest real ones are a few hundred lines)."""
@@ -26,17 +21,12 @@ def read_text(entry: Any, origin: str | None = None) -> str:
     return read_small_text(entry, f"站点配置 {display(origin or str(entry))}", MAX_BYTES)
 
 
-def read_profile(entry: Any, origin: str | None = None) -> Profile:
-    """Read and validate one profile file; every failure is a ``ConfigError`` naming the file."""
-    from kameng_filer.filing.profile import parse_profile
+def checked_text(entry: Any, origin: str | None = None) -> tuple[str, str]:
+    """The text of a profile file checked for YAML alias bombs, and its printable name;
+    ``ConfigError`` otherwise (``kameng_filer.filing.profile.read_profile`` parses it)."""
     from kameng_filer.textfile import check_aliases
 
     where = display(origin or str(entry))
     text = read_text(entry, where)
     check_aliases(text, f"站点配置 {where}")
-    try:
-        return parse_profile(text, origin=where)
-    except (RecursionError, ValueError, TypeError, OverflowError) as exc:  # YAML constructors, deep nesting
-        raise ConfigError(
-            f"站点配置 {where} 的 YAML 无法读取", detail=type(exc).__name__, hint="检查文件内容与缩进"
-        ) from None
+    return text, where

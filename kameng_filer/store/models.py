@@ -187,6 +187,3 @@ class DbEvent(Base):
     data_json: Mapped[str] = mapped_column(Text, default="{}", server_default=text("'{}'"))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 
-
-# The tracker's tables share this metadata (one schema for alembic and compare_metadata).
-import kameng_filer.tracker.models  # noqa: E402, F401

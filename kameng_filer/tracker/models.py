@@ -1,7 +1,8 @@
 """The tracker's tables: what is watched, every deadline (indexed by next action), the actions log, meta.
 
 The schema itself is owned by migration ``0002_tracker``; these models are registered on the store's
-``Base`` so ``compare_metadata`` sees one schema. Rows are added and updated, never deleted.
+``Base`` (the store does not import them; ``kameng_filer.schema.METADATA`` holds both) so alembic and
+``compare_metadata`` see one schema. Rows are added and updated, never deleted.
 """
 
 from __future__ import annotations
