@@ -93,23 +93,51 @@ VARIANTS: dict[str, tuple[str, Callable[[dict], None] | None]] = {
 }
 
 
+PAID_WITH = {"alipay": "alipay", "wechat_pay": "wechat_pay"}
+"""Payment channels and the payment method each one takes."""
+
+
+def _paid_with(method: str) -> Callable[[dict], None]:
+    def mutate(raw: dict) -> None:
+        number = "4200001234202611020000000001" if method == "wechat_pay" else "2026110222001400000000001234"
+        raw["order"]["payment"] = {"method": method, "transaction_no": number}
+
+    return mutate
+
+
 @cache
-def _case(name: str) -> Case:
+def _case(name: str, method: str | None = None) -> Case:
     base, mutate = VARIANTS[name]
-    return render_golden.load_mutated(EXAMPLES[base], mutate, name)
+
+    def both(raw: dict) -> None:
+        if mutate is not None:
+            mutate(raw)
+        if method is not None:
+            _paid_with(method)(raw)
+
+    return render_golden.load_mutated(EXAMPLES[base], both, f"{name}-{method}")
+
+
+def _method(case: Case) -> str | None:
+    return case.order.payment.method.value if case.order.payment else None
 
 
 def _outcomes() -> list[tuple[str, str, str, str, Any]]:
+    """(variant, context, purpose, channel, text or refusal); payment channels also see the case paid through them."""
     out = []
     for variant in VARIANTS:
         for cname, ctx in CONTEXTS.items():
             for purpose in PURPOSES:
                 for channel in CHANNELS:
-                    try:
-                        result: Any = render(_case(variant), channel, purpose, ctx)
-                    except RenderError as exc:
-                        result = exc
-                    out.append((variant, cname, purpose, channel, result))
+                    cases = [(variant, _case(variant))]
+                    if channel in PAID_WITH and _method(cases[0][1]) != PAID_WITH[channel]:
+                        cases.append((f"{variant}+{channel}", _case(variant, PAID_WITH[channel])))
+                    for name, case in cases:
+                        try:
+                            result: Any = render(case, channel, purpose, ctx)
+                        except RenderError as exc:
+                            result = exc
+                        out.append((name, cname, purpose, channel, result))
     return out
 
 
@@ -129,16 +157,25 @@ def _texts(outcomes: list) -> list[tuple[str, str]]:
     ]
 
 
+def _paid_through(variant: str, channel: str) -> bool:
+    if channel not in PAID_WITH or variant.endswith(f"+{channel}"):
+        return True
+    return _method(_case(variant)) == PAID_WITH[channel]
+
+
 def test_every_offered_purpose_renders_and_the_others_are_refused(outcomes: list) -> None:
     for variant, cname, purpose, channel, out in outcomes:
         where = (variant, cname, purpose, channel)
-        if offered(channel, purpose):
+        if not offered(channel, purpose):
+            assert isinstance(out, RenderError) and "没有“复核”程序" in out.message, where
+            assert out.hint and "--purpose" in out.hint, where
+        elif not _paid_through(variant, channel):
+            assert isinstance(out, RenderError) and "只受理通过它付款的交易" in out.message, where
+            assert out.hint and "投诉" in out.hint, where
+        else:
             assert not isinstance(out, RenderError), (where, getattr(out, "message", ""))
             for fs in registry.spec(channel).rendered_fields:
                 assert fs.check_text(out.fields[fs.name]) is None, (where, fs.name)
-        else:
-            assert isinstance(out, RenderError) and "没有“复核”程序" in out.message, where
-            assert out.hint and "--purpose" in out.hint, where
 
 
 def test_chinese_prose_uses_full_width_punctuation(outcomes: list) -> None:
@@ -194,7 +231,7 @@ def test_alipay_escalation_with_a_realistic_reason_fits_by_shortening() -> None:
     assert len(content) <= 200 and out.dropped["content"][-1] == "summary"
     assert "全额退款100.00元至原支付账户" in content and content.endswith("。")
     for purpose in ("complaint", "follow_up", "escalation", "review"):
-        assert len(render(_case("second"), "alipay", purpose, PRIOR).fields["content"]) <= 200
+        assert len(render(_case("second", "alipay"), "alipay", purpose, PRIOR).fields["content"]) <= 200
 
 
 def test_the_persons_ascii_punctuation_is_written_full_width() -> None:
@@ -267,3 +304,27 @@ def test_the_in_platform_seller_is_named_and_the_platform_asked_to_disclose_it()
     assert "入驻商户“极速点卡店”交付的卡密无法正常使用" in content
     assert "被投诉方交付的卡密" not in content  # the respondent is the platform, not the seller
     assert "真实名称、地址和有效联系方式" in content and "先行赔偿" in content
+
+
+# --- a payment channel takes only orders paid through it (issue 14 item 5) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("variant", "method", "channel", "paid", "route"),
+    [
+        ("first", None, "wechat_pay", "用支付宝付款", "--channel alipay"),
+        ("second", None, "alipay", "用微信支付付款", "--channel wechat_pay"),
+        ("first", "bank_card", "alipay", "用银行卡付款", "发卡银行"),
+        ("first", "bank_card", "wechat_pay", "用银行卡付款", "发卡银行"),
+        ("first", "balance", "alipay", "用平台余额付款", "--channel card_platform"),
+    ],
+)
+def test_payment_channel_for_another_payment_method_is_refused(
+    variant: str, method: str | None, channel: str, paid: str, route: str
+) -> None:
+    for purpose in PURPOSES:
+        with pytest.raises(RenderError) as info:
+            render(_case(variant, method), channel, purpose, PRIOR)
+        if offered(channel, purpose):
+            assert paid in info.value.message and "只受理通过它付款的交易" in info.value.message
+            assert route in (info.value.hint or "")

@@ -94,7 +94,8 @@ CODES: dict[str, CodeInfo] = {
     "language.punctuation": _h("连续感叹号/问号"),
     "text.control_chars": _e("文字中有控制字符或双向排版字符"),
     "text.too_long": _e("文字超过所有渠道的字数上限"),
-    "text.long_for_channel": _w("文字超过部分渠道的字数上限"),
+    "text.long_for_channel": _w("文字超过部分渠道的字数上限(生成时会缩写)"),
+    "text.cannot_fit": _e("文字在部分渠道缩写后仍放不下"),
     # clocks
     "window.closed": _w("平台投诉时限已过"),
     "window.closing": _w("平台投诉时限即将截止"),

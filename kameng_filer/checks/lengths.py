@@ -91,11 +91,67 @@ def _trial_render(ctx: Context, skip: set[str]) -> Iterator[Finding]:
             ):
                 continue  # not a length problem (a broken user template is reported by render itself)
             yield ctx.finding(
-                "text.long_for_channel",
+                "text.cannot_fit",
                 path,
-                f"有 {max(long)[0]} 个字,{spec.name} 无法生成投诉文本:{exc.message}",
+                f"有 {max(long)[0]} 个字，{spec.title}（{spec.name}）无法生成投诉文本：{exc.message}",
                 "精简这个字段(名称写常用的简称即可)",
             )
+
+
+def _try_channels(ctx: Context, names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Render the complaint on ``names``: (channels that fit by shortening, [(channel, why it cannot fit)]).
+
+    A channel that refuses the case for another reason (e.g. a payment channel the order was not paid
+    through) is in neither list; without a valid case every channel counts as shortened.
+    """
+    if ctx.case is None:
+        return names, []
+    from kameng_filer.errors import KamengError
+    from kameng_filer.render import render
+
+    fits: list[str] = []
+    fails: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            render(ctx.case, name, "complaint")
+        except KamengError as exc:
+            if getattr(exc, "field", None) is not None and "最多" in exc.message:
+                fails.append((name, exc.message))
+            continue
+        except Exception:  # a broken user template is reported by render itself
+            continue
+        fits.append(name)
+    return fits, fails
+
+
+def _channel_label(name: str, limit: int) -> str:
+    from kameng_filer.registry import spec
+
+    return f"{spec(name).title}（{name}，上限 {limit} 字）"
+
+
+def _over_body(ctx: Context, path: str, n: int, over: list[tuple[str, int]]) -> Iterator[Finding]:
+    """A core text longer than some channels' body: shortened where it can be, an error where it cannot."""
+    limits = dict(over)
+    fits, fails = _try_channels(ctx, [name for name, _ in over])
+    if fits:
+        names = "、".join(_channel_label(name, limits[name]) for name in fits)
+        yield ctx.finding(
+            "text.long_for_channel",
+            path,
+            f"有 {n} 个字，超过这些渠道正文的上限，生成文本时只保留前面几句"
+            f"（订单号、金额和诉求不会删）：{names}",
+            "把最关键的事实写在最前面，或精简到最小的上限以内；问题概述宜在 200 字以内；"
+            "kameng render --channel <渠道> 可预览缩写后的文本",
+        )
+    if fails:
+        names = "、".join(_channel_label(name, limits[name]) for name, _ in fails)
+        yield ctx.finding(
+            "text.cannot_fit",
+            path,
+            f"有 {n} 个字，缩写后仍放不下，无法在这些渠道生成投诉文本：{names}（{fails[0][1]}）",
+            "精简诉求说明和问题概述，只写关键事实（时间、经过、金额），详细过程放进 timeline 和证据",
+        )
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -123,13 +179,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         too_small.update(name for name, _ in over)
         if over:
             reported.add(path)
-            names = "、".join(f"{name}(上限 {limit} 字)" for name, limit in over)
-            yield ctx.finding(
-                "text.long_for_channel",
-                path,
-                f"有 {n} 个字,超过这些渠道正文的上限,无法在这些渠道生成投诉文本:{names}",
-                "精简到最小的上限以内;问题概述宜在 200 字以内",
-            )
+            yield from _over_body(ctx, path, n, over)
     for case_path, limits in sorted(direct.items()):
         value = get(ctx.raw, *case_path.split("."))
         if not isinstance(value, str):

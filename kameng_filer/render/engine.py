@@ -19,7 +19,7 @@ from kameng_filer.render.fit import FieldTooLong, Switches, drop_order, fit_fiel
 from kameng_filer.render.mask import Masker
 from kameng_filer.render.memo import memo_module
 from kameng_filer.render.punct import fullwidth_prose
-from kameng_filer.render.purposes import refusal
+from kameng_filer.render.purposes import payment_mismatch, refusal
 from kameng_filer.render.shorten import shorten_inputs
 
 MACROS = "_common/macros.j2"
@@ -172,7 +172,7 @@ def _render_spec(
 ) -> RenderedText:
     if purpose not in PURPOSES:
         raise RenderError(f"未知的文本用途「{purpose}」。可用:{'、'.join(PURPOSES)}")
-    refused = refusal(spec.name, purpose)
+    refused = refusal(spec.name, purpose) or payment_mismatch(spec.name, case)
     if refused is not None:
         raise refused
     env = environment()
@@ -241,8 +241,15 @@ def render_all(
     channels: Iterable[str] | None = None,
     context: RenderContext | None = None,
 ) -> dict[str, RenderedText]:
-    """Render ``purpose`` for several channels (default: every registered one), sharing the case facts."""
+    """Render ``purpose`` for several channels, sharing the case facts.
+
+    By default every registered channel that takes this purpose for this case (a payment channel the
+    order was not paid through is left out); channels named explicitly raise their refusal instead.
+    """
     facts = build_facts(case)
     ctx = context or _NO_PRIOR
-    names = list(channels) if channels is not None else registry.names()
+    if channels is not None:
+        names = list(channels)
+    else:
+        names = [n for n in registry.names() if refusal(n, purpose) is None and payment_mismatch(n, case) is None]
     return {n: _render_spec(case, registry.spec(n), purpose, ctx, facts, True) for n in names}
