@@ -153,6 +153,16 @@ def load_mutated(path: Path, mutate: Callable[[dict], None] | None, name: str = 
     return result.case
 
 
+def paid_through(case: Any, channel: str) -> Any:
+    """``case`` paid through ``channel`` when that is a payment channel (it refuses other payments)."""
+    from kameng_filer.case.model import Payment, PaymentMethod
+
+    if channel not in ("alipay", "wechat_pay") or (case.order.payment and case.order.payment.method == channel):
+        return case
+    payment = Payment(method=PaymentMethod(channel), transaction_no="4200001234202611020000000001")
+    return case.model_copy(update={"order": case.order.model_copy(update={"payment": payment})})
+
+
 def _outcome(call: Callable[[], Any]) -> Any:
     from kameng_filer.errors import RenderError
 
@@ -167,7 +177,8 @@ def dump() -> dict[str, Any]:
     """Every outcome of every variant × context × purpose × channel, fitted and unfitted (``|nofit``).
 
     ``render_all`` must give exactly what ``render`` gives channel by channel: the key ``…|all`` holds
-    ``"same"`` when it does, else what differed.
+    ``"same"`` when it does, else what differed. A payment channel renders the case as paid through it
+    (``render_all`` is compared on the channels the case itself was paid for).
     """
     from kameng_filer.render import PURPOSES, render
 
@@ -178,18 +189,20 @@ def dump() -> dict[str, Any]:
             for purpose in PURPOSES:
                 head = f"{variant}|{cname}|{purpose}"
                 for channel in CHANNELS:
-                    data[f"{head}|{channel}"] = _outcome(partial(render, case, channel, purpose, ctx))
+                    own = paid_through(case, channel)
+                    data[f"{head}|{channel}"] = _outcome(partial(render, own, channel, purpose, ctx))
                     data[f"{head}|{channel}|nofit"] = _outcome(
-                        partial(render, case, channel, purpose, ctx, fit=False)
+                        partial(render, own, channel, purpose, ctx, fit=False)
                     )
-                every = _outcome(partial(_every, case, purpose, ctx))
+                usable = tuple(c for c in CHANNELS if paid_through(case, c) is case)
+                every = _outcome(partial(_every, case, purpose, ctx, usable))
                 if "error" in every:
                     first_error = next(
-                        data[f"{head}|{c}"] for c in CHANNELS if "error" in data[f"{head}|{c}"]
+                        data[f"{head}|{c}"] for c in usable if "error" in data[f"{head}|{c}"]
                     )
                     data[f"{head}|all"] = "same" if every == first_error else every
                 else:
-                    alone = {c: data[f"{head}|{c}"] for c in CHANNELS}
+                    alone = {c: data[f"{head}|{c}"] for c in usable}
                     data[f"{head}|all"] = "same" if every["fields"] == alone else every
     return data
 
@@ -202,10 +215,10 @@ class _All:
         self.dropped: dict[str, Any] = {}
 
 
-def _every(case: Any, purpose: str, ctx: Any) -> _All:
+def _every(case: Any, purpose: str, ctx: Any, channels: tuple[str, ...]) -> _All:
     from kameng_filer.render import render_all
 
-    return _All(render_all(case, purpose, CHANNELS, ctx))
+    return _All(render_all(case, purpose, channels, ctx))
 
 
 def digest(outcome: Any) -> str:
