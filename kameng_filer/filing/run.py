@@ -139,21 +139,21 @@ async def execute(
     console: Console | None,
     show_progress: bool,
     browsers: BrowserPool | None = None,
+    reporter: Callable[[str, str], None] | None = None,
 ) -> list[Outcome]:
-    """Run the engine with a per-channel progress display."""
+    """Run the engine with a per-channel progress display (or ``reporter(channel, text)``, e.g. the web page)."""
     if not prepared.work:
         if browsers is not None:
             await browsers.close()
         return list(prepared.failed)
     progress = None
     tasks: dict[str, Any] = {}
-    reporter: Callable[[str, str], None] | None = None
-    if show_progress and console is not None and not console.is_terminal:
+    if reporter is None and show_progress and console is not None and not console.is_terminal:
         # piped or redirected: plain lines, no spinner frames or cursor codes
         def reporter(channel: str, text: str) -> None:
             console.print(escape(f"{channel}:{text}"), highlight=False, soft_wrap=True)
 
-    elif show_progress and console is not None:
+    elif reporter is None and show_progress and console is not None:
         progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.fields[channel]}[/]"),
@@ -206,6 +206,7 @@ async def prepare_and_execute(
     show_progress: bool = False,
     config: dict[str, Any] | None = None,
     on_prepared: Callable[[Prepared], None] | None = None,
+    reporter: Callable[[str, str], None] | None = None,
 ) -> tuple[Prepared, list[Outcome]]:
     """Check, plan and file without a confirmation step, launching Chromium while the case is checked.
 
@@ -235,7 +236,14 @@ async def prepare_and_execute(
             await browsers.close()
             raise
     outcomes = await execute(
-        store, prepared, person, options, console=console, show_progress=show_progress, browsers=browsers
+        store,
+        prepared,
+        person,
+        options,
+        console=console,
+        show_progress=show_progress,
+        browsers=browsers,
+        reporter=reporter,
     )
     return prepared, outcomes
 

@@ -24,7 +24,9 @@ from starlette.staticfiles import StaticFiles
 from kameng_filer import paths
 from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai
-from kameng_filer.ui import security, views
+from kameng_filer.ui import edit, security, views
+from kameng_filer.ui.extras import extra_routes
+from kameng_filer.ui.kit import Kit
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,8 +54,11 @@ def open_store() -> Iterator[Any]:
         store.close()
 
 
-def create_app(token: str | None = None, *, now: Callable[[], datetime] | None = None) -> Starlette:
-    """The workspace app; ``token`` defaults to a fresh random one, ``now`` to the tracker's clock."""
+def create_app(
+    token: str | None = None, *, now: Callable[[], datetime] | None = None, lan: Any = None
+) -> Starlette:
+    """The workspace app; ``token`` defaults to a fresh random one, ``now`` to the tracker's clock;
+    ``lan`` (``ui.lan.LanAccess``) serves the read-only phone guide pages to the local network."""
     from kameng_filer.tracker import clock
 
     token = token or security.new_token()
@@ -154,6 +159,9 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
         Route("/cases/{case_id}/receipts/{filing_id:int}", receipt_image),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    routes += edit.routes(page, problem, csrf, now_fn)  # new / edit a dispute (ui.edit)
+    kit = Kit(page, problem, csrf, now_fn, lan=lan)
+    routes += extra_routes(kit)  # filing, assisted guides, dispute actions (ui.extras)
     app = Starlette(
         routes=routes,
         middleware=[Middleware(security.Guard, token=token, port_ref=port_ref)],
@@ -161,6 +169,7 @@ def create_app(token: str | None = None, *, now: Callable[[], datetime] | None =
     )
     app.state.token = token
     app.state.port_ref = port_ref
+    app.state.kit = kit
     return app
 
 

@@ -1,0 +1,91 @@
+"""Shared helpers of the workspace filing tests: a data folder with the example case and twins configured,
+and a stand-in for the person answering the page's questions."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kameng_filer.config import save_config
+from kameng_filer.demo import DemoAnswerer
+from kameng_filer.store import Store
+from kameng_filer.twins.registry import TwinSet, start_twins
+
+ROOT = Path(__file__).resolve().parent.parent
+CASE = "km-2026-0001"
+TWIN_CHANNELS = {
+    "card_platform@a": ("card_a", {"profile": "card-a-twin", "account": "demo"}),
+    "card_platform@b": ("card_b", {"profile": "card-b-twin"}),
+    "heimao": ("heimao", {}),
+}
+
+
+@contextmanager
+def filing_home(home: Path) -> Iterator[TwinSet]:
+    """``home`` with the example case stored and config.yaml pointing at running twins (stopped after)."""
+    twins = start_twins(
+        sorted({t for t, _ in TWIN_CHANNELS.values()}), data_dir=home.parent / f"{home.name}-twins"
+    )
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("KAMENG_HOME", str(home))
+            channels: dict[str, Any] = {}
+            for name, (twin, settings) in TWIN_CHANNELS.items():
+                channels[name] = {**settings, "base_url": twins[twin].url}
+            save_config({"channels": channels})
+            folder = home.parent / f"{home.name}-case"
+            shutil.copytree(ROOT / "examples", folder)
+            store = Store.open()
+            try:
+                store.import_case(folder / "case.yaml")
+            finally:
+                store.close()
+        yield twins
+    finally:
+        twins.stop()
+
+
+def _off_loop(coro: Any) -> Any:
+    """Run a coroutine on its own thread (Playwright's sync API keeps a loop running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def answer_in_page(
+    page: Any, twins: TwinSet, *, timeout_s: float = 180, stop_at_ask: bool = False
+) -> list[str]:
+    """Play the person: answer every question the run page asks (reading the twins' test outbox, as the
+    demo does) until the run is finished; returns the prompts answered. With ``stop_at_ask`` return as
+    soon as a question is showing, without answering it."""
+    urls = {name: twins[twin].url for name, (twin, _) in TWIN_CHANNELS.items()}
+    person = DemoAnswerer(urls)
+    answered: list[str] = []
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    while page.get_attribute("#run", "data-finished") != "1":
+        assert time.monotonic() < deadline, f"the run did not finish; answered {answered}"
+        for form in page.query_selector_all("form.ask"):
+            qid = form.get_attribute("data-question") or ""
+            if qid in seen:
+                continue
+            if stop_at_ask:
+                return answered
+            seen.add(qid)
+            channel = form.evaluate("f => f.closest('.run-channel').dataset.channel")
+            prompt = form.query_selector(".prompt").inner_text()
+            image = Path("captcha.png") if form.query_selector("img.captcha") else None
+            value = _off_loop(person(channel, prompt, image))
+            if form.query_selector("input.answer"):
+                form.query_selector("input.answer").fill(value)
+            form.query_selector("button[type=submit]").click()
+            answered.append(prompt)
+        page.wait_for_timeout(200)
+    return answered
