@@ -90,7 +90,7 @@ def sections(raw: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
         for path, text in pairs:
             here = [f for f in findings if _belongs(f.path, path)]
             placed.update(id(f) for f in here)
-            fields.append({"path": path, "value": text, "findings": [_view(f) for f in here]})
+            fields.append({"path": path, "value": text, "findings": [finding_view(f) for f in here]})
         groups.append(
             {"key": key, "label": FIELD_LABELS.get(str(key), str(key)), "fields": fields, "findings": []}
         )
@@ -107,14 +107,15 @@ def sections(raw: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
                 "findings": [],
             }
             groups.append(group)
-        group["findings"].append(_view(f))
+        group["findings"].append(finding_view(f))
     counts = {
         SEVERITY_LABEL[s]: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "hint")
     }
     return {"groups": groups, "counts": counts, "total": len(findings)}
 
 
-def _view(f: Finding) -> dict[str, str]:
+def finding_view(f: Finding) -> dict[str, str]:
+    """A finding as the pages and the live check show it (severity word, message, hint, path)."""
     return {
         "severity": f.severity,
         "label": SEVERITY_LABEL[f.severity],

@@ -1,0 +1,190 @@
+"""The dispute form in the real Chromium: a new dispute from the example screenshots (drag and drop, OCR
+draft confirmed value by value), a finding shown live at its field and fixed there, save → case.yaml and a
+stored version; editing an existing dispute sees hand edits and keeps earlier versions.
+
+Screenshots at desktop and phone width are saved under the pytest temporary folder (``ui-edit-screens``).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kameng_filer.store import Store
+from tests.ui_browser import chromium, shoot, workspace_page
+from tests.ui_support import CASE, ROOT, running, seed_home
+
+pytestmark = [pytest.mark.browser]
+
+EVIDENCE = ROOT / "examples" / "evidence"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_home(tmp_path_factory.mktemp("ui-edit-home"))
+
+
+@pytest.fixture(autouse=True)
+def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAMENG_HOME", str(seeded))
+
+
+@pytest.fixture(scope="module")
+def server(seeded: Path):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KAMENG_HOME", str(seeded))
+        with running() as srv:
+            yield srv
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ui-edit-screens")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, server):
+    with workspace_page(browser, server.entry_url) as pg:
+        yield pg
+
+
+def _drop(page, files: list[Path]) -> None:
+    """A real drop event on the drop zone carrying ``files`` (as the person drags them from a folder)."""
+    payload = [{"name": f.name, "b64": base64.b64encode(f.read_bytes()).decode()} for f in files]
+    page.evaluate(
+        """files => {
+            const dt = new DataTransfer();
+            for (const f of files) {
+                const bytes = Uint8Array.from(atob(f.b64), c => c.charCodeAt(0));
+                dt.items.add(new File([bytes], f.name, {type: 'image/png'}));
+            }
+            const zone = document.getElementById('drop');
+            zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+            zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+        }""",
+        payload,
+    )
+
+
+def _checked(page) -> None:
+    """Wait until the live check answered after the latest change."""
+    before = page.get_attribute("#case-form", "data-checked")
+    page.wait_for_function(
+        "b => document.getElementById('case-form').getAttribute('data-checked') !== b", arg=before
+    )
+
+
+def _field_findings(page, path: str) -> str:
+    return page.locator(f'.found[data-for="{path}"]').inner_text()
+
+
+def test_new_dispute_from_screenshots(page, server, screens: Path, seeded: Path) -> None:
+    page.goto(f"{server.url}/new")
+    assert page.get_by_role("heading", name="新建纠纷").is_visible()
+    page.wait_for_selector(".check-summary:has-text('检查结果')")
+    # the model's labels and help, Chinese choices for enums
+    assert page.locator("label[for='f-order.order_no']").inner_text().startswith("订单号")
+    assert "充值/商品未到账" in page.locator("select[name='problem.type']").inner_text()
+    _drop(page, [EVIDENCE / "order.png", EVIDENCE / "payment.png"])
+    page.wait_for_selector(".drafted-values li", timeout=180000)
+    drafted = page.locator(".drafted-values li", has_text="订单号")
+    assert "KM20261102150012" in drafted.inner_text() and "来自 shot-" in drafted.inner_text()
+    assert drafted.locator("img.thumb").evaluate("i => i.complete && i.naturalWidth > 0")
+    # evidence rows were added under generated names, never the uploaded file names
+    files = page.locator("input[name$='].file']").evaluate_all("es => es.map(e => e.value)")
+    assert len(files) == 2 and all(f.startswith("evidence/shot-") for f in files)
+    shoot(page, screens, "new-drafted")
+    page.click("button.accept-all")
+    assert page.input_value("input[name='order.order_no']") == "KM20261102150012"
+    assert page.input_value("input[name='order.payment.transaction_no']") == "2026110222001400000000001234"
+
+    page.fill("input[name='title']", "王者荣耀点券充值未到账")
+    page.fill("input[name='complainant.name']", "李四")
+    page.fill("input[name='complainant.phone']", "13900139000")
+    page.select_option("select[name='problem.type']", "not_delivered")
+    page.fill("textarea[name='problem.summary']", "支付成功后点券一直未到账")
+    page.click("fieldset[data-list='demands'] button.add")
+    page.select_option("select[name='demands[0].type']", "refund")
+    page.fill("input[name='demands[0].amount']", "100.00")
+    # a bad amount: the CLI's Chinese message at that field, live
+    _checked(page)
+    page.fill("input[name='order.amount']", "一百块")
+    page.locator("input[name='order.amount']").blur()
+    page.wait_for_function(
+        "() => document.querySelector('.found[data-for=\"order.amount\"]').innerText.includes('错误')"
+    )
+    assert "金额" in _field_findings(page, "order.amount")
+    shoot(page, screens, "new-finding")
+    page.fill("input[name='order.amount']", "100.00")
+    page.locator("input[name='order.amount']").blur()
+    page.wait_for_function(
+        "() => !document.querySelector('.found[data-for=\"order.amount\"]').innerText.includes('错误')"
+    )
+    case_id = page.input_value("input[name='id']")
+    page.click("button[type='submit']")
+    page.wait_for_url(f"{server.url}/cases/{case_id}?saved=1")
+
+    saved = seeded / "cases" / case_id / "case.yaml"
+    data = yaml.safe_load(saved.read_text(encoding="utf-8"))
+    assert data["order"]["order_no"] == "KM20261102150012"
+    assert data["complainant"]["name"] == "李四"
+    assert [e["file"] for e in data["evidence"]] == files
+    store = Store.open(readonly=True)
+    try:
+        assert store.current_version(case_id) == 1
+        assert store.get_case(case_id).order.amount == 100
+    finally:
+        store.close()
+
+
+def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> None:
+    store = Store.open(readonly=True)
+    try:
+        source = Path(store.case_versions(CASE)[-1].source_path or "")
+        before = store.current_version(CASE)
+    finally:
+        store.close()
+    text = source.read_text(encoding="utf-8")
+    source.write_text(
+        text.replace("title: 王者荣耀点券充值未到账", "title: 点券充值未到账（手工修改）"), "utf-8"
+    )
+    page.goto(f"{server.url}/cases/{CASE}/edit")
+    assert page.input_value("input[name='title']") == "点券充值未到账（手工修改）"
+    assert page.locator("input[name='id']").get_attribute("readonly") is not None
+    # a hand edit while the form is open is not overwritten
+    source.write_text(source.read_text("utf-8").replace("（手工修改）", "（又改了）"), "utf-8")
+    page.fill("input[name='title']", "王者荣耀点券未到账")
+    page.click("button[type='submit']")
+    assert "被修改过" in page.locator("[role=alert]").inner_text()
+    assert "（又改了）" in source.read_text("utf-8")
+
+    page.goto(f"{server.url}/cases/{CASE}/edit")
+    page.fill("input[name='complainant.phone']", "1380013")
+    page.locator("input[name='complainant.phone']").blur()
+    page.wait_for_function(
+        "() => document.querySelector('.found[data-for=\"complainant.phone\"]').innerText.length > 0"
+    )
+    page.fill("input[name='complainant.phone']", "13800138000")
+    page.fill("input[name='title']", "王者荣耀点券未到账")
+    rows = page.locator("fieldset[data-list='timeline'] .rows > .row")
+    count = rows.count()
+    rows.nth(0).locator("button.remove").click()
+    page.click("button[type='submit']")
+    page.wait_for_url(f"{server.url}/cases/{CASE}?saved=1")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert data["title"] == "王者荣耀点券未到账" and len(data["timeline"]) == count - 1
+    store = Store.open(readonly=True)
+    try:
+        assert store.current_version(CASE) == before + 1
+        assert store.get_case(CASE, before).title == "王者荣耀点券充值未到账"  # the earlier version stays
+    finally:
+        store.close()

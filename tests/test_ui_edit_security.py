@@ -1,0 +1,124 @@
+"""Security of the dispute form over real HTTP: CSRF, cross-site posts, upload type/size, names never paths,
+forged targets and field names; bad input answered with the CLI's Chinese messages, never a traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.ui_support import CASE, ROOT, running, seed_home
+
+PNG = (ROOT / "examples" / "evidence" / "order.png").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_home(tmp_path_factory.mktemp("ui-edit-sec"))
+
+
+@pytest.fixture(autouse=True)
+def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAMENG_HOME", str(seeded))
+
+
+@pytest.fixture(scope="module")
+def server(seeded: Path):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KAMENG_HOME", str(seeded))
+        with running() as srv:
+            yield srv
+
+
+@pytest.fixture
+def client(server):
+    with httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=120) as c:
+        assert c.get(server.entry_url).status_code == 303
+        yield c
+
+
+def _form(client: httpx.Client, url: str) -> dict[str, str]:
+    html = client.get(url).text
+    fields = dict(re.findall(r'<input type="(?:hidden|text)" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"', html))
+    for name, body in re.findall(r'<select id="[^"]*" name="([^"]+)">(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', body)
+        fields[name] = chosen[1] if chosen else ""
+    for name, body in re.findall(r'<textarea id="[^"]*" name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        fields[name] = body
+    return fields
+
+
+def test_check_needs_csrf_and_same_origin(client: httpx.Client, server) -> None:
+    fields = _form(client, f"/cases/{CASE}/edit")
+    fields.pop("csrf")
+    assert client.post("/edit/check", data=fields).status_code == 403
+    fields["csrf"] = "0" * 64
+    assert client.post("/edit/save", data=fields).status_code == 403
+    good = _form(client, f"/cases/{CASE}/edit")
+    evil = client.post("/edit/save", data=good, headers={"origin": "http://evil.example"})
+    assert evil.status_code == 403 and "其他网站" in evil.text
+
+
+def test_bad_input_gets_cli_messages_at_the_field(client: httpx.Client, seeded: Path) -> None:
+    fields = _form(client, f"/cases/{CASE}/edit")
+    assert fields["order.amount"] == "100.00" and fields["contacts[0].with"] == "merchant"
+    fields.update({"order.amount": "-5", "order.paid_at": "2026-13-45", "__class__": "x", "allow_outside": "/"})
+    found = client.post("/edit/check", data=fields).json()
+    by_path = {f["path"]: f for f in found["findings"]}
+    assert "金额不能为负" in by_path["order.amount"]["message"]
+    assert by_path["order.paid_at"]["hint"] and found["storable"] is False
+    page = client.post("/edit/save", data=fields)
+    assert page.status_code == 200 and "没有保存" in page.text and "金额不能为负" in page.text
+    assert "Traceback" not in page.text and "内部错误" not in page.text
+    source = seeded.parent / f"{seeded.name}-case" / "case.yaml"
+    assert "-5" not in source.read_text("utf-8")
+
+
+def test_forged_targets_refused(client: httpx.Client, seeded: Path) -> None:
+    fields = _form(client, f"/cases/{CASE}/edit")
+    for target in ("new:../../etc", "case:../x", "case:nope", "file:/etc/passwd", ""):
+        fields["target"] = target
+        r = client.post("/edit/save", data=fields)
+        assert r.status_code in (400, 404), target
+        assert "Traceback" not in r.text
+    assert not (seeded / "etc").exists()
+
+
+def test_id_of_a_saved_case_cannot_change(client: httpx.Client) -> None:
+    fields = _form(client, f"/cases/{CASE}/edit")
+    fields["id"] = "km-other"
+    page = client.post("/edit/save", data=fields)
+    assert "不能改编号" in page.text
+
+
+def _upload(client: httpx.Client, target: str, files: list[tuple[str, bytes]], csrf: str | None) -> httpx.Response:
+    data = {"target": target}
+    if csrf is not None:
+        data["csrf"] = csrf
+    return client.post("/edit/upload", data=data, files=[("files", (n, b, "image/png")) for n, b in files])
+
+
+def test_upload_limits_and_generated_names(client: httpx.Client, seeded: Path) -> None:
+    fields = _form(client, "/new")
+    target, csrf = fields["target"], fields["csrf"]
+    folder = seeded / "cases" / target.split(":", 1)[1]
+    r = _upload(client, target, [("a.png", PNG)], None)
+    assert r.status_code == 403 and r.json()["error"]["message"]
+    r = _upload(client, target, [("订单.png", b"#!/bin/sh\nrm -rf /\n")], csrf)
+    assert r.status_code == 400 and "不是可以作为证据的文件" in r.json()["error"]["message"]
+    r = _upload(client, target, [("big.png", PNG[:8] + b"\0" * (10 * 1024 * 1024 + 1))], csrf)
+    assert r.status_code == 400 and "MB" in r.json()["error"]["message"] + r.json()["error"]["hint"]
+    r = _upload(client, target, [("../../../evil.png", PNG)], csrf)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    stored = [e["file"] for e in body["evidence"]]
+    assert len(stored) == 1 and re.fullmatch(r"evidence/shot-[0-9a-f]{12}\.png", stored[0])
+    assert (folder / stored[0]).read_bytes() == PNG
+    assert not list(seeded.rglob("evil.png"))
+    assert any(v["path"] == "order.order_no" and v["value"] == "KM20261102150012" for v in body["values"])
+    image = client.get(body["evidence"][0]["url"])
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    for name in ("../case.yaml", "shot-0000.png", "..%2Fcase.yaml", "/etc/passwd"):
+        assert client.get("/edit/file", params={"target": target, "name": name}).status_code == 404
