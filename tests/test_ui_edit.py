@@ -157,7 +157,8 @@ def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> 
     source.write_text(
         text.replace("title: 王者荣耀点券充值未到账", "title: 点券充值未到账（手工修改）"), "utf-8"
     )
-    page.goto(f"{server.url}/cases/{CASE}/edit")
+    page.goto(f"{server.url}/cases/{CASE}")
+    page.click("a:has-text('修改案件')")
     assert page.input_value("input[name='title']") == "点券充值未到账（手工修改）"
     assert page.locator("input[name='id']").get_attribute("readonly") is not None
     # a hand edit while the form is open is not overwritten
@@ -180,6 +181,7 @@ def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> 
     rows.nth(0).locator("button.remove").click()
     page.click("button[type='submit']")
     page.wait_for_url(f"{server.url}/cases/{CASE}?saved=1")
+    assert "已保存为第" in page.locator(".saved").inner_text()
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     assert data["title"] == "王者荣耀点券未到账" and len(data["timeline"]) == count - 1
     store = Store.open(readonly=True)

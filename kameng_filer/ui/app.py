@@ -97,7 +97,10 @@ def create_app(
         data = await run_in_threadpool(_case_data, case_id, at)
         if data is None:
             return problem(request, 404, f"本地存储中没有案件 {case_id}", "回到“我的纠纷”查看已保存的案件。")
-        return page(request, "case.html", title=data["case"].title, now=f"{at:%Y-%m-%d %H:%M}", **data)
+        saved = request.query_params.get("saved") == "1"
+        return page(
+            request, "case.html", title=data["case"].title, now=f"{at:%Y-%m-%d %H:%M}", saved=saved, **data
+        )
 
     async def export(request: Request) -> Response:
         from kameng_filer.export import export_case, safe_member
