@@ -23,7 +23,7 @@ from kameng_filer.case.model import Case
 from kameng_filer.channels import ChannelSpec, FieldSpec
 from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import ConfigError, RenderError
-from kameng_filer.filing.boundary import not_delivered, translate
+from kameng_filer.filing.boundary import not_delivered
 from kameng_filer.filing.evidence import prepare_files
 from kameng_filer.timeutil import now
 
@@ -181,22 +181,19 @@ class EmailAdapter(Adapter):
     async def _deliver(
         self, msg: EmailMessage, ctx: FilingContext, values: dict[str, Any] | None = None
     ) -> str:
-        """Connect, then (after recording ``submitting`` when ``values`` are given) send DATA."""
+        """Connect, then (after recording ``submitting`` when ``values`` are given) send DATA.
+
+        smtplib's errors propagate: the boundary around the adapter call translates them."""
         password = ctx.secret(self.settings["username"]) if self.settings.get("username") else None
-        try:
-            smtp = await asyncio.to_thread(self._open, msg, password)
-        except Exception as exc:
-            raise translate(exc, self.name) from exc
+        smtp = await asyncio.to_thread(self._open, msg, password)
         try:
             if values is not None:
                 await ctx.about_to_submit(values)
             return await asyncio.to_thread(self._data, smtp, msg)
-        except smtplib.SMTPResponseException as exc:
+        except smtplib.SMTPResponseException:
             # the server answered DATA with a 4xx/5xx: it did not take the mail, a retry sends no copy
             not_delivered(ctx)
-            raise translate(exc, self.name) from exc
-        except Exception as exc:
-            raise translate(exc, self.name) from exc
+            raise
 
     async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
         """Send the mail; the receipt is its Message-ID and the server's acceptance line."""

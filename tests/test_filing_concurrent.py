@@ -21,7 +21,7 @@ import pytest
 from kameng_filer.adapter import FilingPlan, Receipt
 from kameng_filer.errors import AlreadyFiled
 from kameng_filer.filing.claim import ClaimBusy, FilingClaim
-from kameng_filer.filing.engine import ChannelRun, FilingEngine
+from kameng_filer.filing.engine import FilingEngine
 from kameng_filer.filing.person import NoPerson
 from kameng_filer.store import Store
 from kameng_filer.store.records import FilingStateConflict
@@ -122,7 +122,7 @@ def test_submitted_is_final_in_the_store_and_the_engine(kameng_home: Path, examp
         case_id = store.list_cases()[0].id
         f = store.create_filing(case_id, "card_platform@a")
         engine = FilingEngine(store, NoPerson())
-        early = ChannelRun(engine, "card_platform@a", f.id, kameng_home, dry_run=False, known_numbers=set())
+        early = engine.channel_run("card_platform@a", f.id, kameng_home, dry_run=False, known_numbers=set())
         early.not_delivered()  # a refusal before the mark (a login challenge): nothing to undo, no error
         assert store.get_filing_by_id(f.id).state == "planned"
         store.update_filing(f.id, expect_state="planned", state="submitting")
@@ -130,7 +130,7 @@ def test_submitted_is_final_in_the_store_and_the_engine(kameng_home: Path, examp
         for state in ("submitting", "planned", "failed", "needs_person"):
             with pytest.raises(FilingStateConflict):
                 store.update_filing(f.id, state=state, error="late")
-        ctx = ChannelRun(engine, "card_platform@a", f.id, kameng_home, dry_run=False, known_numbers=set())
+        ctx = engine.channel_run("card_platform@a", f.id, kameng_home, dry_run=False, known_numbers=set())
         with pytest.raises(AlreadyFiled):
             asyncio.run(ctx.about_to_submit({"title": "x"}))
         outcome = engine._fail(f.id, "card_platform@a", "failed", "超时", retryable=True)

@@ -155,12 +155,12 @@ def _run(adapter, person, make):
     import asyncio
 
     from kameng_filer import paths
-    from kameng_filer.filing.engine import ChannelRun, FilingEngine
+    from kameng_filer.filing.engine import FilingEngine
 
     async def go():
         engine = FilingEngine(Store.open(), person)
-        ctx = ChannelRun(
-            engine, adapter.name, None, paths.sub("artifacts/io-test"), dry_run=False, known_numbers=set()
+        ctx = engine.channel_run(
+            adapter.name, None, paths.sub("artifacts/io-test"), dry_run=False, known_numbers=set()
         )
         try:
             return await make(ctx)

@@ -167,7 +167,7 @@ def test_lost_response_is_reconciled_from_the_list_page(third, example_case: Pat
 
 def test_status_and_follow_up_from_the_detail_page(third, example_case: Path, monkeypatch) -> None:
     from kameng_filer.filing.channels import resolve
-    from kameng_filer.filing.engine import ChannelRun, FilingEngine
+    from kameng_filer.filing.engine import FilingEngine
 
     configure(third, monkeypatch)
     out = _file(example_case)
@@ -183,8 +183,8 @@ def test_status_and_follow_up_from_the_detail_page(third, example_case: Path, mo
         engine = FilingEngine(store, NoPerson())
         from kameng_filer import paths
 
-        ctx = ChannelRun(
-            engine, CHANNEL, rec.id, paths.sub("artifacts/third-status"), dry_run=False, known_numbers=set()
+        ctx = engine.channel_run(
+            CHANNEL, rec.id, paths.sub("artifacts/third-status"), dry_run=False, known_numbers=set()
         )
         try:
             status = await adapter.status(receipt, ctx)

@@ -1,22 +1,30 @@
-"""The one boundary where Playwright, httpx and SMTP errors become kameng-filer errors."""
+"""The one boundary where Playwright, httpx, SMTP and OS errors become kameng-filer errors.
+
+As httpx maps httpcore's exceptions in one place, the engine and the tracker wrap each adapter call
+once in ``adapter_call(channel)``; adapters raise whatever their libraries raise (or a kameng error
+when they know better) and never translate themselves. ``TRANSLATIONS`` is the table, first match
+wins; ``HANDLING`` says how the engine ends a channel for each error class.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import smtplib
-import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kameng_filer.adapter import DryRunComplete
 from kameng_filer.errors import (
     ChannelRejected,
     ChannelUnreachable,
     FilingError,
+    FormChanged,
     HumanActionRequired,
     KamengError,
 )
+from kameng_filer.vocab import FilingState
 
 _NET_WORDS = (
     "ERR_CONNECTION_REFUSED",
@@ -31,6 +39,82 @@ _NET_WORDS = (
     "NS_ERROR",
 )
 
+Make = Callable[[BaseException, str, str], KamengError]
+"""Builds the kameng error from (foreign exception, channel, detail)."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One row of the table: a foreign exception class (named, so its library is never imported here)."""
+
+    module: str
+    name: str
+    make: Make
+
+    def matches(self, exc: BaseException) -> bool:
+        """True when ``exc`` is an instance of this row's class (only possible once its module is loaded)."""
+        cls = getattr(sys.modules.get(self.module), self.name, None)
+        return isinstance(cls, type) and isinstance(exc, cls)
+
+
+def _fixed(cls: type[FilingError], message: str) -> Make:
+    def make(exc: BaseException, channel: str, detail: str) -> KamengError:
+        return cls(message, channel=channel, detail=detail)
+
+    return make
+
+
+def _playwright(exc: BaseException, channel: str, detail: str) -> KamengError:
+    text = str(exc)
+    if any(w in text for w in _NET_WORDS):
+        return ChannelUnreachable("无法连接渠道网站", channel=channel, detail=detail)
+    if "Executable doesn't exist" in text or "Failed to launch" in text:
+        from kameng_filer.browser import no_browser_message
+
+        return FilingError(no_browser_message(), channel=channel, detail=detail)
+    if "Target page, context or browser has been closed" in text:
+        return ChannelUnreachable("浏览器页面被意外关闭", channel=channel, detail=detail)
+    return FilingError("浏览器操作失败", channel=channel, detail=detail)
+
+
+def _http_status(exc: BaseException, channel: str, detail: str) -> KamengError:
+    code = exc.response.status_code  # type: ignore[attr-defined]
+    if code >= 500 or code == 429:
+        return ChannelUnreachable(f"渠道服务器错误(HTTP {code})", channel=channel, detail=detail)
+    return ChannelRejected(f"渠道拒绝了请求(HTTP {code})", channel=channel, detail=detail)
+
+
+def _smtp_answer(exc: BaseException, channel: str, detail: str) -> KamengError:
+    code = exc.smtp_code  # type: ignore[attr-defined]
+    if 400 <= code < 500:
+        return ChannelUnreachable(f"邮件服务器暂时拒绝(SMTP {code})", channel=channel, detail=detail)
+    return ChannelRejected(f"邮件服务器拒绝了邮件(SMTP {code})", channel=channel, detail=detail)
+
+
+_PW = "playwright._impl._errors"  # where Playwright's sync and async APIs both take their errors from
+
+TRANSLATIONS: tuple[Translation, ...] = (
+    Translation(_PW, "TimeoutError", _fixed(ChannelUnreachable, "渠道网页响应超时")),
+    Translation(_PW, "Error", _playwright),
+    Translation("httpx", "HTTPStatusError", _http_status),
+    Translation("httpx", "TimeoutException", _fixed(ChannelUnreachable, "连接渠道超时")),
+    Translation("httpx", "TransportError", _fixed(ChannelUnreachable, "无法连接渠道服务器")),
+    Translation("httpx", "HTTPError", _fixed(FilingError, "与渠道服务器通信出错")),
+    Translation(
+        "smtplib", "SMTPAuthenticationError", _fixed(ChannelRejected, "邮件服务器拒绝登录(用户名或密码错误)")
+    ),
+    Translation("smtplib", "SMTPResponseException", _smtp_answer),
+    Translation("smtplib", "SMTPRecipientsRefused", _fixed(ChannelRejected, "邮件服务器拒绝了收件人地址")),
+    Translation("smtplib", "SMTPServerDisconnected", _fixed(ChannelUnreachable, "与邮件服务器的连接中断")),
+    Translation("smtplib", "SMTPException", _fixed(FilingError, "发送邮件失败")),
+    Translation("builtins", "OSError", _fixed(ChannelUnreachable, "无法连接渠道")),
+)
+"""Foreign exception → kameng error, first match wins (so subclasses come before their bases:
+``smtplib.SMTPException`` is an ``OSError``, ``SMTPAuthenticationError`` an ``SMTPResponseException``)."""
+
+PASS_THROUGH: tuple[type[BaseException], ...] = (KamengError, DryRunComplete)
+"""What crosses the boundary unchanged: our own errors and the dry run's stop signal."""
+
 
 def translate(exc: BaseException, channel: str) -> KamengError:
     """The kameng-filer error for a third-party exception (already-translated errors pass through)."""
@@ -38,52 +122,62 @@ def translate(exc: BaseException, channel: str) -> KamengError:
         if isinstance(exc, FilingError) and exc.channel is None:
             exc.channel = channel
         return exc
-    detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
-    from playwright.async_api import Error as PwError  # lazy: Playwright is heavy to import
-    from playwright.async_api import TimeoutError as PwTimeout
-
-    if isinstance(exc, PwTimeout):
-        return ChannelUnreachable("渠道网页响应超时", channel=channel, detail=detail)
-    if isinstance(exc, PwError):
-        text = str(exc)
-        if any(w in text for w in _NET_WORDS):
-            return ChannelUnreachable("无法连接渠道网站", channel=channel, detail=detail)
-        if "Executable doesn't exist" in text or "Failed to launch" in text:
-            from kameng_filer.browser import no_browser_message
-
-            return FilingError(no_browser_message(), channel=channel, detail=detail)
-        if "Target page, context or browser has been closed" in text:
-            return ChannelUnreachable("浏览器页面被意外关闭", channel=channel, detail=detail)
-        return FilingError("浏览器操作失败", channel=channel, detail=detail)
-    # httpx (only loaded by the channels that use it: an error of it cannot exist before)
-    httpx = sys.modules.get("httpx")
-    if httpx is not None and isinstance(exc, httpx.HTTPStatusError):
-        code = exc.response.status_code
-        if code >= 500 or code == 429:
-            return ChannelUnreachable(f"渠道服务器错误(HTTP {code})", channel=channel, detail=detail)
-        return ChannelRejected(f"渠道拒绝了请求(HTTP {code})", channel=channel, detail=detail)
-    if httpx is not None and isinstance(exc, httpx.TimeoutException):
-        return ChannelUnreachable("连接渠道超时", channel=channel, detail=detail)
-    if httpx is not None and isinstance(exc, httpx.TransportError):
-        return ChannelUnreachable("无法连接渠道服务器", channel=channel, detail=detail)
-    # SMTP
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return ChannelRejected("邮件服务器拒绝登录(用户名或密码错误)", channel=channel, detail=detail)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        if 400 <= exc.smtp_code < 500:
-            return ChannelUnreachable(
-                f"邮件服务器暂时拒绝(SMTP {exc.smtp_code})", channel=channel, detail=detail
-            )
-        return ChannelRejected(f"邮件服务器拒绝了邮件(SMTP {exc.smtp_code})", channel=channel, detail=detail)
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return ChannelRejected("邮件服务器拒绝了收件人地址", channel=channel, detail=detail)
-    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
-        return ChannelUnreachable("与邮件服务器的连接中断", channel=channel, detail=detail)
-    if isinstance(exc, smtplib.SMTPException):
-        return FilingError("发送邮件失败", channel=channel, detail=detail)
-    if isinstance(exc, ConnectionError | socket.timeout | TimeoutError | OSError):
-        return ChannelUnreachable("无法连接渠道", channel=channel, detail=detail)
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    detail = f"{type(exc).__name__}: {first}"[:500]
+    for row in TRANSLATIONS:
+        if row.matches(exc):
+            return row.make(exc, channel, detail)
     return FilingError("提交过程中出现意外错误", channel=channel, detail=detail)
+
+
+@contextlib.contextmanager
+def adapter_call(channel: str, *, passing: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """The one boundary around an adapter call: anything foreign raised inside leaves as a kameng error.
+
+    ``with adapter_call(ch): receipt = await adapter.submit(plan, ctx)``; ``passing`` names more
+    exception classes the caller handles itself (a tool's own control flow).
+    """
+    try:
+        yield
+    except PASS_THROUGH + passing as exc:
+        if isinstance(exc, FilingError) and exc.channel is None:
+            exc.channel = channel
+        raise
+    except Exception as exc:
+        raise translate(exc, channel) from exc
+
+
+@dataclass(frozen=True)
+class Handling:
+    """How the engine ends a channel on an error of one class."""
+
+    state: FilingState
+    retry: bool = False
+    """Worth another attempt (with backoff; after the final click only once reconciliation found nothing)."""
+    screenshot: str | None = None
+    """Stem of the failure screenshot kept as an artifact; None: no screenshot."""
+    detail: bool = False
+    """Whether the technical detail is stored with the error."""
+
+
+HANDLING: dict[type[KamengError], Handling] = {
+    ChannelUnreachable: Handling(FilingState.FAILED, retry=True, screenshot="unreachable", detail=True),
+    HumanActionRequired: Handling(FilingState.NEEDS_PERSON),
+    FormChanged: Handling(FilingState.FAILED, screenshot="form-changed"),
+    ChannelRejected: Handling(FilingState.REJECTED, screenshot="rejected"),
+    FilingError: Handling(FilingState.FAILED, screenshot="failed", detail=True),
+    KamengError: Handling(FilingState.FAILED),
+}
+"""Error class → outcome; the nearest class in the error's MRO decides (``SessionExpired`` and
+``AlreadyFiled`` are control flow in the engine: log in again once / keep the record)."""
+
+
+def handling(exc: KamengError) -> Handling:
+    """How the engine ends a channel on ``exc``."""
+    for cls in type(exc).__mro__:
+        if cls in HANDLING:
+            return HANDLING[cls]
+    return HANDLING[KamengError]
 
 
 RATE_WORDS = ("频繁", "too many requests", "rate limit")
@@ -115,17 +209,6 @@ def not_delivered(ctx: object) -> None:
         undo()
     elif hasattr(ctx, "submit_started"):
         ctx.submit_started = False  # type: ignore[attr-defined]
-
-
-@contextlib.contextmanager
-def mapped(channel: str) -> Iterator[None]:
-    """Translate any third-party exception raised inside the block."""
-    try:
-        yield
-    except KamengError:
-        raise
-    except Exception as exc:
-        raise translate(exc, channel) from exc
 
 
 async def ask_challenge(ctx: Any, shot: Path) -> str:

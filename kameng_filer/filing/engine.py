@@ -13,12 +13,9 @@ are never adopted, and rows it cannot prove either way stop the run at ``needs_p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,36 +25,21 @@ from kameng_filer.case.model import Case
 from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import (
     AlreadyFiled,
-    ChannelRejected,
-    ChannelUnreachable,
-    FilingError,
-    FormChanged,
     HumanActionRequired,
     KamengError,
     SessionExpired,
 )
-from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.boundary import adapter_call, handling
 from kameng_filer.filing.browser_pool import BrowserPool
+from kameng_filer.filing.channel_run import ChannelRun, safe_name
 from kameng_filer.filing.claim import ClaimBusy, FilingClaim
 from kameng_filer.filing.proof import UnprovenMatch
-from kameng_filer.secrets import get_secret
 from kameng_filer.store.records import FilingStateConflict
-from kameng_filer.timeutil import now
+from kameng_filer.vocab import REUSABLE, FilingState
+
+__all__ = ["REUSABLE", "ChannelRun", "FileOptions", "FilingEngine", "Outcome"]
 
 log = logging.getLogger("kameng_filer.filing")
-
-STATES = (
-    "planned",
-    "submitting",
-    "submitted",
-    "needs_person",
-    "failed",
-    "rejected",
-    "already_filed",
-    "in_progress",
-)
-REUSABLE = ("planned", "submitting", "needs_person", "failed", "rejected")
-"""Record states a run may (re)start from; ``submitted`` is final."""
 
 
 @dataclass
@@ -78,7 +60,7 @@ class Outcome:
     """How one channel ended."""
 
     channel: str
-    state: str
+    state: FilingState
     receipt: dict[str, Any] | None = None
     error: str | None = None
     retryable: bool = False
@@ -99,127 +81,6 @@ class Outcome:
         }
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
-
-
-class ChannelRun:
-    """The ``FilingContext`` the engine gives one channel's adapter."""
-
-    def __init__(
-        self,
-        engine: FilingEngine,
-        channel: str,
-        filing_id: int | None,
-        artifacts: Path,
-        *,
-        dry_run: bool,
-        known_numbers: set[str],
-        submit_mark: datetime | None = None,
-    ) -> None:
-        self.engine = engine
-        self.channel = channel
-        self.filing_id = filing_id
-        self.artifacts = artifacts
-        self.dry_run = dry_run
-        self.person = engine.person
-        self.known_numbers = known_numbers
-        self.submit_started = False
-        self.submit_mark = submit_mark
-        """When the filing was last durably marked ``submitting`` (what reconciliation proves against)."""
-        self.person_says_new = False
-        """The person ruled out the list rows reconciliation cannot prove ours (``--again``)."""
-        self.pages: list[Any] = []
-        self._context: Any = None
-        self._session: Path | None = None
-
-    async def browser_context(self, account: str | None = None) -> Any:
-        """This channel's browser context (restoring the account's stored session)."""
-        if self._context is None:
-            self._session = self.session_file(account) if account else None
-            self._context = await self.engine.browsers.context(self._session)
-        return self._context
-
-    async def new_page(self, account: str | None = None) -> Any:
-        """A new page in this channel's context (tracked for failure screenshots)."""
-        ctx = await self.browser_context(account)
-        page = await ctx.new_page()
-        self.pages.append(page)
-        return page
-
-    async def save_session(self) -> None:
-        """Persist the login session (so a crash later keeps it), in the background: the form is filled
-        meanwhile, and the browser pool waits for the write before it closes the context."""
-        if self._context is not None and self._session is not None:
-            self.engine.browsers.save_session_soon(self._context, self._session)
-
-    def forget_session(self) -> None:
-        """Delete the stored session (it expired)."""
-        if self._session and self._session.exists():
-            self._session.unlink()
-        self._context = None
-
-    def secret(self, key: str) -> str:
-        """A secret for this channel from keyring or the environment."""
-        return get_secret(self.channel, key)
-
-    def session_file(self, account: str) -> Path:
-        """Storage-state file for this channel account (0600, in a 0700 folder)."""
-        return paths.sessions_dir() / f"{_safe(self.channel)}--{_safe(account)}.json"
-
-    async def about_to_submit(self, values: dict[str, Any]) -> None:
-        """Durably mark the filing ``submitting`` right before the final click."""
-        self.submit_started = True
-        if self.filing_id is not None and not self.dry_run:
-            mark = now()
-            try:  # compare-and-set: never from ``submitted`` (someone recorded it meanwhile)
-                self.engine.store.update_filing(
-                    self.filing_id,
-                    expect_state=REUSABLE,
-                    state="submitting",
-                    submitting_at=mark,
-                    submitted_values_json=json.dumps(values, ensure_ascii=False, default=str),
-                )
-            except FilingStateConflict as exc:
-                self.submit_started = False
-                raise AlreadyFiled(
-                    "这份投诉在本次提交前已被记录为已提交,本次没有再提交",
-                    channel=self.channel,
-                    hint="用 kameng status 查看记录的投诉编号",
-                ) from exc
-            self.submit_mark = mark
-            # fault injection (KAMENG_CRASH_AT): durably submitting, nothing sent yet
-            crash_point("before_submit")
-
-    def not_delivered(self) -> None:
-        """The channel definitely refused the final submit (nothing stored): undo the ``submitting`` mark.
-
-        Called by adapters when the site answered the submit with a refusal (rate limit, an unsolved
-        captcha, an SMTP 4xx/5xx to DATA), so a retry needs no reconciliation first.
-        """
-        self.submit_started = False
-        if self.filing_id is not None and not self.dry_run:
-            with contextlib.suppress(FilingStateConflict):  # not marked (a refusal before the click)
-                self.engine.store.update_filing(
-                    self.filing_id, expect_state="submitting", state="planned", submitting_at=None
-                )
-
-    def progress(self, text: str) -> None:
-        """Show what this channel is doing."""
-        self.engine.report(self.channel, text)
-
-    async def failure_screenshot(self, stem: str) -> str | None:
-        """Screenshot of the last page, for a failure report."""
-        if not self.pages:
-            return None
-        target = self.artifacts / f"{stem}.png"
-        try:
-            await self.pages[-1].screenshot(path=str(target), full_page=True)
-        except Exception:
-            return None
-        return str(target)
-
-
 class FilingEngine:
     """Runs adapters for one case concurrently and records every outcome in the store."""
 
@@ -237,6 +98,30 @@ class FilingEngine:
         self.options = options or FileOptions()
         self.browsers = browsers or BrowserPool(headed=self.options.headed)
         self._reporter = reporter
+
+    def channel_run(
+        self,
+        channel: str,
+        filing_id: int | None,
+        artifacts: Path,
+        *,
+        dry_run: bool,
+        known_numbers: set[str],
+        submit_mark: Any = None,
+    ) -> ChannelRun:
+        """The context this engine gives one channel's adapter."""
+        return ChannelRun(
+            channel,
+            filing_id,
+            artifacts,
+            store=self.store,
+            person=self.person,
+            browsers=self.browsers,
+            dry_run=dry_run,
+            known_numbers=known_numbers,
+            submit_mark=submit_mark,
+            report=self.report,
+        )
 
     def report(self, channel: str, text: str) -> None:
         """Forward progress to the display (if any)."""
@@ -260,20 +145,26 @@ class FilingEngine:
                 return await self._one(case, version, adapter, plan)
         except ClaimBusy as exc:  # another run files this channel right now: nothing done, nothing changed
             self.report(plan.channel, exc.message)
-            return Outcome(plan.channel, "in_progress", error=exc.message, hint=exc.hint)
+            return Outcome(plan.channel, FilingState.IN_PROGRESS, error=exc.message, hint=exc.hint)
         except AlreadyFiled as exc:  # another process created the record between our read and our write
-            return Outcome(plan.channel, "already_filed", error=exc.message, hint=exc.hint)
+            return Outcome(plan.channel, FilingState.ALREADY_FILED, error=exc.message, hint=exc.hint)
         except KamengError as exc:
-            return Outcome(plan.channel, "failed", error=exc.message, hint=exc.hint)
-        except Exception as exc:  # last line of defence: never a traceback, never a lost record
+            return Outcome(plan.channel, FilingState.FAILED, error=exc.message, hint=exc.hint)
+        except Exception as exc:  # the engine's own bug (adapter errors are translated at the boundary)
             log.exception("unexpected error on %s", plan.channel)
-            err = translate(exc, plan.channel)
             return Outcome(
-                plan.channel, "failed", error=err.message, retryable=getattr(err, "retryable", False)
+                plan.channel,
+                FilingState.FAILED,
+                error="提交过程中出现意外错误",
+                hint=f"请把这条信息告诉维护者:{type(exc).__name__}",
             )
 
     def _artifacts(self, case: Case, channel: str, generation: int) -> Path:
-        p = paths.artifacts_dir() / _safe(case.id) / f"{_safe(channel)}-{self.options.purpose}-{generation}"
+        p = (
+            paths.artifacts_dir()
+            / safe_name(case.id)
+            / f"{safe_name(channel)}-{self.options.purpose}-{generation}"
+        )
         p.mkdir(parents=True, exist_ok=True)
         return p
 
@@ -286,10 +177,10 @@ class FilingEngine:
         reconcile = False
 
         if opts.dry_run:
-            ctx = ChannelRun(self, ch, None, self._artifacts(case, ch, 0), dry_run=True, known_numbers=known)
+            ctx = self.channel_run(ch, None, self._artifacts(case, ch, 0), dry_run=True, known_numbers=known)
             return await self._attempts(adapter, plan, ctx, None)
 
-        if existing is not None and existing.state == "submitted":
+        if existing is not None and existing.state == FilingState.SUBMITTED:
             if not opts.again:
                 receipt = json.loads(existing.receipt_json) if existing.receipt_json else None
                 exc = AlreadyFiled(
@@ -299,7 +190,7 @@ class FilingEngine:
                 )
                 return Outcome(
                     ch,
-                    "already_filed",
+                    FilingState.ALREADY_FILED,
                     receipt=receipt,
                     error=exc.message,
                     filing_id=existing.id,
@@ -316,7 +207,7 @@ class FilingEngine:
             )
         elif existing is not None:
             filing = existing
-            reconcile = existing.state == "submitting" or existing.submitting_at is not None
+            reconcile = existing.state == FilingState.SUBMITTING or existing.submitting_at is not None
             store.update_filing(
                 filing.id, plan_json=json.dumps(plan.to_dict(), ensure_ascii=False), error=None
             )
@@ -330,8 +221,7 @@ class FilingEngine:
                 plan_json=json.dumps(plan.to_dict(), ensure_ascii=False),
                 force_reason=opts.force_reason,
             )
-        ctx = ChannelRun(
-            self,
+        ctx = self.channel_run(
             ch,
             filing.id,
             self._artifacts(case, ch, filing.generation),
@@ -340,7 +230,7 @@ class FilingEngine:
             submit_mark=filing.submitting_at,
         )
         # --again on an unfinished record: the person checked the rows we could not prove ours
-        ctx.person_says_new = opts.again and existing is not None and existing.state != "submitted"
+        ctx.person_says_new = opts.again and existing is not None and existing.state != FilingState.SUBMITTED
         if reconcile:
             self.report(ch, "上次提交结果不明,先在渠道上查找已提交的投诉")
             found, problem = await self._reconcile(adapter, plan, ctx)
@@ -354,10 +244,10 @@ class FilingEngine:
                 self.report(ch, "本人确认上次未送达,重新提交")
             elif not adapter.can_reconcile():
                 msg = "上次提交在最后一步中断,该渠道无法自动核对是否已送达"
-                store.update_filing(filing.id, state="needs_person", error=msg)
+                store.update_filing(filing.id, state=FilingState.NEEDS_PERSON, error=msg)
                 return Outcome(
                     ch,
-                    "needs_person",
+                    FilingState.NEEDS_PERSON,
                     error=msg,
                     filing_id=filing.id,
                     hint=(
@@ -376,14 +266,11 @@ class FilingEngine:
         if not adapter.can_reconcile():
             return None, None
         try:
-            found = await adapter.find_existing(plan, ctx)
+            with adapter_call(ctx.channel):
+                found = await adapter.find_existing(plan, ctx)
         except KamengError as exc:
             log.info("reconciliation failed on %s: %s", ctx.channel, exc)
             return None, exc
-        except Exception as exc:
-            err = translate(exc, ctx.channel)
-            log.info("reconciliation failed on %s: %s", ctx.channel, err)
-            return None, err
         if found is None or found.complaint_no in ctx.known_numbers:
             return None, None
         found.reconciled = True
@@ -392,14 +279,14 @@ class FilingEngine:
     def _unverified(self, filing_id: int, ch: str, problem: KamengError, cause: str = "") -> Outcome:
         """The complaint may be on the channel and the lookup failed: end without sending anything."""
         if isinstance(problem, UnprovenMatch):  # a row for the order, neither ours nor ruled out
-            return self._fail(filing_id, ch, "needs_person", problem.message, hint=problem.hint)
+            return self._fail(filing_id, ch, FilingState.NEEDS_PERSON, problem.message, hint=problem.hint)
         msg = f"{cause or '上次提交结果不明'},且暂时无法在渠道上核对({problem.message}),为免重复投诉,本次没有再提交"
         if isinstance(problem, HumanActionRequired):
-            return self._fail(filing_id, ch, "needs_person", msg, hint=problem.hint)
+            return self._fail(filing_id, ch, FilingState.NEEDS_PERSON, msg, hint=problem.hint)
         return self._fail(
             filing_id,
             ch,
-            "failed",
+            FilingState.FAILED,
             msg,
             retryable=True,
             detail=problem.detail,
@@ -414,86 +301,71 @@ class FilingEngine:
         attempt = 0
         session_retry = True
         while True:
+            self.report(ch, "开始提交" if attempt == 0 else f"第 {attempt + 1} 次尝试")
             try:
-                self.report(ch, "开始提交" if attempt == 0 else f"第 {attempt + 1} 次尝试")
-                receipt = await adapter.submit(plan, ctx)
+                with adapter_call(ch):
+                    receipt = await adapter.submit(plan, ctx)
             except DryRunComplete as done:
                 shots = [str(done.screenshot)] if done.screenshot else []
                 self.report(ch, "演练完成(未提交)")
-                return Outcome(ch, "planned", artifacts=shots, error=None, hint=done.note or None)
+                return Outcome(ch, FilingState.PLANNED, artifacts=shots, error=None, hint=done.note or None)
             except SessionExpired:
                 ctx.forget_session()
                 if session_retry:
                     session_retry = False
                     continue
-                return self._fail(filing_id, ch, "failed", "登录状态反复失效", retryable=True)
-            except ChannelUnreachable as exc:
-                if ctx.submit_started and filing_id is not None:
-                    found, problem = await self._reconcile(adapter, plan, ctx)
-                    if found is not None:
-                        return self._record_success(filing_id, ch, found, plan)
-                    if problem is not None:
-                        return self._unverified(filing_id, ch, problem, f"{exc.message};投诉可能已经送达")
-                    if not adapter.can_reconcile():
-                        return self._fail(
-                            filing_id,
-                            ch,
-                            "needs_person",
-                            f"{exc.message};投诉可能已经送达,该渠道无法自动核对",
-                            hint="请确认是否已送达(如邮件的已发送文件夹、渠道的回执);确认未送达后用 --again 重新提交",
-                        )
-                if attempt < opts.retries:
-                    delay = opts.backoff_s * (2**attempt)
-                    self.report(ch, f"{exc.message},{delay:.0f} 秒后重试")
-                    await asyncio.sleep(delay)
-                    attempt += 1
-                    ctx.submit_started = False
-                    continue
-                shot = await ctx.failure_screenshot("unreachable")
-                return self._fail(
-                    filing_id, ch, "failed", exc.message, retryable=True, detail=exc.detail, shots=[shot]
-                )
+                return self._fail(filing_id, ch, FilingState.FAILED, "登录状态反复失效", retryable=True)
             except AlreadyFiled:
                 raise  # recorded as submitted meanwhile: the outcome says so, the record stays
-            except HumanActionRequired as exc:
-                return self._fail(filing_id, ch, "needs_person", exc.message, hint=exc.hint)
-            except FormChanged as exc:
-                shot = await ctx.failure_screenshot("form-changed")
-                return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint, shots=[shot])
-            except ChannelRejected as exc:
-                shot = await ctx.failure_screenshot("rejected")
-                return self._fail(filing_id, ch, "rejected", exc.message, hint=exc.hint, shots=[shot])
-            except FilingError as exc:
-                shot = await ctx.failure_screenshot("failed")
-                return self._fail(
-                    filing_id, ch, "failed", exc.message, hint=exc.hint, detail=exc.detail, shots=[shot]
-                )
             except KamengError as exc:
-                return self._fail(filing_id, ch, "failed", exc.message, hint=exc.hint)
-            except Exception as exc:
-                err = translate(exc, ch)
-                if isinstance(err, ChannelUnreachable) and attempt < opts.retries and not ctx.submit_started:
-                    await asyncio.sleep(opts.backoff_s * (2**attempt))
-                    attempt += 1
-                    continue
-                if isinstance(err, ChannelUnreachable) and ctx.submit_started and filing_id is not None:
-                    found, _problem = await self._reconcile(adapter, plan, ctx)
-                    if found is not None:
-                        return self._record_success(filing_id, ch, found, plan)
-                shot = await ctx.failure_screenshot("failed")
+                how = handling(exc)
+                if how.retry:
+                    if ctx.submit_started and filing_id is not None:
+                        ended = await self._after_lost_submit(adapter, plan, ctx, filing_id, exc)
+                        if ended is not None:
+                            return ended
+                    if attempt < opts.retries:
+                        delay = opts.backoff_s * (2**attempt)
+                        self.report(ch, f"{exc.message},{delay:.0f} 秒后重试")
+                        await asyncio.sleep(delay)
+                        attempt += 1
+                        ctx.submit_started = False
+                        continue
+                shot = await ctx.failure_screenshot(how.screenshot) if how.screenshot else None
                 return self._fail(
                     filing_id,
                     ch,
-                    "failed",
-                    err.message,
-                    retryable=err.retryable if isinstance(err, FilingError) else False,
-                    detail=err.detail,
+                    how.state,
+                    exc.message,
+                    retryable=how.retry,
+                    hint=exc.hint,
+                    detail=exc.detail if how.detail else None,
                     shots=[shot],
                 )
             if filing_id is None:
-                return Outcome(ch, "planned")
+                return Outcome(ch, FilingState.PLANNED)
             await ctx.save_session()
             return self._record_success(filing_id, ch, receipt, plan)
+
+    async def _after_lost_submit(
+        self, adapter: Adapter, plan: FilingPlan, ctx: ChannelRun, filing_id: int, exc: KamengError
+    ) -> Outcome | None:
+        """The channel became unreachable after the final click: the outcome when the complaint was found
+        or cannot be checked; None when it is proven not there (then a retry may send it)."""
+        found, problem = await self._reconcile(adapter, plan, ctx)
+        if found is not None:
+            return self._record_success(filing_id, plan.channel, found, plan)
+        if problem is not None:
+            return self._unverified(filing_id, plan.channel, problem, f"{exc.message};投诉可能已经送达")
+        if not adapter.can_reconcile():
+            return self._fail(
+                filing_id,
+                plan.channel,
+                FilingState.NEEDS_PERSON,
+                f"{exc.message};投诉可能已经送达,该渠道无法自动核对",
+                hint="请确认是否已送达(如邮件的已发送文件夹、渠道的回执);确认未送达后用 --again 重新提交",
+            )
+        return None
 
     def _record_success(self, filing_id: int, ch: str, receipt: Receipt, plan: FilingPlan) -> Outcome:
         crash_point("after_receipt")  # fault injection: the receipt is known, nothing written yet
@@ -503,7 +375,7 @@ class FilingEngine:
             self.store.update_filing(
                 filing_id,
                 expect_state=REUSABLE,
-                state="submitted",
+                state=FilingState.SUBMITTED,
                 complaint_no=receipt.complaint_no,
                 receipt_json=json.dumps(data, ensure_ascii=False),
                 evidence_hashes_json=json.dumps(hashes, ensure_ascii=False),
@@ -515,7 +387,7 @@ class FilingEngine:
             current = self.store.get_filing_by_id(filing_id)
             other = current.complaint_no if current is not None else None
             if other == receipt.complaint_no:
-                return Outcome(ch, "submitted", receipt=data, filing_id=filing_id)
+                return Outcome(ch, FilingState.SUBMITTED, receipt=data, filing_id=filing_id)
             msg = (
                 f"渠道已受理本次投诉(投诉编号 {receipt.complaint_no}),但这条记录在此期间已被记为投诉编号 {other},"
                 "没有覆盖它"
@@ -523,20 +395,20 @@ class FilingEngine:
             self.report(ch, msg)
             return Outcome(
                 ch,
-                "needs_person",
+                FilingState.NEEDS_PERSON,
                 receipt=data,
                 error=msg,
                 hint=f"请在渠道上核对这两条投诉:多出的 {receipt.complaint_no} 可以在渠道上撤回或补充说明",
             )
         self.report(ch, f"已提交:{receipt.complaint_no}" + ("(核对补记)" if receipt.reconciled else ""))
         arts = [str(p) for p in (receipt.screenshot, receipt.html) if p]
-        return Outcome(ch, "submitted", receipt=data, filing_id=filing_id, artifacts=arts)
+        return Outcome(ch, FilingState.SUBMITTED, receipt=data, filing_id=filing_id, artifacts=arts)
 
     def _fail(
         self,
         filing_id: int | None,
         ch: str,
-        state: str,
+        state: FilingState,
         message: str,
         *,
         retryable: bool = False,
@@ -546,21 +418,26 @@ class FilingEngine:
     ) -> Outcome:
         arts = [s for s in (shots or []) if s]
         current = self.store.get_filing_by_id(filing_id) if filing_id is not None else None
-        if current is not None and current.state == "submitted":
+        if current is not None and current.state == FilingState.SUBMITTED:
             filing_id = None  # final: a late failure never moves a submitted record back
         if filing_id is not None:
             keep_submitting = (
-                current is not None and current.state == "submitting" and state == "failed" and retryable
+                current is not None
+                and current.state == FilingState.SUBMITTING
+                and state == FilingState.FAILED
+                and retryable
             )
             self.store.update_filing(
                 filing_id,
                 expect_state=REUSABLE,
-                state="submitting" if keep_submitting else state,
+                state=FilingState.SUBMITTING if keep_submitting else state,
                 error=message if not detail else f"{message}({detail})",
                 retryable=retryable,
             )
         self.report(
-            ch, {"needs_person": "需要本人操作", "rejected": "被渠道拒绝"}.get(state, "失败") + f":{message}"
+            ch,
+            {FilingState.NEEDS_PERSON: "需要本人操作", FilingState.REJECTED: "被渠道拒绝"}.get(state, "失败")
+            + f":{message}",
         )
         return Outcome(
             ch, state, error=message, retryable=retryable, filing_id=filing_id, artifacts=arts, hint=hint

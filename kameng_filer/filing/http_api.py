@@ -39,7 +39,7 @@ from kameng_filer.errors import (
     SessionExpired,
 )
 from kameng_filer.filing import proof
-from kameng_filer.filing.boundary import ask_challenge, is_rate_limited, not_delivered, translate
+from kameng_filer.filing.boundary import ask_challenge, is_rate_limited, not_delivered
 from kameng_filer.filing.profile import ApiSpec, Profile, fmt
 from kameng_filer.timeutil import now
 
@@ -103,11 +103,8 @@ class ApiClient:
         api = self.api
         if not api.csrf_url:
             return {}
-        try:
-            resp = await self.client.get(fmt(api.csrf_url, self.values))
-            resp.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise translate(exc, self.ctx.channel) from exc
+        resp = await self.client.get(fmt(api.csrf_url, self.values))
+        resp.raise_for_status()  # httpx errors are translated at the boundary around the adapter call
         token: Any = None
         if api.csrf_path:
             try:
@@ -158,15 +155,14 @@ class ApiClient:
         return await self.call("POST", url, **kw)
 
     async def call(self, method: str, url: str, **kw: Any) -> dict[str, Any]:
-        """One request; transport errors and 5xx become ``ChannelUnreachable``; returns the JSON body."""
+        """One request returning the JSON body; httpx's errors (transport, 4xx/5xx) propagate to the
+        boundary around the adapter call, which makes them ``ChannelUnreachable`` / ``ChannelRejected``."""
         self.last_status = None
+        resp = await self.client.request(method, fmt(url, self.values), **kw)
+        self.last_status = resp.status_code
+        resp.raise_for_status()
         try:
-            resp = await self.client.request(method, fmt(url, self.values), **kw)
-            self.last_status = resp.status_code
-            resp.raise_for_status()
             body = resp.json()
-        except httpx.HTTPError as exc:
-            raise translate(exc, self.ctx.channel) from exc
         except ValueError:
             raise ChannelUnreachable("渠道接口返回的不是 JSON", channel=self.ctx.channel) from None
         if not isinstance(body, dict):
@@ -301,8 +297,8 @@ async def submit_http(
         try:
             body = await api_client.post(api.create_url, data=data, files=files or None)
             body = await api_client.answer_challenges(body)
-        except ChannelUnreachable:
-            if api_client.last_status == 429:  # refused for coming too often: nothing was stored
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 429:  # refused for coming too often: nothing was stored
                 not_delivered(ctx)
             raise
         crash_point("after_click")  # fault injection: the site has the complaint, its answer is unread

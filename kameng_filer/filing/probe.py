@@ -21,7 +21,7 @@ from typing import Any
 from kameng_filer import paths
 from kameng_filer.case.model import Case
 from kameng_filer.errors import FilingError, FormChanged, HumanActionRequired, KamengError
-from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.boundary import adapter_call
 from kameng_filer.filing.browser_pool import BrowserPool
 from kameng_filer.filing.formfill import FieldReport, FormRunner, ProbeStop, _step_name
 from kameng_filer.filing.locate import found_on_page, stuck_error
@@ -160,11 +160,12 @@ class ProbeRunner(FormRunner):
     async def fill(self, key: str, b: Binding, *, frame: Any = None) -> None:
         """Fill one field; any failure is reported on the field and the probe goes on to the next."""
         try:
-            await super().fill(key, b, frame=frame)
+            with adapter_call(self.ctx.channel, passing=(ProbeStop,)):
+                await super().fill(key, b, frame=frame)
         except (HumanActionRequired, ProbeStop):
             raise
-        except Exception as exc:
-            reason = exc.message if isinstance(exc, KamengError) else translate(exc, self.ctx.channel).message
+        except KamengError as exc:
+            reason = exc.message
             self.report.append(
                 FieldReport(
                     key=key,
@@ -247,41 +248,40 @@ async def try_profile(
     pool = BrowserPool(headed=headed)
     runner: ProbeRunner | None = None
     try:
-        ctx = ProbeContext(channel, person, artifacts, pool, progress)
-        page = await ctx.new_page(account or None)
-        runner = ProbeRunner(
-            page, prof, values, plan.files, ctx, probe=True, timeout_ms=timeout_ms, upload=upload
-        )
-        if prof.login is None:
-            result.login = "不需要登录"
-        elif await runner.logged_in():
-            result.login = "已登录(使用保存的登录状态)"
-        elif not account:
-            result.login = "需要登录"
-            result.error = "站点需要登录,但没有指定账号"
-            result.hint = f"加 --account 账号(密码用 kameng login {channel} --account 账号 保存)"
-            return result
-        else:
-            password = ctx.secret(account) if needs_secret(prof) else None
-            await runner.login(account, password)
-            await ctx.save_session()
-            result.login = f"已登录({account})"
-        stopped = False
-        try:
-            await runner.run(prof.steps)
-        except ProbeStop:
-            stopped = True
-        if not stopped:
-            await _check_submit(runner, prof)
-        _not_reached(runner, prof)
+        with adapter_call(channel):  # Playwright / network trouble: reported, never a traceback
+            ctx = ProbeContext(channel, person, artifacts, pool, progress)
+            page = await ctx.new_page(account or None)
+            runner = ProbeRunner(
+                page, prof, values, plan.files, ctx, probe=True, timeout_ms=timeout_ms, upload=upload
+            )
+            if prof.login is None:
+                result.login = "不需要登录"
+            elif await runner.logged_in():
+                result.login = "已登录(使用保存的登录状态)"
+            elif not account:
+                result.login = "需要登录"
+                result.error = "站点需要登录,但没有指定账号"
+                result.hint = f"加 --account 账号(密码用 kameng login {channel} --account 账号 保存)"
+                return result
+            else:
+                password = ctx.secret(account) if needs_secret(prof) else None
+                await runner.login(account, password)
+                await ctx.save_session()
+                result.login = f"已登录({account})"
+            stopped = False
+            try:
+                await runner.run(prof.steps)
+            except ProbeStop:
+                stopped = True
+            if not stopped:
+                await _check_submit(runner, prof)
+            _not_reached(runner, prof)
     except HumanActionRequired as exc:
         result.needs_person = True
         result.error, result.hint = exc.message, exc.hint
     except KamengError as exc:
-        result.error, result.hint = exc.message, exc.hint
-    except Exception as exc:  # Playwright / network trouble: reported, never a traceback
-        err = translate(exc, channel)
-        result.error, result.hint = err.message, err.hint or err.detail
+        translated = exc.__cause__ is not None and not isinstance(exc.__cause__, KamengError)
+        result.error, result.hint = exc.message, exc.hint or (exc.detail if translated else None)
     finally:
         if runner is not None:
             _note_uploads(runner)

@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from kameng_filer.errors import KamengError
-from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.boundary import adapter_call
 from kameng_filer.filing.browser_pool import BrowserPool
 from kameng_filer.filing.record_guess import WORDLESS, describe_input, guess, guess_field, is_captcha
 
@@ -229,23 +228,20 @@ async def record(url: str, *, headed: bool = False, wait_ms: int = 1500) -> Draf
     """Open ``url`` and return a draft profile for the page (and the inputs it could not map)."""
     pool = BrowserPool(headed=headed)
     try:
-        ctx = await pool.context(None)
-        page = await ctx.new_page()
-        await page.goto(url, wait_until="domcontentloaded")
-        await page.wait_for_timeout(wait_ms)
-        scan = await page.locator("body").first.evaluate(_SCAN_JS)
-        frames: dict[str, dict[str, Any]] = {}
-        for sel in scan["frames"]:
-            try:
-                frames[sel] = (
-                    await page.frame_locator(sel).locator("body").first.evaluate(_SCAN_JS, timeout=3000)
-                )
-            except Exception:  # a cross-origin or empty iframe: nothing to draft from it
-                continue
-        return build_draft(page.url, scan, frames)
-    except KamengError:
-        raise
-    except Exception as exc:
-        raise translate(exc, "record") from exc
+        with adapter_call("record"):  # Playwright's errors leave as kameng errors
+            ctx = await pool.context(None)
+            page = await ctx.new_page()
+            await page.goto(url, wait_until="domcontentloaded")
+            await page.wait_for_timeout(wait_ms)
+            scan = await page.locator("body").first.evaluate(_SCAN_JS)
+            frames: dict[str, dict[str, Any]] = {}
+            for sel in scan["frames"]:
+                try:
+                    frames[sel] = (
+                        await page.frame_locator(sel).locator("body").first.evaluate(_SCAN_JS, timeout=3000)
+                    )
+                except Exception:  # a cross-origin or empty iframe: nothing to draft from it
+                    continue
+            return build_draft(page.url, scan, frames)
     finally:
         await pool.close()

@@ -2,9 +2,9 @@
 
 The adapters get the same ``ChannelRun`` context the filing engine gives them (stored login
 sessions, secrets, one browser per pass) and a person who cannot answer (``NoPerson``): a step that
-needs the person raises ``HumanActionRequired`` instead of waiting. Raw Playwright / httpx / SMTP
-errors are translated at the filing boundary. Requests to one channel are spaced by the policy's
-``polling.min_gap_seconds``.
+needs the person raises ``HumanActionRequired`` instead of waiting. Each adapter call is wrapped once
+in the filing boundary (``adapter_call``), which translates raw Playwright / httpx / SMTP errors.
+Requests to one channel are spaced by the policy's ``polling.min_gap_seconds``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from rich.console import Console
 
 from kameng_filer import paths
 from kameng_filer.adapter import Adapter, FollowUpResult, StatusReport
-from kameng_filer.errors import KamengError
 from kameng_filer.filing.assisted import AssistedAdapter
-from kameng_filer.filing.boundary import translate
+from kameng_filer.filing.boundary import adapter_call
+from kameng_filer.filing.browser_pool import BrowserPool
+from kameng_filer.filing.channel_run import ChannelRun
 from kameng_filer.filing.channels import ChannelInstance, resolve
-from kameng_filer.filing.engine import ChannelRun, FilingEngine
 from kameng_filer.filing.person import NoPerson
 from kameng_filer.store.records import FilingRecord
 
@@ -78,7 +78,7 @@ class ChannelSession:
     def __init__(self, store: Any, *, person: Any = None, config: dict[str, Any] | None = None) -> None:
         self.store = store
         self.person = person or NoPerson(Console(stderr=True, quiet=True))
-        self.engine = FilingEngine(store, self.person)
+        self.browsers = BrowserPool()
         self.config = config
         self._instances: dict[str, ChannelInstance] = {}
         self._last_call: dict[str, float] = {}
@@ -97,7 +97,16 @@ class ChannelSession:
             / f"{_SAFE.sub('_', filing.channel)}-tracker"
         )
         folder.mkdir(parents=True, exist_ok=True)
-        return ChannelRun(self.engine, filing.channel, filing.id, folder, dry_run=False, known_numbers=set())
+        return ChannelRun(
+            filing.channel,
+            filing.id,
+            folder,
+            store=self.store,
+            person=self.person,
+            browsers=self.browsers,
+            dry_run=False,
+            known_numbers=set(),
+        )
 
     async def polite(self, channel: str, gap: float) -> None:
         """Wait until ``gap`` seconds have passed since the last request to ``channel``."""
@@ -111,25 +120,17 @@ class ChannelSession:
     async def status(self, filing: FilingRecord) -> StatusReport:
         """The complaint's status as the channel shows it now."""
         adapter = self.instance(filing.channel).adapter
-        try:
+        with adapter_call(filing.channel):
             return await adapter.status(receipt_for(filing), self.context(filing))
-        except KamengError:
-            raise
-        except Exception as exc:
-            raise translate(exc, filing.channel) from exc
 
     async def follow_up(self, filing: FilingRecord, text: str, number: int) -> FollowUpResult:
         """Send a follow-up (or get the instructions for the person on assisted channels)."""
         adapter = self.instance(filing.channel).adapter
-        try:
+        with adapter_call(filing.channel):
             return await adapter.follow_up(
                 receipt_for(filing, follow_up_no=number), text, self.context(filing)
             )
-        except KamengError:
-            raise
-        except Exception as exc:
-            raise translate(exc, filing.channel) from exc
 
     async def aclose(self) -> None:
         """Close the browser (if one was started)."""
-        await self.engine.browsers.close()
+        await self.browsers.close()
