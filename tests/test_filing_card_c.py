@@ -54,6 +54,18 @@ def test_plan_chooses_one_payment_proof_by_kind(example_case: Path) -> None:
     assert any("上传 1 个文件(payment)" in n and "未上传 order、chat、balance" in n for n in plan.notes)
 
 
+def test_texts_count_and_list_only_the_files_sent(example_case: Path) -> None:
+    """One file goes up (``max_files: 1``): the title says so, not "等4项证据", and the text lists it alone."""
+    case = load_case(example_case).case
+    plan = registry.adapter_class("card_platform")({"profile": "card-c-twin"}).plan(case)
+    assert plan.fields["title"].endswith("附支付凭证"), plan.fields["title"]
+    listed = plan.fields["content"].split("【证据】", 1)[1]
+    assert "payment.png" in listed and not any(n in listed for n in ("order.png", "chat.png", "balance.png"))
+    # a site that takes every file still counts them all
+    full = registry.adapter_class("card_platform")({"profile": "card-a-twin"}).plan(case)
+    assert full.fields["title"].endswith("附支付凭证等4项证据"), full.fields["title"]
+
+
 @browser
 def test_files_end_to_end_then_status_and_follow_up_by_detail_link(
     tmp_path: Path, example_case: Path

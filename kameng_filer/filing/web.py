@@ -29,10 +29,8 @@ from kameng_filer.errors import ChannelRejected, ConfigError, FilingError, FormC
 from kameng_filer.filing.evidence import prepare_files
 from kameng_filer.filing.filepick import describe_choice, pick_files
 from kameng_filer.filing.formfill import FormRunner
-from kameng_filer.filing.profile import STATES, Profile, load_profile
+from kameng_filer.filing.profile import Profile, load_profile
 from kameng_filer.timeutil import now
-
-NORMAL_STATES = STATES
 
 
 def case_vars(case: Case) -> dict[str, Any]:
@@ -116,13 +114,6 @@ class ProfileAdapter(Adapter):
     ) -> FilingPlan:
         """Exact values per field and the evidence files as they will be uploaded."""
         prof = self.profile()
-        values = self.values(case, purpose, context)
-        values.update({k: v for k, v in prof.options.items() if k not in ("_",)})
-        if self.spec.public:
-            from kameng_filer.render.mask import mask_fields
-
-            values = mask_fields(case, self.spec, values)
-        self.limits_check(values, prof)
         files: list[PlannedFile] = []
         kinds = {ev.id: str(getattr(ev.kind, "value", ev.kind)) for ev in case.evidence}
         choice_notes: list[str] = []
@@ -138,6 +129,14 @@ class ProfileAdapter(Adapter):
             )
             files, choice_notes = self.choose_files(prof, files, kinds)
             choice_notes = redaction_notes + choice_notes
+        # the texts are rendered after the file choice: they list and count only what is sent
+        values = self.values(sent_evidence_only(case, files, choice_notes), purpose, context)
+        values.update({k: v for k, v in prof.options.items() if k not in ("_",)})
+        if self.spec.public:
+            from kameng_filer.render.mask import mask_fields
+
+            values = mask_fields(case, self.spec, values)
+        self.limits_check(values, prof)
         account = self.account()
         return FilingPlan(
             channel=self.name,
@@ -203,7 +202,7 @@ class ProfileAdapter(Adapter):
             with contextlib.suppress(Exception):  # a request that never ends (and hold Chromium's cache lock)
                 if not old.is_closed():
                     await old.close()
-        page = await ctx.new_page(session_key)  # type: ignore[attr-defined]
+        page = await ctx.new_page(session_key)
         if self.settings.get("timeout"):  # seconds a page may take to answer before it counts as a timeout
             page.set_default_navigation_timeout(float(self.settings["timeout"]) * 1000)
         values = {**case_vars_from_plan(plan), **plan.fields}
@@ -215,7 +214,7 @@ class ProfileAdapter(Adapter):
         async def log_in() -> None:
             password = ctx.secret(account) if needs_secret(prof) else None
             await runner.login(account, password)
-            await ctx.save_session()  # type: ignore[attr-defined]
+            await ctx.save_session()
 
         if not had_session:  # log in straight away instead of first visiting a page to find out
             await log_in()
@@ -376,8 +375,19 @@ class ProfileAdapter(Adapter):
             hint="检查站点配置 list.row / list.link,或确认这条投诉还在列表中",
         )
 
+    def schedule_overrides(self) -> dict[str, Any] | None:
+        """The site profile's ``schedule`` changes to the channel's deadline policy."""
+        return self.profile().schedule or None
+
+    def reply_limit(self) -> int | None:
+        """The site profile's follow-up limit (``limits: {follow_up: {max_len: N}}``)."""
+        return self.profile().limits.get("follow_up", {}).get("max_len")
+
     def can_reconcile(self) -> bool:
-        """True when the site has a list that can be searched without knowing the complaint number."""
+        """True when the channel declares ``reconcile`` and the site has a list that can be searched
+        without knowing the complaint number."""
+        if not self.spec.can("reconcile"):
+            return False
         prof = self.profile()
         if prof.mode == "http":
             return bool(prof.api and prof.api.list_url and "{complaint_no}" not in prof.api.list_url)
@@ -510,6 +520,17 @@ async def visible_status(el: Any, ignore: str | None = None) -> str:
     except Exception:
         text = await el.inner_text()
     return strip_ligatures(str(text or ""))
+
+
+def sent_evidence_only(case: Case, files: list[PlannedFile], choice_notes: list[str]) -> Case:
+    """``case`` with only the evidence that goes up when the site takes fewer files (``max_files`` /
+    ``pick``), so that titles and texts count and list what is actually sent."""
+    if not choice_notes or not files:
+        return case
+    sent = {f.evidence_id for f in files}
+    if all(ev.id in sent for ev in case.evidence):
+        return case
+    return case.model_copy(update={"evidence": [ev for ev in case.evidence if ev.id in sent]})
 
 
 def needs_secret(prof: Profile) -> bool:
