@@ -237,11 +237,19 @@ RULES: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
     (
         "punitive not 3x / 500",
         _append("demands", {"type": "punitive_damages", "amount": "300.00"}),
-        {("demands.punitive_amount", "demands[2].amount")},
+        {("demands.punitive_amount", "demands[2].amount"), ("demands.punitive_no_fraud", "demands[2]")},
     ),
     (
-        "punitive exactly 500 is fine",
+        "punitive exactly 500 needs evidence of fraud",
         _append("demands", {"type": "punitive_damages", "amount": "500"}),
+        {("demands.punitive_no_fraud", "demands[2]")},
+    ),
+    (
+        "punitive exactly 500 against a merchant who vanished after payment is fine",
+        _all(
+            _append("demands", {"type": "punitive_damages", "amount": "500"}),
+            _set("problem.summary", "付款后商家跑路，店铺关闭，联系方式全部失效"),
+        ),
         set(),
     ),
     (

@@ -241,3 +241,96 @@ def test_check_does_not_say_ready_when_the_wording_must_change(example_case: Pat
     _write(example_case, problem__summary="充值后一直没到账，太坑了")
     r = CliRunner().invoke(app, ["check", str(example_case), "--now", "2026-11-03T10:00:00", "--no-read"])
     assert "可以提交" not in r.stdout and "12315" in r.stdout and "--force" in r.stdout, r.stdout
+
+
+# --- wording checks for a stored case id, payment route on file (issue 14 items 1, 5) --------------
+
+
+def test_a_stored_case_id_gets_the_wording_checks_too(example_case: Path, kameng_home: Path) -> None:
+    _write(example_case, problem__summary=EMOTIONAL)
+    Store.open().import_case(example_case)
+    for channel in ("12315", "email"):
+        r = CliRunner().invoke(app, ["file", "km-2026-0001", "-c", channel, "--yes", "--json"])
+        assert r.exit_code == 1, r.output
+        out = json.loads(r.stdout)
+        assert out["error"]["code"] == "case_invalid", out
+        (f,) = [f for f in out["findings"] if f["code"] == "language.emotional"]
+        assert f["severity"] == "error" and f["path"] == "problem.summary"
+
+
+def test_file_refuses_a_payment_channel_the_order_was_not_paid_through(
+    example_case: Path, kameng_home: Path
+) -> None:
+    r = CliRunner().invoke(app, ["file", str(example_case), "-c", "wechat_pay", "--yes", "--json"])
+    assert r.exit_code == 1, r.output
+    (filing,) = json.loads(r.stdout)["filings"]
+    assert filing["state"] == "failed" and "微信" in filing["error"] and filing["hint"]
+
+
+# --- facts cross-checked before rendering (issue 14 item 3) ---------------------------------------
+
+RENEWAL = {
+    "order__amount": "90.00",
+    "order__product": "某视频会员连续包月",
+    "order__paid_at": "2026-07-05T10:00:30",
+    "order__ordered_at": "2026-07-05T10:00:00",
+    "problem__type": "auto_renewal",
+    "problem__summary": "7月5日支付1元开通首月会员后，8月至10月每月被自动扣款30元，扣款前没有任何提醒",
+    "timeline": [{"at": "2026-07-05T10:00:30", "event": "支付1元开通首月会员"}]
+    + [{"at": f"2026-{m:02d}-05T03:00:00", "event": "自动续费扣款30元"} for m in (8, 9, 10)],
+    "demands": [{"type": "refund", "amount": "90.00", "to": "original_payment"}],
+}
+
+
+@pytest.mark.parametrize("timeline", [True, False], ids=["timeline", "summary-only"])
+def test_auto_renewal_total_as_the_order_amount_is_flagged(example_case: Path, timeline: bool) -> None:
+    changes = dict(RENEWAL)
+    if not timeline:
+        changes["timeline"] = []
+    _write(example_case, **changes)
+    _, found = check_path(example_case, now=NOW)
+    (f,) = [f for f in found if f.code == "facts.renewal_amount"]
+    assert f.path == "order.amount" and "3次" in f.message and "实付90.00元" in f.message
+    assert "1.00元" in f.hint
+
+
+def test_auto_renewal_with_the_first_payment_as_amount_is_consistent(example_case: Path) -> None:
+    from kameng_filer.case import load_case
+    from kameng_filer.render import render
+
+    _write(example_case, **{**RENEWAL, "order__amount": "1.00"})
+    codes = {c for c, _, _ in _codes(example_case)}
+    assert "facts.renewal_amount" not in codes
+    assert "demands.refund_exceeds_paid" not in codes  # 90 refunded of 1 + 3 × 30 paid
+    case = load_case(example_case).case
+    assert case is not None
+    content = render(case, "12315", "complaint").fields["content"]
+    assert "实付1.00元（支付宝交易号2026110222001400000000001234）。此后被自动续费扣款3次，共90.00元。" in content
+    assert "实付90" not in content
+
+
+def test_several_orders_under_one_order_number_are_flagged(example_case: Path) -> None:
+    _write(example_case, order__product="原神创世结晶（两单，每单1200元）", order__quantity=2, order__amount="1200.00")
+    codes = {(c, p) for c, p, _ in _codes(example_case)}
+    assert ("facts.several_orders", "order.order_no") in codes
+    assert ("facts.amount_mismatch", "order.amount") in codes  # 2 × 1200 ≠ 1200
+
+
+def test_timeline_payment_amount_against_the_order(example_case: Path) -> None:
+    raw = parse_text(example_case.read_text("utf-8"))
+    raw["timeline"][0]["event"] = "支付成功，实付120元，订单状态为“待发货”"
+    _write(example_case, timeline=raw["timeline"])
+    codes = {(c, p) for c, p, _ in _codes(example_case)}
+    assert ("facts.amount_mismatch", "timeline[0].event") in codes
+
+
+def test_payment_proof_naming_another_method_is_flagged(example_case: Path) -> None:
+    raw = parse_text(example_case.read_text("utf-8"))
+    raw["evidence"][1]["description"] = "微信支付账单详情，显示交易单号与支付时间"
+    _write(example_case, evidence=raw["evidence"])
+    (f,) = [f for f in check_path(example_case, now=NOW)[1] if f.code == "facts.payment_method"]
+    assert "微信支付" in f.message and "支付宝" in f.message and "alipay" not in f.message
+
+
+def test_the_example_cases_have_no_fact_findings(example_case: Path) -> None:
+    assert not [c for c, _, _ in _codes(example_case) if c.startswith("facts.")]

@@ -50,13 +50,22 @@ INTERNAL = re.compile(
 
 def _auto_renewal(raw: dict) -> None:
     raw["title"] = "视频会员自动续费未提醒"
-    raw["order"].update(product="某视频会员连续包月", amount="1.00")
-    raw["order"]["promise"] = "开通页写“首月1元,可随时取消”"
+    raw["order"].update(
+        product="某视频会员连续包月", amount="1.00", ordered_at="2026-07-05T10:00:00", paid_at="2026-07-05T10:00:30"
+    )
+    raw["order"]["promise"] = "开通页写“首月1元，可随时取消”"
     raw["problem"] = {
         "type": "auto_renewal",
-        "summary": "7月5日支付1元开通首月会员后,8月至10月每月被自动扣款30元,扣款前没有任何提醒",
+        "summary": "7月5日支付1元开通首月会员后，8月至10月每月被自动扣款30元，扣款前没有任何提醒",
+        "discovered_at": "2026-10-06T09:00:00",
     }
-    raw["demands"] = [{"type": "refund", "amount": "90.00", "note": "退还三次自动续费扣款"}]
+    raw["timeline"] = [{"at": "2026-07-05T10:00:30", "event": "支付1元开通首月会员"}] + [
+        {"at": f"2026-{m:02d}-05T03:00:00", "event": "自动续费扣款30元，扣款前未收到任何提醒"} for m in (8, 9, 10)
+    ]
+    raw["contacts"] = [
+        {"at": "2026-10-06T09:30:00", "with": "merchant", "channel": "在线客服", "summary": "要求退还三次扣款，客服称开通即同意自动续费"}
+    ]
+    raw["demands"] = [{"type": "refund", "amount": "90.00", "to": "original_payment", "note": "退还三次自动续费扣款"}]
 
 
 def _vanished(raw: dict) -> None:
@@ -328,3 +337,46 @@ def test_payment_channel_for_another_payment_method_is_refused(
         if offered(channel, purpose):
             assert paid in info.value.message and "只受理通过它付款的交易" in info.value.message
             assert route in (info.value.hint or "")
+
+
+# --- art. 55 aimed at the seller, only with evidence of fraud (issue 14 item 2) --------------------
+
+
+def _punitive(raw: dict) -> None:
+    raw["demands"].append({"type": "punitive_damages", "amount": "500.00"})
+
+
+def _used_key_punitive(raw: dict) -> None:
+    _dead_key(raw)
+    _punitive(raw)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_punitive_damages_without_evidence_of_fraud_stay_out_of_the_texts(channel: str) -> None:
+    case = render_golden.load_mutated(EXAMPLES["first"], _punitive)
+    if channel == "wechat_pay":
+        case = render_golden.paid_through(case, channel)
+    for text in render(case, channel, "complaint").fields.values():
+        assert "第55条" not in text and "惩罚性赔偿" not in text, (channel, text)
+
+
+@pytest.mark.parametrize("channel", ["12315", "email", "consumer_association", "heimao", "card_platform"])
+def test_punitive_damages_with_evidence_of_fraud_are_claimed_from_the_seller(channel: str) -> None:
+    case = render_golden.load_mutated(EXAMPLES["second"], _used_key_punitive)
+    text = "\n".join(render(case, channel, "complaint").fields.values())
+    assert "由入驻商户“极速点卡店”依据《消费者权益保护法》第55条赔偿500.00元" in text, text
+    assert "被投诉方依据《消费者权益保护法》第55条" not in text
+
+
+def test_the_fraud_grounds_are_evidence_not_the_demand() -> None:
+    from kameng_filer.render.fraud import case_fraud_grounds
+
+    assert case_fraud_grounds(render_golden.load_mutated(EXAMPLES["first"], _punitive)) == ()
+    assert case_fraud_grounds(_case("vanished")) == ("商家收款后失联",)
+    assert "售出前已被使用" in case_fraud_grounds(_case("dead-key"))[0]
+
+    def no_proof(raw: dict) -> None:
+        _dead_key(raw)
+        raw["evidence"] = [e for e in raw["evidence"] if e["kind"] != "problem_proof"]
+
+    assert case_fraud_grounds(render_golden.load_mutated(EXAMPLES["second"], no_proof)) == ()

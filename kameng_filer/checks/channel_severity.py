@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 
+from kameng_filer.case.model import Case
 from kameng_filer.findings import Finding
 
 STRICT_CHANNELS: dict[str, str] = {"12315": "12315", "consumer_association": "消协", "heimao": "黑猫投诉"}
@@ -47,3 +49,21 @@ def for_channels(findings: Iterable[Finding], channels: Iterable[str], override:
                 )
         out.append(f)
     return out
+
+
+def wording_findings(case: Case, *, now: datetime) -> list[Finding]:
+    """The wording findings (``TEXT_CODES``) of a case already in the store, as ``kameng check`` gives them.
+
+    ``kameng file <case id>`` runs these too, so a stored case's emotional or vague wording is refused
+    exactly like the same case given as a file.
+    """
+    from kameng_filer.case.loader import LoadResult
+    from kameng_filer.checks import demands, language, problem
+    from kameng_filer.checks.base import Context
+
+    raw = case.model_dump(mode="json", by_alias=True, exclude_none=True)
+    ctx = Context(result=LoadResult(source=None, raw=raw, case=case), now=now)
+    found: list[Finding] = []
+    for rule in (language.check, problem.check, demands.check):
+        found.extend(f for f in rule(ctx) if f.code in TEXT_CODES)
+    return found

@@ -85,6 +85,12 @@ CODES: dict[str, CodeInfo] = {
     "demands.refund_destination": _h("退款诉求未写明退回账户"),
     "demands.refund_exceeds_paid": _w("退款金额超过实付金额"),
     "demands.punitive_amount": _w("惩罚性赔偿金额不符合消保法第55条"),
+    "demands.punitive_no_fraud": _w("主张惩罚性赔偿但没有欺诈证据"),
+    # facts cross-checked before rendering
+    "facts.renewal_amount": _w("自动续费:订单金额与扣款记录不符"),
+    "facts.several_orders": _w("一个订单号下写了几单"),
+    "facts.amount_mismatch": _w("金额与数量、单价或时间线不一致"),
+    "facts.payment_method": _w("付款方式与支付凭证不一致"),
     # the problem (三明确 ①)
     "problem.vague": _w("问题类型与描述过于笼统"),
     "problem.other_type": _h("问题类型可以更具体"),

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from kameng_filer.case.model import DemandType
 from kameng_filer.checks.base import Context, fmt_yuan
+from kameng_filer.checks.consistency import total_paid
 from kameng_filer.findings import Finding
+from kameng_filer.render.fraud import case_fraud_grounds
 
 PUNITIVE_MULTIPLE = Decimal(3)
 PUNITIVE_MINIMUM = Decimal(500)
@@ -42,7 +44,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
         return
     lex = ctx.lexicon
-    paid = case.order.amount
+    paid = total_paid(case)  # with auto-renewal deductions
+    grounds = case_fraud_grounds(case)
     refunded = Decimal("0.00")
     exceeded = False
     for i, demand in enumerate(case.demands):
@@ -97,8 +100,18 @@ def check(ctx: Context) -> Iterator[Finding]:
                         f"退款合计 {fmt_yuan(refunded)} 超过实付金额 {fmt_yuan(paid)}",
                         "退款最多为实付金额;额外损失请写成 compensation(补偿)或 punitive_damages(惩罚性赔偿)",
                     )
-        if demand.type == DemandType.punitive_damages and demand.amount is not None:
-            yield from _punitive(ctx, base, demand.amount, paid)
+        if demand.type == DemandType.punitive_damages:
+            if not grounds:
+                yield ctx.finding(
+                    "demands.punitive_no_fraud",
+                    base,
+                    "惩罚性赔偿（《消费者权益保护法》第55条）以商家欺诈为前提，本案没有欺诈的证据，"
+                    "投诉文本不会写入这项诉求；提出这项诉求本身也不能证明欺诈",
+                    "有欺诈证据时再主张，并在证据中附上：被推翻的商品页承诺截图（kind: promise）与问题证明、"
+                    "售出前已被使用的卡密的兑换记录、收款后商家失联的记录；惩罚性赔偿向销售商家（入驻商户）主张",
+                )
+            if demand.amount is not None:
+                yield from _punitive(ctx, base, demand.amount, paid)
 
 
 def _punitive(ctx: Context, base: str, asked: Decimal, paid: Decimal) -> Iterator[Finding]:

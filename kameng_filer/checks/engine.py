@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kameng_filer.case.loader import LoadResult, load_case
 from kameng_filer.checks import (
+    consistency,
     contacts,
     control_chars,
     demands,
@@ -58,6 +59,7 @@ CASE_RULES: tuple[Rule, ...] = (
     prereq12315.check,
     policies.check,
     protection.check,
+    consistency.check,
 )
 _REPLACED_BY_RULES = ("required.",)
 

@@ -50,7 +50,7 @@ def load_for_filing(
     from kameng_filer.case import load_case
     from kameng_filer.case.loader import find_case_file, unknown_case
     from kameng_filer.checks import check_case
-    from kameng_filer.checks.channel_severity import for_channels
+    from kameng_filer.checks.channel_severity import for_channels, wording_findings
 
     path = Path(case_ref).expanduser()
     if path.exists():
@@ -68,7 +68,11 @@ def load_for_filing(
         return stored, imported.version, findings
     if not store.has_case(case_ref):
         raise unknown_case(case_ref)
-    return store.get_case(case_ref), store.current_version(case_ref), []
+    case = store.get_case(case_ref)
+    findings = for_channels(wording_findings(case, now=now), channels, override)
+    if has_errors(findings):
+        raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
+    return case, store.current_version(case_ref), findings
 
 
 def prepare(

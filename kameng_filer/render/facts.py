@@ -21,6 +21,7 @@ from kameng_filer.case.model import (
     PaymentMethod,
     ProblemType,
 )
+from kameng_filer.render.amounts import renewal_phrase, renewals_of
 from kameng_filer.render.filters import (
     CONTACT_LABELS,
     EVIDENCE_KIND_LABELS,
@@ -30,6 +31,7 @@ from kameng_filer.render.filters import (
     money,
     problem_label,
 )
+from kameng_filer.render.fraud import fraud_grounds
 from kameng_filer.render.law import Citation, claim_for, laws_for_types, merge_citations, rule_cite
 from kameng_filer.render.mask import mask_card_key
 from kameng_filer.timeutil import as_shanghai
@@ -96,10 +98,15 @@ class Facts:
     evidence: tuple[EvidenceItem, ...]
     attach: str
     """Short “what is attached” phrase for subjects: ``附支付凭证等4项证据``."""
+    renewals: str = ""
+    """Auto-renewal: the later deductions, ``此后被自动续费扣款3次，共90.00元`` (empty otherwise)."""
 
 
-def demand_phrase(demand: Demand, order: Order) -> str:
-    """A concrete, executable demand: ``全额退款100.00元至原支付账户``, ``补偿10.00元(延迟发货补偿)``."""
+def demand_phrase(demand: Demand, order: Order, merchant: str = "") -> str:
+    """A concrete, executable demand: ``全额退款100.00元至原支付账户``, ``补偿10.00元(延迟发货补偿)``.
+
+    Punitive damages (消保法 55) are aimed at the seller: ``由入驻商户“小王点卡”依据…赔偿500.00元``.
+    """
     note = clause(demand.note) if demand.note else ""
     amount = money(demand.amount)
     if demand.type == DemandType.refund:
@@ -118,10 +125,11 @@ def demand_phrase(demand: Demand, order: Order) -> str:
     elif demand.type == DemandType.compensation:
         text = f"补偿{amount}" if amount else "给予补偿"
     elif demand.type == DemandType.punitive_damages:
+        seller = f"由入驻商户“{merchant}”" if merchant else "由销售商家"
         text = (
-            f"依据《消费者权益保护法》第55条赔偿{amount}"
+            f"{seller}依据《消费者权益保护法》第55条赔偿{amount}"
             if amount
-            else "依据《消费者权益保护法》第55条承担惩罚性赔偿"
+            else f"{seller}依据《消费者权益保护法》第55条承担惩罚性赔偿"
         )
     elif demand.type == DemandType.apology:
         text = "书面道歉"
@@ -367,9 +375,13 @@ def _digest(inputs: _Inputs) -> Facts:
             *(c.summary for c in inputs.contacts),
         ]
     )
+    fraud = fraud_grounds(
+        inputs.problem_type, {e.kind for e in inputs.evidence}, words, bool(order.promise)
+    )
+    demands = [d for d in inputs.demands if fraud or d.type != DemandType.punitive_damages]
     rules, laws = merge_citations(
         (Citation(rule_cite(source, article), clause(text)) for source, article, text in inputs.rules),
-        laws_for_types(inputs.problem_type, [d.type for d in inputs.demands], words),
+        laws_for_types(inputs.problem_type, [d.type for d in demands], words),
     )
     basis = rules[0].cite if rules else (laws[0].cite if laws else "")
     return Facts(
@@ -392,12 +404,21 @@ def _digest(inputs: _Inputs) -> Facts:
         card_key=mask_card_key(order.card_key) if order.card_key else "",
         events=_events(inputs.timeline, inputs.contacts),
         contacts_count=len(inputs.contacts),
-        demands=tuple(p for p in (demand_phrase(d, order) for d in inputs.demands) if p),  # type: ignore[arg-type]
+        demands=tuple(p for p in (demand_phrase(d, order, inputs.merchant) for d in demands) if p),  # type: ignore[arg-type]
         rules=rules,
         laws=laws,
         basis=basis,
         evidence=evidence,
         attach=_attach(evidence),
+        renewals=renewal_phrase(
+            renewals_of(
+                inputs.problem_type,
+                order.paid_at or order.ordered_at,
+                ((t.at, t.event) for t in inputs.timeline),
+                inputs.summary,
+            ),
+            order.amount,
+        ),
     )
 
 

@@ -144,9 +144,11 @@ def laws_for(case: Case) -> list[Citation]:
     text = " ".join(
         [case.problem.summary, *(t.event for t in case.timeline), *(c.summary for c in case.contacts)]
     )
-    return laws_for_types(
-        case.problem.type, [d.type for d in case.demands], text + (case.order.promise or "")
-    )
+    from kameng_filer.render.fraud import case_fraud_grounds
+
+    fraud = bool(case_fraud_grounds(case))  # art. 55 only with evidence of fraud
+    demands = [d.type for d in case.demands if fraud or d.type != DemandType.punitive_damages]
+    return laws_for_types(case.problem.type, demands, text + (case.order.promise or ""))
 
 
 def laws_for_types(problem: ProblemType, demands: Iterable[DemandType], text: str = "") -> list[Citation]:

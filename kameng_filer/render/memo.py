@@ -76,6 +76,7 @@ def facts_key(f: Facts) -> tuple[Any, ...]:
         f.basis,
         f.evidence and tuple((e.n, e.id, e.kind, e.kind_label, e.description, e.file) for e in f.evidence),
         f.attach,
+        f.renewals,
     )
 
 
