@@ -116,6 +116,34 @@ def _twin_settings(dc: DemoChannel, twin: Any) -> dict[str, Any]:
     return settings
 
 
+def configure_demo(twins: Any) -> list[str]:
+    """Write the demo's config.yaml (every demo channel pointing at its twin) in ``$KAMENG_HOME`` and put
+    the demo accounts' passwords in this process's environment; returns the variables set."""
+    everything = DEMO_CHANNELS + SECOND_CHANNELS
+    save_config(
+        {
+            "channels": {
+                dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in everything
+            }
+        }
+    )
+    names: list[str] = []
+    for dc in everything:
+        if dc.account and dc.password:
+            names.append(env_name(dc.channel, dc.account))
+            os.environ[names[-1]] = dc.password
+    return names
+
+
+def demo_urls(twins: Any) -> dict[str, str]:
+    """Each demo channel's twin URL (what the scripted person reads the captcha / SMS code from)."""
+    return {
+        dc.channel: twins[dc.twin].url
+        for dc in DEMO_CHANNELS + SECOND_CHANNELS
+        if dc.twin not in ("", "email")
+    }
+
+
 async def run_demo(
     *, console: Any, show_progress: bool, home: Path | None = None
 ) -> tuple[list[Outcome], dict[str, Any]]:
@@ -135,18 +163,8 @@ async def run_demo(
     )
     secrets_set: list[str] = []
     try:
-        config = {
-            "channels": {
-                dc.channel: _twin_settings(dc, twins[dc.twin] if dc.twin else None) for dc in everything
-            }
-        }
-        save_config(config)
-        for dc in everything:
-            if dc.account and dc.password:
-                name = env_name(dc.channel, dc.account)
-                os.environ[name] = dc.password
-                secrets_set.append(name)
-        urls = {dc.channel: twins[dc.twin].url for dc in everything if dc.twin not in ("", "email")}
+        secrets_set = configure_demo(twins)
+        urls = demo_urls(twins)
         person = ScriptedPerson(
             DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress
         )

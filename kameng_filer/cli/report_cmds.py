@@ -24,6 +24,7 @@ from kameng_filer.cli.common import console, handle_errors, parse_now, print_jso
 from kameng_filer.errors import KamengError
 from kameng_filer.filing.assisted import AssistedAdapter, safe_name, screenshot_validator
 from kameng_filer.filing.status_words import STATES, known_words, normalise_status
+from kameng_filer.vocab import REPORTER_KEY, Reporter
 
 _GENERIC_NUMBER = re.compile(r"\S{1,200}")
 
@@ -104,6 +105,50 @@ def record_number(
     return updated, True
 
 
+def record_status(
+    store: Any,
+    case_id: str,
+    adapter: Adapter,
+    channel: str,
+    filing: Any,
+    *,
+    status: str | None,
+    state: str | None,
+    note: str | None,
+    shot: Path | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """Record a status the person saw (``kameng report --status``) as a ``status`` event; the recorded item."""
+    if filing is None:
+        raise KamengError(
+            f"案件 {case_id} 在「{adapter.spec.title}」还没有投诉记录,无法记录状态",
+            hint=f"先记录投诉单号:kameng report {case_id} --channel {channel} --number 投诉单号",
+        )
+    raw = (status or "").strip() or state or ""
+    meaning = normalise_status(channel, raw) if status else None
+    if meaning is None and not state:
+        words = "、".join(known_words(channel))
+        raise KamengError(
+            f"不认识「{adapter.spec.title}」的状态「{raw}」",
+            hint=f"已知状态:{words};或加 --state {'/'.join(STATES)} 指定它的含义",
+        )
+    norm = state or (meaning.state if meaning else "open")
+    data = {
+        "channel": channel,
+        "raw": raw,
+        "state": norm,
+        "event": meaning.event if meaning and not state else None,
+        "complaint_no": filing.complaint_no,
+        REPORTER_KEY: Reporter.PERSON,
+    }
+    if note:
+        data["note"] = note
+    if shot:
+        data["screenshot"] = str(shot)
+    ev = store.add_event(case_id, "status", data, filing_id=filing.id, at=at)
+    return {"kind": "status", "event_id": ev.id, "at": at.isoformat(), **data}
+
+
 def register(app: typer.Typer) -> None:
     """Add ``report``."""
 
@@ -153,36 +198,21 @@ def register(app: typer.Typer) -> None:
             recorded.append({"kind": "number", "complaint_no": filing.complaint_no, "changed": changed})
 
         if status or state:
-            if filing is None:
-                raise KamengError(
-                    f"案件 {case_id} 在「{adapter.spec.title}」还没有投诉记录,无法记录状态",
-                    hint=f"先记录投诉单号:kameng report {case} --channel {inst.name} --number 投诉单号",
-                )
-            raw = (status or "").strip() or state or ""
-            meaning = normalise_status(inst.name, raw) if status else None
-            if meaning is None and not state:
-                words = "、".join(known_words(inst.name))
-                raise KamengError(
-                    f"不认识「{adapter.spec.title}」的状态「{raw}」",
-                    hint=f"已知状态:{words};或加 --state {'/'.join(STATES)} 指定它的含义",
-                )
-            norm = state or (meaning.state if meaning else "open")
-            data = {
-                "channel": inst.name,
-                "raw": raw,
-                "state": norm,
-                "event": meaning.event if meaning and not state else None,
-                "complaint_no": filing.complaint_no,
-                "reported_by": "person",
-            }
-            if note:
-                data["note"] = note
-            if shot:
-                data["screenshot"] = str(shot)
-            ev = store.add_event(case_id, "status", data, filing_id=filing.id, at=stamp)
-            recorded.append({"kind": "status", "event_id": ev.id, "at": stamp.isoformat(), **data})
+            item = record_status(
+                store,
+                case_id,
+                adapter,
+                inst.name,
+                filing,
+                status=status,
+                state=state,
+                note=note,
+                shot=shot,
+                at=stamp,
+            )
+            recorded.append(item)
         elif note or (shot and not number):
-            data = {"channel": inst.name, "note": note or "", "reported_by": "person"}
+            data = {"channel": inst.name, "note": note or "", REPORTER_KEY: Reporter.PERSON}
             if shot:
                 data["screenshot"] = str(shot)
             ev = store.add_event(case_id, "note", data, filing_id=filing.id if filing else None, at=stamp)

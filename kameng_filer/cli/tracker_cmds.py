@@ -66,6 +66,18 @@ def _filing_for(store: Any, case_id: str, channel: str) -> Any:
     return max(candidates, key=lambda f: (f.submitted_at or f.created_at, f.id))
 
 
+def record_reject(
+    store: Any, case: str, channel: str, reason: str | None, at: datetime
+) -> tuple[Any, Any, dict]:
+    """Record that the person does not accept ``channel``'s result (``kameng reject``): (filing, event, data)."""
+    if not store.has_case(case):
+        raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
+    filing = _filing_for(store, case, channel)
+    data = {"channel": channel, "reason": (reason or "").strip(), "complaint_no": filing.complaint_no}
+    ev = store.add_event(case, "reject", data, filing_id=filing.id, at=at)
+    return filing, ev, data
+
+
 def register(app: typer.Typer) -> None:
     """Add the tracker commands and the ``notify`` group."""
 
@@ -199,13 +211,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     ) -> None:
         """记录本人不接受某渠道的处理结果;下一次跟踪时按渠道计划升级。"""
-        store = _store()
-        if not store.has_case(case):
-            raise KamengError(f"本地存储中没有案件 {case}", hint="用 kameng cases 查看已保存的案件")
-        filing = _filing_for(store, case, channel)
-        stamp = _now(at, "--at")
-        data = {"channel": channel, "reason": (reason or "").strip(), "complaint_no": filing.complaint_no}
-        ev = store.add_event(case, "reject", data, filing_id=filing.id, at=stamp)
+        filing, ev, data = record_reject(_store(), case, channel, reason, _now(at, "--at"))
         if as_json:
             print_json({"case": case, "channel": channel, "filing_id": filing.id, "event_id": ev.id, **data})
             return

@@ -55,10 +55,15 @@ def open_store() -> Iterator[Any]:
 
 
 def create_app(
-    token: str | None = None, *, now: Callable[[], datetime] | None = None, lan: Any = None
+    token: str | None = None,
+    *,
+    now: Callable[[], datetime] | None = None,
+    lan: Any = None,
+    demo: Any = None,
 ) -> Starlette:
     """The workspace app; ``token`` defaults to a fresh random one, ``now`` to the tracker's clock;
-    ``lan`` (``ui.lan.LanAccess``) serves the read-only phone guide pages to the local network."""
+    ``lan`` (``ui.lan.LanAccess``) serves the read-only phone guide pages to the local network; ``demo``
+    (the demo's scripted answerer, ``kameng ui --demo`` only) offers its 演示 button on questions."""
     from kameng_filer.tracker import clock
 
     token = token or security.new_token()
@@ -163,11 +168,11 @@ def create_app(
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     routes += edit.routes(page, problem, csrf, now_fn)  # new / edit a dispute (ui.edit)
-    kit = Kit(page, problem, csrf, now_fn, lan=lan)
+    kit = Kit(page, problem, csrf, now_fn, lan=lan, demo=demo)
     routes += extra_routes(kit)  # filing, assisted guides, dispute actions (ui.extras)
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(security.Guard, token=token, port_ref=port_ref)],
+        middleware=[Middleware(security.Guard, token=token, port_ref=port_ref, lan=lan is not None)],
         exception_handlers={HTTPException: http_error, KamengError: kameng_error, 500: server_error},
     )
     app.state.token = token

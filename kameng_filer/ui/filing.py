@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from kameng_filer.errors import KamengError
 from kameng_filer.tracker.notices import channel_title
 from kameng_filer.ui.kit import Kit
 from kameng_filer.ui.runs import FilingRun, outcome_shots
@@ -57,7 +58,6 @@ def routes(kit: Kit) -> list[Route]:
         return kit.page(
             request,
             "file.html",
-            status=400 if error else 200,
             title=f"提交：{title}",
             case_id=case_id,
             case_title=title,
@@ -111,6 +111,7 @@ def routes(kit: Kit) -> list[Route]:
             "run.html",
             title="演练" if run.dry_run else "提交",
             run=run,
+            demo=kit.demo is not None,
             case_title=title,
             channels=channels,
         )
@@ -147,6 +148,18 @@ def routes(kit: Kit) -> list[Route]:
             )
         return JSONResponse({"ok": True})
 
+    async def demo_answer(request: Request) -> Response:
+        # DEMO ONLY: the demo script reads the twin's test outbox for the person (labelled 演示 in the page)
+        run, form = _run(request), await kit.form(request)
+        q = run.questions.get(str(form.get("question") or "")) if run and form and kit.demo else None
+        if q is None or not q.open:
+            return JSONResponse({"error": {"message": "没有这个问题。", "hint": "看页面上最新的提示。"}}, 404)
+        try:
+            value = await kit.demo(q.channel, q.prompt, q.image)
+        except KamengError as exc:
+            return JSONResponse({"error": {"message": exc.message, "hint": "请自己填写。"}}, 409)
+        return JSONResponse({"value": value})
+
     async def question_image(request: Request) -> Response:
         run = _run(request)
         image = run.question_image(request.path_params["qid"]) if run else None
@@ -171,6 +184,7 @@ def routes(kit: Kit) -> list[Route]:
         Route("/runs/{run_id}", run_page),
         Route("/runs/{run_id}/events", events),
         Route("/runs/{run_id}/answer", answer, methods=["POST"]),
+        Route("/runs/{run_id}/demo-answer", demo_answer, methods=["POST"]),
         Route("/runs/{run_id}/questions/{qid}/image", question_image),
         Route("/runs/{run_id}/outcomes/{index:int}/shots/{n:int}", outcome_image),
     ]

@@ -26,6 +26,8 @@ class Kit:
     runs: Runs = field(default_factory=Runs)
     lan: Any = None
     """``lan.LanAccess`` when ``kameng ui --lan`` serves the phone guide pages, else None."""
+    demo: Any = None
+    """DEMO ONLY (``kameng ui --demo``): the scripted answerer reading the twins' test outboxes."""
 
     async def form(self, request: Request) -> FormData | None:
         """The posted form when its CSRF value is right, else None (the caller answers 403)."""

@@ -69,6 +69,23 @@
       form.addEventListener("submit", function (e) { e.preventDefault(); send({ question: ev.id, value: input.value }); });
       setTimeout(function () { input.focus(); }, 0);
     }
+    if (root.dataset.demo === "1") {
+      // DEMO ONLY: the demo script reads the twin's test outbox for the person
+      var demo = el("button", "secondary demo", "演示：由脚本代替本人读取");
+      demo.type = "button";
+      demo.addEventListener("click", function () {
+        var body = new URLSearchParams({ question: ev.id, csrf: csrf });
+        fetch("/runs/" + runId + "/demo-answer", { method: "POST", body: body, credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (res) {
+            if (res.error) { status.textContent = res.error.message + res.error.hint; return; }
+            var box = form.querySelector("input.answer");
+            if (box) { box.value = res.value; }
+            status.textContent = box ? "演示脚本已填好，请点“提交回答”。" : "演示脚本已在孪生站点扫码，请点“已完成”。";
+          });
+      });
+      form.appendChild(demo);
+    }
     form.appendChild(status);
     holder.appendChild(form);
 

@@ -1,0 +1,151 @@
+"""Assisted channels in the workspace (real Chromium): step cards with copy buttons and the prepared images,
+recording the complaint number and status (as ``kameng report``), and the read-only phone guide of LAN
+mode (``kameng ui --lan``), refused without its token."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kameng_filer.store import Store
+from kameng_filer.ui import UiServer, create_app
+from kameng_filer.ui.lan import LanAccess
+from tests.ui_browser import chromium, shoot, workspace_page
+from tests.ui_filing_support import CASE, ROOT
+
+pytestmark = [pytest.mark.browser]
+NUMBER = "2026112200012345678"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("ui-assisted-home")
+    folder = home.parent / f"{home.name}-case"
+    shutil.copytree(ROOT / "examples", folder)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KAMENG_HOME", str(home))
+        store = Store.open()
+        try:
+            store.import_case(folder / "case.yaml")
+        finally:
+            store.close()
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _env(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAMENG_HOME", str(home))
+
+
+@pytest.fixture(scope="module")
+def lan() -> LanAccess:
+    return LanAccess(host="192.0.2.7")  # the address the QR code names (TEST-NET; requests go to 127.0.0.1)
+
+
+@pytest.fixture(scope="module")
+def server(home: Path, lan: LanAccess):
+    with UiServer(create_app(lan=lan), lan=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ui-assisted-screens")
+
+
+def _filing():
+    store = Store.open(readonly=True)
+    try:
+        return store.get_filing(CASE, "alipay"), store.events(CASE)
+    finally:
+        store.close()
+
+
+def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, server, screens) -> None:
+    with workspace_page(browser, server.entry_url) as page:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.goto(f"{server.url}/cases/{CASE}")
+        page.click("a[href='/cases/km-2026-0001/assisted/alipay']")
+        assert page.locator(".step").count() >= 3
+        assert page.locator(".phone-qr img").evaluate("i => i.naturalWidth") > 100
+        images = page.locator(".prepared-images img")
+        assert images.count() >= 1
+        assert all(images.nth(i).evaluate("i => i.naturalWidth") > 0 for i in range(images.count()))
+        text = page.locator("#guide-text").inner_text()
+        assert 10 < len(text) <= 200  # the app's limit
+        button = page.locator("button[data-copy='guide-text']")
+        button.click()
+        assert button.inner_text() == "已复制"
+        assert page.evaluate("navigator.clipboard.readText()") == text
+        shoot(page, screens, "assisted-guide")
+
+        form = page.locator("form.record-number")
+        form.locator("input[name=value]").fill("不是单号")
+        form.locator("button").click()
+        assert "不像投诉单号" in page.locator("form.record-number .field-error").inner_text()
+        assert _filing()[0] is None  # nothing recorded
+        page.locator("form.record-number input[name=value]").fill(NUMBER)
+        page.locator("form.record-number button").click()
+        assert "已记录投诉单号" in page.locator("[role=status]").inner_text()
+        assert page.locator(".filing-state").inner_text() == "已提交"
+
+        page.locator("form.record-status input[name=value]").fill("商家已回复")
+        page.locator("form.record-status input[name=note]").fill("商家说三天内退款")
+        page.locator("form.record-status button").click()
+        assert "已记录状态" in page.locator("[role=status]").inner_text()
+        page.locator("form.record-status input[name=value]").fill("看不懂的状态")
+        page.locator("form.record-status button").click()
+        assert "不认识" in page.locator("form.record-status .field-error").inner_text()
+        shoot(page, screens, "assisted-recorded")
+    filing, events = _filing()
+    assert filing.state == "submitted" and filing.complaint_no == NUMBER
+    statuses = [e for e in events if e.kind == "status"]
+    assert len(statuses) == 1 and statuses[0].data["raw"] == "商家已回复"
+
+
+def test_phone_guide_read_only_with_token_refused_without(browser, server, lan, screens) -> None:
+    url = lan.guide_url(CASE, "alipay")
+    assert url.startswith(f"http://192.0.2.7:{server.port}/phone/")
+    path = url.split(f":{server.port}", 1)[1]
+    lan_host = {"Host": f"192.0.2.7:{server.port}"}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        ok = client.get(path, headers=lan_host)
+        assert ok.status_code == 200 and "操作指引" in ok.text
+        assert "<form" not in ok.text and "csrf" not in ok.text and server.app.state.token not in ok.text
+        wrong = re.sub(r"/phone/[^/]+/", "/phone/not-the-token/", path)
+        assert client.get(wrong, headers=lan_host).status_code == 404
+        assert client.post(path, headers=lan_host).status_code == 405
+        # the workspace itself: not from the network, not without the session cookie
+        assert client.get("/", headers=lan_host).status_code == 421
+        assert client.get(f"/cases/{CASE}/assisted/alipay").status_code == 403
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(server.url + path)
+        assert page.locator(".step").count() >= 3
+        assert page.locator(".prepared-images img").first.evaluate("i => i.naturalWidth") > 0
+        page.screenshot(path=str(screens / "phone-guide-phone.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_phone_guide_needs_lan_mode(home: Path) -> None:
+    access = LanAccess(host="192.0.2.7")
+    with UiServer(create_app()) as srv, httpx.Client(base_url=srv.url, timeout=30) as client:
+        access.port_ref[0] = srv.port
+        path = access.guide_url(CASE, "alipay").split(f":{srv.port}", 1)[1]
+        assert client.get(path).status_code == 403  # no LAN mode: the phone path is a workspace page
