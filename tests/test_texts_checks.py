@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,34 @@ def test_payment_proof_naming_another_method_is_flagged(example_case: Path) -> N
 
 def test_the_example_cases_have_no_fact_findings(example_case: Path) -> None:
     assert not [c for c, _, _ in _codes(example_case) if c.startswith("facts.")]
+
+
+def test_an_expired_limitation_warns_without_excluding_routes(example_case: Path) -> None:
+    from datetime import datetime
+
+    _, found = check_path(example_case, now=datetime(2030, 1, 5, 10, 0))
+    (f,) = [f for f in found if f.code == "limitation.expired"]
+    assert f.severity == "warning" and "只能与平台协商" not in f.message + f.hint
+    assert "不会主动适用" in f.message and "自愿退款" in f.message and "起诉" in f.hint
+
+
+def test_12315_confirmation_table_shows_chinese_labels_not_field_ids(example_case: Path, kameng_home: Path) -> None:
+    from rich.console import Console
+
+    from kameng_filer.case import load_case
+    from kameng_filer.filing.channels import resolve
+    from kameng_filer.filing.run import plan_table
+    from kameng_filer.ui.runs import plan_view
+
+    inst = resolve("12315", {"channels": {"12315": {"base_url": "http://127.0.0.1:9", "account": "demo"}}})
+    case = load_case(example_case).case
+    assert case is not None
+    plan = inst.adapter.plan(case)
+    console = Console(record=True, width=200)
+    console.print(plan_table(inst.adapter, plan))
+    shown = console.export_text()
+    assert "处理单位（省）" in shown and "处理单位（市）" in shown
+    view = plan_view(inst.adapter, plan)
+    labels = [row["label"] for row in view["rows"]]
+    assert not [x for x in labels if re.fullmatch(r"[a-z_]+", x)], labels
+    assert not re.search(r"\b(unit_province|unit_city|unit_district|respondent_credit_code)\b", shown)

@@ -51,9 +51,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "limitation.expired",
             path,
-            f"从 {fmt_time(start)} 起算的3年诉讼时效已于 {end:%Y-%m-%d} 届满(民法典第188条);"
-            "12315 不再受理超过3年的纠纷",
-            "如果时效曾因投诉、催告等中断,请在 timeline 中记录并保留凭证;否则只能与平台协商",
+            f"从 {fmt_time(start)} 起算的3年诉讼时效已于 {end:%Y-%m-%d} 届满（民法典第188条）："
+            "法院不会主动适用诉讼时效，只有对方提出时效抗辩时才不予支持，对方也仍可自愿退款；"
+            "12315 不受理超过3年的纠纷（《市场监督管理投诉举报处理办法》第16条）",
+            "仍可向平台、支付渠道、消费者协会投诉或起诉，投诉时如实写明时间；"
+            "如果时效曾因投诉、催告等中断，在 timeline 中记录并保留凭证（中断后重新计算3年）",
         )
     elif end - ctx.now <= NEAR:
         days = (end - ctx.now).days

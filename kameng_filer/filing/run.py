@@ -109,12 +109,36 @@ def prepare(
     return prepared
 
 
+def field_labels(adapter: Any) -> dict[str, str]:
+    """Chinese labels of every field a filing may enter: the channel's own, then its site profile's.
+
+    A site profile adds form fields of its own (e.g. 12315's 处理单位(省)/(市)); a confirmation table
+    shows their labels, never the field ids.
+    """
+    from kameng_filer.render.punct import fullwidth_prose
+
+    labels: dict[str, str] = {}
+    try:
+        prof = adapter.profile() if callable(getattr(adapter, "profile", None)) else None
+    except KamengError:
+        prof = None
+    for key, binding in (getattr(prof, "fields", None) or {}).items():
+        label = getattr(binding, "label", None) or getattr(binding, "name", None)
+        if isinstance(label, str) and label:
+            labels[key] = fullwidth_prose(label)
+            target = getattr(binding, "field", None)  # a site field that enters a value of another name
+            if isinstance(target, str) and target:
+                labels.setdefault(target, labels[key])
+    labels.update({f.name: f.label for f in adapter.spec.fields})
+    return labels
+
+
 def plan_table(adapter: Adapter, plan: FilingPlan) -> Table:
     """A rich table of what will be entered on one channel (case text shown literally, never as markup)."""
     t = Table(title=Text(f"{adapter.spec.title}({plan.channel})"), show_lines=False, expand=False)
     t.add_column("字段", style="bold", no_wrap=True)
     t.add_column("将填写的内容", overflow="fold")
-    labels = {f.name: f.label for f in adapter.spec.fields}
+    labels = field_labels(adapter)
     for key, value in plan.fields.items():
         text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
         if len(text) > 160:

@@ -189,7 +189,9 @@ class FilingRun:
 
 def plan_view(adapter: Any, plan: Any) -> dict[str, Any]:
     """What will be entered on one channel (labels as ``kameng file`` prints them)."""
-    labels = {f.name: f.label for f in adapter.spec.fields}
+    from kameng_filer.filing.run import field_labels
+
+    labels = field_labels(adapter)
     rows = []
     for key, value in plan.fields.items():
         text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
