@@ -190,3 +190,38 @@ def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> 
         assert store.get_case(CASE, before).title == "王者荣耀点券充值未到账"  # the earlier version stays
     finally:
         store.close()
+
+
+def test_rewrite_a_channel_text(page, server, screens: Path) -> None:
+    from kameng_filer.render import render
+
+    page.goto(f"{server.url}/cases/{CASE}")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    page.click(f"a[href='/cases/{CASE}/texts/alipay/complaint']")
+    area = page.locator("textarea[name='text.content']")
+    generated = area.input_value()
+    assert page.locator("#c-content").inner_text().startswith(f"{len(generated)} 字 / 上限 200")
+    # too long and emotional: the same findings as kameng check, at the field, counted live
+    area.fill("商家就是骗子！！！" + "点券未到账。" * 40)
+    page.wait_for_function(
+        "() => document.querySelector('.found[data-for=\"content\"]').innerText.includes('最多')"
+    )
+    found = page.locator(".found[data-for='content']").inner_text()
+    assert "最多 200 字" in found and "骗子" in found
+    assert "overdue" in (page.get_attribute("#c-content", "class") or "")
+    shoot(page, screens, "text-findings")
+    page.click("button[type='submit']")
+    assert "没有保存" in page.locator("[role=alert]").inner_text()
+    mine = "2026年11月2日15:00支付100.00元购买王者荣耀点券1000点，至今未到账，商家未回复。请求退款100.00元。"
+    page.fill("textarea[name='text.content']", mine)
+    page.click("button[type='submit']")
+    page.wait_for_url(f"{server.url}/cases/{CASE}?saved=1#texts")
+    store = Store.open(readonly=True)
+    try:
+        case = store.get_case(CASE)
+    finally:
+        store.close()
+    assert case.texts == {"alipay": {"complaint": {"content": mine}}}
+    assert render(case, "alipay").fields["content"] == mine  # kameng render / kameng file use it
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert "本人改写" in page.locator("#texts").inner_text()

@@ -122,3 +122,29 @@ def test_upload_limits_and_generated_names(client: httpx.Client, seeded: Path) -
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     for name in ("../case.yaml", "shot-0000.png", "..%2Fcase.yaml", "/etc/passwd"):
         assert client.get("/edit/file", params={"target": target, "name": name}).status_code == 404
+
+
+def test_own_texts_checked_and_used_by_the_cli(tmp_path: Path) -> None:
+    """The ``texts`` field is checked by ``kameng check`` and used by ``kameng render`` (so by ``kameng file``)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from kameng_filer.cli import app
+
+    folder = tmp_path / "case"
+    shutil.copytree(ROOT / "examples", folder)
+    text = (folder / "case.yaml").read_text("utf-8")
+    texts = (
+        "\ntexts:\n  heimao:\n    complaint:\n      title: 星辰卡盟点券未到账请求退款\n      nonsense: x\n"
+        "  alipay:\n    complaint:\n      content: " + "太坑了" * 80 + "\n  nowhere:\n    complaint: {content: x}\n"
+    )
+    (folder / "case.yaml").write_text(text + texts, "utf-8")
+    runner = CliRunner()
+    out = runner.invoke(app, ["check", str(folder), "--no-read", "--json"])
+    codes = {(f["code"], f["path"]) for f in __import__("json").loads(out.stdout)["findings"]}
+    assert ("texts.too_long", "texts.alipay.complaint.content") in codes
+    assert ("texts.unknown", "texts.heimao.complaint.nonsense") in codes
+    assert ("texts.unknown", "texts.nowhere") in codes
+    shown = runner.invoke(app, ["render", str(folder), "--channel", "heimao"])
+    assert "星辰卡盟点券未到账请求退款" in shown.stdout

@@ -490,6 +490,11 @@ class Case(_Model):
         description="按渠道覆盖期限策略(键为渠道名或 card_platform@站点,值的格式同 schedules/*.yaml,见 docs/deadlines.md)",
     )
 
+    texts: dict[str, dict[str, dict[str, Text]]] = Field(
+        default_factory=dict,
+        description="本人改写的渠道文本:渠道 → 用途 → 字段 → 文本,代替自动生成的文本(kameng ui 的“改写文本”,见 docs/ui.md)",
+    )
+
     _base_dir: Path | None = PrivateAttr(default=None)
     _source: Path | None = PrivateAttr(default=None)
 

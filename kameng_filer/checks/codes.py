@@ -98,6 +98,11 @@ CODES: dict[str, CodeInfo] = {
     # language
     "language.emotional": _w("情绪化或侮辱性用语"),
     "language.punctuation": _h("连续感叹号/问号"),
+    # texts the person rewrote for a channel (case field ``texts``)
+    "texts.shape": _e("改写的文本结构不对"),
+    "texts.unknown": _w("改写的文本对应不到渠道、用途或字段"),
+    "texts.too_long": _e("改写的文本超过渠道字数上限"),
+    "texts.too_short": _e("改写的文本少于渠道最少字数"),
     "text.control_chars": _e("文字中有控制字符或双向排版字符"),
     "text.too_long": _e("文字超过所有渠道的字数上限"),
     "text.long_for_channel": _w("文字超过部分渠道的字数上限(生成时会缩写)"),

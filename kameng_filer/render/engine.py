@@ -213,6 +213,11 @@ def _render_spec(
             shortened.add(exc.field or "")
     for field_name in shortened & fields.keys():
         dropped.setdefault(field_name, []).append("summary")
+    own = case.texts.get(spec.name, {}).get(purpose, {})
+    for field_name, text in own.items():
+        if field_name in fields:  # the person's own text replaces the generated one (checked by own_texts)
+            fields[field_name] = masker.text(text) if masker is not None else text
+            dropped.pop(field_name, None)
     return RenderedText(channel=spec.name, purpose=purpose, fields=fields, dropped=dropped)
 
 

@@ -23,7 +23,7 @@ from kameng_filer.checks.demands import _LABEL as demand_words
 from kameng_filer.render.filters import CONTACT_LABELS, EVIDENCE_KIND_LABELS, PAYMENT_LABELS
 from kameng_filer.timeutil import as_shanghai
 
-SKIPPED = frozenset({"policies", "allow_outside"})
+SKIPPED = frozenset({"policies", "allow_outside", "texts"})
 """Fields kept as the file has them but not offered in the form (advanced or security-relevant)."""
 
 LABELS: dict[str, str] = {

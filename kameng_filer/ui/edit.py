@@ -56,7 +56,8 @@ def _open_store() -> Any:
     return open_store()
 
 
-def _target(ref: str) -> casefiles.Target:
+def target_of(ref: str) -> casefiles.Target:
+    """The form target ``ref`` resolved against the local store (``casefiles.resolve``)."""
     with _open_store() as store:
         return casefiles.resolve(ref, store)
 
@@ -100,7 +101,7 @@ def routes(
     async def edit_case(request: Request) -> Response:
         at = as_shanghai(now_fn())
         try:
-            target = await run_in_threadpool(_target, f"case:{request.path_params['case_id']}")
+            target = await run_in_threadpool(target_of, f"case:{request.path_params['case_id']}")
             raw, sha = await run_in_threadpool(casefiles.read, target)
             ctx = await run_in_threadpool(form_context, target, raw, sha, at)
         except KamengError as exc:
@@ -112,7 +113,7 @@ def routes(
         if not security.same(form.get(security.CSRF_FIELD), csrf):  # type: ignore[arg-type]
             return problem(request, 403, "表单已失效或不是从工作台提交的。", "请刷新页面后再点一次按钮。")
         try:
-            target = await run_in_threadpool(_target, str(form.get("target", "")))
+            target = await run_in_threadpool(target_of, str(form.get("target", "")))
             base, _sha = await run_in_threadpool(casefiles.read, target)
         except KamengError as exc:
             return refused(request, exc)
@@ -139,7 +140,7 @@ def routes(
         message = ""
         if storable:
             try:
-                case_id = await run_in_threadpool(_save, target, data, str(form.get("base_sha", "")))
+                case_id = await run_in_threadpool(save_case, target, data, str(form.get("base_sha", "")))
             except KamengError as exc:
                 message = f"{exc.message}{'建议：' + exc.hint if exc.hint else ''}"
             else:
@@ -189,7 +190,7 @@ def routes(
         if not files:
             return _json_error("没有收到文件。", "把截图拖到框里，或点“选择文件”。")
         try:
-            target = await run_in_threadpool(_target, str(form.get("target", "")))
+            target = await run_in_threadpool(target_of, str(form.get("target", "")))
             saved = []
             for i, f in enumerate(files, 1):
                 data = await f.read(uploads.MAX_BYTES + 1)
@@ -205,7 +206,7 @@ def routes(
 
     async def evidence_file(request: Request) -> Response:
         try:
-            target = await run_in_threadpool(_target, request.query_params.get("target", ""))
+            target = await run_in_threadpool(target_of, request.query_params.get("target", ""))
         except KamengError:
             target = None
         path = uploads.evidence_file(target.folder, request.query_params.get("name", "")) if target else None
@@ -235,7 +236,7 @@ def _json_error(message: str, hint: str, status: int = 400) -> JSONResponse:
     )
 
 
-def _save(target: casefiles.Target, data: dict[str, Any], base_sha: str) -> str:
+def save_case(target: casefiles.Target, data: dict[str, Any], base_sha: str) -> str:
     """Write the case file and import it into the store (a new version; earlier ones stay)."""
     from kameng_filer.store import Store
 

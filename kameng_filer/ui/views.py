@@ -181,7 +181,9 @@ def texts(case: Any) -> list[dict[str, Any]]:
             try:
                 rendered = render(case, name, purpose)
             except KamengError as exc:
-                purposes.append({"label": PURPOSE_LABELS[purpose], "error": exc.message, "fields": []})
+                purposes.append(
+                    {"purpose": purpose, "label": PURPOSE_LABELS[purpose], "error": exc.message, "fields": []}
+                )
                 continue
             fields = []
             for fs in spec.rendered_fields:
@@ -198,7 +200,10 @@ def texts(case: Any) -> list[dict[str, Any]]:
                         "dropped": "、".join(PART_LABELS.get(p, p) for p in dropped),
                     }
                 )
-            purposes.append({"label": PURPOSE_LABELS[purpose], "error": "", "fields": fields})
+            own = case.texts.get(name, {}).get(purpose, {})
+            for f in fields:
+                f["own"] = f["name"] in own
+            purposes.append({"purpose": purpose, "label": PURPOSE_LABELS[purpose], "error": "", "fields": fields})
         out.append({"name": name, "title": spec.title, "public": spec.public, "purposes": purposes})
     return out
 

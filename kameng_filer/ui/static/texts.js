@@ -1,0 +1,53 @@
+/* Rewriting a channel text: live character counts against the field limit and the `kameng check`
+   findings (limits, emotional words) after each pause in typing. Plain JavaScript, no library. */
+(function () {
+  "use strict";
+  var form = document.getElementById("texts-form");
+  if (!form) { return; }
+  var timer = null;
+
+  function count(area) {
+    var box = form.querySelector("#c-" + CSS.escape(area.id.slice(2)));
+    var limit = parseInt(box.getAttribute("data-limit"), 10);
+    var n = Array.from(area.value.replace(/\r\n/g, "\n")).length;
+    box.firstChild.textContent = n + " 字" + (limit ? " / 上限 " + limit : "");
+    box.classList.toggle("overdue", !!limit && n > limit);
+  }
+
+  function show(result) {
+    result.fields.forEach(function (f) {
+      var box = form.querySelector('.found[data-for="' + CSS.escape(f.name) + '"]');
+      box.textContent = "";
+      f.findings.forEach(function (x) {
+        var div = document.createElement("div");
+        div.className = "finding " + x.severity;
+        var strong = document.createElement("strong");
+        strong.textContent = x.label;
+        div.appendChild(strong);
+        div.appendChild(document.createTextNode(" " + x.message));
+        if (x.hint) {
+          div.appendChild(document.createElement("br"));
+          var hint = document.createElement("span");
+          hint.className = "hint";
+          hint.textContent = "建议：" + x.hint;
+          div.appendChild(hint);
+        }
+        box.appendChild(div);
+      });
+    });
+    form.setAttribute("data-checked", String(Date.now()));
+  }
+
+  function check() {
+    fetch(form.getAttribute("data-check"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (result) { if (result && result.fields) { show(result); } })
+      .catch(function () { /* checked again on the next change */ });
+  }
+
+  form.addEventListener("input", function (ev) {
+    if (ev.target.tagName === "TEXTAREA") { count(ev.target); }
+    clearTimeout(timer);
+    timer = setTimeout(check, 500);
+  });
+})();
