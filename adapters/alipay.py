@@ -7,18 +7,42 @@ Settings (``channels.alipay``): ``text_max_len`` (default 200; the consumer-side
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from kameng_filer.adapters import plan_rules
 
 from kameng_filer.adapter import FilingPlan
 from kameng_filer.case.model import Case, DemandType, PaymentMethod, ProblemType
-from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.channels import ChannelSpec, FieldSpec, Requirement, status_words
 from kameng_filer.errors import ConfigError
 from kameng_filer.filing.assisted import AssistedAdapter, GuideStep, main_demand, money, refund_demand
+from kameng_filer.planner import Facts, Planning
 
 SPEC = ChannelSpec(
     name="alipay",
     title="支付宝交易投诉",
     kind="assisted",
+    capabilities=frozenset({"submit", "reconcile", "follow_up", "assisted"}),
+    role="payment",
+    payment_method="alipay",
+    requires=(Requirement("order.payment.transaction_no", "支付宝交易号 / 微信支付单号"),),
+    status_vocabulary=status_words(
+        {
+            # channels.md §2 (Alipay merchant-side model: WAIT_PROCESS, MERCHANT_PROCESSING, OVERDUE, …)
+            "处理中": "open",
+            "商家处理中": "open",
+            "商家已处理": ("resolved", "result"),
+            "超时未处理": "open",
+            "WAIT_PROCESS": "open",
+            "MERCHANT_PROCESSING": "open",
+            "MERCHANT_FEEDBACKED": ("replied", "replied"),
+            "OVERDUE": "open",
+            "PLATFORM_PROCESSING": ("escalated", "platform_intervened"),
+            "FINISHED": ("resolved", "resolved"),
+            "DROP": ("withdrawn", "withdrawn"),
+        }
+    ),
     description="在支付宝 App 内对账单发起投诉;工具准备好每一项,由本人操作并回填投诉单号",
     fields=(
         FieldSpec("trade_no", "支付宝交易号", source="order.payment.transaction_no", confidence="H"),
@@ -90,6 +114,11 @@ class AlipayAdapter(AssistedAdapter):
     default_number_pattern = r"[0-9A-Za-z]{8,64}"
     number_example = "8–64 位字母或数字"
     detail_path = DETAIL_PATH
+
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """The payment channel when the order was paid with 支付宝."""
+        return [(plan_rules.payment_rank(facts, cls.spec), lambda p: plan_rules.payment(p, cls.spec))]
 
     def text_limit(self) -> int:
         """``text_max_len`` from the settings (default 200: the consumer-side limit is unknown)."""

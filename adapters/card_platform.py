@@ -7,16 +7,29 @@ Family B (guest complaint): order number + phone → SMS code → type → descr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from kameng_filer.adapters import plan_rules
+
 from kameng_filer.case.model import Case, ProblemType
-from kameng_filer.channels import IMAGE_TYPES, ChannelSpec, FieldSpec
+from kameng_filer.channels import IMAGE_TYPES, ChannelSpec, FieldSpec, status_words
 from kameng_filer.filing.web import ProfileAdapter
+from kameng_filer.planner import Facts, Planning
 
 SPEC = ChannelSpec(
     name="card_platform",
     title="卡盟平台工单/投诉",
     kind="browser",
+    capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
+    role="inside",
+    status_vocabulary=status_words(
+        {
+            # channels.md §1 (family A and B)
+            "待客服回复": "open",
+            "待用户回复": ("needs_user", "waiting_for_person"),
+        }
+    ),
     description="平台自己的售后工单(会员)或按订单投诉(游客);每个站点一份站点配置文件",
     fields=(
         FieldSpec(
@@ -84,6 +97,14 @@ class CardPlatformAdapter(ProfileAdapter):
     spec = SPEC
     file_field = "proof"
     default_profile = ""
+
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """The platform ticket (after the merchant) and, later, its internal escalation."""
+        return [
+            (plan_rules.RANK_PLATFORM, lambda p: plan_rules.platform(p, cls.spec)),
+            (plan_rules.RANK_ESCALATION, lambda p: plan_rules.escalation(p, cls.spec)),
+        ]
 
     def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
         """Rendered title/content plus the options this channel asks for."""

@@ -5,17 +5,28 @@ Mutually exclusive with 12315 for the same dispute (办法 art. 16).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from kameng_filer.adapters import plan_rules
 
 from kameng_filer.adapter import FilingContext, FilingPlan, Receipt
 from kameng_filer.case.model import Case
-from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.channels import ChannelSpec, FieldSpec, Requirement
 from kameng_filer.filing.web import ProfileAdapter
+from kameng_filer.planner import Facts, Planning
 
 SPEC = ChannelSpec(
     name="consumer_association",
     title="消费者协会",
     kind="browser",
+    capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
+    role="official",
+    exclusive_with=("12315",),
+    requires=(
+        Requirement("complainant.address", "投诉人地址"),
+        Requirement("respondent.legal_name", "被投诉方全称(暂缺时以平台名称提交)"),
+    ),
     description="消协投诉:网页表单、邮件或打印投诉信;与12315对同一纠纷互斥",
     fields=(
         FieldSpec("complainant_name", "投诉人姓名", max_len=30, source="complainant.name"),
@@ -62,6 +73,11 @@ class ConsumerAssociationAdapter(ProfileAdapter):
     spec = SPEC
     default_profile = "association-twin"
     file_field = "attachments"
+
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """The consumer association when 12315 (exclusive with it) is not chosen; right after 12315's rule."""
+        return [(plan_rules.official_rank(facts) + 1, lambda p: plan_rules.association(p, cls.spec))]
 
     @property
     def route(self) -> str:

@@ -12,10 +12,13 @@ import contextlib
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
+
+from kameng_filer.adapters import plan_rules
 
 from kameng_filer import paths
 from kameng_filer.adapter import Adapter, DryRunComplete, FilingContext, FilingPlan, FollowUpResult, Receipt
@@ -25,12 +28,15 @@ from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import ConfigError, RenderError
 from kameng_filer.filing.boundary import not_delivered
 from kameng_filer.filing.evidence import prepare_files
+from kameng_filer.planner import Facts, Planning
 from kameng_filer.timeutil import now
 
 SPEC = ChannelSpec(
     name="email",
     title="投诉邮件",
     kind="email",
+    capabilities=frozenset({"submit", "follow_up"}),
+    role="inside",
     description="发往平台投诉邮箱或消协邮箱的邮件,附证据",
     fields=(
         FieldSpec("to", "收件人", "email", source="respondent.email 或渠道配置"),
@@ -56,6 +62,11 @@ class EmailAdapter(Adapter):
 
     spec = SPEC
     template_channel = "email"
+
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """The platform's complaint mailbox, with the platform ticket."""
+        return [(plan_rules.RANK_EMAIL, lambda p: plan_rules.email(p, cls.spec))]
 
     def _sender(self, case: Case) -> str:
         sender = self.settings.get("from") or case.complainant.email

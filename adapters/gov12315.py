@@ -9,19 +9,80 @@ attachments) → submit → 25-digit case number; list + detail with 材料补�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+
+from kameng_filer.adapters import plan_rules
 
 from kameng_filer.adapter import FilingContext, FilingPlan, Receipt
 from kameng_filer.case.model import Case, ProblemType
-from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.channels import ChannelSpec, FieldSpec, Requirement, status_words
 from kameng_filer.errors import ChannelRejected, RenderError
 from kameng_filer.filing.web import ProfileAdapter
+from kameng_filer.planner import Facts, Planning
 from kameng_filer.regions import split_region
+
+RESPONDENT_HINT = (
+    "12315 先按企业全称搜索;搜索不到时(小型发卡网站的经营者常见)要手工填写企业全称和地址。"
+    "在案件文件的 respondent 下补上 legal_name(营业执照上的全称)和 address(经营地址,写成“某省某市某区…”),"
+    "有统一社会信用代码也写上 credit_code;可从网站底部的 ICP 备案信息或国家企业信用信息公示系统查到。"
+)
+"""What to add to the case when the respondent cannot be named on 12315."""
+RESPONDENT_REFUSAL = re.compile(r"被投诉企业|统一社会信用代码")
+"""A refusal of the wizard's enterprise step (search pick or manual entry)."""
+COMPLAINANT_HINT = "在案件文件的 complainant 下补上 address(本人的联系地址)。"
+
+LOOKUP = "平台首页底部的营业执照信息(电子商务法第15条)或国家企业信用信息公示系统"
+"""Where the respondent's legal name and address can be found."""
+
+REQUIRES = (
+    Requirement(
+        "complainant.address",
+        "投诉人地址",
+        hint=COMPLAINANT_HINT,
+        code="12315.complainant_address",
+        problem="没有填写投诉人地址:12315 要求投诉人提供真实姓名、电话和地址",
+        fix="填写你的联系地址到 complainant.address(只向 12315 等官方渠道提交)",
+    ),
+    Requirement(
+        "respondent.legal_name",
+        "被投诉方全称(经营主体)",
+        hint=RESPONDENT_HINT,
+        code="12315.respondent_legal_name",
+        problem="没有填写被投诉方全称:12315 和消协需要经营主体的全称,而不是“{respondent.platform}”这样的平台名",
+        fix=f"在{LOOKUP}查到全称,填写到 respondent.legal_name",
+    ),
+    Requirement(
+        "respondent.address",
+        "被投诉方地址",
+        hint=RESPONDENT_HINT,
+        code="12315.respondent_address",
+        problem="没有填写被投诉方地址:12315 按被投诉方所在地分派处理部门",
+        fix=f"在{LOOKUP}查到住所/经营场所,填写到 respondent.address",
+    ),
+)
+"""What 12315 needs before it accepts a complaint (《市场监督管理投诉举报处理办法》art. 10): read by the
+planner, ``kameng check`` and ``values()`` alike."""
+
 
 SPEC = ChannelSpec(
     name="12315",
     title="全国12315平台",
     kind="browser",
+    capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
+    role="official",
+    exclusive_with=("consumer_association",),
+    requires=REQUIRES,
+    status_vocabulary=status_words(
+        {
+            # channels.md §4 (complaint statuses are assumed; report statuses are seen)
+            "待核查": "open",
+            "已立案": ("open", "accepted"),
+            "不予立案": ("rejected", "not_accepted"),
+            "调解中": ("open", "accepted"),
+            "终止调解": ("closed", "mediation_ended"),
+        }
+    ),
     url="https://www.12315.cn/cuser/",
     templates="gov12315",
     schedule="gov12315.yaml",
@@ -96,15 +157,6 @@ PROBLEM_CATEGORIES: dict[ProblemType, str] = {
 }
 
 
-RESPONDENT_HINT = (
-    "12315 先按企业全称搜索;搜索不到时(小型发卡网站的经营者常见)要手工填写企业全称和地址。"
-    "在案件文件的 respondent 下补上 legal_name(营业执照上的全称)和 address(经营地址,写成“某省某市某区…”),"
-    "有统一社会信用代码也写上 credit_code;可从网站底部的 ICP 备案信息或国家企业信用信息公示系统查到。"
-)
-"""What to add to the case when the respondent cannot be named on 12315."""
-RESPONDENT_REFUSAL = re.compile(r"被投诉企业|统一社会信用代码")
-"""A refusal of the wizard's enterprise step (search pick or manual entry)."""
-COMPLAINANT_HINT = "在案件文件的 complainant 下补上 address(本人的联系地址)。"
 
 
 def product_category(case: Case, override: str | None = None) -> str:
@@ -124,6 +176,11 @@ class Gov12315Adapter(ProfileAdapter):
     default_profile = "gov12315-twin"
     file_field = "attachments"
 
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """12315 when its prerequisites are met (early for fraud, a vanished merchant, large amounts)."""
+        return [(plan_rules.official_rank(facts), lambda p: plan_rules.gov12315(p, cls.spec))]
+
     async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
         """File like every profile channel; a refused enterprise entry says what to add to the case."""
         try:
@@ -138,27 +195,12 @@ class Gov12315Adapter(ProfileAdapter):
         """The wizard's values; 12315 needs the respondent's legal name and address and the consumer's address."""
         from kameng_filer.render import render
 
-        missing = [
-            label
-            for label, value in (
-                ("被投诉方全称 respondent.legal_name", case.respondent.legal_name),
-                ("被投诉方地址 respondent.address", case.respondent.address),
-                ("投诉人地址 complainant.address", case.complainant.address),
-            )
-            if not value
-        ]
+        missing = self.spec.missing(case)
         if missing:
             raise RenderError(
-                f"12315 要求写明被投诉企业和双方地址,案件缺少:{'、'.join(missing)}",
+                f"12315 要求写明被投诉企业和双方地址,案件缺少:{'、'.join(f'{r.label} {r.path}' for r in missing)}",
                 field="respondent_name",
-                hint="".join(
-                    hint
-                    for hint, needed in (
-                        (RESPONDENT_HINT, any(m.startswith("被投诉方") for m in missing)),
-                        (COMPLAINANT_HINT, any(m.startswith("投诉人") for m in missing)),
-                    )
-                    if needed
-                ),
+                hint="".join(dict.fromkeys(sorted((r.hint for r in missing), key=lambda h: h != RESPONDENT_HINT))),
             )
         province, city, district = split_region(
             self.settings.get("handling_address") or case.respondent.address or ""

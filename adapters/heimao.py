@@ -9,13 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from kameng_filer.case.model import Case, DemandType, ProblemType
-from kameng_filer.channels import IMAGE_TYPES, ChannelSpec, FieldSpec
+from kameng_filer.channels import IMAGE_TYPES, ChannelSpec, FieldSpec, PlanRule, status_words
 from kameng_filer.filing.web import ProfileAdapter
 
 SPEC = ChannelSpec(
     name="heimao",
     title="黑猫投诉",
     kind="browser",
+    capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
+    role="public",
+    plan=PlanRule(
+        when="平台内部投诉(含升级)无结果后",
+        reason="公开投诉平台(黑猫投诉)形成舆论压力;没有法定期限,投诉内容公开,个人信息会被遮盖",
+        after="card_platform:escalation",
+        rank=80,
+    ),
+    status_vocabulary=status_words(
+        {
+            # channels.md §6
+            "处理中": "open",
+            "已回复": ("replied", "replied"),
+            "已完成": ("resolved", "resolved"),
+        }
+    ),
     public=True,
     url="https://tousu.sina.com.cn/",
     description="新浪黑猫投诉,公开平台:手机号、邮箱、地址、身份证号、完整卡密一律打码",

@@ -8,17 +8,34 @@ the person taps, and the complaint number (digits, ≤64) is read back. Settings
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from kameng_filer.adapters import plan_rules
 
 from kameng_filer.adapter import FilingPlan
 from kameng_filer.case.model import Case, PaymentMethod, ProblemType
-from kameng_filer.channels import ChannelSpec, FieldSpec
+from kameng_filer.channels import ChannelSpec, FieldSpec, Requirement, status_words
 from kameng_filer.filing.assisted import AssistedAdapter, GuideStep, money, refund_demand
+from kameng_filer.planner import Facts, Planning
 
 SPEC = ChannelSpec(
     name="wechat_pay",
     title="微信支付交易投诉",
     kind="assisted",
+    capabilities=frozenset({"submit", "reconcile", "follow_up", "assisted"}),
+    role="payment",
+    payment_method="wechat_pay",
+    requires=(Requirement("order.payment.transaction_no", "支付宝交易号 / 微信支付单号"),),
+    status_vocabulary=status_words(
+        {
+            # channels.md §3: 待处理 → 处理中 (the merchant's first reply) → 已处理完成
+            "处理中": ("replied", "replied"),
+            "PENDING": "open",
+            "PROCESSING": ("replied", "replied"),
+            "PROCESSED": ("resolved", "result"),
+        }
+    ),
     description="在微信账单详情里投诉商家;工具准备好每一项,由本人操作并回填投诉单号",
     fields=(
         FieldSpec("transaction_id", "微信支付单号", source="order.payment.transaction_no", confidence="H"),
@@ -81,6 +98,11 @@ class WechatPayAdapter(AssistedAdapter):
     default_number_pattern = r"\d{1,64}"
     number_example = "最多 64 位数字,例如 200201820200101080076610000"
     detail_path = DETAIL_PATH
+
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """The payment channel when the order was paid with 微信支付."""
+        return [(plan_rules.payment_rank(facts, cls.spec), lambda p: plan_rules.payment(p, cls.spec))]
 
     def reason(self, case: Case) -> str:
         """申请退款 when a refund is asked (unless ``reasons`` says otherwise), else by problem type."""

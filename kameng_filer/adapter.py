@@ -9,6 +9,7 @@ gives them the browser, the person, secrets and a place for artifacts.
 from __future__ import annotations
 
 from abc import ABC
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from kameng_filer.errors import FilingError
 if TYPE_CHECKING:
     from kameng_filer.case.model import Case
     from kameng_filer.channels import ChannelSpec
+    from kameng_filer.planner import Facts, Planning
 
 
 @dataclass(frozen=True)
@@ -206,8 +208,32 @@ class Adapter(ABC):
         raise FilingError(f"渠道「{self.spec.title}」不支持自动提交", channel=self.name)
 
     def can_reconcile(self) -> bool:
-        """True when ``find_existing`` can search the channel without the complaint number."""
-        return type(self).find_existing is not Adapter.find_existing
+        """True when ``find_existing`` can search the channel without the complaint number.
+
+        Declared by ``spec`` (capability ``reconcile``); an adapter may narrow it (a site profile
+        without a searchable list)."""
+        return self.spec.can("reconcile")
+
+    @classmethod
+    def plan_rules(cls, facts: Facts) -> list[tuple[float, Callable[[Planning], None]]]:
+        """When and why this channel is a step for a case: ``(rank, rule)`` pairs the planner runs in rank order.
+
+        Empty (the default): the planner reads ``spec.plan`` (a ``PlanRule``) instead, or leaves the
+        channel out of plans when it declares none. Channels with richer logic override this.
+        """
+        return []
+
+    def schedule_overrides(self) -> dict[str, Any] | None:
+        """Deadline-policy changes of this channel instance (a site profile's ``schedule``), or None."""
+        return None
+
+    def reply_limit(self) -> int | None:
+        """The length limit of a follow-up on this channel instance, if the site has one."""
+        return None
+
+    def escalation_instructions(self, complaint_no: str, text: str, case_id: str, channel: str) -> str | None:
+        """What the person does to escalate inside the channel when the toolkit cannot (None: it can)."""
+        return None
 
     async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
         """Look the complaint up on the channel's own list (reconciliation); None when not found."""

@@ -6,13 +6,25 @@ shown before filing and ``kameng adapters list``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 FieldKind = Literal[
     "text", "textarea", "select", "multiselect", "money", "date", "phone", "email", "file", "secret"
 ]
 ChannelKind = Literal["browser", "http", "email", "assisted"]
+Capability = Literal["submit", "reconcile", "poll_status", "follow_up", "assisted"]
+"""What a channel can do: file, find a filed complaint again without its number, read its status,
+send a follow-up, and "assisted" (the person does the final steps in an app; statuses are reported)."""
+
+KIND_CAPABILITIES: dict[str, frozenset[str]] = {
+    "browser": frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
+    "http": frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
+    "email": frozenset({"submit", "follow_up"}),
+    "assisted": frozenset({"submit", "reconcile", "follow_up", "assisted"}),
+}
+"""Capabilities a channel of each kind has when its declaration does not list them."""
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
@@ -58,6 +70,73 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class StatusWord:
+    """What one status word means: the normalised state and the tracker event it implies (if any)."""
+
+    state: str
+    event: str | None = None
+
+
+def status_words(table: Mapping[str, str | tuple[str, str]]) -> tuple[tuple[str, StatusWord], ...]:
+    """A declaration's status vocabulary from ``{word: state}`` or ``{word: (state, event)}``."""
+    out = []
+    for word, meaning in table.items():
+        state, event = (meaning, None) if isinstance(meaning, str) else meaning
+        out.append((word, StatusWord(state, event)))
+    return tuple(out)
+
+
+def read_path(obj: Any, path: str) -> Any:
+    """The value at a dotted path (``respondent.legal_name``) of a case or mapping; None when absent."""
+    node = obj
+    for part in path.split("."):
+        if node is None:
+            return None
+        node = node.get(part) if isinstance(node, Mapping) else getattr(node, part, None)
+    return node
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A fact the channel needs before it accepts a complaint: a dotted case path and how to name it.
+
+    Read alike by the planner (what is missing), the case checks (``code``/``problem``/``fix``) and the
+    adapter's ``values()``.
+    """
+
+    path: str
+    label: str
+    hint: str = ""
+    """What to add to the case (shown when filing stops for lack of it)."""
+    code: str = ""
+    """The finding code ``kameng check`` reports when the fact is absent (empty: not checked)."""
+    problem: str = ""
+    fix: str = ""
+
+    def missing(self, case: Any) -> bool:
+        """True when the case has no value at ``path``."""
+        return not read_path(case, self.path)
+
+
+@dataclass(frozen=True)
+class PlanRule:
+    """When ``kameng plan`` proposes the channel (data for channels without their own planning hook).
+
+    ``only_if`` names case facts of which at least one must hold (``fraud``, ``vanished``, ``large``,
+    ``small``, ``merchant_contacted``, ``paid``); empty means always. ``after`` is the step key this one
+    waits for (``card_platform``, ``card_platform:escalation``…); None means now.
+    """
+
+    when: str
+    reason: str
+    after: str | None = None
+    rank: int = 85
+    """Position among the steps: 10 merchant, 20 platform, 30 e-mail, 40 escalation, 50–75 official,
+    80 public, 90 legal."""
+    only_if: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChannelSpec:
     """What a channel is: its name, title, kind, fields with limits, and its data files."""
 
@@ -75,6 +154,21 @@ class ChannelSpec:
     """Policy file under schedules/ (defaults to ``<name>.yaml``)."""
     steps: tuple[str, ...] = field(default_factory=tuple)
     """The real channel's steps, for the plan and the person."""
+    capabilities: frozenset[str] | None = None
+    """What the channel can do (see ``Capability``); None: the defaults of its kind."""
+    exclusive_with: tuple[str, ...] = ()
+    """Channels never used together with this one for the same dispute (12315 ⟂ 消协, 办法 art. 16)."""
+    status_vocabulary: tuple[tuple[str, StatusWord], ...] = ()
+    """The channel's own status words (on top of the shared ones), built with ``status_words``."""
+    requires: tuple[Requirement, ...] = ()
+    """Facts the channel needs before it accepts a complaint."""
+    payment_method: str = ""
+    """The case's ``order.payment.method`` this payment channel belongs to (empty: not a payment channel)."""
+    role: str = ""
+    """The channel's place in the plan: inside | payment | official | public | "" (plugins). An
+    ``official`` channel (an authority) also gets texts that keep the law longest when they must shrink."""
+    plan: PlanRule | None = None
+    """When the planner proposes the channel (channels whose adapter has no planning hook)."""
 
     @property
     def template_dir(self) -> str:
@@ -85,6 +179,26 @@ class ChannelSpec:
     def schedule_file(self) -> str:
         """Schedule file name."""
         return self.schedule or f"{self.name}.yaml"
+
+    @property
+    def caps(self) -> frozenset[str]:
+        """The declared capabilities, or the defaults of the channel's kind."""
+        if self.capabilities is not None:
+            return frozenset(self.capabilities)
+        return KIND_CAPABILITIES.get(self.kind, frozenset({"submit"}))
+
+    def can(self, capability: str) -> bool:
+        """Whether the channel declares ``capability``."""
+        return capability in self.caps
+
+    @property
+    def status_table(self) -> dict[str, StatusWord]:
+        """The channel's own status words as a mapping."""
+        return dict(self.status_vocabulary)
+
+    def missing(self, case: Any) -> list[Requirement]:
+        """The requirements ``case`` does not meet."""
+        return [r for r in self.requires if r.missing(case)]
 
     def field(self, name: str) -> FieldSpec:
         """The field called ``name``; KeyError if the channel has none."""

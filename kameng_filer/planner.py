@@ -1,48 +1,52 @@
 """The channel plan: which channels to use for a case, in what order and when, with the reason for each.
 
+The planner names no channel. It computes the case facts (``Facts``), then asks every registered
+adapter class for its planning rules (``Adapter.plan_rules``: rank + rule; the built-in rules live in
+``kameng_filer.adapters.plan_rules``, a plugin can declare a ``PlanRule`` in its ``ChannelSpec``) and
+runs them in rank order on a ``Planning`` (the steps so far, exclusions, availability, facts). Two
+manual steps are the planner's own: contact the merchant first, and the legal route last.
+
 Rules (docs/plan.md, from domain.md "Choosing channels"): inside first (merchant → platform ticket →
 platform escalation), the payment channel when paid by 支付宝/微信支付 (earlier for small amounts),
 12315 for fraud, a vanished merchant or large amounts, **never both 12315 and the consumer
-association** (办法 art. 16), 黑猫 as public pressure after the inside steps, the platform's complaint
-window (a closing window puts the platform ticket first) and the 3-year limitation (民法典 art. 188:
-channels that reject older disputes are excluded). ``parallel=True`` files the allowed channels at once.
+association** (办法 art. 16, declared as ``ChannelSpec.exclusive_with``), 黑猫 as public pressure after
+the inside steps, the platform's complaint window (a closing window puts the platform ticket first)
+and the 3-year limitation (民法典 art. 188). ``parallel=True`` files the allowed channels at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kameng_filer import registry
 from kameng_filer.case.model import Case, ContactWith, DemandType, PaymentMethod, ProblemType
 from kameng_filer.checks.limitation import limitation_end
 from kameng_filer.checks.windows import CLOSING_SOON, WINDOW_STARTS, fmt_duration
+from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai
+
+if TYPE_CHECKING:
+    from kameng_filer.channels import ChannelSpec
 
 SMALL_AMOUNT = Decimal("200")
 """Below this the payment channel is the strongest lever (domain.md: "under about 200 yuan")."""
 LARGE_AMOUNT = Decimal("1000")
 """Above this the dispute goes to 12315 early (domain.md: "over about 1000 yuan")."""
 
-EXCLUSIVE = ("12315", "consumer_association")
-PAYMENT_CHANNELS = {PaymentMethod.alipay: "alipay", PaymentMethod.wechat_pay: "wechat_pay"}
-PAYMENT_LABELS = {
-    PaymentMethod.alipay: "支付宝",
-    PaymentMethod.wechat_pay: "微信支付",
-    PaymentMethod.bank_card: "银行卡",
-    PaymentMethod.balance: "平台余额",
-    PaymentMethod.other: "其他方式",
-}
 MANUAL = ("merchant", "legal")
 """Steps the person takes outside the toolkit (contact the merchant; court / police)."""
+MANUAL_TITLES = {"merchant": "联系商家(本人操作)", "legal": "法律途径(本人操作)"}
 
-ESCALATION = "card_platform:escalation"
 NOW = "立即"
 PARALLEL_NOW = "立即(并行提交)"
-AFTER_PLATFORM = "平台工单提交后,平台处理期限(约5个工作日)届满仍未解决时"
-AFTER_ESCALATION = "平台升级投诉(约48小时答复)仍无结果后"
+NOT_AVAILABLE = "该渠道未安装或未启用"
+
+Rule = Callable[["Planning"], None]
+"""One planning rule: looks at the planning so far and adds steps or exclusions."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,9 @@ class ChannelPlan:
 
 
 @dataclass
-class _Facts:
+class Facts:
+    """What the planning rules know about the case (computed once per plan)."""
+
     amount: Decimal
     small: bool
     large: bool
@@ -147,6 +153,25 @@ class _Facts:
     window_closed: bool
     limitation_end: datetime | None
     limitation_passed: bool
+    method: PaymentMethod | None = None
+    """How the order was paid (``order.payment.method``)."""
+    pay: str | None = None
+    """The available payment channel declared for ``method`` (``ChannelSpec.payment_method``)."""
+
+    @property
+    def urgent(self) -> bool:
+        """Fraud, a vanished merchant or a large amount: the authorities come early."""
+        return self.fraud or self.vanished or self.large
+
+    @property
+    def paid(self) -> bool:
+        """The order's payment method is known."""
+        return self.method is not None
+
+    @property
+    def early_pay(self) -> bool:
+        """The payment channel comes early (small amount, closed window or vanished merchant)."""
+        return bool(self.pay) and (self.small or self.window_closed or self.vanished)
 
 
 def _window(case: Case, now: datetime) -> tuple[datetime | None, str]:
@@ -169,12 +194,14 @@ def _window(case: Case, now: datetime) -> tuple[datetime | None, str]:
         return None, ""
 
 
-def _facts(case: Case, now: datetime) -> _Facts:
+def _facts(case: Case, now: datetime) -> Facts:
     amount = case.order.amount
     deadline, span = _window(case, now)
     start = case.problem.discovered_at or case.order.paid_at or case.order.ordered_at
     end = limitation_end(start) if start is not None else None
-    return _Facts(
+    pay = case.order.payment
+    return Facts(
+        method=pay.method if pay else None,
         amount=amount,
         small=amount < SMALL_AMOUNT,
         large=amount > LARGE_AMOUNT,
@@ -191,39 +218,19 @@ def _facts(case: Case, now: datetime) -> _Facts:
     )
 
 
-def _fmt(t: datetime) -> str:
+def fmt_time(t: datetime) -> str:
+    """A plan's way of writing a time (Shanghai, minutes)."""
     return as_shanghai(t).strftime("%Y-%m-%d %H:%M")
 
 
-def missing_for_12315(case: Case) -> list[Missing]:
-    """What 12315 needs and the case lacks (办法 art. 10: names, phone, addresses of both sides)."""
-    out = []
-    if not case.complainant.address:
-        out.append(Missing("12315", "complainant.address", "投诉人地址"))
-    if not case.respondent.legal_name:
-        out.append(Missing("12315", "respondent.legal_name", "被投诉方全称(经营主体)"))
-    if not case.respondent.address:
-        out.append(Missing("12315", "respondent.address", "被投诉方地址"))
-    return out
-
-
-def missing_for_association(case: Case) -> list[Missing]:
-    """What the consumer association's form asks for and the case lacks."""
-    out = []
-    if not case.complainant.address:
-        out.append(Missing("consumer_association", "complainant.address", "投诉人地址"))
-    if not case.respondent.legal_name:
-        out.append(
-            Missing("consumer_association", "respondent.legal_name", "被投诉方全称(暂缺时以平台名称提交)")
-        )
-    return out
-
-
-def _labels(missing: list[Missing]) -> str:
+def labels(missing: list[Missing]) -> str:
+    """The labels of missing facts, joined for a sentence."""
     return "、".join(m.label for m in missing)
 
 
-class _Builder:
+class Planning:
+    """The plan being built: the case, its facts, availability, what is filed, and the steps so far."""
+
     def __init__(
         self, case: Case, now: datetime, parallel: bool, available: set[str] | None, filed: set[str]
     ) -> None:
@@ -232,17 +239,49 @@ class _Builder:
         self.parallel = parallel
         self.available = available
         self.filed = filed
-        self.f = _facts(case, now)
+        self.facts = _facts(case, now)
         self.plan = ChannelPlan()
+        self.specs = {s.name: s for s in registry.all_specs()}
+        method = self.facts.method
+        self.facts.pay = next(
+            (
+                s.name
+                for s in self.specs.values()
+                if method is not None and s.payment_method == method.value and self.usable(s.name)
+            ),
+            None,
+        )
+
+    def usable(self, channel: str) -> bool:
+        """True when the channel may be used (installed and, when limited, in ``available``)."""
+        return channel in MANUAL or self.available is None or channel in self.available
 
     def ok(self, channel: str) -> bool:
         """True when the channel can be used here; otherwise records why not."""
-        if channel in MANUAL or self.available is None or channel in self.available:
+        if self.usable(channel):
             return True
-        self.exclude(channel, "该渠道未安装或未启用")
+        self.exclude(channel, NOT_AVAILABLE)
         return False
 
+    def role(self, channel: str) -> str:
+        """The declared role of a channel (``official``…); "" for manual steps and unknown channels."""
+        spec = self.specs.get(channel)
+        return spec.role if spec else ""
+
+    def step(self, channel: str, purpose: str = "complaint") -> Step | None:
+        """The plan's step for ``channel`` and ``purpose``, if any."""
+        return next((s for s in self.plan.steps if s.channel == channel and s.purpose == purpose), None)
+
+    def excluded_reason(self, channel: str) -> str:
+        """Why ``channel`` was excluded ("" when it was not)."""
+        return next((e.reason for e in self.plan.excluded if e.channel == channel), "")
+
+    def missing(self, spec: ChannelSpec) -> list[Missing]:
+        """What ``spec`` requires that the case lacks."""
+        return [Missing(spec.name, r.path, r.label) for r in spec.missing(self.case)]
+
     def add(self, step: Step) -> None:
+        """Append a step (marked done when filed; immediate when planning in parallel)."""
         if step.channel in self.filed and step.purpose == "complaint":
             step.done = True
             step.when = "已提交"
@@ -254,226 +293,100 @@ class _Builder:
         self.plan.missing.extend(m for m in step.missing if m not in self.plan.missing)
 
     def exclude(self, channel: str, reason: str, missing: list[Missing] | None = None) -> None:
+        """Record that ``channel`` is not used, and why (first reason wins)."""
         if any(e.channel == channel for e in self.plan.excluded):
             return
         self.plan.excluded.append(Excluded(channel, reason, list(missing or [])))
         self.plan.missing.extend(m for m in (missing or []) if m not in self.plan.missing)
 
-    # ------------------------------------------------------------------ rules
+    def exclusive_step(self, spec: ChannelSpec) -> str:
+        """The channel exclusive with ``spec`` that is already planned or filed ("" when none)."""
+        for other in spec.exclusive_with:
+            if other in self.filed or self.step(other) is not None:
+                return other
+        return ""
 
-    def merchant(self) -> None:
-        f = self.f
-        if f.merchant_contacted:
-            return
-        if f.vanished:
-            self.exclude("merchant", "商家已失联,跳过与商家沟通,直接向平台投诉")
-            return
-        when = "立即(与平台投诉同时)" if f.window_closing else NOW
-        self.add(
-            Step(
-                "merchant",
-                when,
-                "先与商家沟通并保留记录:平台规则通常要求“先与商家沟通未果再投诉”,"
-                "未沟通就投诉可能被视为恶意投诉；沟通后把记录补进案件的 contacts",
-                manual=True,
-            )
+
+# ---------------------------------------------------------------------------- the planner's own rules
+
+
+def merchant_rule(p: Planning) -> None:
+    """Contact the merchant first (skipped when done or when the merchant vanished)."""
+    f = p.facts
+    if f.merchant_contacted:
+        return
+    if f.vanished:
+        p.exclude("merchant", "商家已失联,跳过与商家沟通,直接向平台投诉")
+        return
+    when = "立即(与平台投诉同时)" if f.window_closing else NOW
+    p.add(
+        Step(
+            "merchant",
+            when,
+            "先与商家沟通并保留记录:平台规则通常要求“先与商家沟通未果再投诉”,"
+            "未沟通就投诉可能被视为恶意投诉；沟通后把记录补进案件的 contacts",
+            manual=True,
         )
+    )
 
-    def platform(self) -> None:
-        f = self.f
-        if not self.ok("card_platform"):
-            return
-        reason = "内部优先:平台对入驻商家负有管理责任,须提供有效的投诉机制(电子商务法第38、59条)"
-        after = None
-        if f.window_closed:
-            when = "立即(已过平台投诉时限,提交时说明未能及时投诉的原因)"
-            reason += f";平台投诉时限({f.window_text})已于 {_fmt(f.window_deadline)} 截止,外部渠道同步准备"  # type: ignore[arg-type]
-        elif f.window_closing:
-            when = f"立即(平台投诉时限 {_fmt(f.window_deadline)} 截止)"  # type: ignore[arg-type]
-            reason += f";平台投诉时限({f.window_text})即将截止,先提交、后补充证据"
-        elif f.vanished:
-            when = "立即(商家失联,直接向平台投诉)"
-        elif not f.merchant_contacted:
-            when = "联系商家后仍未解决时(一般等待商家答复不超过24小时)"
-            after = "merchant"
-        else:
-            when = NOW
-        if f.window_deadline is not None and not f.window_closed and not f.window_closing:
-            reason += f";须在平台投诉时限 {_fmt(f.window_deadline)}({f.window_text})前提交"
-        self.add(Step("card_platform", when, reason, after=after, deadline=f.window_deadline))
 
-    def email(self) -> None:
-        if not self.case.respondent.email:
-            self.exclude("email", "案件没有平台投诉邮箱(respondent.email);平台公布投诉邮箱时填写即可使用")
-            return
-        if not self.ok("email"):
-            return
-        first = next((s for s in self.plan.steps if s.channel == "card_platform"), None)
-        after = first.after if first else None
-        when = "与平台工单同时" if first else NOW
-        self.add(
-            Step(
-                "email",
-                when,
-                f"平台公布了投诉邮箱 {self.case.respondent.email}:邮件留下书面记录,附全部证据,可与工单同时发送",
-                after=after,
-            )
-        )
+def legal_rule(p: Planning) -> None:
+    """The legal route for fraud or large amounts, after the official channel."""
+    f = p.facts
+    if not (f.fraud or f.large):
+        return
+    if f.limitation_passed:
+        p.exclude("legal", "3年诉讼时效已届满(民法典第188条):对方提出时效抗辩时法院不予支持")
+        return
+    if f.fraud:
+        reason = "涉嫌欺诈:可主张退一赔三、最低500元(消保法第55条);涉嫌诈骗可向公安机关报案"
+    else:
+        reason = f"金额较大(¥{f.amount}):可向法院提起小额诉讼,保留全部证据与投诉记录"
+    official = next((s.channel for s in p.plan.steps if p.role(s.channel) == "official"), None)
+    escalation = next((s.key for s in p.plan.steps if s.purpose == "escalation"), None)
+    last = next((s.key for s in reversed(p.plan.steps) if not s.manual), None)
+    after = official or escalation or last
+    p.add(Step("legal", "外部渠道仍未解决时", reason, after=after, manual=True))
 
-    def payment_channel(self) -> str | None:
-        pay = self.case.order.payment
-        method = pay.method if pay else None
-        chosen = PAYMENT_CHANNELS.get(method) if method else None
-        for m, ch in PAYMENT_CHANNELS.items():
-            if ch != chosen:
-                paid = (
-                    f"订单用{PAYMENT_LABELS[method]}支付"
-                    if method
-                    else "案件没有写支付方式(order.payment.method)"
-                )
-                self.exclude(ch, f"{paid},不是通过{PAYMENT_LABELS[m]}付款")
-        return chosen if chosen and self.ok(chosen) else None
 
-    def payment_step(self, channel: str, *, early: bool) -> None:
-        f = self.f
-        app = "支付宝" if channel == "alipay" else "微信支付"
-        missing = []
-        if not (self.case.order.payment and self.case.order.payment.transaction_no):
-            missing.append(Missing(channel, "order.payment.transaction_no", "支付宝交易号 / 微信支付单号"))
-        if early:
-            reason = f"小额纠纷(¥{f.amount},不足约{SMALL_AMOUNT}元)支付渠道最有效:{app}掌握资金,商家逾期会被标记超时"
-            if f.window_closed or f.vanished:
-                when, after = NOW, None
-                reason += ";平台时限已过或商家失联,不必等待平台"
-            else:
-                when, after = "平台工单提交后约24小时仍无实质答复时", "card_platform"
-        else:
-            reason = f"{app}投诉在平台内部流程走完后施压;¥{f.amount} 不属小额,先给平台处理和升级的机会"
-            when, after = AFTER_ESCALATION, ESCALATION
-        self.add(Step(channel, when, reason, after=after, missing=missing))
+def data_rule(spec: ChannelSpec) -> Rule:
+    """The rule of a channel that declares its plan as data (``ChannelSpec.plan``)."""
 
-    def escalation(self) -> None:
-        if not self.ok("card_platform"):
+    def rule(p: Planning) -> None:
+        declared = spec.plan
+        if declared is None:
             return
-        self.add(
-            Step(
-                "card_platform",
-                "平台处理期限(约5个工作日)届满仍未解决后",
-                "内部升级:向平台投诉处理部门/平台监察申请升级复核,附首次投诉记录;一般最多升级2–3次",
-                purpose="escalation",
-                after="card_platform",
-            )
-        )
+        if declared.only_if and not any(bool(getattr(p.facts, name, False)) for name in declared.only_if):
+            p.exclude(spec.name, f"本案不符合该渠道的使用条件({'、'.join(declared.only_if)})")
+            return
+        if not p.ok(spec.name):
+            return
+        other = p.exclusive_step(spec)
+        if other and spec.name not in p.filed:
+            title = p.specs[other].title if other in p.specs else other
+            p.exclude(spec.name, f"与「{title}」互斥:同一纠纷只选其一")
+            return
+        p.add(Step(spec.name, declared.when, declared.reason, after=declared.after, missing=p.missing(spec)))
 
-    def official(self, *, urgent: bool, pay: str | None) -> None:
-        """12315 or the consumer association — never both (办法 art. 16)."""
-        f = self.f
-        need = missing_for_12315(self.case)
-        why_urgent = "、".join(
-            w
-            for w, on in (
-                ("涉嫌欺诈(虚假承诺)", f.fraud),
-                ("商家失联", f.vanished),
-                (f"金额较大(¥{f.amount})", f.large),
-            )
-            if on
-        )
-        block_12315, block_missing = "", []
-        if "12315" in self.filed:
-            pass
-        elif "consumer_association" in self.filed:
-            block_12315 = "已向消费者协会投诉:12315 不受理消协已受理的纠纷(办法第16条)"
-        elif f.limitation_passed:
-            block_12315 = (
-                f"3年诉讼时效已于 {_fmt(f.limitation_end)} 届满(民法典第188条):"  # type: ignore[arg-type]
-                "12315 不受理超过3年的纠纷(办法第16条)"
-            )
-        elif need:
-            block_12315, block_missing = f"12315 要求的信息不全(办法第10条),缺少:{_labels(need)}", need
-        elif self.available is not None and "12315" not in self.available:
-            block_12315 = "该渠道未安装或未启用"
-        can_12315 = not block_12315
-        if urgent:
-            when, after = AFTER_PLATFORM, "card_platform"
-        elif pay:
-            when, after = f"平台升级与{'支付宝' if pay == 'alipay' else '微信支付'}投诉均未解决后", pay
-        else:
-            when, after = AFTER_ESCALATION, ESCALATION
-        if can_12315:
-            reason = (
-                "外部监管渠道:12315 应在7个工作日内决定是否受理(办法第15条),可组织调解;"
-                "本案投诉人地址、被投诉方全称与地址齐全,满足12315的受理要求"
-            )
-            reason += f";本案{why_urgent},平台处理期限过后即可提交,不必等待升级结果" if urgent else ""
-            self.add(Step("12315", when, reason, after=after))
-            self.exclude(
-                "consumer_association",
-                "与12315互斥:12315 不受理已被消费者协会受理的纠纷(办法第16条);本案信息满足12315要求,选择12315",
-            )
-            return
-        self.exclude("12315", block_12315, block_missing)
-        if self.available is not None and "consumer_association" not in self.available:
-            self.exclude("consumer_association", "该渠道未安装或未启用")
-            return
-        miss = missing_for_association(self.case)
-        reason = f"外部调解渠道(消保法第37条):未选12315,因为{block_12315};消协与12315对同一纠纷只选其一"
-        if f.limitation_passed:
-            reason += ";已过3年时效,各地消协受理规定不一,提交前先电话确认是否受理"
-        if urgent and why_urgent:
-            reason += f";本案{why_urgent}"
-        self.add(Step("consumer_association", when, reason, after=after, missing=miss))
+    return rule
 
-    def heimao(self) -> None:
-        if not self.ok("heimao"):
-            return
-        self.add(
-            Step(
-                "heimao",
-                "平台内部投诉(含升级)无结果后",
-                "公开投诉平台(黑猫投诉)形成舆论压力;没有法定期限,投诉内容公开,个人信息会被遮盖",
-                after=ESCALATION,
-            )
-        )
 
-    def legal(self) -> None:
-        f = self.f
-        if not (f.fraud or f.large):
-            return
-        if f.limitation_passed:
-            self.exclude("legal", "3年诉讼时效已届满(民法典第188条):对方提出时效抗辩时法院不予支持")
-            return
-        if f.fraud:
-            reason = "涉嫌欺诈:可主张退一赔三、最低500元(消保法第55条);涉嫌诈骗可向公安机关报案"
-        else:
-            reason = f"金额较大(¥{f.amount}):可向法院提起小额诉讼,保留全部证据与投诉记录"
-        official = next((s.channel for s in self.plan.steps if s.channel in EXCLUSIVE), None)
-        after = official or ESCALATION
-        self.add(Step("legal", "外部渠道仍未解决时", reason, after=after, manual=True))
-
-    def build(self) -> ChannelPlan:
-        f = self.f
-        urgent = f.fraud or f.vanished or f.large
-        if f.window_closing:
-            self.platform()
-            self.merchant()
-        else:
-            self.merchant()
-            self.platform()
-        self.email()
-        pay = self.payment_channel()
-        early_pay = bool(pay) and (f.small or f.window_closed or f.vanished)
-        if pay and early_pay:
-            self.payment_step(pay, early=True)
-        self.escalation()
-        if urgent:
-            self.official(urgent=True, pay=None)
-        if pay and not early_pay:
-            self.payment_step(pay, early=False)
-        if not urgent:
-            self.official(urgent=False, pay=pay)
-        self.heimao()
-        self.legal()
-        return self.plan
+def _rules(p: Planning) -> list[Rule]:
+    ranked: list[tuple[float, str, Rule]] = [
+        (25 if p.facts.window_closing else 10, "merchant", merchant_rule),
+        (90, "legal", legal_rule),
+    ]
+    for name in registry.names():
+        try:
+            cls = registry.adapter_class(name)
+            own = cls.plan_rules(p.facts)
+            if not own and cls.spec.plan is not None:
+                own = [(cls.spec.plan.rank, data_rule(cls.spec))]
+            ranked.extend((rank, name, rule) for rank, rule in own)
+        except KamengError:  # a broken plugin is left out of the plan, as from ``adapters list``
+            continue
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [rule for _, _, rule in ranked]
 
 
 def plan_channels(
@@ -486,12 +399,14 @@ def plan_channels(
 ) -> ChannelPlan:
     """The recommended channels for ``case`` at ``now``, in order, with reasons and exclusions.
 
-    ``available`` limits the plan to these channel names (default: every built-in channel);
-    ``filed`` names channels already filed for this case (they show as done, and a filed consumer
-    association rules 12315 out and vice versa). ``parallel`` files every allowed channel at once —
-    still never both 12315 and the consumer association.
+    ``available`` limits the plan to these channel names (default: every registered channel);
+    ``filed`` names channels already filed for this case (they show as done, and a filed channel rules
+    out the ones declared exclusive with it). ``parallel`` files every allowed channel at once — still
+    never two exclusive channels.
     """
-    builder = _Builder(
+    p = Planning(
         case, as_shanghai(now), parallel, set(available) if available is not None else None, set(filed or ())
     )
-    return builder.build()
+    for rule in _rules(p):
+        rule(p)
+    return p.plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
@@ -40,7 +41,30 @@ def adapter_class(name: str) -> type[Adapter]:
         raise ConfigError(f"渠道插件「{name}」无法加载", detail=f"{type(exc).__name__}: {exc}") from None
     if not (isinstance(cls, type) and issubclass(cls, Adapter)):
         raise ConfigError(f"渠道插件「{name}」不是 Adapter 子类", detail=repr(cls))
+    if cls.spec.capabilities is None:
+        cls.spec = replace(cls.spec, capabilities=implemented_capabilities(cls))
     return cls
+
+
+CAPABILITY_METHODS = {"submit": "submit", "reconcile": "find_existing", "poll_status": "status", "follow_up": "follow_up"}
+"""The adapter method behind each capability."""
+
+
+def implemented_capabilities(cls: type[Adapter]) -> frozenset[str]:
+    """For a declaration without ``capabilities``: its kind's defaults that the class implements.
+
+    Done once when the adapter is loaded, so everything else reads the descriptor only.
+    """
+    from kameng_filer.adapter import Adapter
+    from kameng_filer.channels import KIND_CAPABILITIES
+
+    defaults = KIND_CAPABILITIES.get(cls.spec.kind, frozenset({"submit"}))
+    return frozenset(
+        cap
+        for cap in defaults
+        if cap not in CAPABILITY_METHODS
+        or getattr(cls, CAPABILITY_METHODS[cap]) is not getattr(Adapter, CAPABILITY_METHODS[cap])
+    )
 
 
 def spec(name: str) -> ChannelSpec:

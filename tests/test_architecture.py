@@ -124,3 +124,98 @@ def test_the_import_graph_sees_the_package():
 def test_no_import_circles(deferred: bool):
     cycle = find_cycle(import_graph(deferred=deferred))
     assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+
+
+# -- channel knowledge stays in the adapters (issue 13: one channel descriptor) -----------------------
+
+CHANNEL_FREE_SKIP = ("kameng_filer/twins/", "kameng_filer/demo", "kameng_filer/testing.py", "store/migrations/")
+"""Where built-in channel names may be written in conditions besides ``adapters/`` (not in the package
+folder): the twins stand in for the real sites, the demo and the test helpers drive them."""
+
+
+def builtin_channels() -> set[str]:
+    """The channel names the toolkit itself registers (entry points into ``kameng_filer.adapters``)."""
+    from importlib.metadata import entry_points
+
+    return {
+        ep.name for ep in entry_points(group="kameng_filer.adapters") if ep.value.startswith("kameng_filer.adapters.")
+    }
+
+
+def _names_channel(node: ast.AST, ids: set[str]) -> list[str]:
+    return [
+        c.value
+        for c in ast.walk(node)
+        if isinstance(c, ast.Constant)
+        and isinstance(c.value, str)
+        and (c.value in ids or c.value.partition("@")[0] in ids or c.value.partition(":")[0] in ids)
+    ]
+
+
+def _is_kind(node: ast.AST) -> bool:
+    """``x.kind`` / ``kind``: a channel or field *kind* (``"email"``), not a channel name."""
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return name == "kind"
+
+
+def channel_conditions(source: str, ids: set[str]) -> list[tuple[int, str]]:
+    """``(line, code)`` of every condition in ``source`` that names one of ``ids``: comparisons
+    (``== "12315"``, ``in ("email", …)``), ``.startswith("card_platform")`` and ``case "heimao":``."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        hits: list[str] = []
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if not any(_is_kind(o) for o in operands):
+                for operand in operands:
+                    hits += _names_channel(operand, ids)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("startswith", "endswith"):
+                for arg in node.args:
+                    hits += [
+                        c.value
+                        for c in ast.walk(arg)
+                        if isinstance(c, ast.Constant)
+                        and isinstance(c.value, str)
+                        and any(c.value.startswith(i) for i in ids)
+                    ]
+        elif isinstance(node, ast.MatchValue):
+            hits += _names_channel(node.value, ids)
+        if hits:
+            found.append((getattr(node, "lineno", 0), ast.unparse(node)[:120]))
+    return found
+
+
+def test_the_channel_condition_finder_sees_each_form():
+    ids = {"12315", "email", "card_platform"}
+    source = (
+        'if channel == "12315": pass\n'
+        'if base in ("email", "x"): pass\n'
+        'if token.startswith("card_platform"): pass\n'
+        'if kind == "email": pass\n'
+        'if spec.kind != "email": pass\n'
+        'match channel:\n    case "email":\n        pass\n'
+        'TITLES = {"email": "投诉邮件"}\n'
+    )
+    lines = [line for line, _ in channel_conditions(source, ids)]
+    assert sorted(set(lines)) == [1, 2, 3, 7]
+
+
+def test_no_module_outside_the_adapters_names_a_builtin_channel_in_a_condition():
+    ids = builtin_channels()
+    assert {"12315", "email", "card_platform", "consumer_association"} <= ids
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if any(s in rel for s in CHANNEL_FREE_SKIP):
+            continue
+        for line, code in channel_conditions(path.read_text(encoding="utf-8"), ids):
+            offenders.append(f"{rel}:{line}: {code}")
+    assert not offenders, "channel knowledge outside the adapters:\n" + "\n".join(offenders)
+
+
+def test_the_planner_names_no_channel_at_all():
+    ids = builtin_channels()
+    tree = ast.parse((PACKAGE / "planner.py").read_text(encoding="utf-8"))
+    named = {c.value for c in ast.walk(tree) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    assert not {n for n in named if n.partition(":")[0] in ids}

@@ -4,7 +4,9 @@
 dependencies) and the plugin (``--no-deps --no-build-isolation``); the dependencies already installed
 for this checkout are reused through a ``.pth`` file so nothing is downloaded. Then the plugin's own
 tests run in that venv, and a case is filed through the plugin with that venv's ``kameng`` CLI against
-the plugin's twin, started by that venv's ``kameng twins``.
+the plugin's twin, started by that venv's ``kameng twins``. The plugin is a first-class channel: its
+declared plan rule puts it into ``kameng plan``, ``kameng tick`` polls it (declared ``poll_status``, its
+own status words) and follows up when its reply clock lapses, and ``kameng status`` lists it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import subprocess
 import sys
 import sysconfig
 import time
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from kameng_filer.timeutil import SHANGHAI
 from tests.conftest import EXAMPLE_DIR, ROOT
 
 pytestmark = pytest.mark.slow
@@ -37,6 +42,14 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
     )
     assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout}\n{r.stderr}"
     return r
+
+
+def _working_morning(days: int) -> str:
+    """10:00 Shanghai time ``days`` or more days from now, moved to a Monday–Friday (ISO)."""
+    day = datetime.now(SHANGHAI).date() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, dtime(10, 0), tzinfo=SHANGHAI).isoformat()
 
 
 def free_port() -> int:
@@ -136,6 +149,11 @@ def test_a_case_is_filed_through_the_plugin_with_the_toolkits_cli(
         (home / "config.yaml").write_text(f"channels:\n  {NAME}:\n    base_url: {url}\n", encoding="utf-8")
         case_dir = tmp_path / "case"
         shutil.copytree(EXAMPLE_DIR, case_dir)
+        # planned like a built-in: the plugin's declared PlanRule puts it after the platform ticket
+        plan = json.loads(run([str(venv["kameng"]), "plan", str(case_dir / "case.yaml"), "--json"], env=env).stdout)
+        mine = [s for s in plan["steps"] if s["channel"] == NAME]
+        assert len(mine) == 1 and mine[0]["after"] == "card_platform", plan
+        assert "Acme 商城" in mine[0]["reason"]
         r = subprocess.run(
             [str(venv["kameng"]), "file", str(case_dir / "case.yaml"), "--channels", NAME, "--yes", "--json"],
             capture_output=True,
@@ -163,6 +181,24 @@ def test_a_case_is_filed_through_the_plugin_with_the_toolkits_cli(
         )
         assert json.loads(again.stdout)["filings"][0]["state"] == "already_filed"
         assert len(httpx.get(url + "/_twin/state", timeout=5).json()["submissions"]) == 1
+        number = filing["receipt"]["complaint_no"]
+        # polled by kameng tick like a built-in (declared poll_status; its own status words)
+        tick = [str(venv["kameng"]), "tick", "--json", "--now"]
+        soon = _working_morning(1)
+        first = json.loads(run([*tick, soon], env=env).stdout)
+        polled = [e for e in first["polled"] if e["channel"] == NAME]
+        assert polled and not polled[0].get("error"), first
+        # the site's reply clock lapses: the tracker follows up (this site has no reply box: the person sends it)
+        late = json.loads(run([*tick, _working_morning(20)], env=env).stdout)
+        ups = [a for a in late["actions"] if a["kind"] == "follow_up" and a.get("channel") == NAME]
+        assert ups and ups[-1]["status"] == "pending_person", late
+        # the staff replies: the next poll reads the plugin's own word 已回复 as "replied"
+        httpx.post(url + f"/_twin/operator/{number}", json={"action": "reply", "text": "已退款"}, timeout=5)
+        after = json.loads(run([*tick, _working_morning(21)], env=env).stdout)
+        seen = [e for e in after["polled"] if e["channel"] == NAME]
+        assert seen and seen[0].get("raw") == "已回复", after
+        status = json.loads(run([str(venv["kameng"]), "status", "--json"], env=env).stdout)
+        assert NAME in json.dumps(status, ensure_ascii=False)
     finally:
         twins.send_signal(signal.SIGTERM)
         try:

@@ -11,21 +11,23 @@ from rich.markup import escape
 from kameng_filer.cli.caseref import open_store_if_any, resolve_case
 from kameng_filer.cli.common import console, err_console, handle_errors, parse_now, print_json
 
-CHANNEL_TITLES = {
-    "merchant": "联系商家(本人操作)",
-    "legal": "法律途径(本人操作)",
-    "card_platform": "卡盟平台工单/投诉",
-    "email": "投诉邮件",
-    "alipay": "支付宝交易投诉",
-    "wechat_pay": "微信支付交易投诉",
-    "12315": "全国12315平台",
-    "consumer_association": "消费者协会",
-    "heimao": "黑猫投诉",
-}
+
+def channel_title(channel: str) -> str:
+    """A plan step's title: the manual steps' own, else the channel's declared title."""
+    from kameng_filer import registry
+    from kameng_filer.errors import KamengError
+    from kameng_filer.planner import MANUAL_TITLES
+
+    if channel in MANUAL_TITLES:
+        return MANUAL_TITLES[channel]
+    try:
+        return registry.spec(channel).title
+    except KamengError:
+        return channel
 
 
 def _title(channel: str, purpose: str = "complaint") -> str:
-    base = CHANNEL_TITLES.get(channel, channel)
+    base = channel_title(channel)
     return f"{base}·升级" if purpose == "escalation" else base
 
 

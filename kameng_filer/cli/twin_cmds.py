@@ -17,18 +17,18 @@ if TYPE_CHECKING:
 
 
 def _accounts(name: str, info: dict[str, Any]) -> list[str]:
-    """Human-readable seeded data of one twin."""
+    """Human-readable seeded data of one twin (read from what its ``info()`` holds, not from its name)."""
     lines = []
     for acc in info.get("accounts", []):
         lines.append(f"会员账号 {acc['username']} / 密码 {acc['password']}")
-    if name == "card_b":
-        for o in info.get("orders", []):
+    orders = [o for o in info.get("orders", []) if isinstance(o, dict)]
+    for o in orders:
+        if o.get("phone"):  # guest orders looked up by the purchase phone
             lines.append(f"订单 {o['order_no']}({o['product']})下单手机 {o['phone']}")
-    elif name == "card_a":
-        owned = [o["order_no"] for o in info.get("orders", []) if o.get("owner")]
-        if owned:
-            lines.append("会员订单 " + "、".join(owned))
-    if name == "email":
+    owned = [o["order_no"] for o in orders if o.get("owner")]
+    if owned:
+        lines.append("会员订单 " + "、".join(owned))
+    if _is_mail(info):
         auth = info.get("auth")
         lines.append(
             f"SMTP {info['host']}:{info['port']},"
@@ -36,6 +36,11 @@ def _accounts(name: str, info: dict[str, Any]) -> list[str]:
         )
         lines.append(f"收到的邮件保存在 {info['messages_dir']}")
     return lines
+
+
+def _is_mail(info: dict[str, Any]) -> bool:
+    """A mail twin (an SMTP server keeping received messages) rather than a web site."""
+    return "messages_dir" in info
 
 
 def print_twins(twins: TwinSet) -> None:
@@ -47,8 +52,9 @@ def print_twins(twins: TwinSet) -> None:
     console.print(data_table(cols, rows, title="本地孪生站点(仅监听 127.0.0.1)", console=console))
     for name, twin in twins.items():
         console.print(f"\n[bold]{name}[/] {twin.url}")
-        notes = _accounts(name, twin.info())
-        if name != "email":
+        info = twin.info()
+        notes = _accounts(name, info)
+        if not _is_mail(info):
             notes.append(f"短信发件箱(仅测试/演示):{twin.url}/_twin/outbox")
             notes.append(f"验证码答案(仅测试/演示):{twin.url}/_twin/captcha")
             notes.append(f"接收记录(仅测试):{twin.url}/_twin/state")

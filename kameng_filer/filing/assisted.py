@@ -416,6 +416,14 @@ class AssistedAdapter(Adapter):
             extra={"assisted": True, "reported_by": "person"},
         )
 
+    def escalation_instructions(self, complaint_no: str, text: str, case_id: str, channel: str) -> str | None:
+        """How the person asks the app's platform to step in (the toolkit cannot do it for them)."""
+        return (
+            f"请在{self.app} App 中找到投诉 {complaint_no}({self.detail_path}),"
+            f"选择“申请平台介入 / 升级投诉”,说明:\n---- 复制以下内容 ----\n{text}\n---- 复制结束 ----\n"
+            f"完成后运行 kameng report {case_id} --channel {channel} --status 已申请平台介入"
+        )
+
     async def status(self, receipt: dict[str, Any], ctx: FilingContext) -> StatusReport:
         """Statuses live only in the app: the person reports them (the tracker asks)."""
         number = receipt.get("complaint_no") or ""

@@ -10,8 +10,6 @@ from kameng_filer.adapter import Adapter
 from kameng_filer.config import channel_settings, load_config
 from kameng_filer.errors import KamengError
 
-EXCLUSIVE = ("12315", "consumer_association")
-
 
 @dataclass
 class ChannelInstance:
@@ -54,6 +52,13 @@ def resolve(token: str, config: dict[str, Any] | None = None) -> ChannelInstance
 
 
 def exclusive_conflict(tokens: list[str]) -> bool:
-    """True when both 12315 and the consumer association are asked for (办法 art. 16)."""
+    """True when two channels declared exclusive with each other are asked for (12315 ⟂ 消协, 办法 art. 16)."""
     bases = {t.split("@", 1)[0] for t in tokens}
-    return all(e in bases for e in EXCLUSIVE)
+    for base in bases:
+        try:
+            spec = registry.spec(base)
+        except KamengError:
+            continue
+        if any(other in bases for other in spec.exclusive_with):
+            return True
+    return False

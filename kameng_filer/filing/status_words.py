@@ -2,34 +2,21 @@
 
 ``kameng report --status`` records what the person sees in an app or on a site; the words differ per
 channel (微信支付 ``处理中`` means the merchant has replied, 支付宝 ``处理中`` that it is still working),
-so each channel has its own table on top of a shared one. A normalised state name (``resolved``…)
+so each channel declares its own words (``ChannelSpec.status_vocabulary``) on top of the shared ones. A normalised state name (``resolved``…)
 or an Alipay/WeChat API code (``MERCHANT_PROCESSING``…) is accepted as well.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-STATES: dict[str, str] = {
-    "open": "待处理 / 处理中",
-    "replied": "对方已回复",
-    "needs_user": "等待本人回复或补充",
-    "escalated": "已升级 / 平台已介入",
-    "resolved": "已处理完成",
-    "rejected": "被驳回 / 不予受理",
-    "closed": "已关闭 / 已办结",
-    "withdrawn": "已撤诉",
-}
-"""Normalised states (the ``StatusReport.state`` vocabulary) with their Chinese meaning."""
+from kameng_filer import registry
+from kameng_filer.channels import StatusWord
+from kameng_filer.errors import KamengError
+from kameng_filer.vocab import COMPLAINT_STATE_MEANINGS
 
-
-@dataclass(frozen=True)
-class StatusWord:
-    """What one status word means: the normalised state and the tracker event it implies (if any)."""
-
-    state: str
-    event: str | None = None
+STATES: dict[str, str] = {str(state): meaning for state, meaning in COMPLAINT_STATE_MEANINGS.items()}
+"""Normalised states (``vocab.ComplaintState``, the ``StatusReport.state`` vocabulary) with their Chinese meaning."""
 
 
 def _w(state: str, event: str | None = None) -> StatusWord:
@@ -69,48 +56,12 @@ COMMON: dict[str, StatusWord] = {
     "已撤销": _w("withdrawn", "withdrawn"),
 }
 
-PER_CHANNEL: dict[str, dict[str, StatusWord]] = {
-    # channels.md §2 (Alipay merchant-side model: WAIT_PROCESS, MERCHANT_PROCESSING, OVERDUE, …)
-    "alipay": {
-        "处理中": _w("open"),
-        "商家处理中": _w("open"),
-        "商家已处理": _w("resolved", "result"),
-        "超时未处理": _w("open"),
-        "WAIT_PROCESS": _w("open"),
-        "MERCHANT_PROCESSING": _w("open"),
-        "MERCHANT_FEEDBACKED": _w("replied", "replied"),
-        "OVERDUE": _w("open"),
-        "PLATFORM_PROCESSING": _w("escalated", "platform_intervened"),
-        "FINISHED": _w("resolved", "resolved"),
-        "DROP": _w("withdrawn", "withdrawn"),
-    },
-    # channels.md §3: 待处理 → 处理中 (the merchant's first reply) → 已处理完成
-    "wechat_pay": {
-        "处理中": _w("replied", "replied"),
-        "PENDING": _w("open"),
-        "PROCESSING": _w("replied", "replied"),
-        "PROCESSED": _w("resolved", "result"),
-    },
-    # channels.md §1 (family A and B)
-    "card_platform": {
-        "待客服回复": _w("open"),
-        "待用户回复": _w("needs_user", "waiting_for_person"),
-    },
-    # channels.md §4 (complaint statuses are assumed; report statuses are seen)
-    "12315": {
-        "待核查": _w("open"),
-        "已立案": _w("open", "accepted"),
-        "不予立案": _w("rejected", "not_accepted"),
-        "调解中": _w("open", "accepted"),
-        "终止调解": _w("closed", "mediation_ended"),
-    },
-    # channels.md §6
-    "heimao": {
-        "处理中": _w("open"),
-        "已回复": _w("replied", "replied"),
-        "已完成": _w("resolved", "resolved"),
-    },
-}
+def channel_words(channel: str) -> dict[str, StatusWord]:
+    """The channel's own status words, as its declaration (``ChannelSpec.status_vocabulary``) lists them."""
+    try:
+        return registry.spec(channel.split("@", 1)[0]).status_table
+    except KamengError:
+        return {}
 
 
 _LIGATURE = re.compile(r"(?<![A-Za-z0-9])[a-z]+(?:_[a-z0-9]+)*(?![A-Za-z0-9])")
@@ -135,18 +86,16 @@ def _key(text: str) -> str:
 
 def known_words(channel: str) -> list[str]:
     """The status words known for ``channel`` (its own first, then the shared ones)."""
-    base = channel.split("@", 1)[0]
-    own = list(PER_CHANNEL.get(base, {}))
+    own = list(channel_words(channel))
     return own + [w for w in COMMON if w not in own]
 
 
 def normalise_status(channel: str, text: str) -> StatusWord | None:
     """The meaning of ``text`` on ``channel``, or None when the word is unknown."""
-    base = channel.split("@", 1)[0]
     key = _key(strip_ligatures(text))
     if key.lower() in STATES:
         return StatusWord(key.lower())
-    table = PER_CHANNEL.get(base, {})
+    table = channel_words(channel)
     upper = key.upper()
     for candidate in (key, upper):
         if candidate in table:

@@ -65,16 +65,20 @@ AUTHORITY_ORDER: tuple[str, ...] = (
 """Drop order for authorities (12315, 消协): they weigh the law more than a platform's own terms."""
 
 
-CHANNEL_DROP_ORDER: dict[str, tuple[str, ...]] = {
-    # Authorities weigh the law more than the platform's own terms: keep the law longest.
-    "12315": AUTHORITY_ORDER,
-    "consumer_association": AUTHORITY_ORDER,
-}
-
-
 def drop_order(channel: str) -> tuple[str, ...]:
-    """The order in which ``channel``'s texts give up parts to fit."""
-    return CHANNEL_DROP_ORDER.get(channel, DROP_ORDER)
+    """The order in which ``channel``'s texts give up parts to fit.
+
+    Authorities (declared ``role="official"``: 12315, 消协) weigh the law more than the platform's own
+    terms, so their texts keep the law longest.
+    """
+    from kameng_filer import registry
+    from kameng_filer.errors import KamengError
+
+    try:
+        official = registry.spec(channel.split("@", 1)[0]).role == "official"
+    except KamengError:
+        official = False
+    return AUTHORITY_ORDER if official else DROP_ORDER
 
 
 def all_parts() -> dict[str, bool]:

@@ -19,7 +19,6 @@ from rich.console import Console
 
 from kameng_filer import paths
 from kameng_filer.adapter import Adapter, FollowUpResult, StatusReport
-from kameng_filer.filing.assisted import AssistedAdapter
 from kameng_filer.filing.boundary import adapter_call
 from kameng_filer.filing.browser_pool import BrowserPool
 from kameng_filer.filing.channel_run import ChannelRun
@@ -57,8 +56,9 @@ def receipt_for(filing: FilingRecord, *, follow_up_no: int | None = None) -> dic
 
 
 def can_poll(adapter: Adapter) -> bool:
-    """Whether the tracker can read this channel's status itself (assisted channels: the person reports)."""
-    return type(adapter).status is not Adapter.status and not isinstance(adapter, AssistedAdapter)
+    """Whether the tracker can read this channel's status itself (declared ``poll_status``; on assisted
+    channels the person reports it)."""
+    return adapter.spec.can("poll_status") and not adapter.spec.can("assisted")
 
 
 def squash(text: str) -> str:

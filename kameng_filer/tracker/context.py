@@ -10,7 +10,6 @@ from typing import Any
 from kameng_filer.case.model import Case
 from kameng_filer.config import load_config
 from kameng_filer.errors import KamengError
-from kameng_filer.filing.web import ProfileAdapter
 from kameng_filer.store import Store
 from kameng_filer.store.records import FilingRecord
 from kameng_filer.timeutil import as_shanghai
@@ -98,9 +97,7 @@ class Pass:
         if key not in self._policies:
             profile: dict[str, Any] | None = None
             try:
-                adapter = self.channels.instance(channel).adapter
-                if isinstance(adapter, ProfileAdapter):
-                    profile = adapter.profile().schedule or None
+                profile = self.channels.instance(channel).adapter.schedule_overrides()
             except KamengError:
                 profile = None
             self._policies[key] = load_policy(

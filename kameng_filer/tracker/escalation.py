@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from kameng_filer import paths
 from kameng_filer.errors import KamengError
-from kameng_filer.filing.assisted import AssistedAdapter, safe_name
+from kameng_filer.filing.assisted import safe_name
 from kameng_filer.planner import plan_channels
 from kameng_filer.render import render
 from kameng_filer.store.records import FilingRecord, dump_json, load_json
@@ -68,11 +68,7 @@ def next_step(p: Pass, filing: FilingRecord) -> Step:
     title = notices.channel_title(filing.channel)
     if "internal" in policy.escalate_to and internal_used(p, filing) < maximum:
         adapter = p.channels.instance(filing.channel).adapter
-        how = (
-            "申请平台介入 / 升级投诉"
-            if isinstance(adapter, AssistedAdapter)
-            else "向平台投诉处理部门申请升级复核"
-        )
+        how = "申请平台介入 / 升级投诉" if adapter.spec.can("assisted") else "向平台投诉处理部门申请升级复核"
         return Step("internal", filing.channel, "escalation", f"「{title}」未解决:{how}")
     case = p.case(filing.case_id)
     filed = {
@@ -177,13 +173,14 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
         _failed(p, action, filing, exc.message, exc.hint, final=True)
         return
     target_adapter = p.channels.instance(step.channel).adapter
-    if step.kind == "internal" and isinstance(target_adapter, AssistedAdapter):
-        text = texts.get(main_field(step.channel), "")
-        instructions = (
-            f"请在{target_adapter.app} App 中找到投诉 {filing.complaint_no}({target_adapter.detail_path}),"
-            f"选择“申请平台介入 / 升级投诉”,说明:\n---- 复制以下内容 ----\n{text}\n---- 复制结束 ----\n"
-            f"完成后运行 kameng report {filing.case_id} --channel {filing.channel} --status 已申请平台介入"
+    instructions = (
+        target_adapter.escalation_instructions(
+            filing.complaint_no or "", texts.get(main_field(step.channel), ""), filing.case_id, filing.channel
         )
+        if step.kind == "internal"
+        else None
+    )
+    if instructions is not None:
         act.finish(
             p.store,
             action,

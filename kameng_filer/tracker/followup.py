@@ -15,7 +15,6 @@ from sqlalchemy import update
 from kameng_filer import registry
 from kameng_filer.crashpoints import crash_point
 from kameng_filer.errors import ChannelRejected, HumanActionRequired, KamengError, RenderError
-from kameng_filer.filing.web import ProfileAdapter
 from kameng_filer.render import RenderContext, render
 from kameng_filer.store.records import FilingRecord
 from kameng_filer.tracker import actions as act
@@ -34,21 +33,25 @@ def main_field(channel: str) -> str:
 
 def render_context(p: Pass, filing: FilingRecord, last_status: str = "") -> RenderContext:
     """What the follow-up / escalation texts know about the earlier filing."""
-    mail = base_channel(filing.channel) == "email"  # its "number" is a Message-ID, not worth quoting
     return RenderContext(
         prior_channel=notices.channel_title(filing.channel).split("(")[0],
-        complaint_no="" if mail else filing.complaint_no or "",
+        complaint_no=(filing.complaint_no or "") if quotes_number(filing.channel) else "",
         filed_at=filing.submitted_at,
         last_status=last_status,
     )
 
 
+def quotes_number(channel: str) -> bool:
+    """Whether texts quote the earlier filing's number (not on e-mail: its "number" is a Message-ID)."""
+    try:
+        return registry.spec(base_channel(channel)).kind != "email"
+    except KamengError:
+        return True
+
+
 def reply_limit(p: Pass, channel: str) -> int | None:
     """The site's limit for a follow-up (site profile ``limits: {follow_up: {max_len: N}}``), if any."""
-    adapter = p.channels.instance(channel).adapter
-    if isinstance(adapter, ProfileAdapter):
-        return adapter.profile().limits.get("follow_up", {}).get("max_len")
-    return None
+    return p.channels.instance(channel).adapter.reply_limit()
 
 
 def shorten(text: str, limit: int) -> str:

@@ -365,21 +365,28 @@ class _Layer:
         return True
 
 
+def _declared_schedules() -> dict[str, str]:
+    """Channel name → its declared policy file (``ChannelSpec.schedule_file``) for registered channels."""
+    from kameng_filer import registry
+
+    return {spec.name: spec.schedule_file for spec in registry.all_specs()}
+
+
 def policy_filename(channel: str) -> str:
-    """The policy file of a channel: ``12315`` → ``gov12315.yaml``, others ``<name>.yaml``."""
+    """The policy file of a channel as its declaration names it (``ChannelSpec.schedule``), else ``<name>.yaml``."""
     if not _CHANNEL_RE.match(channel or "") or channel.startswith("_"):
         raise ConfigError(f"「{channel}」不是有效的渠道名", hint=f"可用渠道:{', '.join(builtin_channels())}")
-    return "gov12315.yaml" if channel == "12315" else f"{channel}.yaml"
+    return _declared_schedules().get(channel, f"{channel}.yaml")
 
 
 def builtin_channels() -> list[str]:
-    """Channels with a built-in policy file (``12315`` for gov12315.yaml)."""
+    """Channels with a built-in policy file (named by the file a declaration points at, else its stem)."""
+    by_file = {file: name for name, file in _declared_schedules().items()}
     out = []
     for entry in resources.files("kameng_filer.schedules").iterdir():
         name = entry.name
         if name.endswith(".yaml") and not name.startswith("_"):
-            stem = name[: -len(".yaml")]
-            out.append("12315" if stem == "gov12315" else stem)
+            out.append(by_file.get(name, name[: -len(".yaml")]))
     return sorted(out)
 
 
