@@ -14,6 +14,7 @@ from kameng_filer.channels import ChannelSpec
 from kameng_filer.planner import NOW, SMALL_AMOUNT, Facts, Planning, Step, fmt_time, labels
 
 PLATFORM = "card_platform"
+ASSOCIATION = "consumer_association"
 ESCALATION = "card_platform:escalation"
 AFTER_PLATFORM = "平台工单提交后,平台处理期限(约5个工作日)届满仍未解决时"
 AFTER_ESCALATION = "平台升级投诉(约48小时答复)仍无结果后"
@@ -162,8 +163,13 @@ def gov12315(p: Planning, spec: ChannelSpec) -> None:
     block, block_missing = "", []
     if spec.name in p.filed:
         pass
-    elif any(other in p.filed for other in spec.exclusive_with):
-        block = "已向消费者协会投诉:12315 不受理消协已受理的纠纷(办法第16条)"
+    elif any(other in p.filed for other in p.partners(spec)):
+        other = next(o for o in p.partners(spec) if o in p.filed)
+        block = (
+            "已向消费者协会投诉:12315 不受理消协已受理的纠纷(办法第16条)"
+            if other == ASSOCIATION
+            else f"已向「{p.specs[other].title if other in p.specs else other}」投诉,与12315互斥"
+        )
     elif f.limitation_passed:
         block = (
             f"3年诉讼时效已于 {fmt_time(f.limitation_end)} 届满(民法典第188条):"  # type: ignore[arg-type]
@@ -189,7 +195,7 @@ def gov12315(p: Planning, spec: ChannelSpec) -> None:
 def association(p: Planning, spec: ChannelSpec) -> None:
     """The consumer association when the channel exclusive with it (12315) was not chosen."""
     f = p.facts
-    chosen = next((o for o in spec.exclusive_with if p.step(o) is not None), "")
+    chosen = next((o for o in p.partners(spec) if p.step(o) is not None), "")
     if chosen:
         p.exclude(
             spec.name,
@@ -198,7 +204,7 @@ def association(p: Planning, spec: ChannelSpec) -> None:
         return
     if not p.ok(spec.name):
         return
-    block = next((p.excluded_reason(o) for o in spec.exclusive_with if p.excluded_reason(o)), "")
+    block = next((p.excluded_reason(o) for o in p.partners(spec) if p.excluded_reason(o)), "")
     when, after = _official_timing(p)
     reason = f"外部调解渠道(消保法第37条):未选12315,因为{block};消协与12315对同一纠纷只选其一"
     if f.limitation_passed:

@@ -299,9 +299,15 @@ class Planning:
         self.plan.excluded.append(Excluded(channel, reason, list(missing or [])))
         self.plan.missing.extend(m for m in (missing or []) if m not in self.plan.missing)
 
+    def partners(self, spec: ChannelSpec) -> list[str]:
+        """The channels exclusive with ``spec``, declared on either side (``ChannelSpec.exclusive_with``)."""
+        out = list(spec.exclusive_with)
+        out += [s.name for s in self.specs.values() if spec.name in s.exclusive_with and s.name not in out]
+        return out
+
     def exclusive_step(self, spec: ChannelSpec) -> str:
         """The channel exclusive with ``spec`` that is already planned or filed ("" when none)."""
-        for other in spec.exclusive_with:
+        for other in self.partners(spec):
             if other in self.filed or self.step(other) is not None:
                 return other
         return ""

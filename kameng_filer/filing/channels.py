@@ -54,7 +54,7 @@ def resolve(token: str, config: dict[str, Any] | None = None) -> ChannelInstance
 def exclusive_conflict(tokens: list[str]) -> bool:
     """True when two channels declared exclusive with each other are asked for (12315 ⟂ 消协, 办法 art. 16)."""
     bases = {t.split("@", 1)[0] for t in tokens}
-    for base in bases:
+    for base in sorted(bases):
         try:
             spec = registry.spec(base)
         except KamengError:
