@@ -121,3 +121,97 @@ def test_two_tabs_file_a_channel_exactly_once_qr_login_in_the_page(browser, serv
     (f,) = _filings("heimao")
     assert f.state == "submitted"
     assert len(twins["heimao"].records()) == 1
+
+
+def _polite() -> None:
+    """No minimum gap between status reads (the tracker passes below are minutes apart)."""
+    import yaml
+
+    from kameng_filer import paths
+
+    (paths.user_schedules_dir() / "_common.yaml").write_text(
+        yaml.safe_dump({"polling": {"min_gap_seconds": 0}}), encoding="utf-8"
+    )
+
+
+def _in_thread(fn, *args):
+    """Run ``fn`` on its own thread (Playwright's sync API keeps an event loop running in this one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _tick(text: str) -> None:
+    from kameng_filer.timeutil import parse_iso
+    from kameng_filer.tracker.tick import run_pass
+
+    def one() -> None:
+        store = Store.open()
+        try:
+            run_pass(store, parse_iso(text))
+        finally:
+            store.close()
+
+    _in_thread(one)
+
+
+def _card_a_filed(twins) -> object:
+    """The card A filing (filed from the page by the first test, or here by the demo's scripted person)."""
+    from tests.filing_support import file_now, scripted
+
+    found = [f for f in _filings("card_platform@a") if f.state == "submitted"]
+    if not found:
+        _in_thread(file_now, CASE, ["card_platform@a"], scripted(twins, ["card_platform@a"]))
+        found = [f for f in _filings("card_platform@a") if f.state == "submitted"]
+    return found[0]
+
+
+def test_tracker_follow_up_reject_escalate_and_pdf_on_the_dispute_page(
+    browser, server, twins, screens
+) -> None:
+    from kameng_filer.timeutil import parse_iso
+
+    filing = _card_a_filed(twins)
+    store = Store.open()
+    try:
+        store.update_filing(filing.id, submitted_at=parse_iso("2026-11-10T10:00:00"))
+    finally:
+        store.close()
+    _polite()
+    _tick("2026-11-10T10:05:00")
+    _tick("2026-11-11T10:30:00")  # the 24 h review lapsed: the tracker follows up on the twin
+    twins["card_a"].operate(filing.complaint_no, "reply", "请提供游戏内充值记录截图")
+    _tick("2026-11-11T17:00:00")
+    (record,) = [r for r in twins["card_a"].records() if r["ticket_no"] == filing.complaint_no] or [None]
+    assert record is not None and any(r["by"] == "user" for r in record["replies"])
+
+    with chromium_page(browser, server.entry_url) as page:
+        page.goto(f"{server.url}/cases/{CASE}")
+        history = page.locator("#timeline").inner_text()
+        assert "催办" in history and "请提供游戏内充值记录截图" in history
+        shoot(page, screens, "case-after-tick")
+
+        page.click("a[href='/cases/km-2026-0001/actions']")
+        page.locator("#number select").select_option("alipay")
+        page.locator("#number input[name=value]").fill("不是 单号")
+        page.locator("#number button").click()
+        assert "不像投诉单号" in page.locator("#number .field-error").inner_text()
+        page.locator("#reject select").select_option("card_platform@a")
+        page.locator("#reject input[name=reason]").fill("只退了一半")
+        page.locator("#reject button").click()
+        assert "已记录：不接受处理结果" in page.locator("[role=status]").inner_text()
+        page.locator("#escalate select").select_option("card_platform@a")
+        page.locator("#escalate button").click()
+        page.wait_for_selector("#escalate .field-error, ul[role=status]")
+        shoot(page, screens, "case-actions")
+
+        pdf = page.request.get(f"{server.url}/cases/{CASE}/summary.pdf")
+        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.body().startswith(b"%PDF") and len(pdf.body()) > 5000
+    store = Store.open(readonly=True)
+    try:
+        rejects = [e for e in store.events(CASE) if e.kind == "reject"]
+    finally:
+        store.close()
+    assert len(rejects) == 1 and rejects[0].data["reason"] == "只退了一半"
