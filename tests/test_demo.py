@@ -1,4 +1,5 @@
-"""`kameng demo` files both bundled disputes on all seven built-in channels and exits 0."""
+"""`kameng demo` files both bundled disputes on all seven built-in channels (all three 卡盟 twin families)
+and exits 0."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def test_demo_files_on_every_builtin_channel(kameng_home: Path) -> None:
     assert states == {
         "card_platform@demo-a": "submitted",
         "card_platform@demo-b": "submitted",
+        "card_platform@demo-c": "submitted",
         "email": "submitted",
         "alipay": "submitted",
         "12315": "submitted",

@@ -42,7 +42,7 @@ from kameng_filer.filing.proof import (
 from kameng_filer.store import Store
 from kameng_filer.timeutil import parse_iso
 from tests.filing_support import file_now
-from tests.test_reliability_crash import FILING_POINTS, KINDS, Lab, db_consistent, lab_for
+from tests.test_reliability_crash import FILING_POINTS, KINDS, Kind, Lab, db_consistent, lab_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,10 +63,22 @@ PROOF_KINDS = (
     ),
     _kind("12315", ("after_click",)),
     _kind("heimao", ("after_receipt",)),
+    Kind(
+        "card_c-web",
+        "card_platform@c",
+        "card_c",
+        {"profile": "card-c-twin", "account": "demo"},
+        FILING_POINTS,
+        account="demo",
+        login=True,
+        hang=True,
+        twin_options={"list_delay_s": 0.2},  # the slow list is family C's own test's subject
+    ),
 )
-"""Card A (web and HTTP) goes through the crash points; the slower sites take one point that sent
-something (the person's earlier row must be passed over and ours adopted — the same rules that let
-``before_submit`` file anew)."""
+"""Card A (web and HTTP) and family C (the real PHP 发卡 system's habits: site ids in detail links,
+times to the second, one upload) go through every crash point; the slower sites take one point that
+sent something (the person's earlier row must be passed over and ours adopted — the same rules that
+let ``before_submit`` file anew)."""
 
 
 def person_files_first(lab: Lab, tmp: Path, *, minutes_ago: float) -> str:
