@@ -29,8 +29,10 @@ from kameng_filer.errors import ChannelRejected, ConfigError, FilingError, FormC
 from kameng_filer.filing.evidence import prepare_files
 from kameng_filer.filing.filepick import describe_choice, pick_files
 from kameng_filer.filing.formfill import FormRunner
-from kameng_filer.filing.profile import Profile, load_profile
+from kameng_filer.filing.profile import STATES, Profile, load_profile
 from kameng_filer.timeutil import now
+
+NORMAL_STATES = STATES
 
 
 def case_vars(case: Case) -> dict[str, Any]:
@@ -202,7 +204,7 @@ class ProfileAdapter(Adapter):
             with contextlib.suppress(Exception):  # a request that never ends (and hold Chromium's cache lock)
                 if not old.is_closed():
                     await old.close()
-        page = await ctx.new_page(session_key)
+        page = await ctx.new_page(session_key)  # type: ignore[attr-defined]
         if self.settings.get("timeout"):  # seconds a page may take to answer before it counts as a timeout
             page.set_default_navigation_timeout(float(self.settings["timeout"]) * 1000)
         values = {**case_vars_from_plan(plan), **plan.fields}
@@ -214,7 +216,7 @@ class ProfileAdapter(Adapter):
         async def log_in() -> None:
             password = ctx.secret(account) if needs_secret(prof) else None
             await runner.login(account, password)
-            await ctx.save_session()
+            await ctx.save_session()  # type: ignore[attr-defined]
 
         if not had_session:  # log in straight away instead of first visiting a page to find out
             await log_in()
@@ -375,19 +377,8 @@ class ProfileAdapter(Adapter):
             hint="检查站点配置 list.row / list.link,或确认这条投诉还在列表中",
         )
 
-    def schedule_overrides(self) -> dict[str, Any] | None:
-        """The site profile's ``schedule`` changes to the channel's deadline policy."""
-        return self.profile().schedule or None
-
-    def reply_limit(self) -> int | None:
-        """The site profile's follow-up limit (``limits: {follow_up: {max_len: N}}``)."""
-        return self.profile().limits.get("follow_up", {}).get("max_len")
-
     def can_reconcile(self) -> bool:
-        """True when the channel declares ``reconcile`` and the site has a list that can be searched
-        without knowing the complaint number."""
-        if not self.spec.can("reconcile"):
-            return False
+        """True when the site has a list that can be searched without knowing the complaint number."""
         prof = self.profile()
         if prof.mode == "http":
             return bool(prof.api and prof.api.list_url and "{complaint_no}" not in prof.api.list_url)
