@@ -19,6 +19,7 @@ from kameng_filer.planner import Facts, Planning
 SPEC = ChannelSpec(
     name="consumer_association",
     title="消费者协会",
+    short_title="消协",
     kind="browser",
     capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
     role="official",

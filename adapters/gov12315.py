@@ -68,6 +68,7 @@ planner, ``kameng check`` and ``values()`` alike."""
 SPEC = ChannelSpec(
     name="12315",
     title="全国12315平台",
+    short_title="12315",
     kind="browser",
     capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
     role="official",

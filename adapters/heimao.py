@@ -15,6 +15,7 @@ from kameng_filer.filing.web import ProfileAdapter
 SPEC = ChannelSpec(
     name="heimao",
     title="黑猫投诉",
+    short_title="黑猫投诉",
     kind="browser",
     capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
     role="public",

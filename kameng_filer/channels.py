@@ -169,6 +169,18 @@ class ChannelSpec:
     ``official`` channel (an authority) also gets texts that keep the law longest when they must shrink."""
     plan: PlanRule | None = None
     """When the planner proposes the channel (channels whose adapter has no planning hook)."""
+    short_title: str = ""
+    """The name used inside sentences (``消协``); defaults to ``title``."""
+
+    @property
+    def strict_wording(self) -> bool:
+        """Regulators and public sites (roles ``official`` / ``public``): emotional or vague texts are errors."""
+        return self.role in ("official", "public")
+
+    @property
+    def short_name(self) -> str:
+        """``short_title`` or ``title``."""
+        return self.short_title or self.title
 
     @property
     def template_dir(self) -> str:

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from kameng_filer import registry
 from kameng_filer.case.model import Case
+from kameng_filer.errors import KamengError
 from kameng_filer.findings import Finding
 
-STRICT_CHANNELS: dict[str, str] = {"12315": "12315", "consumer_association": "消协", "heimao": "黑猫投诉"}
-"""Channels where an emotional or vague text is always an error (regulators and public sites)."""
 TEXT_CODES = frozenset({"language.emotional", "demands.vague_phrase", "problem.vague"})
 """Findings about the wording of the texts (see lexicon.yaml)."""
 
@@ -25,12 +25,22 @@ def _base(channel: str) -> str:
     return channel.split("@", 1)[0].strip()
 
 
+def strict_name(channel: str) -> str | None:
+    """The short name of a channel where an emotional or vague text is always an error (a regulator or a
+    public site, declared by its ``ChannelSpec.role``); None for the others."""
+    try:
+        spec = registry.spec(_base(channel))
+    except KamengError:
+        return None
+    return spec.short_name if spec.strict_wording else None
+
+
 def for_channels(findings: Iterable[Finding], channels: Iterable[str], override: str | None) -> list[Finding]:
     """``findings`` with the text warnings turned into errors for filing on ``channels``.
 
     Strict channels: always an error. Others: an error unless ``override`` (the ``--force`` reason) is given.
     """
-    strict = [STRICT_CHANNELS[b] for c in channels if (b := _base(c)) in STRICT_CHANNELS]
+    strict = [name for c in channels if (name := strict_name(c))]
     out: list[Finding] = []
     for f in findings:
         if f.code in TEXT_CODES and f.severity != "error":
