@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from kameng_filer import paths
 from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai
-from kameng_filer.ui import edit, security, textedit, views
+from kameng_filer.ui import edit, security, settings, textedit, views
 from kameng_filer.ui.extras import extra_routes
 from kameng_filer.ui.kit import Kit
 
@@ -169,6 +169,7 @@ def create_app(
     ]
     routes += edit.routes(page, problem, csrf, now_fn)  # new / edit a dispute (ui.edit)
     routes += textedit.routes(page, problem, csrf, now_fn)  # rewrite a channel text (ui.textedit)
+    routes += settings.routes(page, problem, csrf, now_fn)  # settings page (ui.settings)
     kit = Kit(page, problem, csrf, now_fn, lan=lan, demo=demo)
     routes += extra_routes(kit)  # filing, assisted guides, dispute actions (ui.extras)
     app = Starlette(
