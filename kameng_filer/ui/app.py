@@ -167,11 +167,9 @@ def create_app(
         Route("/cases/{case_id}/receipts/{filing_id:int}", receipt_image),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    routes += edit.routes(page, problem, csrf, now_fn)  # new / edit a dispute (ui.edit)
-    routes += textedit.routes(page, problem, csrf, now_fn)  # rewrite a channel text (ui.textedit)
-    routes += settings.routes(page, problem, csrf, now_fn)  # settings page (ui.settings)
     kit = Kit(page, problem, csrf, now_fn, lan=lan, demo=demo)
     routes += extra_routes(kit)  # filing, assisted guides, dispute actions (ui.extras)
+    routes += [*edit.routes(kit), *textedit.routes(kit), *settings.routes(kit)]  # form, texts, settings
     app = Starlette(
         routes=routes,
         middleware=[Middleware(security.Guard, token=token, port_ref=port_ref, lan=lan is not None)],

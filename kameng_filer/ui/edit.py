@@ -8,7 +8,6 @@ saving by writing the case file and importing it with ``Store.import_case`` (as 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from kameng_filer.findings import Finding
 from kameng_filer.timeutil import as_shanghai
 from kameng_filer.ui import casefiles, caseform, security, uploads
 from kameng_filer.ui.casecheck import finding_view
+from kameng_filer.ui.kit import Kit
 
 _PARENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
@@ -79,13 +79,9 @@ def form_context(
     }
 
 
-def routes(
-    page: Callable[..., Response],
-    problem: Callable[[Request, int, str, str], Response],
-    csrf: str,
-    now_fn: Callable[[], datetime],
-) -> list[Route]:
+def routes(kit: Kit) -> list[Route]:
     """The form's routes, rendered with the app's ``page`` and ``problem`` helpers."""
+    page, problem, csrf, now_fn = kit.page, kit.problem, kit.csrf, kit.now
 
     def refused(request: Request, exc: KamengError, status: int = 400) -> Response:
         return problem(request, status, exc.message, exc.hint or "")

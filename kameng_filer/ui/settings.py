@@ -8,7 +8,6 @@ Same engine as the CLI: ``secrets.set_secret`` (``kameng login``), ``tracker.not
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +20,7 @@ from kameng_filer import registry
 from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai
 from kameng_filer.ui import security
+from kameng_filer.ui.kit import Kit
 
 SITE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DONE = {
@@ -144,13 +144,9 @@ def save_account(channel: str, account: str, password: str) -> None:
     save_config(cfg)
 
 
-def routes(
-    page: Callable[..., Response],
-    problem: Callable[[Request, int, str, str], Response],
-    csrf: str,
-    now_fn: Callable[[], datetime],
-) -> list[Route]:
+def routes(kit: Kit) -> list[Route]:
     """The settings page and its forms."""
+    page, problem, csrf, now_fn = kit.page, kit.problem, kit.csrf, kit.now
 
     async def render(request: Request, **extra: Any) -> Response:
         data = await run_in_threadpool(overview, as_shanghai(now_fn()))

@@ -4,8 +4,6 @@ and so ``kameng render`` / ``kameng file``, use instead of the generated text), 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +17,7 @@ from kameng_filer.timeutil import as_shanghai
 from kameng_filer.ui import casefiles, security
 from kameng_filer.ui.casecheck import finding_view
 from kameng_filer.ui.edit import save_case, target_of
+from kameng_filer.ui.kit import Kit
 
 FIELD_PREFIX = "text."
 
@@ -88,13 +87,9 @@ def with_texts(
     return data
 
 
-def routes(
-    page: Callable[..., Response],
-    problem: Callable[[Request, int, str, str], Response],
-    csrf: str,
-    now_fn: Callable[[], datetime],
-) -> list[Route]:
+def routes(kit: Kit) -> list[Route]:
     """The text editor's routes."""
+    page, problem, csrf, now_fn = kit.page, kit.problem, kit.csrf, kit.now
 
     def context(case_id: str, channel: str, purpose: str, given: dict[str, str] | None) -> dict[str, Any]:
         from kameng_filer.render import PURPOSE_LABELS
