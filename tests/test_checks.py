@@ -250,7 +250,7 @@ RULES: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
             _append("demands", {"type": "punitive_damages", "amount": "500"}),
             _set("problem.summary", "付款后商家跑路，店铺关闭，联系方式全部失效"),
         ),
-        set(),
+        {("route.police", "problem.summary")},  # a vanished merchant: report to the police at once
     ),
     (
         "emotional summary",
@@ -340,6 +340,7 @@ def test_rule(example_case: Path, baseline: set, mutate: Mutation, expected: set
 
 def test_false_promise_demands_promise_evidence(example_case: Path) -> None:
     found = findings_for(example_case, _all(_del("order.promise"), _set("problem.type", "false_promise")))
+    found = [f for f in found if f.code != "route.report_12315"]  # false advertising: 12315 举报 too
     assert pairs(found) == {("evidence.chain.promise", "evidence")}
     assert "虚假承诺" in found[0].message
 

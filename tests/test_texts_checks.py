@@ -366,3 +366,22 @@ def test_12315_confirmation_table_shows_chinese_labels_not_field_ids(example_cas
     labels = [row["label"] for row in view["rows"]]
     assert not [x for x in labels if re.fullmatch(r"[a-z_]+", x)], labels
     assert not re.search(r"\b(unit_province|unit_city|unit_district|respondent_credit_code)\b", shown)
+
+
+# --- routes beside the complaint (issue 14 items 9, 12) -------------------------------------------
+
+
+def test_auto_renewal_and_false_advertising_are_told_about_the_12315_report(example_case: Path) -> None:
+    _write(example_case, **{**RENEWAL, "order__amount": "1.00"})
+    (f,) = [f for f in check_path(example_case, now=NOW)[1] if f.code == "route.report_12315"]
+    assert "我要举报" in f.message and "消费者协会" in f.hint
+
+
+def test_a_vanished_merchant_means_a_police_report_at_once(example_case: Path) -> None:
+    _write(example_case, problem__type="merchant_vanished", problem__summary="付款后店铺关闭，商家的联系方式全部失效")
+    (f,) = [f for f in check_path(example_case, now=NOW)[1] if f.code == "route.police"]
+    assert "现在就向公安机关报案" in f.message and "不必等" in f.message and "一起报案" in f.hint
+
+
+def test_the_example_case_gets_no_route_findings(example_case: Path) -> None:
+    assert not [c for c, _, _ in _codes(example_case) if c.startswith("route.")]

@@ -143,6 +143,9 @@ CODES: dict[str, CodeInfo] = {
     "payment.cancel_renewal": _h("自动续费:先取消自动扣款"),
     "payment.personal_qr": _w("个人收款码付款不能走交易投诉"),
     "payment.bank_card": _h("银行卡付款的争议走发卡银行"),
+    # routes beside the complaint channels
+    "route.report_12315": _h("可以同时向12315举报"),
+    "route.police": _w("商家失联或涉嫌欺诈:立即报警"),
     # the checker itself
     "check.internal": _w("某项检查未能完成"),
 }

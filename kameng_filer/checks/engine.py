@@ -25,6 +25,7 @@ from kameng_filer.checks import (
     prereq12315,
     problem,
     protection,
+    routes,
     required,
     secrets_in_text,
     times,
@@ -62,6 +63,7 @@ CASE_RULES: tuple[Rule, ...] = (
     policies.check,
     protection.check,
     consistency.check,
+    routes.check,
 )
 _REPLACED_BY_RULES = ("required.",)
 
