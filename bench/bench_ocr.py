@@ -81,6 +81,7 @@ def main() -> None:
     """Print the figures (see docs/performance.md)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=30)
+    ap.add_argument("--compare", action="store_true", help="also time RapidOCR's own whole-image pipeline")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-ocr-"))
     os.environ["KAMENG_HOME"] = str(tmp / "home")
@@ -98,10 +99,13 @@ def main() -> None:
     print(f"model load: {time.process_time() - t0:.2f} s CPU, {time.perf_counter() - w0:.2f} s wall")
     shots = screenshots(args.count, tmp)
     per, exact, total, leaks, covered = [], 0, 0, 0, []
+    by_size: dict[str, list[float]] = {}
     for name, data, exp, secrets in shots:
         t = time.process_time()
-        got = extract(name, engine.read_image(data)).fields
+        reading = engine.read_image(data)
+        got = extract(name, reading).fields
         per.append(time.process_time() - t)
+        by_size.setdefault(f"{reading.width}×{reading.height} {name.rsplit('.', 1)[1].upper()}", []).append(per[-1])
         for path, value in exp.items():
             total += 1
             ok = got.get(path, {}).get("value") == value
@@ -116,10 +120,92 @@ def main() -> None:
     per.sort()
     print(f"screenshots: {len(per)}; CPU s per screenshot: median {per[len(per) // 2]:.2f}, max {per[-1]:.2f}, "
           f"mean {sum(per) / len(per):.2f}")
+    for size, times in sorted(by_size.items()):
+        print(f"  {size}: {len(times)} screenshots, max {max(times):.2f} s")
     print(f"fields exact: {exact}/{total} = {exact / total:.1%}")
     print(f"redaction: {leaks} planted secrets still readable; covered area mean {sum(covered) / max(1, len(covered)):.1%}, "
           f"max {max(covered, default=0):.1%}")
+    phone_sized_breakdown(tmp)
+    if args.compare:
+        compare_pipelines(shots)
     example_dispute(tmp)
+
+
+def compare_pipelines(shots: list[tuple[str, bytes, dict[str, str], list[str]]]) -> None:
+    """The same screenshots through RapidOCR's own pipeline (whole image, default detector size) and through
+    ``engine._ocr`` (blank bands cut, detection at ``DET_SIDE``), alternately in this process: CPU s, best of 2."""
+    import numpy as np
+    from rapidocr_onnxruntime import RapidOCR
+
+    from kameng_filer.ocr import engine
+
+    stock = RapidOCR(use_cls=False, intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
+    old, new = [], []
+    for _, data, _, _ in shots:
+        img, _ = engine._decode(data, "bench")
+        bgr = np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+        for fn, out in ((lambda a: stock(a), old), (engine._ocr, new)):
+            best = 1e9
+            for _ in range(2):
+                t = time.process_time()
+                fn(bgr)
+                best = min(best, time.process_time() - t)
+            out.append(best)
+    for label, times in (("RapidOCR whole image", old), ("kameng (cut + DET_SIDE)", new)):
+        times.sort()
+        print(f"  {label}: median {times[len(times) // 2]:.2f}, max {times[-1]:.2f}, mean {sum(times) / len(times):.2f} s")
+
+
+def phone_sized_breakdown(tmp: Path) -> None:
+    """Where the time of one 1080×2400 JPEG goes: decode, text detection, recognition (best of 3, CPU s)."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from kameng_filer.ocr import engine
+    from tests.ocr_shots import FONT
+
+    font = ImageFont.truetype(FONT, 44)
+    img = Image.new("RGB", (1080, 2400), (245, 245, 245))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 0, 1080, 150), fill=(22, 119, 255))
+    d.text((30, 40), "星辰卡盟·订单详情", font=font, fill="white")
+    for i, text in enumerate(["订单号:KM20261102150012", "商品:王者荣耀点券 1000点", "实付:￥100.00",
+                              "下单时间:2026-11-02 15:00:12", "卡密:GS8H-2K99-XQPL-M3AB", "联系电话:13800138000"]):
+        d.rectangle((0, 200 + i * 110, 1080, 300 + i * 110), fill="white")
+        d.text((40, 220 + i * 110), text, font=font, fill=(30, 30, 30))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    data = buf.getvalue()
+    eng = engine.engine()
+    parts: dict[str, float] = {}
+
+    def timed(key: str, fn: object) -> object:
+        def run(*a: object, **k: object) -> object:
+            t = time.process_time()
+            out = fn(*a, **k)  # type: ignore[operator]
+            parts[key] = parts.get(key, 0.0) + time.process_time() - t
+            return out
+        return run
+
+    saved = eng.auto_text_det, eng.text_rec
+    eng.auto_text_det, eng.text_rec = timed("det", saved[0]), timed("rec", saved[1])
+    best: tuple[float, ...] = ()
+    try:
+        for _ in range(3):
+            parts.clear()
+            t = time.process_time()
+            img_dec, _ = engine._decode(data, "bench")
+            parts["decode"] = time.process_time() - t
+            engine._ocr(np.ascontiguousarray(np.asarray(img_dec)[:, :, ::-1]))
+            row = (time.process_time() - t, parts["decode"], parts.get("det", 0.0), parts.get("rec", 0.0))
+            best = min(best, row) if best else row
+    finally:
+        del eng.auto_text_det  # the class's method again
+        eng.text_rec = saved[1]
+    print("1080×2400 JPEG, CPU s (best of 3): total {:.2f} = decode {:.2f} + detection {:.2f} + recognition {:.2f}"
+          .format(*best))
 
 
 def example_dispute(tmp: Path) -> None:
