@@ -44,7 +44,7 @@ from kameng_filer.filing.profile import ApiSpec, Profile, fmt
 from kameng_filer.timeutil import now
 
 if TYPE_CHECKING:
-    from kameng_filer.filing.web import ProfileAdapter
+    from kameng_filer.filing.site_driver import SiteAdapter
 
 CHALLENGE_ROUNDS = 3
 
@@ -65,7 +65,7 @@ class ApiClient:
     """An httpx client for one channel account whose cookies survive between runs."""
 
     def __init__(
-        self, adapter: ProfileAdapter, prof: Profile, ctx: FilingContext, values: dict[str, Any]
+        self, adapter: SiteAdapter, prof: Profile, ctx: FilingContext, values: dict[str, Any]
     ) -> None:
         assert prof.api is not None
         self.adapter = adapter
@@ -266,7 +266,7 @@ def _values(plan: FilingPlan, api: ApiSpec | None = None) -> dict[str, Any]:
 
 
 async def submit_http(
-    adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
+    adapter: SiteAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
 ) -> Receipt:
     """Create the complaint through the JSON API."""
     assert prof.api is not None
@@ -330,7 +330,7 @@ async def submit_http(
 
 
 async def find_existing_http(
-    adapter: ProfileAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
+    adapter: SiteAdapter, prof: Profile, plan: FilingPlan, ctx: FilingContext
 ) -> Receipt | None:
     """Look the complaint up in the API's list by order number; adopt an item only when proven ours
     (``kameng_filer.filing.proof``), reading its detail (``status_url``) when the item alone cannot tell."""
@@ -400,7 +400,7 @@ def _candidate(item: dict[str, Any], number: str, created_key: str | None) -> pr
 
 
 async def status_http(
-    adapter: ProfileAdapter, prof: Profile, receipt: dict[str, Any], ctx: FilingContext
+    adapter: SiteAdapter, prof: Profile, receipt: dict[str, Any], ctx: FilingContext
 ) -> StatusReport:
     """Read a complaint's status from the API."""
     assert prof.api is not None
@@ -416,7 +416,7 @@ async def status_http(
 
 
 async def follow_up_http(
-    adapter: ProfileAdapter, prof: Profile, receipt: dict[str, Any], text: str, ctx: FilingContext
+    adapter: SiteAdapter, prof: Profile, receipt: dict[str, Any], text: str, ctx: FilingContext
 ) -> FollowUpResult:
     """Post a reply through the API."""
     assert prof.api is not None
@@ -429,3 +429,32 @@ async def follow_up_http(
         if not client.ok(body):
             raise ChannelRejected(f"渠道拒绝了追问:{client.message(body)}", channel=ctx.channel)
     return FollowUpResult(sent=True, reference=receipt["complaint_no"])
+
+
+class HttpDriver:
+    """Reaches a profile's site through its JSON API (``mode: http``), chosen by ``ProfileAdapter.driver()``."""
+
+    def __init__(self, adapter: SiteAdapter, prof: Profile) -> None:
+        self.adapter = adapter
+        self.prof = prof
+
+    async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
+        """POST the complaint (``submit_http``)."""
+        return await submit_http(self.adapter, self.prof, plan, ctx)
+
+    async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
+        """Look the complaint up in the API's list (``find_existing_http``)."""
+        return await find_existing_http(self.adapter, self.prof, plan, ctx)
+
+    async def status(self, receipt: dict[str, Any], ctx: FilingContext) -> StatusReport:
+        """Read the status from the API (``status_http``)."""
+        return await status_http(self.adapter, self.prof, receipt, ctx)
+
+    async def follow_up(self, receipt: dict[str, Any], text: str, ctx: FilingContext) -> FollowUpResult:
+        """Post a reply through the API (``follow_up_http``)."""
+        return await follow_up_http(self.adapter, self.prof, receipt, text, ctx)
+
+    def can_search(self) -> bool:
+        """True when the API's list can be searched without knowing the complaint number."""
+        api = self.prof.api
+        return bool(api and api.list_url and "{complaint_no}" not in api.list_url)

@@ -69,17 +69,17 @@ async def _read_detail(runner: Any, spec: Any, c: Candidate) -> None:
                 c.created = shown
 
 
-async def find_ours_web(adapter: Any, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
+async def find_ours_web(driver: Any, prof: Profile, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
     """The row proven ours as a reconciled receipt; None when every row is someone else's (or there is
     none); ``UnprovenMatch`` when a row can be neither adopted nor ruled out."""
     spec = prof.list_page
     assert spec is not None
-    runner = await adapter._runner(plan, ctx)
+    runner = await driver.runner(plan, ctx)
     known = getattr(ctx, "known_numbers", set())
-    rows = [(n, s) for n, s in await adapter._rows(plan, ctx, runner) if n not in known]
+    rows = [(n, s) for n, s in await driver.rows(plan, ctx, runner) if n not in known]
     if not rows:
         return None
-    wanted = wanted_texts(adapter, plan)
+    wanted = wanted_texts(driver.adapter, plan)
     mark = getattr(ctx, "submit_mark", None)
     found = [await _read_row(runner, spec, n, s) for n, s in rows]
     unproven: list[Candidate] = []
