@@ -8,22 +8,10 @@ from datetime import date
 
 from kameng_filer.checks.base import Context, free_texts, get, items, text_of
 from kameng_filer.findings import Finding
+from kameng_filer.pii import GROUPED_KEY, LABELLED_KEY, LONG_RUN, PASSWORD
+from kameng_filer.pii import ID_NUMBER_LOOSE as ID_NUMBER
 from kameng_filer.textforms import compact, looks_like_id, loose_pattern, luhn_ok, normalise
 
-GROUPED_KEY = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}|[A-Z0-9]{4,8}(?: [A-Z0-9]{4,8}){2,})"
-    r"(?![A-Za-z0-9-])"
-)
-LABELLED_KEY = re.compile(
-    r"(?:卡密|兑换码|激活码|充值码|CDKEY|CDK)\s*(?:[:：=]|是|为)?\s*(?P<value>[A-Za-z0-9](?:[ \-]?[A-Za-z0-9]){5,})",
-    re.IGNORECASE,
-)
-LONG_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{16,}(?![A-Za-z0-9])")
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \-]?\d){16}[ \-]?[\dXx](?![0-9A-Za-z])")
-PASSWORD = re.compile(
-    r"(?:支付密码|登录密码|密码|口令|password|passwd|pwd)\s*(?:是|为|:|:|=)\s*(?P<value>[^\s,,。;;、)]+)",
-    re.IGNORECASE,
-)
 MIN_KEY_CHARS = 12
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

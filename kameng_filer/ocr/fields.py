@@ -9,6 +9,7 @@ from typing import Any
 
 from kameng_filer.ocr.engine import Line, Reading
 from kameng_filer.ocr.normalize import parse_amount, parse_datetime
+from kameng_filer.pii import READ_CARD_GROUPS, READ_CARD_LABELLED, READ_PHONE
 
 KINDS = {
     "order_info": "订单页",
@@ -41,9 +42,6 @@ _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("respondent.merchant.name", re.compile(r"^(?:店铺名称|店铺|商家名称|卖家|商户名称)\s*:\s*(.+)")),
     ("order.payment.method", re.compile(r"(?:支付方式|付款方式)\s*:?\s*(.+)")),
 )
-_CARD_LABEL = re.compile(r"(?:卡密|卡号|密码|激活码|兑换码|CDK|cdk)\s*:?\s*([A-Za-z0-9][A-Za-z0-9-]{5,63})")
-_CARD_GROUPS = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{2,6}(?:-[A-Za-z0-9]{3,6}){2,7})(?![A-Za-z0-9])")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 _PLATFORM = re.compile(r"([\u4e00-\u9fff]{1,8}(?:卡盟|发卡网|发卡|卡网|寄售))")
 _METHODS = (("支付宝", "alipay"), ("余额宝", "alipay"), ("花呗", "alipay"), ("零钱", "wechat_pay"), ("微信", "wechat_pay"), ("银行卡", "bank_card"), ("储蓄卡", "bank_card"), ("信用卡", "bank_card"), ("余额", "balance"))
 
@@ -160,11 +158,11 @@ def extract(file: str, reading: Reading, *, today: date | None = None) -> FileRe
                 if path == "order.order_no" and kind == "payment_proof" and _bill_own_number(ln.text, m):
                     path = "order.payment.transaction_no"  # a bill's plain 订单号 is the payment's own number
                 _put(fields, path, _value(path, m.group(1), today), ln)
-        for rx in (_CARD_LABEL, _CARD_GROUPS):
+        for rx in (READ_CARD_LABELLED, READ_CARD_GROUPS):
             m = rx.search(ln.text)
-            if m and not _PHONE.fullmatch(m.group(1)) and m.group(1) != fields.get("order.order_no", {}).get("value"):
+            if m and not READ_PHONE.fullmatch(m.group(1)) and m.group(1) != fields.get("order.order_no", {}).get("value"):
                 _put(fields, "order.card_key", m.group(1), ln)
-        m = _PHONE.search(ln.text)
+        m = READ_PHONE.search(ln.text)
         if m:
             _put(fields, "complainant.phone", m.group(1), ln)
     if kind == "payment_proof" and "order.amount" not in fields:

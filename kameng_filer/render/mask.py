@@ -17,6 +17,28 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from kameng_filer.pii import (
+    ACCOUNT,
+    ADDRESS,
+    ADDRESS_DISTRICT,
+    CARD_DIGITS,
+    CARD_GROUPS,
+    CARD_LABELLED,
+    CARD_LONG,
+    CARD_PLAIN,
+    CJK,
+    COLON,
+    EMAIL,
+    ID_NUMBER,
+    ID_OLD,
+    LANDLINE,
+    MOBILE,
+    MUNICIPALITIES,
+    OPT_SEP,
+    QQ,
+    WECHAT,
+    WXID,
+)
 from kameng_filer.textforms import (
     AT,
     DOT,
@@ -35,57 +57,6 @@ if TYPE_CHECKING:
     from kameng_filer.case.model import Case
     from kameng_filer.channels import ChannelSpec
 
-_CJK = "\u4e00-\u9fff"
-_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
-_S = f"{SEP}?"  # one optional separator between two digits
-_COLON = r"\s*(?:[:：=]|是|为)?\s*"
-
-_EMAIL = re.compile(
-    rf"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s*{AT}\s*[A-Za-z0-9\-]+(?:\s*{DOT}\s*[A-Za-z0-9\-]+)*\s*{DOT}\s*[A-Za-z]{{2,}}",
-    re.I,
-)
-_ID_NUMBER = re.compile(rf"(?<![0-9A-Za-z])[1-9](?:{_S}\d){{16}}{_S}[\dXx](?![0-9A-Za-z])")
-_ID_OLD = re.compile(rf"(?<![0-9A-Za-z])[1-9](?:{_S}\d){{14}}(?![0-9A-Za-z])")
-_CARD_DIGITS = re.compile(rf"(?<![\d])\d{{4}}(?:{SEP}\d{{4}}){{2,3}}(?:{SEP}?\d{{1,3}})?(?![\d])")
-_CARD_PLAIN = re.compile(r"(?<![0-9A-Za-z])\d{16,19}(?![0-9A-Za-z])")
-_MOBILE = re.compile(rf"(?<![\d+])(?:(?:\+|00)?8{_S}6{SEP}?)?1{_S}[3-9](?:{_S}\d){{9}}(?!\d)")
-_LANDLINE = re.compile(
-    rf"(?<![\d.])(?:[(（]0\d{{2,3}}[)）]|0\d{{2,3}}){_S}[1-9](?:{_S}\d){{6,7}}(?![\d])"
-)
-_CARD_LABELLED = re.compile(
-    rf"(银行卡号|银行卡|信用卡号?|卡密|卡号|密码|兑换码|激活码|充值码|CDKEY|CDK)({_COLON})([A-Za-z0-9](?:{_S}[A-Za-z0-9]){{5,}})", re.I
-)
-_QQ = re.compile(rf"(?<![A-Za-z])(QQ号码|QQ号|QQ|扣扣号?|企鹅号)({_COLON})([1-9](?:{_S}\d){{4,11}})(?!\d)", re.I)
-_WECHAT = re.compile(
-    rf"(?<![A-Za-z])(微信号|微信|VX号?|WX号?|V信|weixin|wechat)({_COLON})"
-    r"(wxid_[A-Za-z0-9_\-]{4,}|[A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])",
-    re.I,
-)
-_WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_\-]{4,}")
-_ACCOUNT = re.compile(
-    rf"(?<![A-Za-z])(游戏账号|游戏帐号|充值账号|充值帐号|账号|帐号|账户|用户名|UID|角色ID|玩家ID|用户ID)({_COLON})"
-    r"(?!\d{4}[-/.年])([A-Za-z0-9][A-Za-z0-9_.@\-]{3,31}+)(?![元块个次])",
-    re.I,
-)
-_CARD_GROUPS = re.compile(
-    r"(?<![A-Za-z0-9\-])(?:[A-Za-z0-9]{4,8}(?:-[A-Za-z0-9]{4,8}){2,}|[A-Z0-9]{4,8}(?: [A-Z0-9]{4,8}){2,})"
-    r"(?![A-Za-z0-9\-])"
-)
-_CARD_LONG = re.compile(
-    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,}(?![A-Za-z0-9])"
-)
-_ADDR_CH = rf"[{_CJK}A-Za-z0-9#\-()()]"
-_ADDR_LEAD = r"(?P<lead>(?:(?:收货|联系|家庭|通讯|邮寄|居住|现)?(?:地址|住址)(?:是|为|[:：])?\s*|家住|住在|位于)?)"
-_ADDR_END = r"(?:\d+|号|室|栋|幢|楼|层|单元|座)(?![\d.元])"
-_STREET = "街道|大道|路|街|巷|弄|村|小区|大厦|镇|乡|花园|公寓|社区"
-_ADDRESS = re.compile(
-    rf"{_ADDR_LEAD}(?P<head>(?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?[{_CJK}]{{1,7}}?(?:市|自治州|地区))"
-    rf"(?P<tail>{_ADDR_CH}{{0,30}}?(?:区|县|旗|{_STREET}){_ADDR_CH}{{0,40}}{_ADDR_END})"
-)
-_ADDRESS_DISTRICT = re.compile(
-    rf"{_ADDR_LEAD}(?P<head>)(?P<tail>(?![在于到从住是的和与及我你他她])[{_CJK}]{{2,4}}?(?:区|县|旗)"
-    rf"[{_CJK}A-Za-z0-9]{{0,12}}?(?:{_STREET}){_ADDR_CH}{{0,40}}{_ADDR_END})"
-)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -117,12 +88,12 @@ def mask_address(value: str) -> str:
     """Keep the province and city only: ``浙江省杭州市余杭区某路88号`` → ``浙江省杭州市***``."""
     value = normalise(value.strip())
     m = re.match(
-        rf"^((?:[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?)((?:[{_CJK}]{{1,7}}?(?:市|自治州|地区|盟))?)",
+        rf"^((?:[{CJK}]{{2,7}}?(?:省|自治区|特别行政区))?)((?:[{CJK}]{{1,7}}?(?:市|自治州|地区|盟))?)",
         value,
     )
     head = (m.group(1) + m.group(2)) if m else ""
     if not head:
-        head = next((c for c in _MUNICIPALITIES if value.startswith(c)), "")
+        head = next((c for c in MUNICIPALITIES if value.startswith(c)), "")
     return f"{head}***"
 
 
@@ -193,22 +164,22 @@ _DISTRICT_HINT = re.compile(r"区|县|旗")
 # (pattern, replacement, cheap pre-check). Each pre-check is a piece every match of its pattern must
 # contain, so when it finds nothing the (much slower) pattern cannot match and is skipped.
 _REGEX_STEPS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
-    (_EMAIL, lambda m: mask_email(m.group(0)), re.compile("@|at", re.I)),
-    (_WXID, lambda m: mask_account(m.group(0)), re.compile("wxid_", re.I)),
-    (_QQ, _sub_labelled(mask_account), re.compile("QQ|扣扣|企鹅", re.I)),
-    (_WECHAT, _sub_labelled(mask_account), re.compile(rf"(?:信|VX|WX|号|weixin|wechat){_COLON}[A-Za-z]", re.I)),
-    (_ID_NUMBER, _sub_id, re.compile(rf"\d[\d{_SEPS}]{{16}}")),
-    (_ID_OLD, _sub_id, re.compile(rf"\d[\d{_SEPS}]{{14}}")),
-    (_LANDLINE, lambda m: mask_phone(m.group(0)), re.compile(rf"0\d{{2,3}}[)）]?{_S}[1-9](?:{_S}\d){{6}}")),
-    (_CARD_DIGITS, lambda m: mask_card_key(m.group(0)), re.compile(rf"\d{{4}}{SEP}\d{{4}}")),
-    (_CARD_PLAIN, _sub_card_plain, re.compile(r"\d{16}")),
-    (_MOBILE, lambda m: mask_phone(m.group(0)), re.compile(rf"1{_S}[3-9](?:{_S}\d){{9}}")),
-    (_CARD_LABELLED, _sub_labelled(mask_card_key), _CARD_LABELS),
-    (_ACCOUNT, _sub_labelled(mask_account), re.compile(rf"(?:号|户|名|ID){_COLON}[A-Za-z0-9]", re.I)),
-    (_CARD_GROUPS, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{4}[- ][A-Za-z0-9]{4}")),
-    (_CARD_LONG, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{16}")),
-    (_ADDRESS, _sub_address, _ADDRESS_HINT),
-    (_ADDRESS_DISTRICT, _sub_address, _DISTRICT_HINT),
+    (EMAIL, lambda m: mask_email(m.group(0)), re.compile("@|at", re.I)),
+    (WXID, lambda m: mask_account(m.group(0)), re.compile("wxid_", re.I)),
+    (QQ, _sub_labelled(mask_account), re.compile("QQ|扣扣|企鹅", re.I)),
+    (WECHAT, _sub_labelled(mask_account), re.compile(rf"(?:信|VX|WX|号|weixin|wechat){COLON}[A-Za-z]", re.I)),
+    (ID_NUMBER, _sub_id, re.compile(rf"\d[\d{_SEPS}]{{16}}")),
+    (ID_OLD, _sub_id, re.compile(rf"\d[\d{_SEPS}]{{14}}")),
+    (LANDLINE, lambda m: mask_phone(m.group(0)), re.compile(rf"0\d{{2,3}}[)）]?{OPT_SEP}[1-9](?:{OPT_SEP}\d){{6}}")),
+    (CARD_DIGITS, lambda m: mask_card_key(m.group(0)), re.compile(rf"\d{{4}}{SEP}\d{{4}}")),
+    (CARD_PLAIN, _sub_card_plain, re.compile(r"\d{16}")),
+    (MOBILE, lambda m: mask_phone(m.group(0)), re.compile(rf"1{OPT_SEP}[3-9](?:{OPT_SEP}\d){{9}}")),
+    (CARD_LABELLED, _sub_labelled(mask_card_key), _CARD_LABELS),
+    (ACCOUNT, _sub_labelled(mask_account), re.compile(rf"(?:号|户|名|ID){COLON}[A-Za-z0-9]", re.I)),
+    (CARD_GROUPS, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{4}[- ][A-Za-z0-9]{4}")),
+    (CARD_LONG, lambda m: mask_card_key(m.group(0)), re.compile(r"[A-Za-z0-9]{16}")),
+    (ADDRESS, _sub_address, _ADDRESS_HINT),
+    (ADDRESS_DISTRICT, _sub_address, _DISTRICT_HINT),
 )
 
 
