@@ -181,7 +181,7 @@ class _Exporter:
         if self.public:
             note = (
                 "\n> 公开版说明:个人信息已遮盖;图片中的手机号、身份证号、卡密、姓名、地址、邮箱、QQ/微信号、游戏账号和二维码"
-                "已用黑色实心框遮盖(无法确认遮盖的图片未包含),图片已重新编码并去除拍摄信息(EXIF),"
+                "已用黑色实心框遮盖（无法确认遮盖的图片未包含；PDF 逐页转为图片遮盖后重新生成），图片已重新编码并去除拍摄信息（EXIF），"
                 "因此文件指纹与上表(原件)不同,原件保存在本人的本地证据库中。\n"
             )
         md = evidence_markdown(self.case, self.version, self.rows, generated_at=self.at)
@@ -209,6 +209,14 @@ class _Exporter:
             return clean
         if row.mime.startswith("text/"):
             return self.mask(data.decode("utf-8", "replace")).encode("utf-8")
+        if row.mime == "application/pdf":
+            from kameng_filer.ocr.pdfpages import pages_as_pdf, pdf_for_public
+
+            pdf = pdf_for_public(data, case=self.case, name=name)
+            if not pdf.redacted:
+                self.bundle.skipped.append(f"{name}（无法确认已遮盖 PDF 中的个人信息，未包含）")
+                return None
+            return pages_as_pdf(pdf.pages)
         self.bundle.skipped.append(f"{name}({row.mime},公开版无法遮盖其中的个人信息)")
         return None
 
@@ -333,7 +341,7 @@ class _Exporter:
             f"- 案件编号:{c.id}(第 {self.version} 版,共 {versions} 版)",
             f"- 导出时间:{self.at:%Y-%m-%d %H:%M}(北京时间)",
             (
-                "- 版本:公开版(手机号、邮箱、住址、身份证号、卡密已遮盖;不含截图)"
+                "- 版本：公开版（文字中的手机号、邮箱、住址、身份证号、卡密已遮盖；证据图片和 PDF 逐页遮盖后才包含，无法确认遮盖的未包含）"
                 if self.public
                 else "- 版本:完整版(含个人信息,仅提供给律师、12315、消协、法院等处理机构)"
             ),

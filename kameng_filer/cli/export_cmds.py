@@ -19,7 +19,7 @@ def export(
     case_version: int | None = typer.Option(None, "--case-version", min=1, help="案件版本(默认最新版)"),
     old_version: int | None = typer.Option(None, "--version", min=1, hidden=True, help="同 --case-version(旧写法)"),
     public: bool = typer.Option(
-        False, "--public", help="公开版:遮盖手机号、邮箱、住址、身份证号、卡密,去除图片拍摄信息,不含截图"
+        False, "--public", help="公开版：遮盖手机号、邮箱、住址、身份证号、卡密；证据图片和 PDF 用黑框遮盖后才包含，去除拍摄信息"
     ),
     force: bool = typer.Option(False, "--force", help="输出文件已存在时覆盖"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from kameng_filer.adapter import PlannedFile
-from kameng_filer.case.model import Case
+from kameng_filer.case.model import Case, Evidence
 from kameng_filer.channels import FieldSpec
 from kameng_filer.errors import FilingError
 from kameng_filer.filing.imaging import open_bounded
@@ -107,6 +107,9 @@ def prepare_files(
         src_sha = _sha(data)
         mime = sniff_mime(data)
         public_note = ""
+        if anonymous_names and mime == "application/pdf":
+            files += _public_pdf_pages(case, spec, out_dir, ev, index, data, notes, room=_room(spec, files))
+            continue
         if anonymous_names and mime.startswith("image/"):
             from kameng_filer.ocr.public import for_public
 
@@ -128,26 +131,62 @@ def prepare_files(
                     f"证据文件 {ev.file} 超过该渠道的大小上限 {spec.max_bytes // 1024 // 1024} MB"
                 )
         ext = _EXT.get(mime) or mimetypes.guess_extension(mime) or Path(ev.file).suffix
-        upload_name = f"evidence-{index}{ext}" if anonymous_names else f"{ev.id}{ext}"
-        digest = _sha(out)
-        target = out_dir / f"{digest[:16]}{ext}"
-        if not target.exists():
-            tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
-            tmp.write_bytes(out)
-            tmp.replace(target)
+        planned = _planned(ev, out, mime, out_dir, f"evidence-{index}" if anonymous_names else ev.id, src_sha, ext)
         if public_note and notes is not None:
-            notes.append(f"{public_note};将上传的图片:{target}")
-        files.append(
-            PlannedFile(
-                evidence_id=ev.id,
-                path=target,
-                upload_name=upload_name,
-                mime=mime,
-                size=len(out),
-                sha256=digest,
-                description=ev.description,
-                source_sha256=src_sha,
-                source_path=str(ev.real_path),
-            )
-        )
+            notes.append(f"{public_note}；将上传的图片：{planned.path}")
+        files.append(planned)
     return files
+
+
+def _room(spec: FieldSpec, files: list[PlannedFile]) -> int | None:
+    """How many more files the channel takes (None: no limit)."""
+    return None if spec.max_files is None else max(0, spec.max_files - len(files))
+
+
+def _planned(ev: Evidence, out: bytes, mime: str, out_dir: Path, stem: str, src_sha: str, ext: str) -> PlannedFile:
+    """Write ``out`` under ``out_dir`` (named by its hash) and describe it as a file to upload."""
+    digest = _sha(out)
+    target = out_dir / f"{digest[:16]}{ext}"
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
+        tmp.write_bytes(out)
+        tmp.replace(target)
+    return PlannedFile(
+        evidence_id=ev.id,
+        path=target,
+        upload_name=f"{stem}{ext}",
+        mime=mime,
+        size=len(out),
+        sha256=digest,
+        description=ev.description,
+        source_sha256=src_sha,
+        source_path=str(ev.real_path),
+    )
+
+
+def _public_pdf_pages(
+    case: Case,
+    spec: FieldSpec,
+    out_dir: Path,
+    ev: Evidence,
+    index: int,
+    data: bytes,
+    notes: list[str] | None,
+    *,
+    room: int | None,
+) -> list[PlannedFile]:
+    """A PDF for a public channel: its pages as redacted pictures (``ocr.pdfpages``), or none when unsure."""
+    from kameng_filer.ocr.pdfpages import pdf_for_public
+    from kameng_filer.ocr.public import reviewed
+
+    pdf = pdf_for_public(data, case=case, name=ev.file, reviewed=reviewed())
+    out: list[PlannedFile] = []
+    for no, page in enumerate(pdf.pages, 1):
+        if room is not None and len(out) >= room:
+            break
+        img, mime = convert_image(page, spec, name=f"{ev.file} 第 {no} 页")
+        out.append(_planned(ev, img, mime, out_dir, f"evidence-{index}-{no}", _sha(data), _EXT[mime]))
+    if notes is not None:
+        shown = "；将上传的图片：" + "、".join(str(f.path) for f in out) if out else ""
+        notes.append(pdf.note + shown)
+    return out
