@@ -9,7 +9,7 @@ channels otherwise, 80 public (黑猫, declared as data), 90 legal.
 
 from __future__ import annotations
 
-from kameng_filer.case.model import PaymentMethod
+from kameng_filer.case.model import Case, PaymentMethod
 from kameng_filer.channels import ChannelSpec
 from kameng_filer.planner import NOW, SMALL_AMOUNT, Facts, Planning, Step, fmt_time, labels
 
@@ -148,7 +148,7 @@ def _why_urgent(p: Planning) -> str:
     return "、".join(
         w
         for w, on in (
-            ("涉嫌欺诈(虚假承诺)", f.fraud),
+            ("涉嫌欺诈", f.fraud),
             ("商家失联", f.vanished),
             (f"金额较大(¥{f.amount})", f.large),
         )
@@ -189,7 +189,16 @@ def gov12315(p: Planning, spec: ChannelSpec) -> None:
     )
     why = _why_urgent(p)
     reason += f";本案{why},平台处理期限过后即可提交,不必等待升级结果" if f.urgent else ""
+    reason += report_12315(p.case)
     p.add(Step(spec.name, when, reason, after=after))
+
+
+def report_12315(case: Case) -> str:
+    """For auto-renewal or false advertising: also a 12315 举报 (a report asks the regulator to act)."""
+    from kameng_filer.checks.routes import reported_violation
+
+    what = reported_violation(case)
+    return f"；{what}是违法行为，还可以同时在12315“我要举报”，请市场监管部门查处" if what else ""
 
 
 def association(p: Planning, spec: ChannelSpec) -> None:
@@ -212,4 +221,6 @@ def association(p: Planning, spec: ChannelSpec) -> None:
     why = _why_urgent(p)
     if f.urgent and why:
         reason += f";本案{why}"
+    if report_12315(p.case):  # a 12315 report is not a complaint: it does not clash with the association
+        reason += report_12315(p.case).replace("同时", "在向消协投诉的同时")
     p.add(Step(spec.name, when, reason, after=after, missing=p.missing(spec)))

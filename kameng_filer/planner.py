@@ -23,10 +23,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kameng_filer import registry
-from kameng_filer.case.model import Case, ContactWith, DemandType, PaymentMethod, ProblemType
+from kameng_filer.case.model import Case, ContactWith, PaymentMethod, ProblemType
 from kameng_filer.checks.limitation import limitation_end
+from kameng_filer.checks.routes import SMALL_CLAIMS
 from kameng_filer.checks.windows import CLOSING_SOON, WINDOW_STARTS, fmt_duration
 from kameng_filer.errors import KamengError
+from kameng_filer.render.fraud import case_fraud_grounds
 from kameng_filer.timeutil import as_shanghai
 
 if TYPE_CHECKING:
@@ -205,8 +207,7 @@ def _facts(case: Case, now: datetime) -> Facts:
         amount=amount,
         small=amount < SMALL_AMOUNT,
         large=amount > LARGE_AMOUNT,
-        fraud=case.problem.type == ProblemType.false_promise
-        or any(d.type == DemandType.punitive_damages for d in case.demands),
+        fraud=bool(case_fraud_grounds(case)),  # evidence of fraud; demanding art. 55 is none
         vanished=case.problem.type == ProblemType.merchant_vanished,
         merchant_contacted=any(c.with_ == ContactWith.merchant for c in case.contacts),
         window_deadline=deadline,
@@ -337,22 +338,34 @@ def merchant_rule(p: Planning) -> None:
 
 
 def legal_rule(p: Planning) -> None:
-    """The legal route for fraud or large amounts, after the official channel."""
+    """Police at once for a vanished merchant or fraud; the (small-claims) court when the channels fail.
+
+    Court is not only for large amounts (most disputes fit the small-claims procedure, 民事诉讼法 165;
+    online delivery lets the buyer sue at home, 民诉法解释 20). A passed limitation is a warning, not an
+    exclusion: a court does not raise it by itself and the other side may still pay.
+    """
     f = p.facts
-    if not (f.fraud or f.large):
-        return
-    if f.limitation_passed:
-        p.exclude("legal", "3年诉讼时效已届满(民法典第188条):对方提出时效抗辩时法院不予支持")
-        return
+    court = "平台和监管渠道仍未解决时向法院起诉：" + SMALL_CLAIMS
     if f.fraud:
-        reason = "涉嫌欺诈:可主张退一赔三、最低500元(消保法第55条);涉嫌诈骗可向公安机关报案"
-    else:
-        reason = f"金额较大(¥{f.amount}):可向法院提起小额诉讼,保留全部证据与投诉记录"
+        court += "；有欺诈证据的，可向销售商家主张退一赔三、最低500元（消保法第55条）"
+    if f.limitation_passed:
+        court += (
+            f"；3年诉讼时效已于 {fmt_time(f.limitation_end)} 届满（民法典第188条）："  # type: ignore[arg-type]
+            "法院不会主动适用时效，对方提出时效抗辩时才不予支持，对方也仍可自愿退款"
+        )
+    if f.vanished or f.fraud:
+        why = "商家收款后失联" if f.vanished else "涉嫌欺诈"
+        reason = (
+            f"{why}：现在就向公安机关报案（110或派出所），不必等其他渠道处理完；"
+            "同一商家的受害者一起报案，合计金额更容易达到诈骗罪的立案标准；" + court
+        )
+        p.add(Step("legal", NOW, reason, manual=True))
+        return
     official = next((s.channel for s in p.plan.steps if p.role(s.channel) == "official"), None)
     escalation = next((s.key for s in p.plan.steps if s.purpose == "escalation"), None)
     last = next((s.key for s in reversed(p.plan.steps) if not s.manual), None)
     after = official or escalation or last
-    p.add(Step("legal", "外部渠道仍未解决时", reason, after=after, manual=True))
+    p.add(Step("legal", "外部渠道仍未解决时", court, after=after, manual=True))
 
 
 def data_rule(spec: ChannelSpec) -> Rule:

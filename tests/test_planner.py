@@ -121,10 +121,13 @@ def test_fraud_vanished_or_large_go_to_12315_early(
         assert "merchant" in excluded(plan) and "失联" in excluded(plan)["merchant"]
         assert step(plan, "card_platform").when.startswith("立即")
         assert step(plan, "alipay").after is None  # a vanished merchant: the payment channel at once
-    if label in ("fraud", "large"):
-        legal = step(plan, "legal")
-        assert legal.manual and legal.after == "12315"
-        assert ("第55条" in legal.reason) if label == "fraud" else ("小额诉讼" in legal.reason)
+    legal = step(plan, "legal")
+    assert legal.manual and "小额诉讼" in legal.reason and "住所地" in legal.reason
+    if label == "large":
+        assert legal.after == "12315"
+    else:  # a vanished merchant or evidence of fraud: the police at once, not after the other channels
+        assert legal.when == "立即" and legal.after is None and "现在就向公安机关报案" in legal.reason
+    assert ("第55条" in legal.reason) == (label != "large")  # vanishing after payment is evidence of fraud
 
 
 def test_large_amount_orders_12315_before_the_late_payment_step() -> None:
@@ -220,14 +223,15 @@ def test_window_open_mentions_the_deadline() -> None:
     assert "2026-11-09 15:00" in step(plan, "card_platform").reason
 
 
-def test_limitation_passed_excludes_12315_and_the_court() -> None:
+def test_limitation_passed_excludes_12315_but_only_warns_about_the_court() -> None:
     def change(raw: dict[str, Any]) -> None:
         raw["problem"]["type"] = "false_promise"
 
     plan = plan_channels(make(change), now=parse_iso("2030-01-10T10:00:00"))
     ex = excluded(plan)
     assert "12315" in ex and "3年" in ex["12315"] and "第16条" in ex["12315"]
-    assert "legal" in ex and "第188条" in ex["legal"]
+    assert "legal" not in ex  # a court does not raise limitation by itself; the other side may still pay
+    assert "第188条" in step(plan, "legal").reason and "不会主动适用" in step(plan, "legal").reason
     assert "consumer_association" in channels(plan)
     assert "电话确认" in step(plan, "consumer_association").reason
     assert "card_platform" in channels(plan)
@@ -299,3 +303,28 @@ def test_plan_text_and_errors_via_the_real_command(example_case: Path) -> None:
     )
     assert bad.returncode == 1
     assert "找不到案件" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_demanding_art_55_is_no_evidence_of_fraud() -> None:
+    def change(raw: dict[str, Any]) -> None:
+        raw["demands"].append({"type": "punitive_damages", "amount": "500.00"})
+
+    plan = plan_channels(make(change), now=NOW)
+    assert step(plan, "12315").after != "card_platform"  # not urgent: the demand proves nothing
+    legal = step(plan, "legal")
+    assert "涉嫌欺诈" not in legal.reason and "第55条" not in legal.reason and legal.when != "立即"
+
+
+def test_small_claims_court_is_offered_for_small_amounts_too() -> None:
+    plan = plan_channels(make(lambda raw: raw["order"].update(amount="100.00")), now=NOW)
+    legal = step(plan, "legal")
+    assert legal.manual and "小额诉讼" in legal.reason and "住所地" in legal.reason
+    assert "1000" not in legal.reason
+
+
+def test_auto_renewal_plan_mentions_the_12315_report() -> None:
+    def change(raw: dict[str, Any]) -> None:
+        raw["problem"].update(type="auto_renewal", summary="开通首月会员后每月被自动扣款30元，扣款前没有提醒")
+
+    plan = plan_channels(make(change), now=NOW)
+    assert "我要举报" in step(plan, "12315").reason

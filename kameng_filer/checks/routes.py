@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kameng_filer.case.model import ProblemType
+from kameng_filer.case.model import Case, ProblemType
 from kameng_filer.checks.base import Context
 from kameng_filer.findings import Finding
 from kameng_filer.render.fraud import case_fraud_grounds, case_words
@@ -29,15 +29,22 @@ SMALL_CLAIMS = (
 )
 
 
+def reported_violation(case: Case) -> str:
+    """The violation a 12315 举报 can name (auto-renewal without notice, false advertising), or ``""``."""
+    if case.problem.type == ProblemType.auto_renewal:
+        return "未提前告知的自动续费"
+    if case.problem.type == ProblemType.false_promise or _FALSE_ADVERTISING.search(case_words(case)):
+        return "虚假或引人误解的宣传"
+    return ""
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     """Hints for the 12315 report, a police report at once, and the small-claims court."""
     case = ctx.case
     if case is None:
         return
-    words = case_words(case)
-    advertising = _FALSE_ADVERTISING.search(words) or case.problem.type == ProblemType.false_promise
-    if case.problem.type == ProblemType.auto_renewal or advertising:
-        what = "未提前告知的自动续费" if case.problem.type == ProblemType.auto_renewal else "虚假或引人误解的宣传"
+    what = reported_violation(case)
+    if what:
         yield ctx.finding(
             "route.report_12315",
             "problem.type",
