@@ -46,11 +46,23 @@ def test_demo_workspace_files_from_the_page_with_the_demo_button(tmp_path: Path)
             page.wait_for_selector("#run[data-finished='1']", timeout=90000)
             assert page.locator(".run-channel .progress").inner_text().startswith("已提交")
             shoot(page, tmp_path, "demo-filed")
+
+            page.goto(
+                f"{server.url}/cases/km-2026-0001/file"
+            )  # a QR login: the script scans, the person confirms
+            page.check("input[value='heimao']")
+            page.click("button[value='file']")
+            page.wait_for_selector("form.ask img.qr", timeout=90000)
+            page.click("form.ask button.demo")
+            expect(page.locator("form.ask .answer-status")).to_contain_text("已在孪生站点扫码", timeout=30000)
+            page.click("form.ask button[type=submit]")
+            page.wait_for_selector("#run[data-finished='1']", timeout=90000)
+            assert page.locator(".run-channel .progress").inner_text().startswith("已提交")
         store = Store.open(readonly=True)
         try:
             assert {c.id for c in store.list_cases()} == {"km-2026-0001", "km-2026-0002"}
-            (filing,) = store.filings("km-2026-0001", states=["submitted"])
-            assert filing.channel == "card_platform@demo-a"
+            filed = {f.channel for f in store.filings("km-2026-0001", states=["submitted"])}
+            assert filed == {"card_platform@demo-a", "heimao"}
         finally:
             store.close()
     assert "KAMENG_HOME" not in os.environ or os.environ["KAMENG_HOME"] != str(home)
@@ -99,4 +111,6 @@ def test_kameng_ui_demo_serves_the_examples_and_stops(kameng_home: Path) -> None
     assert proc.returncode == 0, err
     assert "工作台已停止" in out and "Traceback" not in err
     assert "演示数据保存在" in err
-    assert [p for p in kameng_home.rglob("demo") if p.is_dir()]  # the demo's own folder inside the data folder
+    assert [
+        p for p in kameng_home.rglob("demo") if p.is_dir()
+    ]  # the demo's own folder inside the data folder

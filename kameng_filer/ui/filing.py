@@ -155,7 +155,7 @@ def routes(kit: Kit) -> list[Route]:
         if q is None or not q.open:
             return JSONResponse({"error": {"message": "没有这个问题。", "hint": "看页面上最新的提示。"}}, 404)
         try:
-            value = await kit.demo(q.channel, q.prompt, q.image)
+            value = await kit.demo(q.channel, q.prompt, q.image if q.kind == "code" else None)
         except KamengError as exc:
             return JSONResponse({"error": {"message": exc.message, "hint": "请自己填写。"}}, 409)
         return JSONResponse({"value": value})
