@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
             False, "--lan", help="允许同一局域网的手机扫码打开支付宝/微信支付操作指引（只读，带令牌）"
         ),
     ) -> None:
-        """打开本机网页工作台：我的纠纷、期限倒计时与日历导出、案件详情（检查、文本、计划、经过、导出）。"""
+        """打开本机网页工作台：我的纠纷、期限与日历导出、案件详情，在网页里提交投诉（验证码在页面里回答）、记录结果与升级。"""
         if not demo:
             serve(port, open_browser=not no_browser, lan=lan)
             return
