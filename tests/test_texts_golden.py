@@ -91,6 +91,29 @@ def _glued_rule(raw: dict) -> None:
     ]
 
 
+def _wholesale(raw: dict) -> None:
+    raw["order"].update(product="王者荣耀点券 100点（批发）", quantity=60, amount="600.00")
+    raw["demands"][0]["amount"] = "600.00"
+    raw["problem"]["summary"] = "批发购买的60份点券付款后一直未到账，商家以“系统延迟”为由拖延"
+
+
+def _minor(raw: dict) -> None:
+    raw["complainant"]["name"] = "李四"
+    raw["problem"] = {
+        "type": "other",
+        "summary": "本人的孩子（12岁）未经同意用本人支付宝充值100元购买点券，本人作为监护人申请退还",
+    }
+
+
+def _seller_fraud(raw: dict) -> None:
+    _dead_key(raw)
+    raw["demands"].append({"type": "punitive_damages", "amount": "564.00"})
+
+
+def _bank_card(raw: dict) -> None:
+    raw["order"]["payment"] = {"method": "bank_card"}
+
+
 VARIANTS: dict[str, tuple[str, Callable[[dict], None] | None]] = {
     "first": ("first", None),
     "second": ("second", None),
@@ -99,6 +122,10 @@ VARIANTS: dict[str, tuple[str, Callable[[dict], None] | None]] = {
     "dead-key": ("second", _dead_key),
     "ascii-person": ("first", _ascii_person),
     "glued-rule": ("first", _glued_rule),
+    "wholesale": ("first", _wholesale),
+    "minor": ("first", _minor),
+    "seller-fraud": ("second", _seller_fraud),
+    "bank-card": ("first", _bank_card),
 }
 
 
@@ -380,3 +407,39 @@ def test_the_fraud_grounds_are_evidence_not_the_demand() -> None:
         raw["evidence"] = [e for e in raw["evidence"] if e["kind"] != "problem_proof"]
 
     assert case_fraud_grounds(render_golden.load_mutated(EXAMPLES["second"], no_proof)) == ()
+
+
+# --- properties over every rendered text (issue 14 "How it is judged") ----------------------------
+
+
+def test_no_text_holds_an_emotional_word_or_a_vague_demand(outcomes: list) -> None:
+    from kameng_filer.checks.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    bad = [
+        (k, words)
+        for k, t in _texts(outcomes)
+        for section in ("emotional", "vague_demands")
+        if (words := lex.find(section, t))
+    ]
+    assert not bad, bad[:5]
+
+
+def test_every_problem_family_is_in_the_golden_set() -> None:
+    families = {_case(v).problem.type.value for v in VARIANTS}
+    assert {"auto_renewal", "merchant_vanished", "invalid_card_key", "not_delivered"} <= families
+    assert {"wholesale", "minor", "seller-fraud", "bank-card"} <= set(VARIANTS)
+
+
+def test_a_bank_card_order_gets_no_payment_channel_text(outcomes: list) -> None:
+    for variant, _, purpose, channel, out in outcomes:
+        if variant == "bank-card" and channel in PAID_WITH and offered(channel, purpose):
+            assert isinstance(out, RenderError) and "用银行卡付款" in out.message
+            assert "发卡银行" in (out.hint or "")
+
+
+def test_the_seller_is_at_fault_and_pays_the_punitive_damages() -> None:
+    content = render(_case("seller-fraud"), "12315", "complaint").fields
+    request, text = content["request"], content["content"]
+    assert "由入驻商户“极速点卡店”依据《消费者权益保护法》第55条赔偿564.00元" in request
+    assert "入驻商户“极速点卡店”交付的卡密无法正常使用" in text and "先行赔偿" in text

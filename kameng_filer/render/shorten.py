@@ -45,6 +45,13 @@ def shorten_inputs(facts: Facts, context: RenderContext, cut: int) -> tuple[Fact
         reason = shorten_text(context.reason, cut) or ""
         return facts, dataclasses.replace(context, reason=reason)
     summary = shorten_text(facts.summary, max(cut, 1), hard=True)
-    if summary is None:
-        return None
-    return dataclasses.replace(facts, summary=summary), context
+    if summary is not None:
+        return dataclasses.replace(facts, summary=summary), context
+    # The summary is as short as it gets: leave out the earlier result's date, its wording, the basis.
+    if context.result_at is not None:
+        return facts, dataclasses.replace(context, result_at=None)
+    if context.result:
+        return facts, dataclasses.replace(context, result="")
+    if facts.basis:
+        return dataclasses.replace(facts, basis=""), context
+    return None
