@@ -143,6 +143,10 @@ def new_cmd(
     interactive = not plain and not as_json and _interactive()
     drafted = None
     answers: dict[str, str] = {}
+    if interactive and not images:
+        from kameng_filer.cli.draft_view import ask_screenshots
+
+        images = ask_screenshots()
     if images:
         from kameng_filer.cli.draft_view import confirm_draft
 
