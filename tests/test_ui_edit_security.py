@@ -148,3 +148,18 @@ def test_own_texts_checked_and_used_by_the_cli(tmp_path: Path) -> None:
     assert ("texts.unknown", "texts.nowhere") in codes
     shown = runner.invoke(app, ["render", str(folder), "--channel", "heimao"])
     assert "星辰卡盟点券未到账请求退款" in shown.stdout
+
+
+def test_dispute_page_check_follows_each_saved_version(client: httpx.Client) -> None:
+    """The dispute page remembers check results per stored version, never past a save."""
+    assert "不是有效的中国大陆手机号" not in client.get(f"/cases/{CASE}").text
+    client.get(f"/cases/{CASE}")  # served from the remembered result
+    fields = _form(client, f"/cases/{CASE}/edit")
+    fields["complainant.phone"] = "1380013"
+    saved = client.post("/edit/save", data=fields)
+    assert saved.status_code == 303, saved.text[:500]
+    page = client.get(f"/cases/{CASE}?saved=1").text
+    assert "已保存为第" in page and "不是有效的中国大陆手机号" in page
+    fields = _form(client, f"/cases/{CASE}/edit")
+    fields["complainant.phone"] = "13800138000"
+    assert client.post("/edit/save", data=fields).status_code == 303

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -127,9 +131,37 @@ def finding_view(f: Finding) -> dict[str, str]:
 
 
 def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
-    """The stored case's fields with their findings (see ``sections``)."""
+    """The stored case's fields with their findings (see ``sections``).
+
+    Remembered per data folder, case, stored version, text hash and hour of ``now``: a stored version
+    never changes (new text or evidence is a new version), so the check (which lays the evidence
+    out in a temporary folder) runs once per version and hour, not on every view.
+    """
+    from kameng_filer import paths
     from kameng_filer.case.loader import parse_text
 
     text = store.case_text(case_id)
+    key = (
+        str(paths.home_path()),
+        case_id,
+        store.current_version(case_id),
+        hashlib.sha256(text.encode()).hexdigest(),
+        f"{now:%Y%m%d%H}",
+    )
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return copy.deepcopy(hit)
     raw = parse_text(text, is_json=text.lstrip().startswith("{"))
-    return sections(raw if isinstance(raw, dict) else {}, stored_findings(store, case_id, now))
+    result = sections(raw if isinstance(raw, dict) else {}, stored_findings(store, case_id, now))
+    with _LOCK:
+        _CACHE[key] = copy.deepcopy(result)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+CACHE_SIZE = 128
+_CACHE: OrderedDict[tuple[str, ...], dict[str, Any]] = OrderedDict()
+_LOCK = threading.Lock()

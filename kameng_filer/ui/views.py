@@ -20,11 +20,12 @@ from kameng_filer.workdays import default_calendar
 OPEN_STATES = ("due", "paused", "lapsed")
 
 
-def countdown(due_iso: str, state: str, now: datetime) -> dict[str, Any]:
-    """``{"due", "text", "overdue", "days"}`` for a deadline: a working-day countdown in Chinese."""
+def countdown(due_iso: str, state: str, now: datetime, cal: Any = None) -> dict[str, Any]:
+    """``{"due", "text", "overdue", "days"}`` for a deadline: a working-day countdown in Chinese
+    (``cal``: the working-day calendar, looked up once per page by the callers that show many)."""
     due = parse_iso(due_iso)
     overdue = state == "lapsed" or due < now
-    days = default_calendar().working_days_between(now, due)
+    days = (cal or default_calendar()).working_days_between(now, due)
     if overdue:
         text = "已逾期"
     elif state == "paused":
@@ -42,7 +43,7 @@ def progress(f: dict[str, Any]) -> str:
     return f"原因：{reason}" if reason else "—"
 
 
-def filing_row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
+def filing_row(f: dict[str, Any], now: datetime, cal: Any = None) -> dict[str, Any]:
     """One channel of a case, as the home page and the dispute page show it."""
     d = f["next_deadline"]
     deadline = None
@@ -50,7 +51,7 @@ def filing_row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
         deadline = {
             "title": d["title"],
             "provisional": d["provisional"],
-            **countdown(d["due"], d["state"], now),
+            **countdown(d["due"], d["state"], now, cal),
         }
     a = f["next_action"]
     action = None
@@ -72,7 +73,7 @@ def filing_row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def open_deadlines(status: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+def open_deadlines(status: dict[str, Any], now: datetime, cal: Any = None) -> list[dict[str, Any]]:
     """Every open deadline of one case (``case_status`` output), for the calendar and the .ics file."""
     out: list[dict[str, Any]] = []
     for f in status["filings"]:
@@ -88,14 +89,14 @@ def open_deadlines(status: dict[str, Any], now: datetime) -> list[dict[str, Any]
                     "clock": d["clock"],
                     "title": d["title"],
                     "provisional": d["provisional"],
-                    **countdown(d["due"], d["state"], now),
+                    **countdown(d["due"], d["state"], now, cal),
                     "due_iso": d["due"],
                 }
             )
     return out
 
 
-def statuses(store: Any, now: datetime) -> list[dict[str, Any]]:
+def statuses(store: Any, now: datetime, cal: Any = None) -> list[dict[str, Any]]:
     """``case_status`` of every stored case (most recently changed first), read with three queries.
 
     The per-filing view is ``tracker.overview.filing_view``, exactly as ``case_status`` (and so
@@ -111,7 +112,7 @@ def statuses(store: Any, now: datetime) -> list[dict[str, Any]]:
     for d in repo.deadlines_of(store, ids):
         by_filing.setdefault(d.filing_id, []).append(d)
     tracks = repo.tracking_rows(store, ids)
-    cal = default_calendar()
+    cal = cal or default_calendar()
     by_case: dict[str, list[dict[str, Any]]] = {}
     for f in filings:
         view = filing_view(f, by_filing.get(f.id, []), tracks.get(f.id), now, cal)
@@ -126,12 +127,13 @@ def home(store: Any | None, now: datetime) -> dict[str, Any]:
     """Every stored case with each channel's row, and all open deadlines across cases by due time."""
     cases: list[dict[str, Any]] = []
     deadlines: list[dict[str, Any]] = []
-    for status in statuses(store, now) if store is not None else []:
-        rows = [filing_row(f, now) for f in status["filings"]]
+    cal = default_calendar()  # once per page: looking it up costs more than a countdown
+    for status in statuses(store, now, cal) if store is not None else []:
+        rows = [filing_row(f, now, cal) for f in status["filings"]]
         cases.append(
             {"id": status["case"], "title": status["title"], "version": status["version"], "filings": rows}
         )
-        deadlines += open_deadlines(status, now)
+        deadlines += open_deadlines(status, now, cal)
     deadlines.sort(key=lambda d: d["due_iso"])
     return {"cases": cases, "deadlines": deadlines}
 
@@ -169,8 +171,37 @@ def receipts(store: Any, case_id: str) -> list[dict[str, Any]]:
     ]
 
 
+_TEXTS: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
+def _templates_stamp() -> str:
+    """Changes when a user template is added, changed or removed (then texts are rendered again)."""
+    from kameng_filer import paths
+
+    folder = paths.user_templates_dir()
+    if not folder.is_dir():
+        return ""
+    return ";".join(f"{p}:{p.stat().st_mtime_ns}" for p in sorted(folder.rglob("*")))
+
+
 def texts(case: Any) -> list[dict[str, Any]]:
-    """Every channel × purpose rendered as ``kameng render`` does, with counts against field limits."""
+    """Every channel × purpose rendered as ``kameng render`` does, with counts against field limits.
+
+    Remembered by the case's content and the user templates (the same case renders the same texts).
+    """
+    import copy
+    import hashlib
+
+    key = (hashlib.sha256(case.model_dump_json().encode()).hexdigest(), _templates_stamp())
+    hit = _TEXTS.get(key)
+    if hit is None:
+        if len(_TEXTS) > 64:
+            _TEXTS.clear()
+        hit = _TEXTS[key] = _render_texts(case)
+    return copy.deepcopy(hit)
+
+
+def _render_texts(case: Any) -> list[dict[str, Any]]:
     from kameng_filer.render import PART_LABELS, PURPOSE_LABELS, PURPOSES, render
 
     out: list[dict[str, Any]] = []
