@@ -137,7 +137,7 @@ def save_account(channel: str, account: str, password: str) -> None:
     channels = dict(cfg.get("channels") or {})
     section = dict(channels.get(channel) or {})
     section[key] = account
-    if channel.startswith("card_platform@") and "profile" not in section:
+    if "@" in channel and "profile" not in section:  # NAME@PROFILE picks the site profile (as filing does)
         section["profile"] = channel.split("@", 1)[1]
     channels[channel] = section
     cfg["channels"] = channels
