@@ -19,6 +19,7 @@ def _origin(dist: str | None) -> str:
 
 def adapters() -> list[dict[str, Any]]:
     """Every adapter registered under ``kameng_filer.adapters`` (a broken plugin is listed with its error)."""
+    from kameng_filer.adapter import Adapter
     from kameng_filer.filing.web import ProfileAdapter
 
     out = []
@@ -41,6 +42,11 @@ def adapters() -> list[dict[str, Any]]:
             uses_profiles=issubclass(cls, ProfileAdapter),
             templates=spec.template_dir,
             schedule=spec.schedule_file,
+            capabilities=sorted(spec.caps),
+            role=spec.role,
+            exclusive_with=list(spec.exclusive_with),
+            requires=[r.path for r in spec.requires],
+            planned=bool(spec.plan) or cls.plan_rules is not Adapter.plan_rules,
             fields=[
                 {
                     "name": f.name,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kameng_filer import registry
+from kameng_filer import catalog, registry
 from kameng_filer.case.loader import load_case
 from kameng_filer.case.model import ProblemType
 from kameng_filer.filing.channels import exclusive_conflict
@@ -162,6 +162,9 @@ def test_builtin_capabilities_are_declared() -> None:
     assert "poll_status" not in caps["email"] and "reconcile" not in caps["email"]
     assert {"assisted", "reconcile"} <= caps["alipay"] and "poll_status" not in caps["alipay"]
     assert "poll_status" in caps["12315"] and "poll_status" in caps["card_platform"]
+    listed = {a["name"]: a for a in catalog.adapters()}  # kameng adapters list --json
+    assert listed["email"]["capabilities"] == ["follow_up", "submit"] and listed["heimao"]["planned"]
+    assert listed["12315"]["role"] == "official" and listed["12315"]["exclusive_with"] == ["consumer_association"]
     specs = {s.name: s for s in registry.all_specs()}
     assert specs["12315"].exclusive_with == ("consumer_association",)
     assert [r.path for r in specs["12315"].requires] == [
