@@ -149,3 +149,23 @@ def test_phone_guide_needs_lan_mode(home: Path) -> None:
         access.port_ref[0] = srv.port
         path = access.guide_url(CASE, "alipay").split(f":{srv.port}", 1)[1]
         assert client.get(path).status_code == 403  # no LAN mode: the phone path is a workspace page
+
+
+def test_bad_guide_requests_are_chinese_pages(server) -> None:
+    with httpx.Client(base_url=server.url, timeout=30, headers={"Origin": server.url}) as client:
+        client.get(server.entry_url)
+        wrong_payment = client.get(f"/cases/{CASE}/assisted/wechat_pay")  # the example was paid by Alipay
+        assert wrong_payment.status_code == 400 and "微信支付" in wrong_payment.text
+        assert "Traceback" not in wrong_payment.text
+        assert client.get(f"/cases/{CASE}/assisted/email").status_code == 404
+        assert client.get("/cases/km-nope/assisted/alipay").status_code == 404
+        for name in ("..%2F..%2Fkameng.db", "01-..", "guide.md", "x" * 300):
+            assert client.get(f"/cases/{CASE}/assisted/alipay/images/{name}").status_code == 404
+        stale = client.post(f"/cases/{CASE}/assisted/alipay/number", data={"value": NUMBER})
+        assert stale.status_code == 403 and "表单已失效" in stale.text
+        csrf = server.app.state.kit.csrf
+        empty = client.post(f"/cases/{CASE}/assisted/alipay/number", data={"csrf": csrf, "value": " "})
+        assert empty.status_code == 200 and "请填写投诉单号" in empty.text
+        long = client.post(f"/cases/{CASE}/assisted/alipay/status", data={"csrf": csrf, "value": "x" * 600})
+        assert "内容太长" in long.text
+        assert client.post(f"/cases/{CASE}/assisted/alipay/other", data={"csrf": csrf}).status_code == 404

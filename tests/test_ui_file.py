@@ -215,3 +215,22 @@ def test_tracker_follow_up_reject_escalate_and_pdf_on_the_dispute_page(
     finally:
         store.close()
     assert len(rejects) == 1 and rejects[0].data["reason"] == "只退了一半"
+
+
+def test_bad_filing_requests_are_chinese_messages(server) -> None:
+    import httpx
+
+    csrf = server.app.state.kit.csrf
+    with httpx.Client(base_url=server.url, timeout=60, headers={"Origin": server.url}) as client:
+        client.get(server.entry_url)
+        none = client.post(f"/cases/{CASE}/file", data={"csrf": csrf, "mode": "dry"})
+        assert none.status_code == 200 and "请至少选择一个渠道" in none.text
+        odd = client.post(f"/cases/{CASE}/file", data={"csrf": csrf, "channel": "../../etc", "mode": "dry"})
+        assert "没有这个渠道：../../etc" in odd.text
+        assert client.post(f"/cases/{CASE}/file", data={"channel": "heimao"}).status_code == 403
+        assert client.get("/cases/km-nope/file").status_code == 404
+        assert client.get("/runs/not-a-run").status_code == 404
+        assert client.get("/runs/not-a-run/events").status_code == 404
+        answer = client.post("/runs/not-a-run/answer", data={"csrf": csrf, "question": "q", "value": "1"})
+        assert answer.status_code == 404 and answer.json()["error"]["message"]
+        assert client.get("/runs/not-a-run/outcomes/0/shots/0").status_code == 404
