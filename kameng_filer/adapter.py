@@ -113,7 +113,7 @@ class StatusReport:
     raw: str
     """The channel's own status words, e.g. 待客服回复."""
     state: str
-    """Normalised: open | replied | needs_user | resolved | rejected | closed | escalated | withdrawn."""
+    """Normalised: a ``kameng_filer.vocab.ComplaintState`` value (``open``, ``replied``…)."""
     checked_at: datetime
     replies: list[dict[str, Any]] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
@@ -152,15 +152,45 @@ class Person(Protocol):
 
 
 class FilingContext(Protocol):
-    """What the engine hands to an adapter's I/O steps."""
+    """What the engine (and the tracker) hand to an adapter's I/O steps (``filing.channel_run.ChannelRun``)."""
 
     channel: str
     dry_run: bool
     person: Person
     artifacts: Path
+    filing_id: int | None
+    """The filing record (None in a dry run)."""
+    known_numbers: set[str]
+    """Complaint numbers already recorded for this case on this channel (never adopted by reconciliation)."""
+    submit_started: bool
+    """True once ``about_to_submit`` ran in this attempt."""
+    submit_mark: datetime | None
+    """When the filing was last durably marked ``submitting`` (what reconciliation proves against)."""
+    person_says_new: bool
+    """The person ruled out the list rows reconciliation cannot prove ours (``--again``)."""
 
-    async def browser_context(self) -> Any:
+    async def browser_context(self, account: str | None = None) -> Any:
         """A Playwright ``BrowserContext`` for this channel (one per channel, shared browser)."""
+        ...
+
+    async def new_page(self, account: str | None = None) -> Any:
+        """A new page in this channel's context, restoring ``account``'s stored session."""
+        ...
+
+    async def save_session(self) -> None:
+        """Persist the login session of the context opened for an account."""
+        ...
+
+    def forget_session(self) -> None:
+        """Delete the stored session (it expired)."""
+        ...
+
+    def not_delivered(self) -> None:
+        """The channel definitely refused the final submit: undo the ``submitting`` mark."""
+        ...
+
+    async def failure_screenshot(self, stem: str) -> str | None:
+        """Screenshot of the last page into the artifacts (None when there is no page)."""
         ...
 
     def secret(self, key: str) -> str:

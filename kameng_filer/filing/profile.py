@@ -20,20 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from kameng_filer import paths
 from kameng_filer.case.loader import LineIndex, dotted
 from kameng_filer.errors import ConfigError
+from kameng_filer.vocab import ComplaintState
 
-STATES = (
-    "open",
-    "replied",
-    "needs_user",
-    "resolved",
-    "rejected",
-    "closed",
-    "escalated",
-    "withdrawn",
-    "accepted",
-    "mediating",
-)
-"""The toolkit's normalised complaint states (values of ``status_words``)."""
+STATES: tuple[str, ...] = tuple(ComplaintState)
+"""The normalised complaint states (values of ``status_words``): ``vocab.ComplaintState``."""
 
 Widget = Literal[
     "text",  # input / textarea: fill
@@ -471,7 +461,8 @@ class Profile(BaseModel):
             raise ValueError("mode: http 需要 api 段")
         for word, state in self.status_words.items():
             if state not in STATES:
-                raise ValueError(f"status_words.{word} 的值 {state} 不是已知状态;可用:{'、'.join(STATES)}")
+                known = "、".join(STATES)
+                raise ValueError(f"status_words.{word} 的值 {state} 不是已知状态;可用:{known}")
         for where, rx in [
             ("error_pattern", self.error_pattern),
             ("list.number", self.list_page.number if self.list_page else None),

@@ -13,20 +13,14 @@ from kameng_filer import wording
 from kameng_filer.errors import StoreError
 from kameng_filer.findings import Finding
 from kameng_filer.store.sniff import extension_conflict
+from kameng_filer.vocab import RECORD_STATES, REPORTER_KEY, EventKind, Reporter, reported_by
 
-FILING_STATES: tuple[str, ...] = ("planned", "submitting", "submitted", "needs_person", "failed", "rejected")
+FILING_STATES: tuple[str, ...] = RECORD_STATES
+"""States a stored filing can have (``vocab.RECORD_STATES``)."""
 FILING_STATE_LABELS: dict[str, str] = {state: wording.FILING_STATES[state] for state in FILING_STATES}
 """Chinese words of the filing states (one table for the whole CLI: ``kameng_filer.wording``)."""
-EVENT_KINDS: tuple[str, ...] = (
-    "imported",
-    "filing_state",
-    "status",
-    "follow_up",
-    "escalation",
-    "notification",
-    "reminder",
-    "note",
-)
+EVENT_KINDS: tuple[str, ...] = tuple(EventKind)
+"""Kinds of timeline events (``vocab.EventKind``)."""
 
 _SECRET_KEY = re.compile(r"pass(word|wd)?$|secret|token|cookie|authorization|api_?key|session_?id", re.I)
 REDACTED = "***"
@@ -166,6 +160,11 @@ class FilingRecord:
         return FILING_STATE_LABELS.get(self.state, self.state)
 
     @property
+    def stored_receipt(self) -> StoredReceipt | None:
+        """The receipt, typed (None before one is recorded)."""
+        return StoredReceipt.from_data(self.receipt)
+
+    @property
     def plan_json(self) -> str | None:
         """``plan`` as JSON text."""
         return dump_json(self.plan)
@@ -198,3 +197,91 @@ class EventRecord:
     data: dict[str, Any]
     dedupe_key: str | None
     created: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    """The data of a ``status`` timeline event: a complaint status the tracker read or the person reported.
+
+    Written one way (``to_data``, key ``by``); ``from_data`` also reads the older ``reported_by`` key.
+    """
+
+    channel: str
+    raw: str
+    state: str
+    by: Reporter
+    event: str | None = None
+    complaint_no: str | None = None
+    note: str | None = None
+    screenshot: str | None = None
+    reply: str | None = None
+    first: bool | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The JSON stored in ``events.data_json`` (optional keys only when set)."""
+        data: dict[str, Any] = {
+            "channel": self.channel,
+            "raw": self.raw,
+            "state": str(self.state),
+            "event": self.event,
+            "complaint_no": self.complaint_no,
+            REPORTER_KEY: str(self.by),
+        }
+        for key in ("note", "screenshot", "reply", "first"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> StatusEvent:
+        """A stored event's data, old or new."""
+        first = data.get("first")
+        return cls(
+            channel=str(data.get("channel") or ""),
+            raw=str(data.get("raw") or ""),
+            state=str(data.get("state") or ""),
+            by=reported_by(data),
+            event=data.get("event") or None,
+            complaint_no=data.get("complaint_no") or None,
+            note=data.get("note") or None,
+            screenshot=data.get("screenshot") or None,
+            reply=data.get("reply") or None,
+            first=bool(first) if first is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReceipt:
+    """A filing's stored receipt (``filings.receipt_json``, written from ``adapter.Receipt.to_dict``)."""
+
+    complaint_no: str
+    filed_at: datetime | None = None
+    status: str | None = None
+    url: str | None = None
+    screenshot: str | None = None
+    html: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    reconciled: bool = False
+
+    @classmethod
+    def from_data(cls, data: Any) -> StoredReceipt | None:
+        """The typed receipt of stored JSON data; None when there is none."""
+        if not isinstance(data, dict):
+            return None
+        filed = data.get("filed_at")
+        try:
+            filed_at = datetime.fromisoformat(filed) if isinstance(filed, str) and filed else None
+        except ValueError:
+            filed_at = None
+        extra = data.get("extra")
+        return cls(
+            complaint_no=str(data.get("complaint_no") or ""),
+            filed_at=filed_at,
+            status=data.get("status"),
+            url=data.get("url"),
+            screenshot=data.get("screenshot"),
+            html=data.get("html"),
+            extra=dict(extra) if isinstance(extra, dict) else {},
+            reconciled=bool(data.get("reconciled")),
+        )

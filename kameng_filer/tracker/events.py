@@ -17,6 +17,7 @@ from typing import Any
 from kameng_filer.case.model import Case
 from kameng_filer.filing.status_words import normalise_status
 from kameng_filer.timeutil import as_shanghai
+from kameng_filer.vocab import Reporter, reported_by
 
 STATE_EVENTS: dict[str, str | None] = {
     "open": None,
@@ -70,7 +71,7 @@ class StatusPoint:
 
 def status_events(channel: str, data: dict[str, Any]) -> tuple[str, ...]:
     """The events a recorded ``status`` event means (main event first, then implied ones)."""
-    polled = data.get("by") == "tracker"
+    polled = reported_by(data) is Reporter.TRACKER
     event = data.get("event")
     if not event and data.get("raw"):
         meaning = normalise_status(channel, str(data["raw"]))

@@ -21,6 +21,7 @@ from kameng_filer.tracker.context import Pass
 from kameng_filer.tracker.events import TERMINAL_STATES
 from kameng_filer.tracker.refresh import refresh
 from kameng_filer.tracker.repo import FeedEvent
+from kameng_filer.vocab import Reporter, reported_by
 
 CURSOR = "feed_cursor"
 BATCH = 500
@@ -81,7 +82,7 @@ def _status(p: Pass, ev: FeedEvent) -> None:
         return
     data = ev.data
     state = str(data.get("state") or "")
-    if data.get("by") != "tracker":
+    if reported_by(data) is not Reporter.TRACKER:
         repo.update_tracking(
             p.store, filing.id, last_raw=str(data.get("raw") or ""), last_state=state, updated_at=p.now
         )

@@ -14,6 +14,7 @@ from kameng_filer.tracker import repo
 from kameng_filer.tracker.clocks import CHANNEL_LAPSE
 from kameng_filer.tracker.models import DbDeadline
 from kameng_filer.tracker.notices import channel_title
+from kameng_filer.vocab import Reporter, reported_by
 from kameng_filer.workdays import WorkCalendar, default_calendar
 
 DEADLINE_STATES = wording.DEADLINE_STATES
@@ -118,7 +119,7 @@ def timeline_entry(ev: EventRecord) -> tuple[str, str, str]:
         change = f"{before} → {after}" if d.get("from") != d.get("to") else f"仍为{after}"
         return label, f"{ch} {purpose}:{change}{number}{err}", detail
     if ev.kind == "status":
-        who = "跟踪器读取" if d.get("by") == "tracker" else "本人记录"
+        who = "跟踪器读取" if reported_by(d) is Reporter.TRACKER else "本人记录"
         reply = f";对方回复:{str(d['reply'])[:80]}" if d.get("reply") else ""
         said = d.get("raw") or wording.channel_status(d.get("state"))
         return label, f"{ch}:{said}({who}){reply}", ""

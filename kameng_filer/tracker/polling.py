@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from kameng_filer.errors import HumanActionRequired, KamengError
 from kameng_filer.filing.status_words import normalise_status
+from kameng_filer.store.records import StatusEvent
 from kameng_filer.store.timeline import add_event_row
 from kameng_filer.tracker import actions as act
 from kameng_filer.tracker import repo
@@ -22,6 +23,7 @@ from kameng_filer.tracker.channel_io import squash
 from kameng_filer.tracker.context import Pass
 from kameng_filer.tracker.events import STATE_EVENTS
 from kameng_filer.tracker.models import DbTracking
+from kameng_filer.vocab import EventKind, Reporter
 
 MAX_BACKOFF_HOURS = 24.0
 OURS = frozenset({"user", "member", "me", "consumer", "本人", "用户"})
@@ -121,17 +123,16 @@ async def _poll_one(p: Pass, row: DbTracking, gap: float, every_hours: float) ->
         repo.update_tracking(p.store, filing.id, **common)
         p.report.polled.append({**entry, "raw": report.raw, "changed": False})
         return
-    data = {
-        "channel": filing.channel,
-        "raw": report.raw,
-        "state": state,
-        "event": event,
-        "complaint_no": filing.complaint_no,
-        "by": "tracker",
-        "first": row.status_seq == 0,
-    }
-    if len(theirs) > row.replies_seen:
-        data["reply"] = str(theirs[-1].get("text", ""))[:2000]
+    data = StatusEvent(
+        channel=filing.channel,
+        raw=report.raw,
+        state=state,
+        by=Reporter.TRACKER,
+        event=event,
+        complaint_no=filing.complaint_no,
+        first=row.status_seq == 0,
+        reply=str(theirs[-1].get("text", ""))[:2000] if len(theirs) > row.replies_seen else None,
+    ).to_data()
     with p.store.transaction() as s:
         res = s.execute(
             update(DbTracking)
@@ -148,7 +149,7 @@ async def _poll_one(p: Pass, row: DbTracking, gap: float, every_hours: float) ->
             add_event_row(
                 s,
                 filing.case_id,
-                "status",
+                EventKind.STATUS,
                 data,
                 filing_id=filing.id,
                 at=p.now,
