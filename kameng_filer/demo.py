@@ -8,7 +8,6 @@ filings always hand those steps to the person.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from kameng_filer.errors import HumanActionRequired
 from kameng_filer.filing.engine import FileOptions, Outcome
 from kameng_filer.filing.person import ScriptedPerson
 from kameng_filer.filing.run import Prepared, prepare_and_execute
+from kameng_filer.home import Home, using
 from kameng_filer.secrets import env_name
 from kameng_filer.timeutil import now
 
@@ -119,9 +119,9 @@ def _twin_settings(dc: DemoChannel, twin: Any) -> dict[str, Any]:
     return settings
 
 
-def configure_demo(twins: Any) -> list[str]:
-    """Write the demo's config.yaml (every demo channel pointing at its twin) in ``$KAMENG_HOME`` and put
-    the demo accounts' passwords in this process's environment; returns the variables set."""
+def configure_demo(twins: Any) -> dict[str, str]:
+    """Write the demo's config.yaml (every demo channel pointing at its twin) in the current workspace;
+    returns the demo accounts' passwords by environment-variable name (for ``Home.secrets``)."""
     everything = DEMO_CHANNELS + SECOND_CHANNELS
     save_config(
         {
@@ -130,12 +130,7 @@ def configure_demo(twins: Any) -> list[str]:
             }
         }
     )
-    names: list[str] = []
-    for dc in everything:
-        if dc.account and dc.password:
-            names.append(env_name(dc.channel, dc.account))
-            os.environ[names[-1]] = dc.password
-    return names
+    return {env_name(dc.channel, dc.account): dc.password for dc in everything if dc.account and dc.password}
 
 
 def demo_urls(twins: Any) -> dict[str, str]:
@@ -150,56 +145,60 @@ def demo_urls(twins: Any) -> dict[str, str]:
 async def run_demo(
     *, console: Any, show_progress: bool, home: Path | None = None
 ) -> tuple[list[Outcome], dict[str, Any]]:
-    """Start twins, configure the demo home, file the example case on every demo channel."""
-    from kameng_filer.store import Store
+    """Start twins, configure the demo home, file the example case on every demo channel.
+
+    The demo runs in its own ``Home`` (installed for this task only; the process environment is left as it
+    is), with the demo accounts' passwords as that workspace's secrets."""
     from kameng_filer.twins.registry import astart_twins
 
     demo_home = home or (paths.data_dir() / "demo")
     if demo_home.exists():
         shutil.rmtree(demo_home)
     demo_home.mkdir(parents=True)
-    previous = os.environ.get("KAMENG_HOME")
-    os.environ["KAMENG_HOME"] = str(demo_home)
     everything = DEMO_CHANNELS + SECOND_CHANNELS
     twins = await astart_twins(
         sorted({dc.twin for dc in everything if dc.twin}), data_dir=demo_home / "twins", options=TWIN_OPTIONS
     )
-    secrets_set: list[str] = []
     try:
-        secrets_set = configure_demo(twins)
-        urls = demo_urls(twins)
-        person = ScriptedPerson(
-            DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress
-        )
-        store = Store.open()
-        outcomes: list[Outcome] = []
-        for which, channels in (("", DEMO_CHANNELS), ("second", SECOND_CHANNELS)):
-            with example_case(which) as case_path:
-
-                def announce(prepared: Prepared, channels: tuple[DemoChannel, ...] = channels) -> None:
-                    if show_progress and console is not None:
-                        names = "、".join(dc.channel for dc in channels)
-                        console.print(f"案件 {prepared.case.id}「{prepared.case.title}」→ {names}")
-
-                _, done = await prepare_and_execute(
-                    store,
-                    str(case_path),
-                    [dc.channel for dc in channels],
-                    person,
-                    FileOptions(retries=1),
-                    now=now(),
-                    console=console,
-                    show_progress=show_progress,
-                    on_prepared=announce,
-                )
-                outcomes += done
-        info = {"home": str(demo_home), "twins": twins.urls() if hasattr(twins, "urls") else {}}
-        return outcomes, info
+        with using(Home.at(demo_home)):
+            secrets = configure_demo(twins)
+        with using(Home.at(demo_home, secrets=secrets)):
+            return await _file_examples(twins, demo_home, console=console, show_progress=show_progress)
     finally:
-        for name in secrets_set:
-            os.environ.pop(name, None)
         await twins.astop() if hasattr(twins, "astop") else twins.stop()
-        if previous is None:
-            os.environ.pop("KAMENG_HOME", None)
-        else:
-            os.environ["KAMENG_HOME"] = previous
+
+
+async def _file_examples(
+    twins: Any, demo_home: Path, *, console: Any, show_progress: bool
+) -> tuple[list[Outcome], dict[str, Any]]:
+    """File both example disputes on their demo channels (inside the demo's workspace)."""
+    from kameng_filer.store import Store
+
+    urls = demo_urls(twins)
+    person = ScriptedPerson(
+        DemoAnswerer(urls), texts=ASSISTED_ANSWERS, console=console, quiet=not show_progress
+    )
+    store = Store.open()
+    outcomes: list[Outcome] = []
+    for which, channels in (("", DEMO_CHANNELS), ("second", SECOND_CHANNELS)):
+        with example_case(which) as case_path:
+
+            def announce(prepared: Prepared, channels: tuple[DemoChannel, ...] = channels) -> None:
+                if show_progress and console is not None:
+                    names = "、".join(dc.channel for dc in channels)
+                    console.print(f"案件 {prepared.case.id}「{prepared.case.title}」→ {names}")
+
+            _, done = await prepare_and_execute(
+                store,
+                str(case_path),
+                [dc.channel for dc in channels],
+                person,
+                FileOptions(retries=1),
+                now=now(),
+                console=console,
+                show_progress=show_progress,
+                on_prepared=announce,
+            )
+            outcomes += done
+    info = {"home": str(demo_home), "twins": twins.urls() if hasattr(twins, "urls") else {}}
+    return outcomes, info

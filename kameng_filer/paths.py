@@ -1,4 +1,4 @@
-"""Where the toolkit keeps its data: ``$KAMENG_HOME`` or the platformdirs user data folder.
+"""Where the toolkit keeps its data: the current ``Home`` (``$KAMENG_HOME`` or the platformdirs user data folder).
 
 Folders the toolkit creates are private (0700): they hold evidence, receipts and login sessions.
 A folder that cannot be created becomes a ``StoreError`` naming it, never a raw ``OSError``.
@@ -11,22 +11,15 @@ import errno
 import os
 from pathlib import Path
 
-import platformdirs
-
+from kameng_filer import home
 from kameng_filer.errors import StoreError
-
-APP = "kameng-filer"
-CONFIG_NAME = "config.yaml"
-
-
-def _default_home() -> Path:
-    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+from kameng_filer.home import APP as APP
+from kameng_filer.home import CONFIG_NAME as CONFIG_NAME
 
 
 def home_path() -> Path:
     """The data folder's path, without creating it."""
-    env = os.environ.get("KAMENG_HOME")
-    return Path(env).expanduser() if env else _default_home()
+    return home.current().data
 
 
 def ensure_dir(p: Path) -> Path:
@@ -90,12 +83,7 @@ def db_path() -> Path:
 
 def config_candidates() -> list[Path]:
     """Where ``config.yaml`` is looked for, first match wins (see ``config_path``)."""
-    if os.environ.get("KAMENG_HOME"):
-        return [home_path() / CONFIG_NAME]
-    return [
-        Path(platformdirs.user_config_dir(APP, appauthor=False)) / CONFIG_NAME,
-        _default_home() / CONFIG_NAME,
-    ]
+    return home.current().config_candidates()
 
 
 def config_path() -> Path:
@@ -158,4 +146,5 @@ def user_schedules_dir() -> Path:
 
 def holidays_override_path() -> Path:
     """Optional file of extra holidays / make-up working days."""
-    return data_dir() / "holidays.yaml"
+    data_dir()
+    return home.current().holidays

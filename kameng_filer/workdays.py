@@ -29,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from kameng_filer import paths
+from kameng_filer import home, paths
 from kameng_filer.holidays import (
     LIBRARY_YEARS,
     MAX_YEAR,
@@ -360,15 +360,16 @@ class WorkCalendar:
 
 # -- module-level default calendar -------------------------------------------------------------------
 
-_path_cache: tuple[str | None, Path] | None = None
+_path_cache: tuple[tuple[str, bool], Path] | None = None
 _default: tuple[tuple[Any, ...], WorkCalendar] | None = None
 
 
 def override_path() -> Path:
+    """The person's holiday file of the current workspace (``Home.holidays``)."""
     global _path_cache
-    env = os.environ.get("KAMENG_HOME")
-    if _path_cache is None or _path_cache[0] != env:
-        _path_cache = (env, paths.holidays_override_path())
+    key = home.current().key
+    if _path_cache is None or _path_cache[0] != key:
+        _path_cache = (key, paths.holidays_override_path())
     return _path_cache[1]
 
 

@@ -16,8 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from kameng_filer.findings import Finding
 
 SYSTEM_PLACES: tuple[str, ...] = (
@@ -127,15 +125,14 @@ def _home() -> Path | None:
 
 
 @lru_cache(maxsize=4)
-def _real_kameng_home(env: str | None) -> Path:
-    base = (
-        Path(env).expanduser() if env else Path(platformdirs.user_data_dir("kameng-filer", appauthor=False))
-    )
-    return _real_folder(base)
+def _real_kameng_home(data: str) -> Path:
+    return _real_folder(Path(data))
 
 
 def _kameng_home() -> Path:
-    return _real_kameng_home(os.environ.get("KAMENG_HOME"))
+    from kameng_filer import home
+
+    return _real_kameng_home(str(home.current().data))
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -10,9 +9,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import yaml
 
+from kameng_filer import home
 from kameng_filer.errors import ConfigError
 
 USER_FILE = "lexicon.yaml"
@@ -70,12 +69,8 @@ def _compile(words: dict[str, str]) -> re.Pattern[str] | None:
 
 
 def _user_path() -> Path:
-    """``lexicon.yaml`` in the data folder (same rule as ``paths.data_dir``, without creating it)."""
-    home = os.environ.get("KAMENG_HOME")
-    base = (
-        Path(home).expanduser() if home else Path(platformdirs.user_data_dir("kameng-filer", appauthor=False))
-    )
-    return base / USER_FILE
+    """``lexicon.yaml`` in the current workspace's data folder (``Home.lexicon``, not created)."""
+    return home.current().data / USER_FILE
 
 
 def _section(data: Any, name: str, source: str) -> dict[str, str]:

@@ -36,12 +36,9 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
 
 def log_dir() -> Path:
     """The folder of the log files (``logs`` in the data folder; not created here)."""
-    env = os.environ.get("KAMENG_HOME")
-    if env:
-        return Path(env).expanduser() / "logs"
-    import platformdirs
+    from kameng_filer import home
 
-    return Path(platformdirs.user_data_dir("kameng-filer", appauthor=False)) / "logs"
+    return home.current().data / "logs"
 
 
 def start() -> list[logging.Handler]:

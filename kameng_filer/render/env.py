@@ -27,7 +27,7 @@ import jinja2
 from jinja2.runtime import Macro
 from jinja2.sandbox import SandboxedEnvironment
 
-from kameng_filer import paths
+from kameng_filer import home, paths
 from kameng_filer.render.facts import chronology
 from kameng_filer.render.filters import FILTERS
 from kameng_filer.render.memo import Remembering
@@ -140,10 +140,8 @@ def _signature(user_dir: str) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(sig))
 
 
-_PLACE_VARS = ("KAMENG_HOME", "XDG_DATA_HOME", "HOME", "APPDATA", "LOCALAPPDATA", "USERPROFILE")
-"""The environment variables that decide where ``paths.user_templates_dir()`` is."""
-_USER_DIRS: dict[tuple[str | None, ...], str] = {}
-"""Those variables' values → ``str(paths.user_templates_dir())``, so the folder is not made on every call."""
+_USER_DIRS: dict[tuple[str, bool], str] = {}
+"""The workspace (``Home.key``) → ``str(paths.user_templates_dir())``, so the folder is not made on every call."""
 
 
 MAX_REPEAT = 100_000
@@ -251,8 +249,7 @@ def environment() -> jinja2.Environment:
     its sub-folders), so an override dropped in while a long-running process works is used at once;
     edits of existing files are picked up by Jinja's own modification-time check.
     """
-    home = os.environ.get("KAMENG_HOME")  # when set, it alone places the folder
-    place = (home,) if home else tuple(os.environ.get(name) for name in _PLACE_VARS)
+    place = home.current().key  # the workspace (KAMENG_HOME, else the platform folder) places the folder
     user_dir = _USER_DIRS.get(place)
     signature = _signature(user_dir) if user_dir else ()
     if not signature:  # first call for this data folder, or the folder has gone: paths (re)creates it

@@ -42,7 +42,9 @@ def demo_workspace(home: Path) -> Iterator[DemoAnswerer]:
     try:
         wanted = sorted({dc.twin for dc in DEMO_CHANNELS + SECOND_CHANNELS if dc.twin})
         twins = start_twins(wanted, data_dir=home / "twins", options=TWIN_OPTIONS)
-        names = configure_demo(twins)
+        secrets = configure_demo(twins)
+        os.environ.update(secrets)  # the web app's worker threads read the demo passwords from here
+        names = list(secrets)
         store = Store.open()
         try:
             for which in ("", "second"):
