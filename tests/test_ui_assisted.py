@@ -169,3 +169,37 @@ def test_bad_guide_requests_are_chinese_pages(server) -> None:
         long = client.post(f"/cases/{CASE}/assisted/alipay/status", data={"csrf": csrf, "value": "x" * 600})
         assert "内容太长" in long.text
         assert client.post(f"/cases/{CASE}/assisted/alipay/other", data={"csrf": csrf}).status_code == 404
+
+
+def test_kameng_ui_lan_says_what_the_network_may_open(kameng_home: Path) -> None:
+    import os
+    import signal
+    import subprocess
+
+    kameng = str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kameng")
+    proc = subprocess.Popen(
+        [kameng, "ui", "--lan", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "BROWSER": "false"},
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "局域网访问已开启" in line:
+                break
+        url = next(x.strip() for x in lines if x.startswith("http://"))
+        port = re.search(r":(\d+)/", url)[1]
+        with httpx.Client(timeout=30, follow_redirects=True) as client:
+            assert client.get(url).status_code == 200  # the workspace on 127.0.0.1 as usual
+            assert client.get(f"http://127.0.0.1:{port}/phone/guess/{CASE}/alipay").status_code == 404
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "Traceback" not in err
