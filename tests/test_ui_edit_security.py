@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kameng_filer.store import Store
 from tests.ui_support import CASE, ROOT, running, seed_home
 
 PNG = (ROOT / "examples" / "evidence" / "order.png").read_bytes()
@@ -41,7 +42,9 @@ def client(server):
 
 def _form(client: httpx.Client, url: str) -> dict[str, str]:
     html = client.get(url).text
-    fields = dict(re.findall(r'<input type="(?:hidden|text)" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"', html))
+    fields = dict(
+        re.findall(r'<input type="(?:hidden|text)" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"', html)
+    )
     for name, body in re.findall(r'<select id="[^"]*" name="([^"]+)">(.*?)</select>', html, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected>', body)
         fields[name] = chosen[1] if chosen else ""
@@ -64,7 +67,9 @@ def test_check_needs_csrf_and_same_origin(client: httpx.Client, server) -> None:
 def test_bad_input_gets_cli_messages_at_the_field(client: httpx.Client, seeded: Path) -> None:
     fields = _form(client, f"/cases/{CASE}/edit")
     assert fields["order.amount"] == "100.00" and fields["contacts[0].with"] == "merchant"
-    fields.update({"order.amount": "-5", "order.paid_at": "2026-13-45", "__class__": "x", "allow_outside": "/"})
+    fields.update(
+        {"order.amount": "-5", "order.paid_at": "2026-13-45", "__class__": "x", "allow_outside": "/"}
+    )
     found = client.post("/edit/check", data=fields).json()
     by_path = {f["path"]: f for f in found["findings"]}
     assert "金额不能为负" in by_path["order.amount"]["message"]
@@ -93,7 +98,9 @@ def test_id_of_a_saved_case_cannot_change(client: httpx.Client) -> None:
     assert "不能改编号" in page.text
 
 
-def _upload(client: httpx.Client, target: str, files: list[tuple[str, bytes]], csrf: str | None) -> httpx.Response:
+def _upload(
+    client: httpx.Client, target: str, files: list[tuple[str, bytes]], csrf: str | None
+) -> httpx.Response:
     data = {"target": target}
     if csrf is not None:
         data["csrf"] = csrf
@@ -137,7 +144,9 @@ def test_own_texts_checked_and_used_by_the_cli(tmp_path: Path) -> None:
     text = (folder / "case.yaml").read_text("utf-8")
     texts = (
         "\ntexts:\n  heimao:\n    complaint:\n      title: 星辰卡盟点券未到账请求退款\n      nonsense: x\n"
-        "  alipay:\n    complaint:\n      content: " + "太坑了" * 80 + "\n  nowhere:\n    complaint: {content: x}\n"
+        "  alipay:\n    complaint:\n      content: "
+        + "太坑了" * 80
+        + "\n  nowhere:\n    complaint: {content: x}\n"
     )
     (folder / "case.yaml").write_text(text + texts, "utf-8")
     runner = CliRunner()
@@ -163,3 +172,35 @@ def test_dispute_page_check_follows_each_saved_version(client: httpx.Client) -> 
     fields = _form(client, f"/cases/{CASE}/edit")
     fields["complainant.phone"] = "13800138000"
     assert client.post("/edit/save", data=fields).status_code == 303
+
+
+def test_text_pages_refuse_unknown_names_and_forged_posts(client: httpx.Client) -> None:
+    for path in (
+        f"/cases/{CASE}/texts/nochannel/complaint",
+        f"/cases/{CASE}/texts/alipay/nopurpose",
+        "/cases/nocase/texts/alipay/complaint",
+    ):
+        r = client.get(path)
+        assert r.status_code == 404 and "Traceback" not in r.text, path
+        assert re.search(r"[\u4e00-\u9fff]", r.text)
+    r = client.post(f"/cases/{CASE}/texts/alipay/complaint", data={"text.content": "x" * 10})
+    assert r.status_code == 403
+    html = client.get(f"/cases/{CASE}/texts/alipay/complaint").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html)[1]
+    r = client.post(
+        f"/cases/{CASE}/texts/alipay/complaint/check",
+        data={"csrf": csrf, "text.content": "短", "text.../../x": "y", "text.": "z"},
+    )
+    field = r.json()["fields"][0]
+    assert field["name"] == "content" and field["count"] == 1
+    assert any("至少" in f["message"] for f in field["findings"])
+    html = client.get(f"/cases/{CASE}/texts/alipay/complaint").text
+    sha = re.search(r'name="base_sha" value="([^"]*)"', html)[1]
+    mine = "2026年11月2日支付100.00元购买点券，至今未到账，请求退款100.00元。"
+    data = {"csrf": csrf, "base_sha": sha, "text.content": mine, "text.../../x": "y", "text.title": "z"}
+    assert client.post(f"/cases/{CASE}/texts/alipay/complaint", data=data).status_code == 303
+    store = Store.open(readonly=True)
+    try:
+        assert store.get_case(CASE).texts == {"alipay": {"complaint": {"content": mine}}}
+    finally:
+        store.close()

@@ -98,6 +98,8 @@ def routes(kit: Kit) -> list[Route]:
         rows = fields(case, channel, purpose)
         data = raw
         if given is not None:
+            names = {r["name"] for r in rows}
+            given = {k: v for k, v in given.items() if k in names}  # forged field names are ignored
             data = with_texts(raw, channel, purpose, given, {r["name"]: r["generated"] for r in rows})
             for r in rows:
                 r["text"] = given.get(r["name"], r["text"])
