@@ -117,7 +117,9 @@ def test_handling_follows_the_error_class_hierarchy() -> None:
 
 # ---- the engine: one way to end a channel, whatever the adapter raised ----
 
-SPEC = ChannelSpec(name="flaky", title="测试渠道", kind="email", description="测试用(不能按订单查找)", fields=())
+SPEC = ChannelSpec(
+    name="flaky", title="测试渠道", kind="email", description="测试用(不能按订单查找)", fields=()
+)
 
 
 class Flaky(Adapter):
@@ -209,3 +211,49 @@ def test_the_tracker_wraps_its_adapter_calls(kameng_home: Path, example_case: Pa
             asyncio.run(session.status(filing))
         assert got.value.channel == "flaky"
         asyncio.run(session.aclose())
+
+
+# ---- the e-mail adapter raises smtplib's errors; the boundary and the table end the channel ----
+
+
+def _email_setup(email_twin) -> None:
+    from kameng_filer.config import save_config
+
+    save_config(
+        {
+            "channels": {
+                "email": {
+                    "smtp_host": email_twin.host,
+                    "smtp_port": email_twin.port,
+                    "to": "complaints@platform.example",
+                    "timeout": 5,
+                }
+            }
+        }
+    )
+
+
+def test_smtp_tempfail_to_data_is_retried_without_a_check(email_twin, example_case: Path) -> None:
+    """451 to DATA: the adapter says nothing arrived (``not_delivered``), the boundary makes it
+    ``ChannelUnreachable`` and the engine simply sends again — one mail, ``submitted``."""
+    from tests.filing_support import file_now
+
+    _email_setup(email_twin)
+    email_twin.set_faults(tempfail=1)
+    [out] = file_now(example_case, ["email"], NoPerson())
+    assert out.state == "submitted", out
+    assert len(email_twin.messages()) == 1
+
+
+def test_smtp_rejection_to_data_is_rejected(email_twin, example_case: Path) -> None:
+    """554 to DATA: ``rejected`` with the SMTP code named, nothing left ``submitting``."""
+    from tests.filing_support import file_now
+
+    _email_setup(email_twin)
+    email_twin.set_faults(reject=5)
+    [out] = file_now(example_case, ["email"], NoPerson())
+    assert out.state == "rejected" and "SMTP 554" in (out.error or ""), out
+    with Store.open() as store:
+        record = store.get_filing("km-2026-0001", "email")
+    assert record.state == "rejected" and record.submitting_at is None
+    assert email_twin.messages() == []
