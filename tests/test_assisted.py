@@ -214,8 +214,9 @@ def test_alipay_text_limit_is_configurable(example_case: Path) -> None:
 
 def test_plan_refuses_a_case_paid_another_way(example_case: Path) -> None:
     case = load(example_case)
-    with pytest.raises(FilingError, match="不是用微信支付的"):
+    with pytest.raises(FilingError, match="是用支付宝付款的，不能向微信支付交易投诉") as info:
         WechatPayAdapter().plan(case)
+    assert "alipay" not in info.value.message and "--channel alipay" in (info.value.hint or "")
 
 
 # ------------------------------------------------------------------------- complaint numbers

@@ -19,6 +19,7 @@ import yaml
 
 from kameng_filer import paths, registry
 from kameng_filer.case import load_case
+from kameng_filer.case.model import PaymentMethod
 from kameng_filer.errors import KamengError, RenderError
 from kameng_filer.filing.lint import channel_of, check
 from kameng_filer.filing.profile import load_profile, profile_sources
@@ -164,6 +165,10 @@ def test_the_template_environment_is_strict() -> None:
 @pytest.mark.parametrize("name", ADAPTERS)
 def test_templates_render_under_strict_undefined_for_every_purpose(name: str, purpose: str) -> None:
     case = load_case(EXAMPLE_CASE).case
+    assert case is not None
+    if name in ("alipay", "wechat_pay"):  # a payment channel takes only orders paid through it
+        paid = case.order.payment.model_copy(update={"method": PaymentMethod(name)})  # type: ignore[union-attr]
+        case = case.model_copy(update={"order": case.order.model_copy(update={"payment": paid})})
     spec = registry.spec(name)
     if not offered(name, purpose):  # no 复核 on 12315, 消协, 黑猫, WeChat Pay: refused with the next step
         with pytest.raises(RenderError, match="没有“复核”程序"):

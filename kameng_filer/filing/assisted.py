@@ -170,10 +170,13 @@ class AssistedAdapter(Adapter):
                 hint=f"在 order.payment.method 填写 {self.payment.value}(并填写 transaction_no)",
             )
         if pay.method != self.payment:
+            from kameng_filer.render.purposes import payment_mismatch
+
+            refused = payment_mismatch(self.spec.name, case)  # the same refusal as kameng render
             raise FilingError(
-                f"该订单不是用{self.app}支付的(支付方式:{pay.method.value}),不能在{self.app}里投诉这笔交易",
+                refused.message if refused else f"该订单不是用{self.app}支付的，不能在{self.app}里投诉这笔交易",
                 channel=self.name,
-                hint="按实际支付方式选择渠道(kameng plan 会给出建议)",
+                hint=(refused.hint if refused else None) or "按实际支付方式选择渠道（kameng plan 会给出建议）",
             )
 
     def text(self, case: Case, purpose: str) -> str:
