@@ -6,6 +6,9 @@ process that dies by SIGKILL at a crash point (``KAMENG_CRASH_AT``; for browser 
 complaint). After each kill the SQLite file passes ``integrity_check`` and ``foreign_key_check`` and
 the filing is still ``submitting``; a rerun ends with exactly one complaint on the twin and one
 ``submitted`` filing whose receipt carries the twin's number; a third run answers ``already_filed``.
+On every channel that reconciles (but card B's SMS-cooldown kind), the person filed a complaint on the
+same order through the site's own form ten minutes before the first run (issue 12 §1): it is never
+adopted or recorded as ours.
 Channels that cannot look a complaint up (e-mail, the association's web form) stop at
 ``needs_person`` after an unclear crash and send nothing; the test then does what the person is told
 (``kameng report --number`` when it arrived, ``kameng file --again`` when it did not).
@@ -325,6 +328,44 @@ def lab_for(kind: Kind, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield Lab(kind, case, twin, app, env)
 
 
+def person_files_first(lab: Lab, tmp: Path, *, minutes_ago: float) -> str:
+    """The person's own complaint on the same order, through the site's form, from their own data
+    folder (the tool's store never hears of it); returns its number."""
+    src = yaml.safe_load(lab.case.read_text(encoding="utf-8"))
+    src["id"] = "km-2026-0099"
+    src["problem"]["type"] = "delayed_delivery" if src["problem"]["type"] != "delayed_delivery" else "other"
+    src["problem"]["summary"] = "我自己先在网站上提交的投诉:订单一直没有处理,请尽快回复"
+    folder = tmp / "person-case"
+    shutil.copytree(lab.case.parent, folder)
+    (folder / "case.yaml").write_text(yaml.safe_dump(src, allow_unicode=True), encoding="utf-8")
+    old_home = os.environ["KAMENG_HOME"]
+    os.environ["KAMENG_HOME"] = str(tmp / "person-home")
+    before = lab.numbers()
+    if minutes_ago:
+        lab.twin.clock.advance(-60 * minutes_ago)
+    try:
+        settings = dict(lab.kind.settings)
+        settings["base_url"] = lab.twin.url
+        save_config({"channels": {lab.kind.channel: settings}})
+        person = ScriptedPerson(DemoAnswerer({lab.kind.channel: lab.twin.url}), quiet=True)
+        [out] = file_now(folder / "case.yaml", [lab.kind.channel], person)
+    finally:
+        if minutes_ago:
+            lab.twin.clock.advance(60 * minutes_ago)
+        os.environ["KAMENG_HOME"] = old_home
+    assert out.state == "submitted", out
+    [number] = [x for x in lab.numbers() if x not in before]
+    if lab.kind.settle:  # one open complaint per order: the platform closes the person's first
+        lab.twin.operator(number, lab.kind.settle, "已处理完毕")
+    return number
+
+
+def recorded_numbers(lab: Lab) -> list[str | None]:
+    """Every complaint number the tool's store holds for this channel."""
+    with Store.open() as store:
+        return [f.complaint_no for f in store.filings(lab.kind.case_id, channel=lab.kind.channel)]
+
+
 def store_matches(lab: Lab, numbers: list[str]) -> None:
     """Every filing of the channel is ``submitted``, one per complaint, each with its own receipt."""
     with Store.open() as store:
@@ -338,10 +379,12 @@ def store_matches(lab: Lab, numbers: list[str]) -> None:
         assert f.submitted_at is not None
 
 
-def one_round(lab: Lab, n: int, point: str) -> None:
-    """Round ``n`` (0-based): crash at ``point``, rerun, resolve like the person, third run."""
+def one_round(lab: Lab, n: int, point: str, theirs: str | None = None) -> None:
+    """Round ``n`` (0-based): crash at ``point``, rerun, resolve like the person, third run; the
+    person's own earlier complaint ``theirs`` is never adopted."""
     kind = lab.kind
     before = lab.numbers()
+    ours = [x for x in before if x != theirs]
     if n and kind.settle:
         lab.twin.operator(before[-1], kind.settle, "已处理完毕")
     lab.crash(point, *(["--again"] if n else []))
@@ -382,7 +425,8 @@ def one_round(lab: Lab, n: int, point: str) -> None:
             assert again["state"] == "submitted", again
         fresh = [x for x in lab.numbers() if x not in before]
         assert len(fresh) == 1, f"exactly one complaint, got {fresh}"
-    store_matches(lab, before + fresh)
+    assert theirs is None or (fresh[0] != theirs and theirs not in recorded_numbers(lab))
+    store_matches(lab, ours + fresh)
     db_consistent()
 
     third = lab.file()
@@ -409,9 +453,13 @@ def test_sigkill_at_each_step_then_rerun_files_exactly_once(
 ) -> None:
     plan = schedule(kind, SEED)
     with lab_for(kind, tmp_path, monkeypatch) as lab:
+        # card B's cooldown kind is left out: its SMS cooldown alone decides its rounds (the person's
+        # earlier complaint on card B: tests/test_reconcile_proof.py)
+        planted = kind.reconcile and kind.twin and not kind.cooldown
+        theirs = person_files_first(lab, tmp_path, minutes_ago=10) if planted else None
         for n, point in enumerate(plan):
             try:
-                one_round(lab, n, point)
+                one_round(lab, n, point, theirs)
             except AssertionError as exc:
                 raise AssertionError(
                     f"[{kind.id} round {n + 1}/{len(plan)} at {point}; KAMENG_CRASH_SEED={SEED}; "
