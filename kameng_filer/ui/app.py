@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,12 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kameng_filer import paths
 from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai
 from kameng_filer.ui import edit, security, settings, textedit, views
 from kameng_filer.ui.extras import extra_routes
 from kameng_filer.ui.kit import Kit
+from kameng_filer.ui.readstore import open_store
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,19 +38,6 @@ def _env() -> Environment:
     )
 
 
-@contextlib.contextmanager
-def open_store() -> Iterator[Any]:
-    """The local store read-only, or None when nothing was saved yet (reading must not create it)."""
-    if not paths.db_path().exists():
-        yield None
-        return
-    from kameng_filer.store import Store
-
-    store = Store.open(readonly=True)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def create_app(

@@ -38,7 +38,7 @@ def _adapter(channel: str) -> Any:
 def guide_data(case_id: str, channel: str) -> dict[str, Any] | None:
     """Everything the guide shows, from the adapter's plan and app steps; None for an unknown case."""
     from kameng_filer.filing.status_words import known_words
-    from kameng_filer.ui.app import open_store
+    from kameng_filer.ui.readstore import open_store
 
     with open_store() as store:
         if store is None or not store.has_case(case_id):
@@ -84,7 +84,7 @@ def guide_data(case_id: str, channel: str) -> dict[str, Any] | None:
 
 def image_file(case_id: str, channel: str, name: str) -> Path | None:
     """A prepared image of the guide, by its listed name only (never a path from the request)."""
-    from kameng_filer.ui.app import open_store
+    from kameng_filer.ui.readstore import open_store
 
     if not _IMAGE_NAME.fullmatch(name):
         return None

@@ -51,7 +51,7 @@ def _paths(nodes: list[dict[str, Any]]) -> set[str]:
 
 
 def _open_store() -> Any:
-    from kameng_filer.ui.app import open_store
+    from kameng_filer.ui.readstore import open_store
 
     return open_store()
 

@@ -37,7 +37,7 @@ def channel_choices() -> list[dict[str, str]]:
 
 
 def _case_title(case_id: str) -> str | None:
-    from kameng_filer.ui.app import open_store
+    from kameng_filer.ui.readstore import open_store
 
     with open_store() as store:
         if store is None or not store.has_case(case_id):

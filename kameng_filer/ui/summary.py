@@ -34,7 +34,7 @@ DONE = {
 def summary_data(case_id: str, at: datetime) -> dict[str, Any] | None:
     """The dispute's channels, deadlines and history as the dispute page shows them; None if unknown."""
     from kameng_filer.tracker.overview import case_status
-    from kameng_filer.ui.app import open_store
+    from kameng_filer.ui.readstore import open_store
 
     with open_store() as store:
         if store is None or not store.has_case(case_id):
