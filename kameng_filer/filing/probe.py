@@ -254,8 +254,20 @@ async def try_profile(
             runner = ProbeRunner(
                 page, prof, values, plan.files, ctx, probe=True, timeout_ms=timeout_ms, upload=upload
             )
+            stored = bool(account) and ctx.session_file(account).exists()
             if prof.login is None:
                 result.login = "不需要登录"
+            elif stored and not prof.login.check_url:
+                # proven by ``logged_in`` on the first page the steps open (no extra page), as in a filing
+                result.login = "已登录(使用保存的登录状态)"
+
+                async def relogin() -> None:
+                    password = ctx.secret(account) if needs_secret(prof) else None
+                    await runner.login(account, password)
+                    await ctx.save_session()
+                    result.login = f"已登录({account})"
+
+                runner.verify_login, runner.relogin = True, relogin
             elif await runner.logged_in():
                 result.login = "已登录(使用保存的登录状态)"
             elif not account:
