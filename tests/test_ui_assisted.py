@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from kameng_filer.store import Store
 from kameng_filer.ui import UiServer, create_app
@@ -85,7 +86,7 @@ def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, ser
         assert 10 < len(text) <= 200  # the app's limit
         button = page.locator("button[data-copy='guide-text']")
         button.click()
-        assert button.inner_text() == "已复制"
+        expect(button).to_have_text("已复制")  # the clipboard promise settles after the click
         assert page.evaluate("navigator.clipboard.readText()") == text
         shoot(page, screens, "assisted-guide")
 
