@@ -44,7 +44,7 @@ def _env(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def lan() -> LanAccess:
-    return LanAccess(host="192.0.2.7")  # the address the QR code names (TEST-NET; requests go to 127.0.0.1)
+    return LanAccess(host="127.0.0.2")  # the LAN listener's address (a second loopback address in tests)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, ser
 
 def test_phone_guide_read_only_with_token_refused_without(browser, server, lan, screens) -> None:
     url = lan.guide_url(CASE, "alipay")
-    assert url.startswith(f"http://192.0.2.7:{server.port}/phone/")
+    assert url.startswith(f"http://127.0.0.2:{server.port}/phone/")
     path = url.split(f":{server.port}", 1)[1]
     lan_host = {"Host": f"192.0.2.7:{server.port}"}
     with httpx.Client(base_url=server.url, timeout=30) as client:

@@ -160,3 +160,165 @@ def test_settings_forms_need_csrf(server) -> None:
 @pytest.fixture(scope="module")
 def screens_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("ui-settings-screens")
+
+
+def _cli_messages(section_name: str, section: dict) -> dict[str, str]:
+    """What the CLI says (``config.load_config``'s check) about a hand-written section, by key."""
+    from kameng_filer.errors import ConfigError
+    from kameng_filer.settings_check import validate_config
+
+    with pytest.raises(ConfigError) as caught:
+        validate_config({"channels": {section_name: section}})
+    prefix = f"channels.{section_name}."
+    return {p["path"].removeprefix(prefix): p["message"] for p in caught.value.problems}
+
+
+def _edit_config(home: Path, change) -> dict:
+    """Edit config.yaml the way a person does by hand (load, change, write back)."""
+    import yaml
+
+    path = home / "config.yaml"
+    data = yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
+    data = data or {}
+    change(data.setdefault("channels", {}))
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return data
+
+
+def test_channel_settings_form_saves_what_the_cli_reads(page, server, home: Path, screens_dir) -> None:
+    import yaml
+
+    from kameng_filer.config import channel_settings, load_config
+
+    def hand(channels: dict) -> None:
+        channels["12315"] = {"handling_address": "浙江省杭州市西湖区"}
+        channels["heimao"] = {"target": "某某网络科技有限公司", "timeout": 30}
+
+    _edit_config(home, hand)
+    page.goto(f"{server.url}/settings")
+    page.locator("#channels tr", has_text="12315").locator("a.edit-channel").click()
+    assert page.input_value("#f-handling_address") == "浙江省杭州市西湖区"  # the hand edit is seen
+    assert page.locator("label[for=f-base_url]").inner_text().startswith("网址")
+    page.fill("#f-base_url", "file:///etc/passwd")
+    page.fill("#f-timeout", "abc")
+    page.click("#channel-form button[type=submit]")
+    cli = _cli_messages("12315", {"base_url": "file:///etc/passwd", "timeout": "abc"})
+    for key in ("base_url", "timeout"):
+        shown = page.locator(f"#channel-form [data-key={key}] [role=alert]").inner_text()
+        assert shown == cli[key]  # the CLI's own words, at the field
+    assert page.input_value("#f-timeout") == "abc"  # what was typed stays for correcting
+    assert "passwd" not in (home / "config.yaml").read_text("utf-8")
+    page.fill("#f-base_url", "https://www.12315.cn/")
+    page.fill("#f-timeout", "60")
+    page.select_option("#f-mode", "http")
+    shoot(page, screens_dir, "settings-channel")
+    page.click("#channel-form button[type=submit]")
+    page.wait_for_url(f"{server.url}/settings?done=channel#channels")
+    saved = channel_settings("12315")
+    assert saved == {
+        "handling_address": "浙江省杭州市西湖区",
+        "base_url": "https://www.12315.cn/",
+        "timeout": 60,
+        "mode": "http",
+    }
+    cfg = load_config()
+    assert cfg["channels"]["heimao"] == {"target": "某某网络科技有限公司", "timeout": 30}  # kept
+    assert yaml.safe_load((home / "config.yaml").read_text("utf-8"))["channels"]["12315"]["timeout"] == 60
+
+    # an input emptied removes the key; the e-mail channel's lists and booleans
+    page.goto(f"{server.url}/settings/channels/email")
+    page.fill("#f-to", "a@example.com, B <b@example.org>")
+    page.fill("#f-smtp_port", "465")
+    page.select_option("#f-ssl", "true")
+    page.click("#channel-form button[type=submit]")
+    page.wait_for_url(f"{server.url}/settings?done=channel#channels")
+    email = channel_settings("email")
+    assert email["to"] == "a@example.com, b@example.org" and email["smtp_port"] == 465  # as the CLI reads it
+    assert email["ssl"] is True
+
+
+def test_channel_form_does_not_overwrite_a_hand_edit_made_meanwhile(page, server, home: Path) -> None:
+    from kameng_filer.config import channel_settings
+
+    _edit_config(home, lambda ch: ch.__setitem__("heimao", {"target": "甲公司", "timeout": 30}))
+    page.goto(f"{server.url}/settings/channels/heimao")
+    _edit_config(home, lambda ch: ch["heimao"].__setitem__("target", "乙公司"))  # by hand, meanwhile
+    page.fill("#f-timeout", "45")
+    page.click("#channel-form button[type=submit]")
+    assert "被改过" in page.locator("[role=alert]").first.inner_text()
+    assert page.input_value("#f-target") == "乙公司"  # the file's current value is shown
+    assert channel_settings("heimao") == {"target": "乙公司", "timeout": 30}
+    page.fill("#f-timeout", "45")
+    page.click("#channel-form button[type=submit]")
+    page.wait_for_url(f"{server.url}/settings?done=channel#channels")
+    assert channel_settings("heimao") == {"target": "乙公司", "timeout": 45}
+
+
+def test_channel_settings_bad_names_broken_file_csrf(server, home: Path) -> None:
+    with httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30) as c:
+        c.get(server.entry_url)
+        r = c.get("/settings/channel", params={"channel": "card_platform", "site": ""})
+        assert r.status_code == 200 and "卡盟渠道要写站点配置名" in r.text
+        r = c.get("/settings/channel", params={"channel": "emial", "site": ""})
+        assert "未知渠道「emial」" in r.text
+        r = c.get("/settings/channel", params={"channel": "card_platform", "site": "bad name"})
+        assert "站点名「bad name」无效" in r.text
+        r = c.get("/settings/channel", params={"channel": "card_platform", "site": "xingchen"})
+        assert r.status_code == 303 and r.headers["location"] == "/settings/channels/card_platform@xingchen"
+        r = c.post("/settings/channels/email", data={"smtp_port": "1"})
+        assert r.status_code == 403
+        r = c.post("/settings/lan", data={"on": "1"})
+        assert r.status_code == 403 and not server.app.state.kit.lan.enabled
+        csrf = server.app.state.kit.csrf
+        r = c.post("/settings/lan", data={"on": "1", "csrf": csrf}, headers={"origin": "http://evil.example"})
+        assert r.status_code == 403 and not server.app.state.kit.lan.enabled
+        path = home / "config.yaml"
+        before = path.read_text("utf-8")
+        try:
+            path.write_text("channels:\n  email:\n    smtp_port: abc\n", "utf-8")
+            r = c.get("/settings/channels/email")
+            assert r.status_code == 400 and "应为整数" in r.text and "Traceback" not in r.text
+        finally:
+            path.write_text(before, "utf-8")
+
+
+def test_secret_looking_settings_refused_as_the_cli_refuses_them(home: Path) -> None:
+    from kameng_filer.errors import ConfigError
+    from kameng_filer.settings_model import PluginSettings
+    from kameng_filer.ui import settings_fields as sf
+
+    fields = sf.form_fields(PluginSettings, {"region": "x", "api_token": "hidden"})
+    assert [f.key for f in fields] == ["base_url", "timeout", "account", "region"]  # secrets never shown
+    with pytest.raises(ConfigError) as caught:
+        sf.save_channel("myplugin", {"extra_key": "api_token", "extra_value": "s3cret-v"}, sf.digest({}))
+    errors = sf.field_errors(caught.value, "myplugin")
+    assert "看起来是密码或令牌" in errors["api_token"] and "s3cret-v" not in str(caught.value)
+    assert "s3cret-v" not in (home / "config.yaml").read_text("utf-8")
+
+
+def test_calendar_status_names_the_workspace_holiday_file(page, server, home: Path) -> None:
+    page.goto(f"{server.url}/settings")
+    status = page.locator("#calendar").inner_text()
+    assert "明年（2027年）：尚未收录" in status and "暂定" in status
+    assert str(home / "holidays.yaml") in status  # KAMENG_HOME's file, in the status and in the CLI's warning
+    (home / "holidays.yaml").write_text(
+        "complete_years: [2027]\n2027:\n  holidays:\n    - 2027-01-01\n", "utf-8"
+    )
+    try:
+        page.goto(f"{server.url}/settings")
+        status = page.locator("#calendar").inner_text()
+        assert "明年（2027年）：已收录" in status and "2027 来自您的节假日文件" in status
+    finally:
+        (home / "holidays.yaml").unlink()
+
+
+def test_calendar_warning_follows_the_workspace_in_use(tmp_path: Path) -> None:
+    from kameng_filer import home as homes
+    from kameng_filer.timeutil import parse_iso
+    from kameng_filer.ui.settings_calendar import calendar_status
+
+    other = tmp_path / "other-workspace"
+    with homes.using(homes.Home.at(other)):
+        status = calendar_status(parse_iso("2026-11-12T10:00:00"))
+    assert status["path"] == str(other / "holidays.yaml")
+    assert any(str(other / "holidays.yaml") in w for w in status["warnings"])

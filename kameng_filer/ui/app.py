@@ -48,7 +48,8 @@ def create_app(
     demo: Any = None,
 ) -> Starlette:
     """The workspace app; ``token`` defaults to a fresh random one, ``now`` to the tracker's clock;
-    ``lan`` (``ui.lan.LanAccess``) serves the read-only phone guide pages to the local network; ``demo``
+    ``lan`` (``ui.lan.LanAccess``, off until turned on) serves the read-only phone guide pages to the
+    local network; ``demo``
     (the demo's scripted answerer, ``kameng ui --demo`` only) offers its 演示 button on questions."""
     from kameng_filer.tracker import clock
 
@@ -57,6 +58,10 @@ def create_app(
     env = _env()
     now_fn = now or clock.now
     port_ref: list[int | None] = [None]
+    if lan is None:
+        from kameng_filer.ui.lan import LanAccess
+
+        lan = LanAccess()  # off: the settings page and the guides can turn it on
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(name).render(csrf=csrf, path=request.url.path, **ctx)
@@ -158,7 +163,7 @@ def create_app(
     routes += [*edit.routes(kit), *textedit.routes(kit), *settings.routes(kit)]  # form, texts, settings
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(security.Guard, token=token, port_ref=port_ref, lan=lan is not None)],
+        middleware=[Middleware(security.Guard, token=token, port_ref=port_ref, lan=lan)],
         exception_handlers={HTTPException: http_error, KamengError: kameng_error, 500: server_error},
     )
     app.state.token = token

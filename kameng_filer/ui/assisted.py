@@ -19,7 +19,6 @@ from starlette.routing import Route
 
 from kameng_filer import wording
 from kameng_filer.errors import KamengError
-from kameng_filer.ui import security
 from kameng_filer.ui.kit import Kit
 from kameng_filer.ui.lan import qr_data_uri
 
@@ -155,7 +154,7 @@ def routes(kit: Kit) -> list[Route]:
         if data is None:
             return kit.no_case(request, case_id)
         phone = None
-        if kit.lan is not None:
+        if kit.lan is not None and kit.lan.enabled:
             url = kit.lan.guide_url(case_id, channel)
             phone = {"url": url, "qr": await run_in_threadpool(qr_data_uri, url)}
         base = f"/cases/{quote(case_id, safe='')}/assisted/{channel}"
@@ -198,7 +197,7 @@ def routes(kit: Kit) -> list[Route]:
         return FileResponse(found)
 
     def phone_ok(request: Request) -> bool:
-        return kit.lan is not None and security.same(request.path_params["token"], kit.lan.token)
+        return kit.lan is not None and kit.lan.token_ok(request.path_params["token"])
 
     async def phone_guide(request: Request) -> Response:
         case_id, channel = request.path_params["case_id"], request.path_params["channel"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
@@ -90,13 +91,14 @@ def refusal(status: int, message: str, hint: str) -> Response:
 class Guard:
     """ASGI middleware: refuse foreign Hosts, requests without the token, and cross-site POSTs."""
 
-    def __init__(self, app: ASGIApp, token: str, port_ref: list[int | None], lan: bool = False) -> None:
+    def __init__(self, app: ASGIApp, token: str, port_ref: list[int | None], lan: Any = None) -> None:
         self.app = app
         self.token = token
         self.csrf = csrf_token(token)
         self.port_ref = port_ref
         self.lan = lan
-        """LAN mode: ``/phone/`` guide pages (checked by their own token) are open to the network."""
+        """``lan.LanAccess``: while it is on, ``/phone/`` guide pages (checked by their own token) need no
+        session; the LAN listener itself passes only those (``lan.PhoneGate``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,12 +123,13 @@ class Guard:
         await self.app(scope, receive, send_safe)
 
     async def _check(self, request: Request) -> Response | None:
-        if self.lan and request.url.path.startswith("/phone/"):  # read-only, token in the path
+        lan_on = self.lan is not None and self.lan.enabled
+        if lan_on and request.url.path.startswith("/phone/"):  # read-only, token in the path
             if request.method in ("GET", "HEAD"):
                 return None
             return refusal(405, "手机上的指引页面只能查看。", "请在电脑上的工作台里记录结果。")
         client = request.client.host if request.client else ""
-        if self.lan and client not in ("127.0.0.1", "::1"):
+        if client not in ("127.0.0.1", "::1"):  # from the LAN listener: nothing but /phone/ (above)
             return refusal(403, "局域网里只能打开手机指引页面。", "请在运行 kameng ui 的电脑上使用工作台。")
         if not host_ok(request.headers.get("host"), self.port_ref[0]):
             return refusal(
