@@ -358,11 +358,7 @@ async def find_existing_http(
             page = (prof.list_page.detail_url if prof.list_page else None) or api.status_url
             if page:  # a link the person can open (the site's page when the profile knows it)
                 c.link = urljoin(prof.base_url, fmt(page, {**values, "complaint_no": number}).lstrip("/"))
-            if (
-                proof.verdict(c, wanted, mark) != proof.EARLIER
-                and proof.needs_detail(c, wanted)
-                and api.status_url
-            ):
+            if proof.needs_detail(c, wanted) and api.status_url:  # also when its time reads earlier
                 detail = await client.call("GET", fmt(api.status_url, {**values, "complaint_no": number}))
                 c.text += "\n" + flat_text(detail)
             judged = proof.verdict(c, wanted, mark)

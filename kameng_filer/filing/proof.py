@@ -5,7 +5,8 @@ there is adopted as this filing's receipt only when it is proven ours:
 
 * **time** — the site's own creation time of the row (``list.created`` / ``list.detail_created`` /
   ``api.list_created_key``) is at or after the durable ``submitting`` mark minus ``CLOCK_SKEW``
-  (site times are read as Beijing time; shown to the minute or the day, the whole minute / day counts);
+  (``kameng_filer.filing.sitetime`` reads the site's shapes; Beijing time unless an offset is shown;
+  shown to the minute or the day, the whole minute / day counts);
 * **content** — the row or its detail page shows what we sent: the start of our main text (the longest
   rendered text: content, description, body…; ``PROBE_CHARS`` characters, whitespace and full-/half-width
   differences ignored). A title alone proves nothing: ours is built from the order number and the
@@ -29,7 +30,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kameng_filer.errors import HumanActionRequired
-from kameng_filer.timeutil import SHANGHAI
+from kameng_filer.filing.sitetime import SiteTime, parse_site_time
+
+__all__ = ["CLOCK_SKEW", "Candidate", "SiteTime", "UnprovenMatch", "parse_site_time", "probes", "verdict"]
 
 CLOCK_SKEW = timedelta(seconds=60)
 """How far the site's clock may run behind ours and a row still count as filed after the mark."""
@@ -37,60 +40,6 @@ PROBE_CHARS = 48
 """Characters of the main text compared (its start, whitespace removed)."""
 MIN_PROBE = 12
 """A main text shorter than this proves nothing (too likely to appear in anyone's complaint)."""
-
-_STAMP = re.compile(
-    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:[\sT]*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{2})(?:\s*[:分]\s*(?P<S>\d{2}))?)?"
-)
-
-
-@dataclass
-class SiteTime:
-    """A time shown by the site, with the span it stands for (a minute, a day…)."""
-
-    at: datetime
-    span: timedelta
-
-    @property
-    def latest(self) -> datetime:
-        """The latest moment this shown time can mean."""
-        return self.at + self.span
-
-
-def parse_site_time(text: str | None) -> SiteTime | None:
-    """The first date/time in ``text`` (``2026-11-02 15:30:05``, ``2026/11/02 15:30``, ``2026年11月2日``,
-    ISO with a ``T`` or an offset); naive values are Beijing time. None when there is none."""
-    if not text:
-        return None
-    iso = _iso(text.strip())
-    if iso is not None:
-        return iso
-    m = _STAMP.search(text)
-    if m is None:
-        return None
-    try:
-        if m.group("H") is None:
-            day = datetime(int(m["y"]), int(m["m"]), int(m["d"]), tzinfo=SHANGHAI)
-            return SiteTime(day, timedelta(days=1) - timedelta(microseconds=1))
-        at = datetime(
-            int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"]), int(m["M"]), int(m["S"] or 0), tzinfo=SHANGHAI
-        )
-    except ValueError:
-        return None
-    span = timedelta(seconds=1) if m.group("S") else timedelta(minutes=1)
-    return SiteTime(at, span - timedelta(microseconds=1))
-
-
-def _iso(text: str) -> SiteTime | None:
-    if "T" not in text:
-        return None
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    at = at.replace(tzinfo=SHANGHAI) if at.tzinfo is None else at
-    return SiteTime(at, timedelta(seconds=1) - timedelta(microseconds=1))
-
 
 def norm(text: str) -> str:
     """Text for comparison: NFKC (full-width → half-width), without any whitespace."""

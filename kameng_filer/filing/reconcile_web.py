@@ -28,6 +28,11 @@ from kameng_filer.filing.proof import (
 from kameng_filer.timeutil import now
 
 
+def about_only(text: str, number: str, others: set[str]) -> bool:
+    """True when a page's ``text`` shows complaint ``number`` and none of the ``others``."""
+    return number in text and not any(o in text for o in others)
+
+
 def wanted_texts(adapter: Any, plan: FilingPlan) -> list[str]:
     """The starts of the rendered texts this plan sends (what a row must show to be ours)."""
     rendered = {f.name for f in adapter.spec.fields if f.rendered}
@@ -49,7 +54,10 @@ async def _read_row(runner: Any, spec: Any, number: str, status: str) -> Candida
     return c
 
 
-async def _read_detail(runner: Any, spec: Any, c: Candidate) -> None:
+async def _read_detail(runner: Any, spec: Any, c: Candidate, others: set[str]) -> None:
+    """Add the detail page's text and time to ``c``. A page that does not show ``c``'s number, or shows
+    another unrecorded complaint's number too (a row link to the list itself, to the order's page or to
+    a "页面不存在" page answered 200), is not its detail: what it shows proves nothing about ``c``."""
     if (
         not c.link
         and spec.detail_url
@@ -60,7 +68,10 @@ async def _read_detail(runner: Any, spec: Any, c: Candidate) -> None:
     if not c.link:
         return
     await runner.open(c.link)
-    c.text += "\n" + await runner.page.inner_text("body")
+    body = await runner.page.inner_text("body")
+    if not about_only(body, c.number, others):
+        return
+    c.text += "\n" + body
     if spec.detail_created:
         cell = runner.page.locator(spec.detail_created)
         if await cell.count():
@@ -83,9 +94,12 @@ async def find_ours_web(driver: Any, prof: Profile, plan: FilingPlan, ctx: Filin
     mark = getattr(ctx, "submit_mark", None)
     found = [await _read_row(runner, spec, n, s) for n, s in rows]
     unproven: list[Candidate] = []
+    numbers = {c.number for c in found}
     for c in found:
-        if verdict(c, wanted, mark) != EARLIER and needs_detail(c, wanted):
-            await _read_detail(runner, spec, c)
+        # opened even when the row's time reads earlier: a site time misread (another zone, another
+        # clock) must end at needs_person when the detail shows our text, never at a second complaint
+        if needs_detail(c, wanted):
+            await _read_detail(runner, spec, c, numbers - {c.number})
         judged = verdict(c, wanted, mark)
         if judged == OURS:
             if c.link and runner.page.url != c.link:

@@ -23,7 +23,7 @@ import asyncio
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -85,6 +85,20 @@ class Ticket:
         """The icon-font ligature shown before the status word."""
         return ICONS.get(self.status, "info")
 
+    def shown_created(self, style: str, now: datetime) -> str:
+        """The creation time as the list shows it: ``beijing`` (``2026-11-03 10:00:05``), ``utc``
+        (``2026-11-03 02:00:05 UTC``, a server left on UTC), ``12h`` (``2026/11/03 10:00:05 AM``) or
+        ``relative`` (``刚刚`` / ``3分钟前``)."""
+        at = self.created_at
+        if style == "utc":
+            return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if style == "12h":
+            return at.strftime("%Y/%m/%d %I:%M:%S %p")
+        if style == "relative" and now - at < timedelta(hours=1):
+            minutes = int((now - at).total_seconds() // 60)
+            return f"{minutes}分钟前" if minutes else "刚刚"
+        return at.strftime("%Y-%m-%d %H:%M:%S")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (``/_twin/state``)."""
         return {
@@ -132,6 +146,7 @@ class CardCTwin(WebTwin):
         list_delay_s: float = 1.0,
         redirect_ms: int = 150,
         drop_login_session: bool = False,
+        date_style: str = "beijing",
     ) -> None:
         self.username = username
         self.password = password
@@ -139,6 +154,10 @@ class CardCTwin(WebTwin):
         self.list_delay_s = list_delay_s
         self.redirect_ms = redirect_ms
         self.drop_login_session = drop_login_session
+        if date_style not in ("beijing", "utc", "12h", "relative"):
+            raise ValueError(f"date_style: {date_style!r} 不是 beijing / utc / 12h / relative")
+        self.date_style = date_style
+        """How the list shows creation times (``Ticket.shown_created``)."""
         self.tickets: dict[int, Ticket] = {}
         self.attachments: dict[str, tuple[str, FileInfo]] = {}
         self.upload_posts = 0
@@ -281,7 +300,8 @@ class CardCTwin(WebTwin):
             rows = sorted(
                 (t for t in self.tickets.values() if t.user == user), key=lambda t: t.id, reverse=True
             )
-        return self.page(request, "tickets.html", tickets=rows)
+        shown = {t.id: t.shown_created(self.date_style, self.clock.now()) for t in rows}
+        return self.page(request, "tickets.html", tickets=rows, shown=shown)
 
     def _form(self, request: Request, values: dict[str, str], error: str = "") -> Response:
         return self.page(
@@ -418,5 +438,5 @@ class CardCTwin(WebTwin):
 
 def create_twin(data_dir: Path, **options: Any) -> CardCTwin:
     """Registry factory: options ``username``, ``password``, ``upload_delay_s``, ``list_delay_s``,
-    ``redirect_ms``, ``drop_login_session``."""
+    ``redirect_ms``, ``drop_login_session``, ``date_style``."""
     return CardCTwin(data_dir, **options)

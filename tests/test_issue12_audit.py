@@ -1,0 +1,122 @@
+"""Issue 12 §1–§2, adversarial variants the first tests did not cover.
+
+* The site's own creation time in other shapes (a server left on UTC, a 12-hour clock, 下午3:30, no
+  year, 昨天, 3分钟前, an API's Unix timestamp): read at the right instant, never earlier than it may
+  be — a time read too early makes the tool take its own complaint for someone else's and file twice.
+* A list row whose time reads "earlier" is still opened when the row itself does not show our text:
+  a misread time then ends at ``needs_person``, never at a second complaint.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kameng_filer.filing.proof import EARLIER, UNPROVEN, Candidate, probes, verdict
+from kameng_filer.filing.sitetime import parse_site_time
+from kameng_filer.store import Store
+from kameng_filer.timeutil import parse_iso
+from tests.filing_support import configure, file_now, scripted, twins_running
+
+CH = "card_platform@c"
+REF = parse_iso("2026-11-03T10:05:00")
+""""Now" for times shown relative to the moment they are read."""
+
+
+@pytest.mark.parametrize(
+    ("shown", "instant", "precision"),
+    [
+        ("2026-11-03 02:00:05 UTC", "2026-11-03T10:00:05", "s"),  # a server left on UTC
+        ("2026-11-03 02:00:05 +00:00", "2026-11-03T10:00:05", "s"),
+        ("2026-11-03 02:00:05Z", "2026-11-03T10:00:05", "s"),
+        ("2026-11-03 10:00:05 GMT+8", "2026-11-03T10:00:05", "s"),
+        ("2026-11-03 09:00 (UTC+07:00)", "2026-11-03T10:00:00", "m"),
+        ("2026-11-03 03:30 PM", "2026-11-03T15:30:00", "m"),
+        ("2026/11/03 12:10:00 AM", "2026-11-03T00:10:00", "s"),
+        ("2026年11月3日 下午3:30", "2026-11-03T15:30:00", "m"),
+        ("2026-11-03 中午1:10", "2026-11-03T13:10:00", "m"),
+        ("11-03 10:00", "2026-11-03T10:00:00", "m"),  # this year
+        ("12-31 23:00", "2025-12-31T23:00:00", "m"),  # would be ahead of now: last year
+        ("昨天 09:58", "2026-11-02T09:58:00", "m"),
+        ("3分钟前", "2026-11-03T10:01:00", "m"),  # between 3 and 4 minutes ago
+        ("刚刚", "2026-11-03T10:04:00", "m"),
+        ("1793692805", "2026-11-03T16:00:05", "s"),  # an API's Unix seconds
+        ("1793692805123", "2026-11-03T16:00:05.123", "ms"),
+        ("2026-11-03 10:00:05.123", "2026-11-03T10:00:05", "s"),
+    ],
+)
+def test_site_times_in_other_shapes_and_zones(shown: str, instant: str, precision: str) -> None:
+    got = parse_site_time(shown, today=REF)
+    assert got is not None, shown
+    assert got.at == parse_iso(instant), (shown, got.at)
+    span = {"s": timedelta(seconds=1), "m": timedelta(minutes=1), "ms": timedelta(milliseconds=1)}[precision]
+    assert span - timedelta(microseconds=1) <= got.span <= span
+
+
+@pytest.mark.parametrize("shown", ["状态 待处理", "2026-13-40 10:00", "第1-2项", "上午 15:30", "42"])
+def test_no_time_is_made_up(shown: str) -> None:
+    assert parse_site_time(shown, today=REF) is None
+
+
+def test_our_row_shown_in_utc_is_not_someone_elses() -> None:
+    """Before, ``… 02:00:05 UTC`` was read as 02:00 Beijing time: our own row looked 8 hours old."""
+    text = "您好,我对订单KM20261102150012发起售后投诉,问题类型:充值/商品未到账。一、事实经过:2026年11月2日"
+    wanted = probes({"content": text}, {"content"})
+    mark = parse_iso("2026-11-03T10:00:00")
+    ours = Candidate("GD1", text=text, created=parse_site_time("2026-11-03 02:00:07 UTC"))
+    assert verdict(ours, wanted, mark) == "ours"
+    lagging = Candidate("GD2", text=text, created=parse_site_time("2026-11-03 01:50:00 UTC"))
+    assert verdict(lagging, wanted, mark) == UNPROVEN  # our words on an earlier row: the person decides
+    theirs = Candidate("GD3", text="我自己写的投诉", created=parse_site_time("2026-11-03 01:50:00 UTC"))
+    assert verdict(theirs, wanted, mark) == EARLIER
+
+
+def _person_files_first(tmp: Path, twin: object, case: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The person's own ticket on the same order, 10 minutes ago, through the site's own form from
+    their own data folder (their own problem type and words, so the text is not ours)."""
+    src = yaml.safe_load(case.read_text(encoding="utf-8"))
+    src["id"] = "km-2026-0099"
+    src["problem"]["type"] = "delayed_delivery" if src["problem"]["type"] != "delayed_delivery" else "other"
+    src["problem"]["summary"] = "我自己先在网站上提交的投诉:订单一直没有处理,请尽快回复"
+    folder = tmp / "person-case"
+    shutil.copytree(case.parent, folder)
+    (folder / "case.yaml").write_text(yaml.safe_dump(src, allow_unicode=True), encoding="utf-8")
+    ours = os.environ["KAMENG_HOME"]
+    monkeypatch.setenv("KAMENG_HOME", str(tmp / "person-home"))
+    twin.clock.advance(-600)  # type: ignore[attr-defined]
+    try:
+        configure({"card_c": twin}, [CH])  # type: ignore[arg-type]
+        [out] = file_now(folder / "case.yaml", [CH], scripted({"card_c": twin}, [CH]))  # type: ignore[arg-type]
+    finally:
+        twin.clock.advance(600)  # type: ignore[attr-defined]
+        monkeypatch.setenv("KAMENG_HOME", ours)
+    assert out.state == "submitted", out
+    return str(out.receipt["complaint_no"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("style", ["utc", "12h"])
+def test_lost_answer_adopts_ours_when_the_site_shows_times_in_another_zone_or_clock(
+    tmp_path: Path, example_case: Path, monkeypatch: pytest.MonkeyPatch, style: str
+) -> None:
+    """Family C shows its list times in UTC (or on a 12-hour clock); the person filed on the same order
+    10 minutes before; the answer to our final click is lost. The rerun's lookup must adopt the ticket
+    we sent — before, it read ours as hours old ("someone else's") and filed a second one."""
+    monkeypatch.setenv("KAMENG_RECEIPT_TIMEOUT_MS", "3000")  # the lost answer is given up on sooner
+    with twins_running(tmp_path, ["card_c"], {"card_c": {"date_style": style, "list_delay_s": 0}}) as ts:
+        twin = ts["card_c"]
+        theirs = _person_files_first(tmp_path, twin, example_case, monkeypatch)
+        configure(ts, [CH])
+        twin.set_faults(hang_after_submit=1)
+        out = file_now(example_case, [CH], scripted(ts, [CH]))[0]
+        numbers = [t["ticket_no"] for t in twin.records()]
+        assert len(numbers) == 2, numbers  # the person's and exactly one of ours
+        assert out.state == "submitted", out
+        assert out.receipt["reconciled"] and out.receipt["complaint_no"] != theirs
+        recorded = [f.complaint_no for f in Store.open().filings("km-2026-0001", channel=CH)]
+        assert theirs not in recorded and recorded == [out.receipt["complaint_no"]]
