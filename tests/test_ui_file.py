@@ -3,17 +3,19 @@ live progress, captcha / SMS code / QR login answered in the page, two tabs fili
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
+from kameng_filer.timeutil import as_shanghai
 from kameng_filer.ui import UiServer, create_app
 from tests import canaries
 from tests.ui_browser import chromium, shoot
 from tests.ui_browser import workspace_page as chromium_page
-from tests.ui_filing_support import CASE, answer_in_page, filing_home
+from tests.ui_filing_support import CASE, answer_in_page, filing_home, in_thread
 
 pytestmark = [pytest.mark.browser]
 
@@ -134,26 +136,19 @@ def _polite() -> None:
     )
 
 
-def _in_thread(fn, *args):
-    """Run ``fn`` on its own thread (Playwright's sync API keeps an event loop running in this one)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn, *args).result()
-
-
-def _tick(text: str) -> None:
+def _tick(text: str) -> list[dict]:
+    """One tracker pass at ``text``; the actions it took."""
     from kameng_filer.timeutil import parse_iso
     from kameng_filer.tracker.tick import run_pass
 
-    def one() -> None:
+    def one() -> list[dict]:
         store = Store.open()
         try:
-            run_pass(store, parse_iso(text))
+            return run_pass(store, parse_iso(text)).actions
         finally:
             store.close()
 
-    _in_thread(one)
+    return in_thread(one)
 
 
 def _card_a_filed(twins) -> object:
@@ -162,7 +157,7 @@ def _card_a_filed(twins) -> object:
 
     found = [f for f in _filings("card_platform@a") if f.state == "submitted"]
     if not found:
-        _in_thread(file_now, CASE, ["card_platform@a"], scripted(twins, ["card_platform@a"]))
+        in_thread(file_now, CASE, ["card_platform@a"], scripted(twins, ["card_platform@a"]))
         found = [f for f in _filings("card_platform@a") if f.state == "submitted"]
     return found[0]
 
@@ -197,14 +192,42 @@ def test_tracker_follow_up_reject_escalate_and_pdf_on_the_dispute_page(
         page.locator("#number input[name=value]").fill("不是 单号")
         page.locator("#number button").click()
         assert "不像投诉单号" in page.locator("#number .field-error").inner_text()
+        page.locator("#escalate select").select_option("card_platform@a")
+        page.locator("#escalate button").click()
+        assert "没有等待确认的升级" in page.locator("#escalate .field-error").inner_text()
         page.locator("#reject select").select_option("card_platform@a")
         page.locator("#reject input[name=reason]").fill("只退了一半")
         page.locator("#reject button").click()
         assert "已记录：不接受处理结果" in page.locator("[role=status]").inner_text()
+        shoot(page, screens, "case-actions")
+
+        # the tracker prepares the escalation; filing it from the page logs in again (the twin dropped
+        # every session): the captcha is shown enlarged in the run page and answered there
+        day = (as_shanghai(datetime.now(UTC)) + timedelta(days=1)).replace(hour=10, minute=0)  # not quiet hours
+        actions = _tick(day.isoformat())
+        assert [a["status"] for a in actions if a["kind"] == "escalation"][-1] == "pending_person", actions
+        twins["card_a"].expire_sessions()
+        before = len(twins["card_a"].records())
         page.locator("#escalate select").select_option("card_platform@a")
         page.locator("#escalate button").click()
-        page.wait_for_selector("#escalate .field-error, ul[role=status]")
-        shoot(page, screens, "case-actions")
+        page.wait_for_url("**/runs/*")
+        assert page.locator("h1").inner_text() == "提交升级"
+        captcha = page.locator("form.ask img.captcha")
+        captcha.wait_for()
+        page.wait_for_function("() => document.querySelector('form.ask img.captcha').naturalWidth > 0")
+        assert captcha.evaluate("i => i.naturalWidth") >= 200  # enlarged for the person
+        shoot(page, screens, "escalate-captcha")
+        answered = answer_in_page(page, twins)
+        assert any("验证码" in p for p in answered), answered
+        progress = page.locator(".run-channel .progress").first.inner_text()
+        assert progress.startswith("升级已完成："), progress
+        assert len(twins["card_a"].records()) == before + 1  # filed once
+
+        page.goto(f"{server.url}/cases/{CASE}")
+        history = page.locator("#timeline").inner_text()
+        assert "升级" in history
+        for word in ("pending_person", "submitted", "escalation", "needs_person", "internal"):
+            assert word not in history, word
 
         pdf = page.request.get(f"{server.url}/cases/{CASE}/summary.pdf")
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -234,3 +257,9 @@ def test_bad_filing_requests_are_chinese_messages(server) -> None:
         answer = client.post("/runs/not-a-run/answer", data={"csrf": csrf, "question": "q", "value": "1"})
         assert answer.status_code == 404 and answer.json()["error"]["message"]
         assert client.get("/runs/not-a-run/outcomes/0/shots/0").status_code == 404
+        none = client.post(f"/cases/{CASE}/actions/escalate", data={"csrf": csrf, "channel": "heimao"})
+        assert none.status_code == 200 and "没有等待确认的升级" in none.text
+        empty = client.post(f"/cases/{CASE}/actions/escalate", data={"csrf": csrf, "channel": ""})
+        assert empty.status_code == 200 and "请选择渠道" in empty.text
+        forged = client.post(f"/cases/{CASE}/actions/escalate", data={"channel": "card_platform@a"})
+        assert forged.status_code == 403

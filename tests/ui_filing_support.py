@@ -53,10 +53,15 @@ def filing_home(home: Path) -> Iterator[TwinSet]:
         twins.stop()
 
 
+def in_thread(fn: Any, *args: Any) -> Any:
+    """Run ``fn`` on its own thread (Playwright's sync API keeps an event loop running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def _off_loop(coro: Any) -> Any:
     """Run a coroutine on its own thread (Playwright's sync API keeps a loop running in this one)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    return in_thread(asyncio.run, coro)
 
 
 def answer_in_page(

@@ -36,8 +36,8 @@ def prepared_escalation(store: Store, case_id: str, channel: str) -> act.Action 
         return act.Action.of(row) if row else None
 
 
-def escalate_prepared(store: Store, case_id: str, channel: str, now: datetime, *, person: Any) -> PassReport:
-    """File the prepared escalation of ``channel`` now, with ``person`` answering captchas and codes."""
+def filable_escalation(store: Store, case_id: str, channel: str) -> act.Action:
+    """The prepared escalation of ``channel`` that this tool can file, or ``KamengError`` saying why not."""
     action = prepared_escalation(store, case_id, channel)
     if action is None:
         raise KamengError(
@@ -50,6 +50,12 @@ def escalate_prepared(store: Store, case_id: str, channel: str, now: datetime, *
     step = action.detail.get("step") or {}
     if step.get("kind") not in ("internal", "channel"):
         raise KamengError("这项升级不需要在本工具里提交", hint=str(step.get("reason") or ""))
+    return action
+
+
+def escalate_prepared(store: Store, case_id: str, channel: str, now: datetime, *, person: Any) -> PassReport:
+    """File the prepared escalation of ``channel`` now, with ``person`` answering captchas and codes."""
+    action = filable_escalation(store, case_id, channel)
 
     async def go() -> PassReport:
         p = Pass(store, now, person=person)

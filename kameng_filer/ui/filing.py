@@ -109,7 +109,7 @@ def routes(kit: Kit) -> list[Route]:
         return kit.page(
             request,
             "run.html",
-            title="演练" if run.dry_run else "提交",
+            title="提交升级" if run.kind == "escalation" else "演练" if run.dry_run else "提交",
             run=run,
             demo=kit.demo is not None,
             case_title=title,

@@ -48,6 +48,8 @@ class FilingRun:
     channels: list[str]
     dry_run: bool
     again: bool = False
+    kind: str = "file"
+    """``file`` (a filing or dry run) or ``escalation`` (``ui.escalaterun.EscalationRun``)."""
     id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     events: list[dict[str, Any]] = field(default_factory=list)
     questions: dict[str, Question] = field(default_factory=dict)
@@ -133,10 +135,18 @@ class FilingRun:
 
     def _main(self, now: Callable[[], datetime]) -> None:
         try:
-            asyncio.run(self._file(now()))
+            self._work(now)
         finally:
             self.finished = True
-            self.emit({"type": "done", "outcomes": [outcome_view(o) for o in self.outcomes]})
+            self.emit({"type": "done", "outcomes": self.outcome_views()})
+
+    def _work(self, now: Callable[[], datetime]) -> None:
+        """What the worker thread does (a filing here; subclasses do other engine work)."""
+        asyncio.run(self._file(now()))
+
+    def outcome_views(self) -> list[dict[str, Any]]:
+        """How each channel ended, for the ``done`` event."""
+        return [outcome_view(o) for o in self.outcomes]
 
     async def _file(self, at: datetime) -> None:
         from kameng_filer.filing.preflight import check_prepared, raise_if_any
@@ -173,18 +183,24 @@ class FilingRun:
         except CaseInvalid as exc:
             problems = [f"{f.path}:{f.message}" for f in exc.issues if f.severity == "error"]
             self.emit({"type": "error", "message": exc.message, "hint": ";".join(problems[:5])})
-        except KamengError as exc:
-            self.emit({"type": "error", "message": exc.message, "hint": exc.hint or ""})
-        except Exception:
-            self.emit(
-                {
-                    "type": "error",
-                    "message": "提交时出现意外问题，没有完成。",
-                    "hint": f"在终端运行 kameng status {self.case_id} 查看各渠道的记录，再决定是否重试。",
-                }
-            )
+        except Exception as exc:
+            self.fail(exc, "提交")
         finally:
             store.close()
+
+    def fail(self, exc: Exception, what: str) -> None:
+        """The error event of a run that stopped: the Chinese message of a ``KamengError``, else a plain
+        "unexpected problem" with where to look (never the exception's own text)."""
+        if isinstance(exc, KamengError):
+            self.emit({"type": "error", "message": exc.message, "hint": exc.hint or ""})
+            return
+        self.emit(
+            {
+                "type": "error",
+                "message": f"{what}时出现意外问题，没有完成。",
+                "hint": f"在终端运行 kameng status {self.case_id} 查看各渠道的记录，再决定是否重试。",
+            }
+        )
 
 
 def plan_view(adapter: Any, plan: Any) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kameng_filer import wording
 from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai
 from kameng_filer.tracker.notices import channel_title
@@ -114,14 +113,8 @@ def act(case_id: str, what: str, form: dict[str, str], at: datetime) -> tuple[st
     except KamengError as exc:
         return exc.message, []
     try:
-        if what == "reject":
-            record_reject(store, case_id, channel, form.get("reason"), at)
-            return "", []
-        from kameng_filer.filing.person import NoPerson
-        from kameng_filer.tracker.manual import escalate_prepared
-
-        report = escalate_prepared(store, case_id, channel, at, person=NoPerson())
-        return "", [wording.action_line(a) for a in report.actions] + list(report.errors)
+        record_reject(store, case_id, channel, form.get("reason"), at)
+        return "", []
     except KamengError as exc:
         return exc.message + (f"（{exc.hint}）" if exc.hint else ""), []
     finally:
@@ -162,12 +155,36 @@ def routes(kit: Kit) -> list[Route]:
         if what not in DONE:
             return kit.problem(request, 404, "没有这个页面。", "回到案件页重新选择。")
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        if what == "escalate":
+            return await escalate(request, case_id, values.get("channel", "").strip())
         problem, lines = await run_in_threadpool(act, case_id, what, values, kit.now())
         if problem or lines:
             return await actions(request, {what: problem} if problem else None, lines)
         return RedirectResponse(
             f"/cases/{quote(case_id, safe='')}/actions?done={what}#{what}", status_code=303
         )
+
+    async def escalate(request: Request, case_id: str, channel: str) -> Response:
+        """Start the escalation as a run (its captcha / SMS / QR steps answered in the run page)."""
+        from kameng_filer.ui.escalaterun import EscalationRun, escalation_problem
+
+        def live() -> list[Any]:
+            return [
+                r
+                for r in kit.runs.all()
+                if r.kind == "escalation" and not r.finished and (r.case_id, r.channels) == (case_id, [channel])
+            ]
+
+        problem = ""
+        if not live():
+            problem = "请选择渠道。" if not channel else await run_in_threadpool(escalation_problem, case_id, channel)
+        if problem:
+            return await actions(request, {"escalate": problem})
+        if running := live():  # a second tab joins the escalation already under way (no await since the check)
+            return RedirectResponse(f"/runs/{running[0].id}", status_code=303)
+        run = EscalationRun(case_id, [channel], dry_run=False)
+        kit.runs.add(run).start(kit.now)
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
     async def pdf(request: Request) -> Response:
         case_id = request.path_params["case_id"]
