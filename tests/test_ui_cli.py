@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
-import subprocess
 from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner
 
 from kameng_filer.cli import app
-
-ROOT = Path(__file__).resolve().parent.parent
-KAMENG = str(ROOT / ".venv" / "bin" / "kameng")
+from tests.ui_support import cli_workspace
 
 
 def test_ui_prints_token_url_serves_and_stops(kameng_home: Path) -> None:
-    proc = subprocess.Popen(
-        [KAMENG, "ui", "--no-browser"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", "BROWSER": "false"},
-    )
-    try:
-        url = ""
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("http://"):
-                url = line.strip()
-                break
+    with cli_workspace() as (proc, url):
         match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]{40,})", url)
         assert match, url
         with httpx.Client(timeout=30, follow_redirects=True) as client:
@@ -40,12 +22,7 @@ def test_ui_prints_token_url_serves_and_stops(kameng_home: Path) -> None:
             assert r.status_code == 200 and "我的纠纷" in r.text and "还没有保存的案件" in r.text
             assert str(r.url) == f"http://127.0.0.1:{match[1]}/"  # the token left the address
             assert httpx.get(f"http://127.0.0.1:{match[1]}/", timeout=30).status_code == 403
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    out, err = proc.stopped
     assert proc.returncode == 0, err
     assert "工作台已停止" in out and "Traceback" not in err
     files = list((kameng_home / "logs").glob("*.log*"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -17,10 +15,9 @@ from kameng_filer.store import Store
 from kameng_filer.ui import UiServer, create_app
 from kameng_filer.ui.demo import demo_workspace
 from tests.ui_browser import chromium, shoot, workspace_page
+from tests.ui_support import cli_workspace
 
 pytestmark = [pytest.mark.browser]
-ROOT = Path(__file__).resolve().parent.parent
-KAMENG = str(ROOT / ".venv" / "bin" / "kameng")
 
 
 def test_demo_workspace_files_from_the_page_with_the_demo_button(tmp_path: Path) -> None:
@@ -80,37 +77,14 @@ def test_demo_button_is_not_offered_outside_the_demo(tmp_path: Path) -> None:
 
 
 def test_kameng_ui_demo_serves_the_examples_and_stops(kameng_home: Path) -> None:
-    proc = subprocess.Popen(
-        [KAMENG, "ui", "--demo", "--no-browser"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", "BROWSER": "false"},
-    )
-    try:
-        url = ""
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("http://"):
-                url = line.strip()
-                break
+    with cli_workspace("--demo") as (proc, url):
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", url), url
         with httpx.Client(timeout=30, follow_redirects=True) as client:
             r = client.get(url)
-            assert (
-                r.status_code == 200
-                and "王者荣耀点券充值未到账" in r.text
-                and "Steam充值卡卡密无效" in r.text
-            )
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            assert r.status_code == 200
+            assert "王者荣耀点券充值未到账" in r.text and "Steam充值卡卡密无效" in r.text
+    out, err = proc.stopped
     assert proc.returncode == 0, err
     assert "工作台已停止" in out and "Traceback" not in err
     assert "演示数据保存在" in err
-    assert [
-        p for p in kameng_home.rglob("demo") if p.is_dir()
-    ]  # the demo's own folder inside the data folder
+    assert [p for p in kameng_home.rglob("demo") if p.is_dir()]  # the demo's own folder inside the data folder

@@ -14,47 +14,16 @@ import pytest
 import yaml
 
 from kameng_filer.store import Store
-from tests.ui_browser import chromium, shoot, workspace_page
-from tests.ui_support import CASE, ROOT, running, seed_home
+from tests.ui_browser import shoot
+from tests.ui_support import CASE, ROOT, browser_fixtures, workspace_fixtures
 
 pytestmark = [pytest.mark.browser]
 
 EVIDENCE = ROOT / "examples" / "evidence"
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_home(tmp_path_factory.mktemp("ui-edit-home"))
-
-
-@pytest.fixture(autouse=True)
-def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KAMENG_HOME", str(seeded))
-
-
-@pytest.fixture(scope="module")
-def server(seeded: Path):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KAMENG_HOME", str(seeded))
-        with running() as srv:
-            yield srv
-
-
-@pytest.fixture(scope="module")
-def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ui-edit-screens")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, server):
-    with workspace_page(browser, server.entry_url) as pg:
-        yield pg
+seeded, _home, server = workspace_fixtures("ui-edit-home")
+screens, browser, page = browser_fixtures("ui-edit-screens")
 
 
 def _drop(page, files: list[Path]) -> None:
@@ -164,9 +133,13 @@ def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> 
     # a hand edit while the form is open is not overwritten
     source.write_text(source.read_text("utf-8").replace("（手工修改）", "（又改了）"), "utf-8")
     page.fill("input[name='title']", "王者荣耀点券未到账")
+    page.locator("input[name='title']").blur()
+    page.wait_for_selector(".stale:visible")  # the live check says the file changed meanwhile
     page.click("button[type='submit']")
     assert "被修改过" in page.locator("[role=alert]").inner_text()
     assert "（又改了）" in source.read_text("utf-8")
+    assert page.input_value("input[name='title']") == "点券充值未到账（又改了）"  # reloaded from the file
+    assert "王者荣耀点券未到账" in page.locator(".unsaved").inner_text()  # what was typed is still shown
 
     page.goto(f"{server.url}/cases/{CASE}/edit")
     page.fill("input[name='complainant.phone']", "1380013")
@@ -184,6 +157,8 @@ def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> 
     assert "已保存为第" in page.locator(".saved").inner_text()
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     assert data["title"] == "王者荣耀点券未到账" and len(data["timeline"]) == count - 1
+    saved = source.read_text(encoding="utf-8")  # the person's comments and spelling stay
+    assert "complainant:                      # 投诉人" in saved and "  amount: 100.00\n" in saved
     store = Store.open(readonly=True)
     try:
         assert store.current_version(CASE) == before + 1

@@ -10,62 +10,33 @@ import httpx
 import pytest
 
 from kameng_filer.store import Store
-from tests.ui_support import CASE, ROOT, running, seed_home
+from tests.ui_support import CASE, ROOT, form_fields, logged_in, workspace_fixtures
 
 PNG = (ROOT / "examples" / "evidence" / "order.png").read_bytes()
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_home(tmp_path_factory.mktemp("ui-edit-sec"))
-
-
-@pytest.fixture(autouse=True)
-def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KAMENG_HOME", str(seeded))
-
-
-@pytest.fixture(scope="module")
-def server(seeded: Path):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KAMENG_HOME", str(seeded))
-        with running() as srv:
-            yield srv
+seeded, _home, server = workspace_fixtures("ui-edit-sec")
 
 
 @pytest.fixture
 def client(server):
-    with httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=120) as c:
-        assert c.get(server.entry_url).status_code == 303
+    with logged_in(server) as c:
         yield c
 
 
-def _form(client: httpx.Client, url: str) -> dict[str, str]:
-    html = client.get(url).text
-    fields = dict(
-        re.findall(r'<input type="(?:hidden|text)" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"', html)
-    )
-    for name, body in re.findall(r'<select id="[^"]*" name="([^"]+)">(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', body)
-        fields[name] = chosen[1] if chosen else ""
-    for name, body in re.findall(r'<textarea id="[^"]*" name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        fields[name] = body
-    return fields
-
-
 def test_check_needs_csrf_and_same_origin(client: httpx.Client, server) -> None:
-    fields = _form(client, f"/cases/{CASE}/edit")
+    fields = form_fields(client, f"/cases/{CASE}/edit")
     fields.pop("csrf")
     assert client.post("/edit/check", data=fields).status_code == 403
     fields["csrf"] = "0" * 64
     assert client.post("/edit/save", data=fields).status_code == 403
-    good = _form(client, f"/cases/{CASE}/edit")
+    good = form_fields(client, f"/cases/{CASE}/edit")
     evil = client.post("/edit/save", data=good, headers={"origin": "http://evil.example"})
     assert evil.status_code == 403 and "其他网站" in evil.text
 
 
 def test_bad_input_gets_cli_messages_at_the_field(client: httpx.Client, seeded: Path) -> None:
-    fields = _form(client, f"/cases/{CASE}/edit")
+    fields = form_fields(client, f"/cases/{CASE}/edit")
     assert fields["order.amount"] == "100.00" and fields["contacts[0].with"] == "merchant"
     fields.update(
         {"order.amount": "-5", "order.paid_at": "2026-13-45", "__class__": "x", "allow_outside": "/"}
@@ -82,7 +53,7 @@ def test_bad_input_gets_cli_messages_at_the_field(client: httpx.Client, seeded: 
 
 
 def test_forged_targets_refused(client: httpx.Client, seeded: Path) -> None:
-    fields = _form(client, f"/cases/{CASE}/edit")
+    fields = form_fields(client, f"/cases/{CASE}/edit")
     for target in ("new:../../etc", "case:../x", "case:nope", "file:/etc/passwd", ""):
         fields["target"] = target
         r = client.post("/edit/save", data=fields)
@@ -92,7 +63,7 @@ def test_forged_targets_refused(client: httpx.Client, seeded: Path) -> None:
 
 
 def test_id_of_a_saved_case_cannot_change(client: httpx.Client) -> None:
-    fields = _form(client, f"/cases/{CASE}/edit")
+    fields = form_fields(client, f"/cases/{CASE}/edit")
     fields["id"] = "km-other"
     page = client.post("/edit/save", data=fields)
     assert "不能改编号" in page.text
@@ -108,7 +79,7 @@ def _upload(
 
 
 def test_upload_limits_and_generated_names(client: httpx.Client, seeded: Path) -> None:
-    fields = _form(client, "/new")
+    fields = form_fields(client, "/new")
     target, csrf = fields["target"], fields["csrf"]
     folder = seeded / "cases" / target.split(":", 1)[1]
     r = _upload(client, target, [("a.png", PNG)], None)
@@ -163,13 +134,13 @@ def test_dispute_page_check_follows_each_saved_version(client: httpx.Client) -> 
     """The dispute page remembers check results per stored version, never past a save."""
     assert "不是有效的中国大陆手机号" not in client.get(f"/cases/{CASE}").text
     client.get(f"/cases/{CASE}")  # served from the remembered result
-    fields = _form(client, f"/cases/{CASE}/edit")
+    fields = form_fields(client, f"/cases/{CASE}/edit")
     fields["complainant.phone"] = "1380013"
     saved = client.post("/edit/save", data=fields)
     assert saved.status_code == 303, saved.text[:500]
     page = client.get(f"/cases/{CASE}?saved=1").text
     assert "已保存为第" in page and "不是有效的中国大陆手机号" in page
-    fields = _form(client, f"/cases/{CASE}/edit")
+    fields = form_fields(client, f"/cases/{CASE}/edit")
     fields["complainant.phone"] = "13800138000"
     assert client.post("/edit/save", data=fields).status_code == 303
 

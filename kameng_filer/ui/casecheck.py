@@ -131,35 +131,107 @@ def finding_view(f: Finding) -> dict[str, str]:
 
 
 def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
-    """The stored case's fields with their findings (see ``sections``).
+    """The case's fields with their findings (see ``sections``), for the case file as it is now.
 
-    Remembered per data folder, case, stored version, text hash and hour of ``now``: a stored version
-    never changes (new text or evidence is a new version), so the check (which lays the evidence
-    out in a temporary folder) runs once per version and hour, not on every view.
+    The case file on disk is the source of truth: when the folder the newest version was imported
+    from still holds it, that file (with its evidence folder) is checked, so a hand edit is seen on the
+    next view; otherwise the newest stored version is. Results are remembered by what they depend on
+    (``check_key``: the file's path, ``mtime_ns``, size and content hash, the evidence files, the
+    settings the checks read, and the hour of ``now`` for the time rules), never by time alone.
     """
-    from kameng_filer import paths
     from kameng_filer.case.loader import parse_text
 
-    text = store.case_text(case_id)
-    key = (
-        str(paths.home_path()),
-        case_id,
-        store.current_version(case_id),
-        hashlib.sha256(text.encode()).hexdigest(),
-        f"{now:%Y%m%d%H}",
-    )
+    file = _current_file(store, case_id)
+    text = file.read_text(encoding="utf-8") if file else store.case_text(case_id)
+    key = check_key(store, case_id, file, text, now)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
             return copy.deepcopy(hit)
     raw = parse_text(text, is_json=text.lstrip().startswith("{"))
-    result = sections(raw if isinstance(raw, dict) else {}, stored_findings(store, case_id, now))
+    if file is not None:
+        from kameng_filer.checks import check_path
+
+        found = check_path(file, now=now)[1]
+    else:
+        found = stored_findings(store, case_id, now)
+    result = sections(raw if isinstance(raw, dict) else {}, found)
+    result["file"] = str(file) if file else ""
     with _LOCK:
         _CACHE[key] = copy.deepcopy(result)
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result
+
+
+def _current_file(store: Any, case_id: str) -> Path | None:
+    """The case file the newest stored version came from, when it is still there and readable."""
+    source = store.case_versions(case_id)[-1].source_path
+    file = Path(source) if source else None
+    try:
+        return file if file is not None and file.is_file() else None
+    except OSError:
+        return None
+
+
+def check_key(store: Any, case_id: str, file: Path | None, text: str, now: datetime) -> tuple[str, ...]:
+    """What a case's check result depends on (see ``case_check``)."""
+    from kameng_filer import paths
+
+    if file is not None:
+        st = file.stat()
+        where = (str(file), str(st.st_mtime_ns), str(st.st_size), _tree_stamp(file.parent))
+    else:
+        where = ("stored", str(store.current_version(case_id)), "", "")
+    return (
+        str(paths.home_path()),
+        case_id,
+        *where,
+        hashlib.sha256(text.encode()).hexdigest(),
+        settings_stamp(),
+        f"{now:%Y%m%d%H}",
+    )
+
+
+def _tree_stamp(folder: Path, limit: int = 5000) -> str:
+    """Names, sizes and change times of the files under ``folder`` (evidence added, changed, removed)."""
+    h = hashlib.sha256()
+    count = 0
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            try:
+                st = os.stat(os.path.join(root, name))
+            except OSError:
+                continue
+            h.update(f"{root}/{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+            count += 1
+            if count >= limit:
+                return h.hexdigest() + ":many"
+    return h.hexdigest()
+
+
+def settings_stamp() -> str:
+    """Changes when a file the checks read changes: the user lexicon, config, profiles, templates,
+    schedules and the holiday overrides of the current workspace."""
+    from kameng_filer import home
+
+    data = home.current().data
+    h = hashlib.sha256()
+    for p in (data / "lexicon.yaml", *home.current().config_candidates(), home.current().holidays):
+        h.update(_stat(p).encode())
+    for name in ("profiles", "templates", "schedules"):
+        h.update(_tree_stamp(data / name).encode() if (data / name).is_dir() else b"-")
+    return h.hexdigest()
+
+
+def _stat(p: Path) -> str:
+    try:
+        st = p.stat()
+    except OSError:
+        return f"{p}:-;"
+    return f"{p}:{st.st_size}:{st.st_mtime_ns};"
 
 
 CACHE_SIZE = 128

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -126,21 +127,40 @@ def dump(data: dict[str, Any]) -> str:
     return HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def save(target: Target, data: dict[str, Any], base_sha: str) -> Path:
-    """Write the case file atomically; refuses when the file changed on disk since the form was read."""
+class FileChanged(FormError):
+    """The case file changed on disk since the page read it (a hand edit or another tab)."""
+
+
+def save(
+    target: Target,
+    data: dict[str, Any],
+    base_sha: str,
+    seen: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Path:
+    """Write the case file atomically; refuses when the file changed on disk since the form was read.
+
+    A YAML file is changed in place (``yamlkeep``): only values that differ from what the page saw
+    (``seen(file data)``, default the file data itself) are written, comments and order stay.
+    """
     file = target.file
-    current = _sha(file.read_text(encoding="utf-8")) if file.exists() else ""
+    old = file.read_text(encoding="utf-8") if file.exists() else None
+    current = _sha(old) if old is not None else ""
     if target.kind == "new" and file.exists() and base_sha == "":
         raise FormError(f"{file} 已存在，不会覆盖。", hint="请从“我的纠纷”打开那个案件再修改。")
     if current != base_sha:
-        raise FormError(
-            f"{file.name} 在您编辑期间被修改过（可能是手工编辑或另一个标签页）。",
-            hint="请复制您刚才的修改，刷新页面载入最新内容后再保存。",
+        raise FileChanged(
+            f"{file.name} 在您打开页面后被修改过（可能是手工编辑或另一个标签页），这次没有保存。",
+            hint="页面已载入文件的最新内容，请核对后重新填写您的修改再保存。",
         )
     if target.kind == "case" and data.get("id") != target.key:
         raise FormError("已保存的案件不能改编号。", hint=f"把案件编号改回 {target.key}，或新建一个纠纷。")
     paths.ensure_dir(target.folder)
-    text = dump(data) if file.suffix.lower() != ".json" else _json(data)
+    if file.suffix.lower() == ".json":
+        text = _json(data)
+    elif old is None:
+        text = dump(data)
+    else:
+        text = _kept(old, data, seen or (lambda raw: raw))
     tmp = file.with_name(f".{file.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -151,6 +171,21 @@ def save(target: Target, data: dict[str, Any], base_sha: str) -> Path:
             f"无法写入 {file}：{exc.strerror or exc}", hint="检查文件夹的写权限和磁盘空间。"
         ) from None
     return file
+
+
+def _kept(old: str, data: dict[str, Any], seen: Callable[[dict[str, Any]], dict[str, Any]]) -> str:
+    """``old`` with only the changed values rewritten; the whole file again if that cannot be proven
+    to read back as ``data`` (never a wrong file for the sake of a kept comment)."""
+    from kameng_filer.case.loader import parse_text
+    from kameng_filer.ui import yamlkeep
+
+    try:
+        text = yamlkeep.update(old, seen(parse_text(old)), data)
+        if seen(parse_text(text)) == seen(data):
+            return text
+    except Exception:  # any surprise in the round trip: write the plain dump instead
+        pass
+    return dump(data)
 
 
 def _json(data: dict[str, Any]) -> str:

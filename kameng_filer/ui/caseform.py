@@ -134,7 +134,7 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 
 def _key(path: str) -> str:
     """``timeline[3].at`` → ``timeline[].at`` (the label/help key of a list item's field)."""
-    return re.sub(r"\[\d+\]", "[]", path)
+    return re.sub(r"\[(?:\d+|__i__)\]", "[]", path)
 
 
 def _leaf_kind(tp: Any, key: str) -> str:
@@ -329,3 +329,42 @@ def _compact(value: Any) -> Any:
     if items and all(isinstance(k, int) for k in items):
         return [items[k] for k in sorted(items)]
     return items
+
+
+def form_items(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ``(path, value)`` pairs a browser submits for the form filled from ``raw`` (nothing changed)."""
+    out: list[tuple[str, str]] = []
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            if node["kind"] == "group":
+                walk(node["children"])
+            elif node["kind"] == "list":
+                for row in node["rows"]:
+                    walk(row)
+            elif node["kind"] != "checkbox" or node["value"] == "true":
+                out.append((node["path"], node["value"]))
+
+    walk(filled(case_spec(), raw))
+    return out
+
+
+def normalized(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` as the form saves it when nothing was changed (what ``from_form`` gives back)."""
+    return from_form(form_items(raw), raw)
+
+
+def label_of(path: str) -> str:
+    """A field's Chinese label for messages: ``timeline[1].at`` → ``时间线第 2 项的时间``."""
+    words: list[str] = []
+    nodes = case_spec()
+    for part in tokens(path):
+        if isinstance(part, int):
+            words[-1:] = [f"{words[-1] if words else ''}第 {part + 1} 项"]
+            continue
+        node = next((n for n in nodes if n["name"] == part), None)
+        if node is None:
+            return path
+        words.append(node["label"])
+        nodes = node.get("children") or node.get("item") or []
+    return "的".join(words) or path

@@ -8,6 +8,7 @@ saving by writing the case file and importing it with ``Store.import_case`` (as 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -63,11 +64,16 @@ def target_of(ref: str) -> casefiles.Target:
 
 
 def form_context(
-    target: casefiles.Target, raw: dict[str, Any], base_sha: str, now: datetime
+    target: casefiles.Target,
+    raw: dict[str, Any],
+    base_sha: str,
+    now: datetime,
+    found: list[Finding] | None = None,
 ) -> dict[str, Any]:
     """What ``edit.html`` needs: the filled widget tree and the findings placed at their fields."""
     nodes = caseform.filled(caseform.case_spec(), raw)
-    found, _ok = casefiles.findings(raw, target.folder, now) if raw else ([], False)
+    if found is None:
+        found = casefiles.findings(raw, target.folder, now)[0] if raw else []
     return {
         "nodes": nodes,
         "item_templates": {n["path"]: n["item"] for n in caseform.case_spec() if n["kind"] == "list"},
@@ -104,56 +110,54 @@ def routes(kit: Kit) -> list[Route]:
             return refused(request, exc, 404 if "没有案件" in exc.message else 400)
         return page(request, "edit.html", title=f"修改：{raw.get('title') or target.key}", **ctx)
 
-    async def form_data(request: Request) -> tuple[Any, dict[str, Any], casefiles.Target] | Response:
+    async def form_data(request: Request) -> tuple[Any, dict[str, Any], casefiles.Target, str] | Response:
+        """The posted form, the case data it gives, its target and the file's hash now."""
         form = await request.form(max_files=0, max_fields=2000)
         if not security.same(form.get(security.CSRF_FIELD), csrf):  # type: ignore[arg-type]
             return problem(request, 403, "表单已失效或不是从工作台提交的。", "请刷新页面后再点一次按钮。")
         try:
             target = await run_in_threadpool(target_of, str(form.get("target", "")))
-            base, _sha = await run_in_threadpool(casefiles.read, target)
+            base, sha = await run_in_threadpool(casefiles.read, target)
         except KamengError as exc:
             return refused(request, exc)
         items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-        return form, caseform.from_form(items, base), target
+        return form, caseform.from_form(items, base), target, sha
 
     async def check(request: Request) -> Response:
         got = await form_data(request)
         if isinstance(got, Response):
             return got
-        _form, data, target = got
+        form, data, target, sha = got
         found, storable = await run_in_threadpool(
             casefiles.findings, data, target.folder, as_shanghai(now_fn())
         )
-        return JSONResponse({"findings": [finding_view(f) for f in found], "storable": storable})
+        stale = sha != str(form.get("base_sha", ""))  # the file changed on disk since the page loaded
+        return JSONResponse(
+            {"findings": [finding_view(f) for f in found], "storable": storable, "stale": stale}
+        )
 
     async def save(request: Request) -> Response:
         got = await form_data(request)
         if isinstance(got, Response):
             return got
-        form, data, target = got
+        form, data, target, _sha = got
         at = as_shanghai(now_fn())
         found, storable = await run_in_threadpool(casefiles.findings, data, target.folder, at)
-        message = ""
-        if storable:
+        base_sha = str(form.get("base_sha", ""))
+        if not storable:
+            ctx = form_context(target, data, base_sha, at, found)
+            ctx["message"] = "还有错误，没有保存。请按各项旁边的提示修改。"
+        else:
             try:
-                case_id = await run_in_threadpool(save_case, target, data, str(form.get("base_sha", "")))
+                case_id = await run_in_threadpool(save_case, target, data, base_sha, caseform.normalized)
+            except casefiles.FileChanged as exc:
+                ctx = await run_in_threadpool(_reloaded, target, data, at)
+                ctx["message"] = f"{exc.message}{exc.hint}"
             except KamengError as exc:
-                message = f"{exc.message}{'建议：' + exc.hint if exc.hint else ''}"
+                ctx = form_context(target, data, base_sha, at, found)
+                ctx["message"] = f"{exc.message}{'建议：' + exc.hint if exc.hint else ''}"
             else:
                 return RedirectResponse(f"/cases/{case_id}?saved=1", status_code=303)
-        else:
-            message = "还有错误，没有保存。请按各项旁边的提示修改。"
-        nodes = caseform.filled(caseform.case_spec(), data)
-        ctx = {
-            "nodes": nodes,
-            "item_templates": {n["path"]: n["item"] for n in caseform.case_spec() if n["kind"] == "list"},
-            "target": target.ref,
-            "base_sha": str(form.get("base_sha", "")),
-            "placed": place(found, _paths(nodes)),
-            "is_new": target.kind == "new",
-            "file": str(target.file),
-            "message": message,
-        }
         return page(
             request, "edit.html", 200, title="新建纠纷" if target.kind == "new" else "修改纠纷", **ctx
         )
@@ -232,11 +236,31 @@ def _json_error(message: str, hint: str, status: int = 400) -> JSONResponse:
     )
 
 
-def save_case(target: casefiles.Target, data: dict[str, Any], base_sha: str) -> str:
-    """Write the case file and import it into the store (a new version; earlier ones stay)."""
+def _reloaded(target: casefiles.Target, mine: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The form filled from the file as it is now (changed on disk meanwhile), listing the values the
+    person had entered that differ from it, so nothing they typed is lost silently."""
+    raw, sha = casefiles.read(target)
+    ctx = form_context(target, raw, sha, now)
+    theirs = dict(caseform.form_items(raw))
+    ctx["unsaved"] = [
+        {"label": caseform.label_of(p), "path": p, "value": v}
+        for p, v in caseform.form_items(mine)
+        if theirs.get(p) != v
+    ]
+    return ctx
+
+
+def save_case(
+    target: casefiles.Target,
+    data: dict[str, Any],
+    base_sha: str,
+    seen: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> str:
+    """Write the case file and import it into the store (a new version; earlier ones stay);
+    ``seen`` as in ``casefiles.save``."""
     from kameng_filer.store import Store
 
-    file = casefiles.save(target, data, base_sha)
+    file = casefiles.save(target, data, base_sha, seen)
     store = Store.open()
     try:
         return store.import_case(file).case_id

@@ -169,16 +169,21 @@ def routes(kit: Kit) -> list[Route]:
         if isinstance(got, Response):
             return got
         form, ctx = got
+        posted_sha = str(form.get("base_sha", ""))
         if not ctx["errors"]:
             try:
-                await run_in_threadpool(save_case, ctx["target"], ctx["data"], str(form.get("base_sha", "")))
+                await run_in_threadpool(save_case, ctx["target"], ctx["data"], posted_sha)
+            except casefiles.FileChanged as exc:
+                # the page now holds the file as it is (read again above) plus the person's texts
+                ctx["message"] = f"{exc.message}您改写的文本仍在下面，核对后再点一次保存即可。"
             except KamengError as exc:
                 ctx["message"] = f"{exc.message}{'建议：' + exc.hint if exc.hint else ''}"
+                ctx["base_sha"] = posted_sha
             else:
                 return RedirectResponse(f"/cases/{ctx['case_id']}?saved=1#texts", status_code=303)
         else:
             ctx["message"] = "还有错误，没有保存。请按提示修改。"
-        ctx["base_sha"] = str(form.get("base_sha", ""))
+            ctx["base_sha"] = posted_sha
         return page(request, "texts.html", title=f"改写：{ctx['channel_title']}", **ctx)
 
     base = "/cases/{case_id}/texts/{channel}/{purpose}"

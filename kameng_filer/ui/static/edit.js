@@ -85,6 +85,8 @@
     summary.textContent = "检查结果：错误 " + counts.error + " · 警告 " + counts.warning + " · 建议 " + counts.hint +
       (result.storable ? "" : "（有错误时不能保存）");
     summary.className = "check-summary" + (counts.error ? " has-errors" : "");
+    var stale = document.querySelector(".stale");
+    if (stale) { stale.hidden = !result.stale; }
     form.setAttribute("data-checked", String(Date.now()));
   }
 
