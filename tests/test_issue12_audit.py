@@ -13,6 +13,7 @@ import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -120,3 +121,88 @@ def test_lost_answer_adopts_ours_when_the_site_shows_times_in_another_zone_or_cl
         assert out.receipt["reconciled"] and out.receipt["complaint_no"] != theirs
         recorded = [f.complaint_no for f in Store.open().filings("km-2026-0001", channel=CH)]
         assert theirs not in recorded and recorded == [out.receipt["complaint_no"]]
+
+
+# ---- profile keys that are accepted must act (adapter check) -------------------------------------
+
+PROFILE = Path(__file__).resolve().parent.parent / "adapters" / "profiles" / "card-c-twin.yaml"
+
+
+def _variant(tmp: Path, change: Any, name: str = "card-c-variant") -> Path:
+    data = yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+    data["name"] = name
+    change(data)
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ({"nonsense": 1}, "nonsense 是未知的键"),  # an unknown key one level down
+        ({"clocks": {"review": {"duration": {"hours": 12}, "sorce": "本站公告"}}}, "sorce"),  # deeper
+        ({"clocks": {"review": {"duration": {"hourz": 12}}}}, "hourz"),  # deeper still
+    ],
+)
+def test_check_rejects_unknown_keys_nested_in_schedule(tmp_path: Path, schedule: dict, expected: str) -> None:
+    """``schedule`` was a free mapping: any key at any depth passed ``adapter check`` and was ignored
+    (or broke the tracker later). It is now checked as the channel's deadline-policy change."""
+    from kameng_filer.filing.lint import check
+
+    result = check(str(_variant(tmp_path, lambda d: d.update(schedule=schedule))))
+    assert not result.ok and any(e.startswith("schedule:") and expected in e for e in result.errors), result.errors
+
+
+def test_check_accepts_a_valid_schedule_change(tmp_path: Path) -> None:
+    from kameng_filer.filing.lint import check
+
+    good = {"clocks": {"review": {"duration": {"hours": 12}, "source": "本站“12 小时内审核”的公告"}}}
+    result = check(str(_variant(tmp_path, lambda d: d.update(schedule=good))))
+    assert result.ok, result.errors
+
+
+def test_check_rejects_fixed_options_no_field_fills(tmp_path: Path) -> None:
+    """A top-level ``options`` value no field (or ``{name}``) uses was planned and never sent."""
+    from kameng_filer.filing.lint import check
+
+    unused = check(str(_variant(tmp_path, lambda d: d.update(options={"priority": "高"}))))
+    assert any(e.startswith("options.priority:") for e in unused.errors), unused.errors
+
+    def used(d: dict) -> None:
+        d["options"] = {"priority": "高"}
+        d["fields"]["title"]["value"] = "【{priority}】{title}"
+
+    assert check(str(_variant(tmp_path, used, "card-c-used"))).ok
+
+
+# ---- several upload boxes: each file goes into one of them, and the plan says which ---------------
+
+
+def _two_boxes(d: dict) -> None:
+    d["fields"]["others"] = {"label": "其他截图", "widget": "upload"}
+    d["steps"][1]["fill"].append("others")
+
+
+def test_two_upload_boxes_never_get_the_same_file(tmp_path: Path, example_case: Path) -> None:
+    """购买凭证 takes one picked file, 其他截图 (no ``pick``) the rest. Before, the plan ignored the pick
+    (one box had none) and the second box was given every file again: the payment proof went up twice."""
+    from kameng_filer import registry
+    from kameng_filer.case import load_case
+    from kameng_filer.filing.formfill import FormRunner
+
+    path = _variant(tmp_path, _two_boxes)
+    case = load_case(example_case).case
+    adapter = registry.adapter_class("card_platform")({"profile": str(path)})
+    plan = adapter.plan(case)
+    assert sorted(f.evidence_id for f in plan.files) == ["balance", "chat", "order", "payment"]
+    assert "购买凭证:上传 1 个文件(payment)" in plan.notes, plan.notes
+    assert any(n.startswith("其他截图:上传 3 个文件(") for n in plan.notes), plan.notes
+
+    runner = FormRunner.__new__(FormRunner)  # only what choosing files reads: profile, files, kinds
+    runner.profile, runner.files = adapter.profile(), list(plan.files)
+    runner.file_kinds = dict(plan.target["file_kinds"])
+    fields = runner.profile.fields
+    proof, others = runner.files_for(fields["proof"]), runner.files_for(fields["others"])
+    assert [f.evidence_id for f in proof] == ["payment"]
+    assert sorted(f.evidence_id for f in others) == ["balance", "chat", "order"]

@@ -30,6 +30,23 @@ def pick_files(
     return chosen if max_files is None else chosen[:max_files]
 
 
+def assign_uploads(
+    files: Sequence[PlannedFile],
+    kinds: Mapping[str, str],
+    fields: Sequence[tuple[str, Sequence[str], int | None]],
+) -> dict[str, list[PlannedFile]]:
+    """Each upload field's files (``fields``: key, ``pick``, ``max_files`` in profile order). Fields
+    with a ``pick`` choose first, then the others take what is left, in order; no file goes into two
+    fields (a 购买凭证 box taking one picked file and an 其他截图 box taking the rest)."""
+    taken: list[PlannedFile] = []
+    out: dict[str, list[PlannedFile]] = {}
+    for key, pick, cap in [f for f in fields if f[1]] + [f for f in fields if not f[1]]:
+        chosen = pick_files([f for f in files if f not in taken], kinds, pick=pick, max_files=cap)
+        out[key] = chosen
+        taken += chosen
+    return {key: out[key] for key, _, _ in fields}
+
+
 def describe_choice(label: str, chosen: Sequence[PlannedFile], left: Sequence[PlannedFile]) -> str:
     """A plan note naming the files chosen for ``label`` and those left out."""
     names = "、".join(f.evidence_id for f in chosen) or "(无)"

@@ -211,6 +211,8 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
             errors.append(f"{where}: {{detail_url}} / {{row_href}} 需要 list 段(从列表行的链接读出详情地址)")
         templates.append((where, tpl.replace("{detail_url}", "").replace("{row_href}", "")))
     _lint_limits(prof, spec_fields, errors)
+    _lint_options(prof, errors)
+    _lint_schedule(prof, channel, errors)
     _lint_login(prof, warnings)
     if prof.login:
         templates += [("login.url", prof.login.url)] + (
@@ -263,6 +265,46 @@ def _lint_limits(prof: Profile, spec_fields: dict[str, Any], errors: list[str]) 
             keys = {"max_files"} if spec_fields[name].kind == "file" else {"min_len", "max_len"}
         for key in sorted(limit.model_fields_set - keys):
             errors.append(f"{where}.{key}: 对这个字段不起作用 → 这里只能写 {'、'.join(sorted(keys))}")
+
+
+def _strings(data: Any) -> list[str]:
+    """Every string value in a dumped profile."""
+    if isinstance(data, dict):
+        return [t for v in data.values() for t in _strings(v)]
+    if isinstance(data, list):
+        return [t for v in data for t in _strings(v)]
+    return [data] if isinstance(data, str) else []
+
+
+def _lint_options(prof: Profile, errors: list[str]) -> None:
+    """Every fixed value in ``options`` is filled somewhere: a field named so (its key or ``field:``) or
+    a ``{name}`` in the profile; otherwise it would be planned and silently never sent."""
+    if not prof.options:
+        return
+    names = {b.field or k for k, b in prof.fields.items()}
+    texts = _strings(prof.model_dump(exclude={"options"}))
+    for key in prof.options:
+        if key not in names and not any(f"{{{key}}}" in t for t in texts):
+            errors.append(
+                f"options.{key}: 没有字段或 {{{key}}} 用到这个固定值，它不会被填写 → "
+                f"在 fields 里加一个 field: {key} 的字段，或删掉它"
+            )
+
+
+def _lint_schedule(prof: Profile, channel: str, errors: list[str]) -> None:
+    """The ``schedule`` overrides are a valid change of the channel's deadline policy (every key, at
+    any depth, is one the policy knows)."""
+    if not prof.schedule:
+        return
+    from kameng_filer.tracker.channel_io import base_channel
+    from kameng_filer.tracker.policy import load_policy
+
+    try:
+        load_policy(base_channel(channel), profile_overrides=prof.schedule)
+    except ConfigError as exc:
+        lines = [ln.strip() for ln in exc.message.splitlines() if ln.strip()]
+        detail = "; ".join(lines[1:]) if len(lines) > 1 else lines[0]
+        errors.append(f"schedule: {detail} → {exc.hint or '格式见 docs/deadlines.md'}")
 
 
 def _lint_login(prof: Profile, warnings: list[str]) -> None:

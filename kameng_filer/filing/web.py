@@ -21,7 +21,7 @@ from kameng_filer.adapter import (
 from kameng_filer.case.model import Case
 from kameng_filer.errors import ConfigError, RenderError
 from kameng_filer.filing.evidence import prepare_files
-from kameng_filer.filing.filepick import describe_choice, pick_files
+from kameng_filer.filing.filepick import assign_uploads, describe_choice
 from kameng_filer.filing.profile import Profile, load_profile
 from kameng_filer.filing.site_driver import SiteDriver, case_vars_from_plan, needs_secret
 
@@ -158,18 +158,19 @@ class ProfileAdapter(Adapter):
         limit = prof.limits.get(self.file_field or "")
         cap = limit.max_files if limit is not None else None
         uploads = [(k, b) for k, b in prof.fields.items() if b.widget == "upload"]
-        if uploads and all(b.pick or b.max_files for _, b in uploads):
-            chosen: list[PlannedFile] = []
-            for _, b in uploads:
-                for f in pick_files(files, kinds, pick=b.pick, max_files=b.max_files):
-                    if f not in chosen:
-                        chosen.append(f)
-        else:
-            chosen = list(files)
+        per = assign_uploads(files, kinds, [(k, b.pick, b.max_files) for k, b in uploads])
+        chosen = [f for k, _ in uploads for f in per[k]] if uploads else list(files)
         chosen = chosen[:cap] if cap is not None else chosen
+        left = [f for f in files if f not in chosen]
+        if len(uploads) > 1:  # several boxes: the plan says which file goes into which
+            shown = assign_uploads(chosen, kinds, [(k, b.pick, b.max_files) for k, b in uploads])
+            notes = [describe_choice(b.label or k, shown[k], []) for k, b in uploads]
+            if left:
+                ids = "、".join(f.evidence_id for f in left)
+                notes.append(f"未上传 {ids}（站点配置限定了数量或种类）")
+            return chosen, notes
         if len(chosen) == len(files):
             return chosen, []
-        left = [f for f in files if f not in chosen]
         label = (uploads[0][1].label or uploads[0][0]) if uploads else (self.file_field or "附件")
         return chosen, [describe_choice(label, chosen, left)]
 

@@ -3,7 +3,6 @@ an ``<input type=file>`` or a chooser button, waiting for each upload to finish 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from typing import Any
@@ -18,10 +17,16 @@ class Uploads(RunnerState):
     """Uploads a field's files."""
 
     def files_for(self, b: Binding) -> list[PlannedFile]:
-        """The planned files this upload field takes (its ``pick`` / ``max_files``), best first."""
-        from kameng_filer.filing.filepick import pick_files
+        """The planned files this upload field takes (its ``pick`` / ``max_files``, and none another
+        upload field of the profile takes: ``filepick.assign_uploads``), best first."""
+        from kameng_filer.filing.filepick import assign_uploads, pick_files
 
-        return pick_files(self.files, self.file_kinds, pick=b.pick, max_files=b.max_files)
+        uploads = [(k, x) for k, x in self.profile.fields.items() if x.widget == "upload"]
+        key = next((k for k, x in uploads if x is b), None)
+        if key is None or len(uploads) < 2:
+            return pick_files(self.files, self.file_kinds, pick=b.pick, max_files=b.max_files)
+        fields = [(k, x.pick, x.max_files) for k, x in uploads]
+        return assign_uploads(self.files, self.file_kinds, fields)[key]
 
     async def _upload(self, el: Any, b: Binding, frame: Frame) -> None:
         """Upload this field's files; wait for each upload to be done before the next (and the submit).
@@ -83,4 +88,4 @@ class Uploads(RunnerState):
                     f"上传「{b.label or '附件'}」超时(没有出现在 {listed.describe()})",
                     channel=self.ctx.channel,
                 )
-            await asyncio.sleep(0.1)
+            await self.page_changed(0.05)  # the widget lists a file right after its request ends
