@@ -41,7 +41,7 @@ def serve(port: int, *, open_browser: bool, lan: bool = False, demo: Any = None)
         console.print(server.entry_url, markup=False, soft_wrap=True)
         if access is not None:
             console.print(
-                f"局域网访问已开启：同一局域网的手机只能打开操作指引页面（地址 {access.host}:{server.port}，"
+                f"局域网访问已开启：同一局域网的手机只能打开操作指引页面（地址 {access.host}:{access.port_ref[0]}，"
                 "扫描支付宝/微信支付指引页上的二维码）；工作台本身仍只在本机可用。"
             )
         if open_browser:
@@ -67,7 +67,9 @@ def register(app: typer.Typer) -> None:
             False, "--demo", help="演示：启动孪生站点、载入示例纠纷，在单独的演示数据文件夹里打开工作台"
         ),
         lan: bool = typer.Option(
-            False, "--lan", help="允许同一局域网的手机扫码打开支付宝/微信支付操作指引（只读，带令牌）"
+            False,
+            "--lan",
+            help="启动时就开启局域网访问：同一局域网的手机可扫码打开支付宝/微信支付操作指引（只读，带令牌；也可在设置页随时开关）",
         ),
     ) -> None:
         """打开本机网页工作台：我的纠纷、期限与日历导出、案件详情，在网页里提交投诉（验证码在页面里回答）、记录结果与升级。"""
