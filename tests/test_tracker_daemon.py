@@ -32,9 +32,12 @@ pytestmark = [pytest.mark.slow]
 KAMENG = str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kameng")
 CHANNELS = ["card_platform@api", "email"]
 SPEED = 60_000.0  # 0.2 s of real time (one watch interval) ≈ 3.3 hours of simulated time
-"""About 11 simulated days pass in this test (follow-ups, then escalations): 16 s of real time. The first
-follow-up is due on day 1, the last ones on days 7 and 10, so stopping the first watch a few real
-seconds after the first one is still mid-way."""
+"""The first watch's clock: the first follow-up is due on day 1 (≈ 1.5 s of real time), the last ones on
+days 7 and 10, so stopping the first watch a few real seconds after the first one is still mid-way."""
+RESTART_SPEED = 240_000.0
+"""The restarted watch's clock goes on from where the first stopped, four times faster: the remaining
+~9 simulated days (follow-ups, then escalations) take ~3 s of real time instead of ~13 s. A pass
+handles everything due by its "now", so coarser steps change no outcome."""
 INTERVAL = "0.2"
 
 
@@ -104,7 +107,8 @@ def test_watch_restart_sends_each_follow_up_exactly_once(tmp_path: Path, example
         sent_before = len(actions("follow_up"))
         assert sent_before < 4  # stopped mid-way: follow-ups are still to come
 
-        second = start_watch(env)
+        faster = SimulatedClock(clock.now(), time.time(), RESTART_SPEED)  # monotonic: starts where it was
+        second = start_watch({**env, "KAMENG_SIMULATED_CLOCK": faster.to_env()})
         try:
             wait_for(lambda: escalated(ids), 240, "both filings to be escalated")
             wait_for(lambda: all(a.status != "pending" for a in actions("notification")), 30, "notifications")
