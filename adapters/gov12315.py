@@ -17,7 +17,7 @@ from kameng_filer.adapters import plan_rules
 from kameng_filer.adapter import FilingContext, FilingPlan, Receipt
 from kameng_filer.case.model import Case, ProblemType
 from kameng_filer.channels import ChannelSpec, FieldSpec, Requirement, status_words
-from kameng_filer.errors import ChannelRejected, RenderError
+from kameng_filer.errors import ChannelRejected, FormChanged, HumanActionRequired, RenderError
 from kameng_filer.filing.web import ProfileAdapter
 from kameng_filer.planner import Facts, Planning
 from kameng_filer.regions import split_region
@@ -191,6 +191,21 @@ class Gov12315Adapter(ProfileAdapter):
                 exc.message = f"12315 不接受被投诉企业信息({exc.message})"
                 exc.hint = RESPONDENT_HINT
             raise
+        except FormChanged as exc:
+            if "手工填写" not in f"{exc.field or ''} {exc.selector or ''} {exc.message}":
+                raise
+            # the search found nothing and this page offers no manual entry: not a redesign
+            name = str(plan.fields.get("respondent_name") or "")
+            raise HumanActionRequired(
+                f"12315 平台搜索不到被投诉企业「{name}」，页面上也没有“找不到企业？手工填写”的入口，"
+                "无法在网上登记这家企业；本次什么也没有提交",
+                channel=ctx.channel,
+                hint=(
+                    "核对案件里的 respondent.legal_name 是否与营业执照上的全称一字不差（可在"
+                    f"{LOOKUP}查到），改正后重新运行；仍然搜不到时拨打 12315 热线登记，"
+                    f"或改向其他渠道投诉（kameng plan {plan.case_id} 查看）"
+                ),
+            ) from exc
 
     def values(self, case: Case, purpose: str, context: dict[str, Any] | None) -> dict[str, Any]:
         """The wizard's values; 12315 needs the respondent's legal name and address and the consumer's address."""

@@ -206,3 +206,25 @@ def test_two_upload_boxes_never_get_the_same_file(tmp_path: Path, example_case: 
     proof, others = runner.files_for(fields["proof"]), runner.files_for(fields["others"])
     assert [f.evidence_id for f in proof] == ["payment"]
     assert sorted(f.evidence_id for f in others) == ["balance", "chat", "order"]
+
+
+# ---- 12315: the company is not found and the site offers no manual entry ---------------------------
+
+
+@pytest.mark.browser
+def test_12315_unknown_company_without_a_manual_entry_says_so_and_sends_nothing(
+    tmp_path: Path, example_case: Path
+) -> None:
+    """The search finds nothing and this page has no "找不到企业?手工填写": not "网页表单已变化 … 站点改版
+    了?" but what happened and what the person can do; nothing reaches the site."""
+    from tests.test_gov12315_notfound import _configure, _unknown_company
+
+    case = _unknown_company(example_case)
+    with twins_running(tmp_path, ["gov12315"], {"gov12315": {"manual_entry": False}}) as ts:
+        twin = ts["gov12315"]
+        out = file_now(case, ["12315"], _configure(twin))[0]
+        assert twin.snapshot()["submissions"] == []
+    assert out.state == "needs_person", out
+    assert "杭州小鹿数字科技有限公司" in out.error and "手工填写" in out.error, out.error
+    assert "网页表单已变化" not in out.error and "改版" not in out.error
+    assert "legal_name" in (out.hint or "") and "12315" in (out.hint or ""), out.hint

@@ -214,12 +214,19 @@ class Gov12315Twin(OutsideTwin):
     })  # fmt: skip
 
     def __init__(
-        self, data_dir: Path | str, *, notice_seconds: float = 10, credit_code_required: bool = False
+        self,
+        data_dir: Path | str,
+        *,
+        notice_seconds: float = 10,
+        credit_code_required: bool = False,
+        manual_entry: bool = True,
     ) -> None:
         if not 2 <= float(notice_seconds) <= 600:
             raise ValueError("须知倒计时 notice_seconds 需在 2–600 秒之间")
         self.notice_seconds = float(notice_seconds)
         self.credit_code_required = bool(credit_code_required)
+        self.manual_entry = bool(manual_entry)
+        """False: no "找不到企业?手工填写" entry (an enterprise the search cannot find cannot be named)."""
         super().__init__(data_dir)
 
     # ---- WebTwin hooks -------------------------------------------------------------------------
@@ -427,7 +434,12 @@ class Gov12315Twin(OutsideTwin):
         """Step 2: pick a searched enterprise, or type its name and address."""
         if (stop := self._guard(request, "agreed")) is not None:
             return stop
-        ctx = {"step": 2, "credit_code_required": self.credit_code_required, "manual": None}
+        ctx = {
+            "step": 2,
+            "credit_code_required": self.credit_code_required,
+            "manual": None,
+            "manual_entry": self.manual_entry,
+        }
         if request.method == "GET":
             return self.page(request, "respondent.html", error=None, **ctx)
         form = await read_form(request)
@@ -436,6 +448,8 @@ class Gov12315Twin(OutsideTwin):
         error = None
         if not csrf_ok(request, form):
             error = "页面已过期,请刷新后重试"
+        elif form.get("mode") == "manual" and not self.manual_entry:
+            error = "请从搜索结果中选择被投诉企业"
         elif form.get("mode") == "manual":
             name = str(form.get(f["ent_name"].id) or "").strip()
             address = str(form.get(f["ent_address"].id) or "").strip()
@@ -785,5 +799,6 @@ def _int(value: Any) -> int:
 
 
 def create_twin(data_dir: Path | str, **options: Any) -> Gov12315Twin:
-    """A new (not started) 12315 twin; options: ``notice_seconds``, ``credit_code_required``."""
+    """A new (not started) 12315 twin; options: ``notice_seconds``, ``credit_code_required``,
+    ``manual_entry`` (False: no manual entry for an enterprise the search cannot find)."""
     return Gov12315Twin(data_dir, **options)

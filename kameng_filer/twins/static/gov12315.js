@@ -83,7 +83,7 @@
         search();
       }
     });
-    $("#manual-link").addEventListener("click", (e) => {
+    $("#manual-link")?.addEventListener("click", (e) => {
       e.preventDefault();
       $("#manual-box").hidden = false;
       $("#ent-mode").value = "manual";
