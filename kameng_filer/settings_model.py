@@ -102,7 +102,22 @@ def _http_url(value: Any) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ValueError(f"「{value}」不是 http:// 或 https:// 网址 → 写成 https://站点域名/")
+    _no_secret_in_url(parts)
     return value
+
+
+def _no_secret_in_url(parts: Any) -> None:
+    """Refuse a password or a token inside a URL (never echoing it): secrets live in keyring."""
+    from urllib.parse import parse_qsl
+
+    from kameng_filer.secrets import looks_secret
+
+    fix = "→ 网址里只写站点地址;密码用 kameng login 存入密钥环"
+    if parts.password is not None:
+        raise ValueError(f"网址里写了密码(用户名:密码@ 的形式),不能写在配置文件里 {fix}")
+    names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if looks_secret(k)]
+    if names:
+        raise ValueError(f"网址里的参数「{names[0]}」看起来是令牌或密码,不能写在配置文件里 {fix}")
 
 
 def _hostname(value: str) -> str:

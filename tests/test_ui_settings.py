@@ -104,7 +104,9 @@ def page(browser, server):
         yield pg
 
 
-def test_password_saved_to_keyring_never_shown(page, server, ring: MemoryKeyring, home: Path, screens_dir) -> None:
+def test_password_saved_to_keyring_never_shown(
+    page, server, ring: MemoryKeyring, home: Path, screens_dir
+) -> None:
     page.click("a:has-text('设置')")
     assert page.get_by_role("heading", name="设置", exact=True).is_visible()
     assert "2027" in page.locator("#calendar").inner_text()  # next year's holidays not published yet
@@ -322,3 +324,60 @@ def test_calendar_warning_follows_the_workspace_in_use(tmp_path: Path) -> None:
         status = calendar_status(parse_iso("2026-11-12T10:00:00"))
     assert status["path"] == str(other / "holidays.yaml")
     assert any(str(other / "holidays.yaml") in w for w in status["warnings"])
+
+
+def _post_channel(c: httpx.Client, name: str, data: dict[str, str]) -> httpx.Response:
+    """Open the channel form (for its fingerprint) and post ``data`` to it as the page would."""
+    import re
+
+    shown = c.get(f"/settings/channels/{name}")
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', shown.text)[1]
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', shown.text)[1]
+    return c.post(f"/settings/channels/{name}", data={"csrf": csrf, "seen": seen, **data})
+
+
+def test_secrets_in_values_refused_never_echoed_never_written(server, home: Path) -> None:
+    from kameng_filer.errors import ConfigError
+    from kameng_filer.settings_check import validate_config
+
+    secret = "Zx9-secret-Q7"
+    with httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30) as c:
+        c.get(server.entry_url)
+        for url in (
+            f"https://me:{secret}@www.heimao.example/",
+            f"https://www.heimao.example/?access_token={secret}",
+        ):
+            r = _post_channel(c, "heimao", {"base_url": url, "target": "甲公司"})
+            assert r.status_code == 200 and secret not in r.text
+            with pytest.raises(ConfigError) as cli:
+                validate_config({"channels": {"heimao": {"base_url": url}}})
+            assert cli.value.problems[0]["message"] in r.text  # the CLI's message, at the field
+            assert secret not in str(cli.value)
+        r = _post_channel(c, "heimao", {"base_url": "https://x.example/\r\nX-Injected: 1"})
+        assert "含有换行符" in r.text
+        r = _post_channel(c, "email", {"password": secret, "smtp_pass": secret})  # not fields: never written
+        assert r.status_code == 303
+    assert secret not in (home / "config.yaml").read_text("utf-8")
+
+
+def test_assisted_reasons_and_choices_checked_at_the_field(server) -> None:
+    from kameng_filer.config import channel_settings
+
+    with httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30) as c:
+        c.get(server.entry_url)
+        r = _post_channel(c, "alipay", {"reasons": "没有冒号的一行"})
+        assert "缺少冒号" in r.text and 'data-key="reasons"' in r.text
+        r = _post_channel(c, "alipay", {"reasons": "invalid_card_kye：商品问题", "text_max_len": "3"})
+        assert "不是问题类型" in r.text and "invalid_card_key" in r.text and "不能小于 5" in r.text
+        r = _post_channel(c, "card_platform@xingchen", {"mode": "ftp", "smtp_port": "25"})
+        assert "不在可选范围内" in r.text  # a forged choice; keys not of this channel are not read
+        r = _post_channel(
+            c,
+            "alipay",
+            {"reasons": "invalid_card_key：商品问题\nnot_delivered: 未收到货", "text_max_len": "500"},
+        )
+        assert r.status_code == 303
+    assert channel_settings("alipay") == {
+        "reasons": {"invalid_card_key": "商品问题", "not_delivered": "未收到货"},
+        "text_max_len": 500,
+    }

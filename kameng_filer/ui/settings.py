@@ -198,9 +198,10 @@ def routes(kit: Kit) -> list[Route]:
                 request, 400, _message(exc), "改正 config.yaml 后刷新本页，或在终端运行 kameng plan 查看。"
             )
         known = {f.key for f in data["fields"]}
-        if posted is not None:  # show what the person typed next to its message (never the extra value)
+        if posted is not None:  # show what was typed next to its message (never the extra value or a secret)
             for f in data["fields"]:
-                f.value = str(posted.get(f.key, f.value))
+                typed = str(posted.get(f.key, f.value))
+                f.value = "" if sf.holds_secret(typed) else typed
         other = [m for k, m in errors.items() if k not in known]
         base = name.split("@", 1)[0]
         title = registry.spec(base).title if base in registry.names() else name

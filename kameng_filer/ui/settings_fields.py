@@ -42,7 +42,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "route": ("提交途径", "web：消协的网页表单；email：发邮件（用下面的邮件设置）"),
     "association_name": ("消协名称", "如 杭州市消费者权益保护委员会"),
     "complaint_no_pattern": ("投诉单号格式", "检查您记录的投诉单号用的正则表达式；不懂就不要填"),
-    "reasons": ("问题类型对应的选项", "每行一项：问题类型：App 里的投诉原因，如 卡密无效：商品问题"),
+    "reasons": (
+        "问题类型对应的选项",
+        "每行一项：问题类型代号：App 里选的投诉原因，如 invalid_card_key：商品问题（代号见 docs/case-format.md）",
+    ),
     "text_max_len": ("文字长度上限", "App 里投诉说明最多能写的字数，5–5000"),
 }
 """Chinese label and help of each settings key (plugins' own keys fall back to their description)."""
@@ -126,6 +129,20 @@ def form_fields(model: type[BaseModel], section: dict[str, Any]) -> list[FormFie
     return out
 
 
+def holds_secret(text: str) -> bool:
+    """True when typed text carries a password or token (a URL's ``user:pw@`` or ``?access_token=``)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from kameng_filer.secrets import looks_secret
+
+    try:
+        parts = urlsplit(text.strip())
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        return parts.password is not None or any(looks_secret(k) for k, _ in query)
+    except ValueError:
+        return False
+
+
 def digest(section: Any) -> str:
     """A fingerprint of a section as read from the file (to notice hand edits made meanwhile)."""
     text = json.dumps(section, sort_keys=True, ensure_ascii=False, default=str)
@@ -150,23 +167,32 @@ def _parsed(kind: Kind, text: str) -> Any:
                 continue
             key, sep, value = line.replace("：", ":", 1).partition(":")
             if not sep:
-                raise KamengError(f"「{line.strip()}」缺少冒号", hint="每行写成 问题类型：选项")
+                raise ValueError(f"「{line.strip()[:60]}」缺少冒号 → 每行写成 问题类型：选项")
             out[key.strip()] = value.strip()
         return out
     return text
 
 
 def updated_section(
-    fields: list[FormField], posted: dict[str, str], section: dict[str, Any]
+    name: str, fields: list[FormField], posted: dict[str, str], section: dict[str, Any]
 ) -> dict[str, Any]:
-    """``section`` with the form's inputs applied: empty inputs remove the key, the rest is kept."""
+    """``section`` with the form's inputs applied: empty inputs remove the key, the rest is kept;
+    ``ConfigError`` (problems by path, like the file check's) for an input that cannot be read."""
     result = dict(section)
+    problems = []
     for f in fields:
         text = posted.get(f.key, "").strip()
         if not text:
             result.pop(f.key, None)
         elif text != f.value:  # unchanged inputs keep the file's own spelling (a list stays a list)
-            result[f.key] = _parsed(f.kind, text)
+            try:
+                result[f.key] = _parsed(f.kind, text)
+            except ValueError as exc:
+                problems.append({"path": f"channels.{name}.{f.key}", "message": str(exc)})
+    if problems:
+        error = ConfigError(f"渠道「{name}」的设置有 {len(problems)} 处问题", hint="改正后再保存")
+        error.problems = problems  # type: ignore[attr-defined]
+        raise error
     extra_key = posted.get("extra_key", "").strip()
     if extra_key:
         result[extra_key] = posted.get("extra_value", "").strip()
@@ -223,7 +249,7 @@ def save_channel(name: str, posted: dict[str, str], seen: str) -> None:
             f"config.yaml 里渠道「{name}」的设置在您打开这个页面之后被改过（可能是手动编辑）",
             hint="页面现在显示的是文件里的最新设置；核对后重新填写，再点保存",
         )
-    channels[name] = updated_section(form_fields(model_for(name), section), posted, section)
+    channels[name] = updated_section(name, form_fields(model_for(name), section), posted, section)
     cfg["channels"] = channels
     save_config(cfg)
 
