@@ -20,6 +20,8 @@ from tests.ui_filing_support import CASE, ROOT
 
 pytestmark = [pytest.mark.browser]
 NUMBER = "2026112200012345678"
+APP_SHOT = ROOT / "examples" / "evidence" / "order.png"
+"""Stands in for the App's complaint page: a phone screenshot with the person's details on it."""
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def _filing():
         store.close()
 
 
-def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, server, screens) -> None:
+def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, server, screens, home: Path) -> None:
     with workspace_page(browser, server.entry_url) as page:
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         page.goto(f"{server.url}/cases/{CASE}")
@@ -95,8 +97,20 @@ def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, ser
         form.locator("button").click()
         assert "不像投诉单号" in page.locator("form.record-number .field-error").inner_text()
         assert _filing()[0] is None  # nothing recorded
-        page.locator("form.record-number input[name=value]").fill(NUMBER)
-        page.locator("form.record-number button").click()
+        form = page.locator("form.record-number")
+        form.locator("input[name=value]").fill(NUMBER)
+        fake = {"name": "../../etc/app.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n not a picture"}
+        form.locator("input[name=screenshot]").set_input_files(fake)
+        form.locator("button").click()
+        assert "不是可以读取的图片" in page.locator("form.record-number .field-error").inner_text()
+        assert _filing()[0] is None  # nothing recorded, nothing kept
+        assert not list((home / "artifacts").rglob("*-reports/*"))
+        form = page.locator("form.record-number")
+        form.locator("input[name=value]").fill(NUMBER)
+        form.locator("input[name=screenshot]").set_input_files(
+            {"name": "../../支付宝 截图.png", "mimeType": "image/png", "buffer": APP_SHOT.read_bytes()}
+        )
+        form.locator("button").click()
         assert "已记录投诉单号" in page.locator("[role=status]").inner_text()
         assert page.locator(".filing-state").inner_text() == "已提交"
 
@@ -108,10 +122,43 @@ def test_walk_alipay_steps_copy_images_and_record_number_and_status(browser, ser
         page.locator("form.record-status button").click()
         assert "不认识" in page.locator("form.record-status .field-error").inner_text()
         shoot(page, screens, "assisted-recorded")
+        # the App's screenshot is the receipt's: shown on the dispute page
+        page.goto(f"{server.url}/cases/{CASE}")
+        thumb = page.locator("#channels img.thumb")
+        expect(thumb).to_have_count(1)
+        page.wait_for_function("() => document.querySelector('#channels img.thumb').naturalWidth > 0")
     filing, events = _filing()
     assert filing.state == "submitted" and filing.complaint_no == NUMBER
     statuses = [e for e in events if e.kind == "status"]
     assert len(statuses) == 1 and statuses[0].data["raw"] == "商家已回复"
+    kept = Path(filing.receipt["screenshot"])
+    assert kept.parent.name == "alipay-reports" and kept.parent.parent.parent == home / "artifacts"
+    assert "etc" not in kept.name and "截图" not in kept.name and kept.read_bytes() == APP_SHOT.read_bytes()
+
+
+def test_app_screenshot_goes_masked_into_the_public_export(browser, server, home: Path) -> None:
+    """The App screenshot kept by the walk above: as it is in the full export, masked in the public one."""
+    import io
+    import zipfile
+
+    filing, _ = _filing()
+    if filing is None or not filing.receipt.get("screenshot"):
+        pytest.skip("needs the screenshot recorded by the walk test")
+    kept = Path(filing.receipt["screenshot"])
+    csrf = server.app.state.kit.csrf
+    bundles = {}
+    with httpx.Client(base_url=server.url, timeout=120, headers={"Origin": server.url}) as client:
+        client.get(server.entry_url)
+        for public in ("0", "1"):
+            r = client.post(f"/cases/{CASE}/export", data={"csrf": csrf, "public": public})
+            assert r.status_code == 200, r.text[:300]
+            bundles[public] = zipfile.ZipFile(io.BytesIO(r.content))
+    full = [n for n in bundles["0"].namelist() if n.endswith(kept.name)]
+    assert len(full) == 1 and bundles["0"].read(full[0]) == kept.read_bytes()
+    masked = [n for n in bundles["1"].namelist() if n.endswith(kept.name)]
+    assert len(masked) == 1
+    picture = bundles["1"].read(masked[0])
+    assert picture != kept.read_bytes() and picture.startswith(b"\x89PNG")
 
 
 def test_phone_guide_read_only_with_token_refused_without(browser, server, lan, screens) -> None:
@@ -204,3 +251,37 @@ def test_kameng_ui_lan_says_what_the_network_may_open(kameng_home: Path) -> None
             proc.kill()
             proc.wait()
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_app_screenshot_check_refuses_what_is_not_a_usable_picture() -> None:
+    import io
+
+    from PIL import Image
+
+    from kameng_filer.errors import KamengError
+    from kameng_filer.ui import appshot
+
+    def picture(fmt: str, size: tuple[int, int] = (40, 80), mode: str = "RGB") -> bytes:
+        out = io.BytesIO()
+        Image.new(mode, size, "white").save(out, format=fmt)
+        return out.getvalue()
+
+    png = picture("PNG")
+    assert appshot.checked_image(png) == (png, ".png")
+    jpeg = picture("JPEG")
+    assert appshot.checked_image(jpeg) == (jpeg, ".jpg")
+    kept, suffix = appshot.checked_image(picture("WEBP"))
+    assert suffix == ".png" and kept.startswith(b"\x89PNG")  # kept as PNG, which every page shows
+    refused = {
+        "empty": b"",
+        "gif": picture("GIF"),
+        "truncated": png[: len(png) // 2],
+        "text named .png": b"\x89PNG\r\n\x1a\n" + b"x" * 100,
+        "too big": b"\x89PNG" + b"\0" * appshot.MAX_BYTES,
+        "too many pixels": picture("PNG", (8000, 6000), "1"),  # 1 bit a pixel: small to make
+    }
+    for what, data in refused.items():
+        with pytest.raises(KamengError) as err:
+            appshot.checked_image(data)
+        assert err.value.hint == appshot.HINT, what
+        assert "Traceback" not in err.value.message and err.value.message.endswith("。"), what
