@@ -197,16 +197,7 @@ class _Exporter:
         if not self.public:
             return data
         if row.mime.startswith("image/"):
-            from kameng_filer.ocr.public import for_public
-
-            public = for_public(data, case=self.case, name=name)
-            if public.data is None or not public.redacted:
-                self.bundle.skipped.append(f"{name}(无法确认已遮盖图中的个人信息,未包含)")
-                return None
-            clean = _strip_image(public.data)
-            if clean is None:
-                self.bundle.skipped.append(f"{name}(无法去除图片中的个人信息)")
-            return clean
+            return self._public_image(data, name)
         if row.mime.startswith("text/"):
             return self.mask(data.decode("utf-8", "replace")).encode("utf-8")
         if row.mime == "application/pdf":
@@ -219,6 +210,19 @@ class _Exporter:
             return pages_as_pdf(pdf.pages)
         self.bundle.skipped.append(f"{name}({row.mime},公开版无法遮盖其中的个人信息)")
         return None
+
+    def _public_image(self, data: bytes, name: str) -> bytes | None:
+        """A picture for the public version: personal data covered (as evidence pictures), metadata removed."""
+        from kameng_filer.ocr.public import for_public
+
+        public = for_public(data, case=self.case, name=name)
+        if public.data is None or not public.redacted:
+            self.bundle.skipped.append(f"{name}(无法确认已遮盖图中的个人信息,未包含)")
+            return None
+        clean = _strip_image(public.data)
+        if clean is None:
+            self.bundle.skipped.append(f"{name}(无法去除图片中的个人信息)")
+        return clean
 
     def artifacts(self) -> None:
         """Every file of this case under ``artifacts/`` (receipt pages, screenshots, e-mails, reports)."""
@@ -250,6 +254,8 @@ class _Exporter:
             return _eml_as_text(data, self.masker).encode("utf-8")  # type: ignore[arg-type]
         if suffix in TEXT_SUFFIXES:
             return self.mask(data.decode("utf-8", "replace")).encode("utf-8")
+        if suffix in IMAGE_SUFFIXES and p.parent.name.endswith("-reports"):
+            return self._public_image(data, name)  # the person's App screenshots (kameng report, kameng ui)
         what = "截图" if suffix in IMAGE_SUFFIXES else "文件"
         self.bundle.skipped.append(f"{name}({what}中的个人信息无法遮盖,公开版不含)")
         return None

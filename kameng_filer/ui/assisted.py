@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -97,23 +99,33 @@ def image_file(case_id: str, channel: str, name: str) -> Path | None:
     return found if found is not None and found.suffix.lower() in (".jpg", ".jpeg", ".png") else None
 
 
-def record(case_id: str, channel: str, what: str, value: str, note: str, at: Any) -> str:
-    """Record the complaint number or a status as ``kameng report`` does; "" or the Chinese problem."""
+def record(case_id: str, channel: str, what: str, value: str, note: str, at: Any, shot: bytes | None = None) -> str:
+    """Record the complaint number (with the App's screenshot, ``shot``) or a status as ``kameng report``
+    does; "" or the Chinese problem."""
     from kameng_filer.cli.report_cmds import record_number, record_status
     from kameng_filer.store import Store
+    from kameng_filer.ui import appshot
 
     if not value.strip():
         return f"请填写{'投诉单号' if what == 'number' else '状态'}。"
     if len(value) > MAX_INPUT or len(note) > MAX_INPUT:
         return f"内容太长（最多 {MAX_INPUT} 字）。"
     adapter = _adapter(channel)
+    kept: Path | None = None
     try:
+        picture = appshot.checked_image(shot) if shot is not None and what == "number" else None
         store = Store.open()
     except KamengError as exc:
-        return f"{exc.message}（{exc.hint or ''}）"
+        return exc.message + (f"（{exc.hint}）" if exc.hint else "")
     try:
         if what == "number":
-            record_number(store, case_id, adapter, channel, value, at=at, screenshot=None, note=note or None)
+            kept = appshot.keep(case_id, channel, *picture, at) if picture is not None else None
+            filing, changed = record_number(
+                store, case_id, adapter, channel, value, at=at, screenshot=kept, note=note or None
+            )
+            if kept is not None and not changed:  # the same number again: the screenshot joins its receipt
+                receipt = dict(filing.receipt) if isinstance(filing.receipt, dict) else {}
+                store.update_filing(filing.id, receipt={**receipt, "screenshot": str(kept)}, at=at)
         else:
             filing = store.get_filing(case_id, channel)
             record_status(
@@ -129,6 +141,8 @@ def record(case_id: str, channel: str, what: str, value: str, note: str, at: Any
                 at=at,
             )
     except KamengError as exc:
+        if kept is not None:
+            kept.unlink(missing_ok=True)  # nothing recorded: no screenshot left behind
         return exc.message + (f"（{exc.hint}）" if exc.hint else "")
     finally:
         store.close()
@@ -172,6 +186,22 @@ def routes(kit: Kit) -> list[Route]:
         )
 
     async def post(request: Request) -> Response:
+        from kameng_filer.ui.appshot import HINT, MAX_BYTES
+
+        if int(request.headers.get("content-length") or 0) > MAX_BYTES + 65536:
+            return await guide(request, {"number": f"截图太大。{HINT}"})
+        try:
+            parsed = await request.form(max_files=1, max_fields=10, max_part_size=64 * 1024)
+        except HTTPException:
+            return await guide(request, {"number": f"上传的内容无法读取（只能附一张截图）。{HINT}"})
+        try:
+            return await _record(request)
+        finally:
+            await parsed.close()
+
+    async def _record(request: Request) -> Response:
+        from kameng_filer.ui.appshot import MAX_BYTES
+
         form = await kit.form(request)
         if form is None:
             return kit.stale(request)
@@ -180,7 +210,11 @@ def routes(kit: Kit) -> list[Route]:
         if channel not in ASSISTED or what not in ("number", "status"):
             return kit.problem(request, 404, "没有这个页面。", "回到案件页重新选择。")
         value, note = str(form.get("value") or ""), str(form.get("note") or "")
-        problem = await run_in_threadpool(record, case_id, channel, what, value, note, kit.now())
+        upload = form.get("screenshot")
+        shot = None
+        if isinstance(upload, UploadFile) and (upload.filename or upload.size):
+            shot = await upload.read(MAX_BYTES + 1)  # one byte over the limit is enough to refuse it
+        problem = await run_in_threadpool(record, case_id, channel, what, value, note, kit.now(), shot)
         if problem:
             return await guide(request, {what: problem})  # 200: the page shows the problem at the field
         return RedirectResponse(
