@@ -1,13 +1,15 @@
 """Benchmark: server time per workspace page (``kameng ui``) at 100 stored cases.
 
-Run: ``.venv/bin/python bench/bench_ui.py [--cases 100] [--repeat 10]``.
+Run: ``.venv/bin/python bench/bench_ui.py [--cases 100] [--repeat 20] [--profile PATH]``.
 
-A fresh data folder gets ``--cases`` copies of the example case (ids ``km-bench-NNNN``), each filed on
-12315 and Alipay (``record_submitted``) and one tracker pass computing their deadlines. The workspace
-runs on 127.0.0.1 as ``kameng ui`` runs it; each page is requested ``--repeat`` times over one
-keep-alive connection after a warm-up request, and the median and worst wall times of the request
-are printed (the client is on the same machine, so this is the server's time plus a loopback round
-trip). Target (issue 16): < 50 ms per page at 100 cases.
+A fresh data folder gets ``--cases`` copies of the example case (ids ``km-bench-NNNN``, each in its own
+folder with its evidence, as ``kameng add`` stores them), each filed on 12315 and Alipay
+(``record_submitted``) and one tracker pass computing their deadlines. The app is called in-process
+through httpx's ASGI transport (no socket, no second process), so the figures are the server's own
+time: the wall time of the ASGI call and the CPU time this process spent on it (the CPU figure is what a
+loaded machine distorts least). Each page is requested once to warm up, then ``--repeat`` times; the
+median and worst are printed with the machine's load average. Target (issue 16): < 50 ms per page at
+100 cases. ``--profile PAGE`` prints the top functions (cProfile) of one more request of that page.
 """
 
 from __future__ import annotations
@@ -29,20 +31,21 @@ from bench.benchinfo import describe  # noqa: E402
 
 
 def build(home: Path, n: int) -> str:
-    """``n`` stored cases with two submitted filings each and tracked deadlines; returns one case id."""
+    """``n`` stored cases (each in its own folder, as imported) with two submitted filings each and
+    tracked deadlines; returns one case id."""
     os.environ["KAMENG_HOME"] = str(home)
     from kameng_filer.store import Store
     from kameng_filer.timeutil import parse_iso
     from kameng_filer.tracker.testing import record_submitted
     from kameng_filer.tracker.tick import run_pass
 
-    folder = home.parent / "case"
-    shutil.copytree(ROOT / "examples", folder)
     text = (ROOT / "examples" / "case.yaml").read_text(encoding="utf-8")
     store = Store.open()
     filed = parse_iso("2026-11-10T10:00:00")
     for i in range(n):
         case_id = f"km-bench-{i:04d}"
+        folder = home.parent / "cases" / case_id
+        shutil.copytree(ROOT / "examples" / "evidence", folder / "evidence")
         (folder / "case.yaml").write_text(re.sub(r"(?m)^id: .*$", f"id: {case_id}", text), encoding="utf-8")
         store.import_case(folder / "case.yaml")
         record_submitted(store, case_id, "12315", f"3301{i:021d}", filed)
@@ -52,11 +55,62 @@ def build(home: Path, n: int) -> str:
     return "km-bench-0000"
 
 
+PAGES = {
+    "home": "/",
+    "dispute": "/cases/{case}",
+    "texts": "/cases/{case}/texts/alipay/complaint",
+    "edit": "/cases/{case}/edit",
+    "ics": "/deadlines.ics",
+}
+"""The pages timed (the dispute page holds the plan, the check findings and every rendered text)."""
+
+
+async def measure(app: object, case_id: str, repeat: int, profile: str) -> None:
+    """Time each page in-process and print median / worst wall and CPU milliseconds."""
+    import httpx
+
+    from kameng_filer.ui.security import cookie_name
+
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=120) as c:
+        c.cookies.set(cookie_name(None), app.state.token)  # type: ignore[attr-defined]
+        for name, pattern in PAGES.items():
+            path = pattern.format(case=case_id)
+            first = time.perf_counter()
+            r = await c.get(path)
+            assert r.status_code == 200, (path, r.status_code, r.text[:300])
+            cold = (time.perf_counter() - first) * 1000
+            wall, cpu = [], []
+            for _ in range(repeat):
+                t, p = time.perf_counter(), time.process_time()
+                r = await c.get(path)
+                wall.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - p) * 1000)
+                assert r.status_code == 200
+            print(
+                f"{name:<8} {path:<42} median {statistics.median(wall):6.1f} ms (CPU {statistics.median(cpu):6.1f})"
+                f" · worst {max(wall):6.1f} ms · first {cold:7.1f} ms · {len(r.content) / 1024:.0f} KB"
+            )
+        if profile:
+            import cProfile
+            import pstats
+
+            path = PAGES[profile].format(case=case_id)
+            prof = cProfile.Profile()
+            prof.enable()
+            await c.get(path)
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+
+
 def main() -> None:
-    """Build the store, serve it, time each page."""
+    """Build the store, time each page in-process."""
+    import asyncio
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--profile", choices=sorted(PAGES), default="")
     args = parser.parse_args()
     print(describe())
     tmp = Path(tempfile.mkdtemp(prefix="kameng-bench-ui-"))
@@ -64,30 +118,12 @@ def main() -> None:
         t0 = time.perf_counter()
         case_id = build(tmp / "home", args.cases)
         print(f"built {args.cases} cases in {time.perf_counter() - t0:.1f} s")
-        import httpx
-
         from kameng_filer.timeutil import parse_iso
-        from kameng_filer.ui import UiServer, create_app
-        from kameng_filer.ui.security import cookie_name
+        from kameng_filer.ui import create_app
 
         now = parse_iso("2026-11-12T10:00:00")
-        with (
-            UiServer(create_app(now=lambda: now)) as server,
-            httpx.Client(base_url=server.url, timeout=120) as c,
-        ):
-            c.cookies.set(cookie_name(server.port), server.app.state.token)
-            for path in ("/", "/deadlines.ics", f"/cases/{case_id}"):
-                assert c.get(path).status_code == 200, path  # warm-up (imports, first queries)
-                times = []
-                for _ in range(args.repeat):
-                    t = time.perf_counter()
-                    r = c.get(path)
-                    times.append((time.perf_counter() - t) * 1000)
-                    assert r.status_code == 200
-                print(
-                    f"{path:<28} median {statistics.median(times):7.1f} ms · worst {max(times):7.1f} ms"
-                    f" · {len(r.content) / 1024:.0f} KB"
-                )
+        asyncio.run(measure(create_app(now=lambda: now), case_id, args.repeat, args.profile))
+        print(describe())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -187,26 +187,8 @@ def _receipt_path(case_id: str, filing_id: int) -> Path | None:
 
 def _case_data(case_id: str, at: datetime) -> dict[str, Any] | None:
     """Everything the dispute page shows, or None for an unknown case (runs in a worker thread)."""
-    from kameng_filer.tracker.overview import case_status
-    from kameng_filer.ui.casecheck import case_check
-
     with open_store() as store:
-        if store is None or not store.has_case(case_id):
-            return None
-        case = store.get_case(case_id)
-        status = case_status(store, case_id, at, case.title)
-        data = {
-            "case": case,
-            "version": store.current_version(case_id),
-            "filings": [views.filing_row(f, at) for f in status["filings"]],
-            "deadlines": views.open_deadlines(status, at),
-            "timeline": views.timeline(store, case_id),
-            "receipts": views.receipts(store, case_id),
-            "check": case_check(store, case_id, at),
-            "plan": views.plan(case, store, at),
-        }
-    data["texts"] = views.texts(case)
-    return data
+        return views.case_page(store, case_id, at)
 
 
 def _remove(folder: Path) -> None:

@@ -141,7 +141,7 @@ def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
     """
     from kameng_filer.case.loader import parse_text
 
-    file = _current_file(store, case_id)
+    file = current_file(store, case_id)
     text = file.read_text(encoding="utf-8") if file else store.case_text(case_id)
     key = check_key(store, case_id, file, text, now)
     with _LOCK:
@@ -165,7 +165,7 @@ def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
     return result
 
 
-def _current_file(store: Any, case_id: str) -> Path | None:
+def current_file(store: Any, case_id: str) -> Path | None:
     """The case file the newest stored version came from, when it is still there and readable."""
     source = store.case_versions(case_id)[-1].source_path
     file = Path(source) if source else None
@@ -181,7 +181,7 @@ def check_key(store: Any, case_id: str, file: Path | None, text: str, now: datet
 
     if file is not None:
         st = file.stat()
-        where = (str(file), str(st.st_mtime_ns), str(st.st_size), _tree_stamp(file.parent))
+        where = (str(file), str(st.st_mtime_ns), str(st.st_size), tree_stamp(file.parent))
     else:
         where = ("stored", str(store.current_version(case_id)), "", "")
     return (
@@ -194,7 +194,7 @@ def check_key(store: Any, case_id: str, file: Path | None, text: str, now: datet
     )
 
 
-def _tree_stamp(folder: Path, limit: int = 5000) -> str:
+def tree_stamp(folder: Path, limit: int = 5000) -> str:
     """Names, sizes and change times of the files under ``folder`` (evidence added, changed, removed)."""
     h = hashlib.sha256()
     count = 0
@@ -222,7 +222,7 @@ def settings_stamp() -> str:
     for p in (data / "lexicon.yaml", *home.current().config_candidates(), home.current().holidays):
         h.update(_stat(p).encode())
     for name in ("profiles", "templates", "schedules"):
-        h.update(_tree_stamp(data / name).encode() if (data / name).is_dir() else b"-")
+        h.update(tree_stamp(data / name).encode() if (data / name).is_dir() else b"-")
     return h.hexdigest()
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -112,7 +114,36 @@ def _sha(text: str) -> str:
 
 def findings(data: dict[str, Any], folder: Path, now: datetime) -> tuple[list[Finding], bool]:
     """``kameng check`` on the form's data as if saved in ``folder``; and whether it can be saved
-    (no error ``kameng add`` would refuse: the schema and the evidence files)."""
+    (no error ``kameng add`` would refuse: the schema and the evidence files).
+
+    Remembered by content: the data, the files under ``folder`` (names, sizes, change times), the
+    settings the checks read and the hour of ``now`` (for the time rules), never by time alone.
+    """
+    import json
+
+    from kameng_filer.ui.casecheck import settings_stamp, tree_stamp
+
+    key = (
+        hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest(),
+        str(folder),
+        tree_stamp(folder) if folder.is_dir() else "-",
+        settings_stamp(),
+        f"{now:%Y%m%d%H}",
+    )
+    with _LOCK:
+        hit = _FOUND.get(key)
+        if hit is not None:
+            _FOUND.move_to_end(key)
+            return list(hit[0]), hit[1]
+    found, storable = _findings(data, folder, now)
+    with _LOCK:
+        _FOUND[key] = (list(found), storable)
+        while len(_FOUND) > 64:
+            _FOUND.popitem(last=False)
+    return found, storable
+
+
+def _findings(data: dict[str, Any], folder: Path, now: datetime) -> tuple[list[Finding], bool]:
     from kameng_filer.case.loader import validate
     from kameng_filer.checks import check_case
 
@@ -120,6 +151,10 @@ def findings(data: dict[str, Any], folder: Path, now: datetime) -> tuple[list[Fi
     found = check_case(result, now=now)
     storable = result.case is not None and not any(f.severity == "error" for f in result.findings)
     return found, storable
+
+
+_FOUND: OrderedDict[tuple[str, ...], tuple[list[Finding], bool]] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def dump(data: dict[str, Any]) -> str:

@@ -8,6 +8,9 @@ from ``planner.plan_channels`` (``kameng plan``).
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +21,20 @@ from kameng_filer.tracker.notices import channel_title
 from kameng_filer.workdays import default_calendar
 
 OPEN_STATES = ("due", "paused", "lapsed")
+
+
+class Row(dict):  # type: ignore[type-arg]
+    """A view's dict whose keys also read as attributes, so templates' ``f.title`` finds them at once
+    (Jinja tries the attribute first; on a plain dict that costs a raised ``AttributeError`` per use,
+    thousands per page at 100 cases)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def countdown(due_iso: str, state: str, now: datetime, cal: Any = None) -> dict[str, Any]:
@@ -32,7 +49,7 @@ def countdown(due_iso: str, state: str, now: datetime, cal: Any = None) -> dict[
         text = f"暂停中（还剩 {days} 个工作日）"
     else:
         text = f"还剩 {days} 个工作日"
-    return {"due": f"{as_shanghai(due):%Y-%m-%d %H:%M}", "text": text, "overdue": overdue, "days": days}
+    return Row(due=f"{as_shanghai(due):%Y-%m-%d %H:%M}", text=text, overdue=overdue, days=days)
 
 
 def progress(f: dict[str, Any]) -> str:
@@ -48,29 +65,29 @@ def filing_row(f: dict[str, Any], now: datetime, cal: Any = None) -> dict[str, A
     d = f["next_deadline"]
     deadline = None
     if d:
-        deadline = {
-            "title": d["title"],
-            "provisional": d["provisional"],
-            **countdown(d["due"], d["state"], now, cal),
-        }
+        deadline = Row(
+            title=d["title"], provisional=d["provisional"], **countdown(d["due"], d["state"], now, cal)
+        )
     a = f["next_action"]
     action = None
     if a:
-        action = {"at": f"{parse_iso(a['at']):%Y-%m-%d %H:%M}", "what": a["what"]}
-    return {
-        "filing_id": f["filing_id"],
-        "channel": f["channel"],
-        "channel_title": channel_title(f["channel"]),
-        "purpose": "" if f["purpose"] == "complaint" else wording.purpose(f["purpose"]),
-        "state": f["state_label"],
-        "submitted": f["state"] == "submitted",
-        "complaint_no": f["complaint_no"],
-        "progress": progress(f),
-        "deadline": deadline,
-        "action": action,
-        "escalated": f["escalated"],
-        "follow_ups": f["follow_ups"],
-    }
+        action = Row(at=f"{parse_iso(a['at']):%Y-%m-%d %H:%M}", what=a["what"])
+    return Row(
+        {
+            "filing_id": f["filing_id"],
+            "channel": f["channel"],
+            "channel_title": channel_title(f["channel"]),
+            "purpose": "" if f["purpose"] == "complaint" else wording.purpose(f["purpose"]),
+            "state": f["state_label"],
+            "submitted": f["state"] == "submitted",
+            "complaint_no": f["complaint_no"],
+            "progress": progress(f),
+            "deadline": deadline,
+            "action": action,
+            "escalated": f["escalated"],
+            "follow_ups": f["follow_ups"],
+        }
+    )
 
 
 def open_deadlines(status: dict[str, Any], now: datetime, cal: Any = None) -> list[dict[str, Any]]:
@@ -81,17 +98,19 @@ def open_deadlines(status: dict[str, Any], now: datetime, cal: Any = None) -> li
             if d["state"] not in OPEN_STATES:
                 continue
             out.append(
-                {
-                    "case": status["case"],
-                    "case_title": status["title"],
-                    "filing_id": f["filing_id"],
-                    "channel_title": channel_title(f["channel"]),
-                    "clock": d["clock"],
-                    "title": d["title"],
-                    "provisional": d["provisional"],
-                    **countdown(d["due"], d["state"], now, cal),
-                    "due_iso": d["due"],
-                }
+                Row(
+                    {
+                        "case": status["case"],
+                        "case_title": status["title"],
+                        "filing_id": f["filing_id"],
+                        "channel_title": channel_title(f["channel"]),
+                        "clock": d["clock"],
+                        "title": d["title"],
+                        "provisional": d["provisional"],
+                        **countdown(d["due"], d["state"], now, cal),
+                        "due_iso": d["due"],
+                    }
+                )
             )
     return out
 
@@ -124,18 +143,57 @@ def statuses(store: Any, now: datetime, cal: Any = None) -> list[dict[str, Any]]
 
 
 def home(store: Any | None, now: datetime) -> dict[str, Any]:
-    """Every stored case with each channel's row, and all open deadlines across cases by due time."""
+    """Every stored case with each channel's row, and all open deadlines across cases by due time.
+
+    Remembered by what it is built from (``home_key``: the database's content, the settings, the
+    minute of ``now``); the result is shared, callers must not change it.
+    """
+    if store is None:
+        return {"cases": [], "deadlines": []}
+    key = home_key(store, now)
+    with _HOME_LOCK:
+        hit = _HOME.get(key)
+    if hit is not None:
+        return hit
+    built = _home(store, now)
+    with _HOME_LOCK:
+        _HOME[key] = built
+        while len(_HOME) > 8:
+            _HOME.popitem(last=False)
+    return built
+
+
+def home_key(store: Any, now: datetime) -> tuple[Any, ...]:
+    """Changes with any write to the database (file and WAL sizes and times, and the counts and latest
+    ids of cases, versions, filings and events), the settings files, and each minute of ``now``."""
+    from kameng_filer.store.housekeeping import fingerprint
+    from kameng_filer.ui.casecheck import settings_stamp
+
+    files = []
+    for suffix in ("", "-wal"):
+        try:
+            st = os.stat(f"{store.path}{suffix}")
+        except OSError:
+            files.append(None)
+            continue
+        files.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return (str(store.path), *files, fingerprint(store.engine), settings_stamp(), f"{now:%Y%m%d%H%M}")
+
+
+def _home(store: Any, now: datetime) -> dict[str, Any]:
     cases: list[dict[str, Any]] = []
     deadlines: list[dict[str, Any]] = []
     cal = default_calendar()  # once per page: looking it up costs more than a countdown
-    for status in statuses(store, now, cal) if store is not None else []:
+    for status in statuses(store, now, cal):
         rows = [filing_row(f, now, cal) for f in status["filings"]]
-        cases.append(
-            {"id": status["case"], "title": status["title"], "version": status["version"], "filings": rows}
-        )
+        cases.append(Row(id=status["case"], title=status["title"], version=status["version"], filings=rows))
         deadlines += open_deadlines(status, now, cal)
     deadlines.sort(key=lambda d: d["due_iso"])
     return {"cases": cases, "deadlines": deadlines}
+
+
+_HOME: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_HOME_LOCK = threading.Lock()
 
 
 def ics_items(store: Any | None, now: datetime) -> list[dict[str, Any]]:
@@ -234,7 +292,9 @@ def _render_texts(case: Any) -> list[dict[str, Any]]:
             own = case.texts.get(name, {}).get(purpose, {})
             for f in fields:
                 f["own"] = f["name"] in own
-            purposes.append({"purpose": purpose, "label": PURPOSE_LABELS[purpose], "error": "", "fields": fields})
+            purposes.append(
+                {"purpose": purpose, "label": PURPOSE_LABELS[purpose], "error": "", "fields": fields}
+            )
         out.append({"name": name, "title": spec.title, "public": spec.public, "purposes": purposes})
     return out
 
@@ -262,3 +322,51 @@ def plan(case: Any, store: Any, now: datetime) -> dict[str, Any]:
     ]
     excluded = [{"title": channel_title(e.channel), "reason": e.reason} for e in result.excluded]
     return {"steps": steps, "excluded": excluded}
+
+
+def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
+    """Everything the dispute page shows, or None for an unknown case.
+
+    Remembered by what it is built from: the database's content and the settings (``home_key``, which
+    also holds the minute of ``at``) and the case file on disk with its evidence folder
+    (``casecheck.check_key``), so a hand edit, a save or a tracker pass is seen on the next view.
+    """
+    from kameng_filer.ui import casecheck
+
+    if store is None or not store.has_case(case_id):
+        return None
+    file = casecheck.current_file(store, case_id)
+    text = file.read_text(encoding="utf-8") if file else ""
+    key = (home_key(store, at), casecheck.check_key(store, case_id, file, text, at))
+    with _HOME_LOCK:
+        hit = _PAGES.get(key)
+    if hit is not None:
+        return hit
+    built = _case_page(store, case_id, at)
+    with _HOME_LOCK:
+        _PAGES[key] = built
+        while len(_PAGES) > 32:
+            _PAGES.popitem(last=False)
+    return built
+
+
+def _case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any]:
+    from kameng_filer.tracker.overview import case_status
+    from kameng_filer.ui.casecheck import case_check
+
+    case = store.get_case(case_id)
+    status = case_status(store, case_id, at, case.title)
+    return {
+        "case": case,
+        "version": store.current_version(case_id),
+        "filings": [filing_row(f, at) for f in status["filings"]],
+        "deadlines": open_deadlines(status, at),
+        "timeline": timeline(store, case_id),
+        "receipts": receipts(store, case_id),
+        "check": case_check(store, case_id, at),
+        "plan": plan(case, store, at),
+        "texts": texts(case),
+    }
+
+
+_PAGES: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
