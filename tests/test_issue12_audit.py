@@ -101,15 +101,17 @@ def _person_files_first(tmp: Path, twin: object, case: Path, monkeypatch: pytest
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("style", ["utc", "12h"])
+@pytest.mark.parametrize(("style", "relative"), [("utc", True), ("12h", False)])
 def test_lost_answer_adopts_ours_when_the_site_shows_times_in_another_zone_or_clock(
-    tmp_path: Path, example_case: Path, monkeypatch: pytest.MonkeyPatch, style: str
+    tmp_path: Path, example_case: Path, monkeypatch: pytest.MonkeyPatch, style: str, relative: bool
 ) -> None:
     """Family C shows its list times in UTC (or on a 12-hour clock); the person filed on the same order
     10 minutes before; the answer to our final click is lost. The rerun's lookup must adopt the ticket
-    we sent — before, it read ours as hours old ("someone else's") and filed a second one."""
+    we sent — before, it read ours as hours old ("someone else's") and filed a second one. With the
+    row links relative to a ``<base href>``, the detail is the one the browser opens, not a 200 404."""
     monkeypatch.setenv("KAMENG_RECEIPT_TIMEOUT_MS", "3000")  # the lost answer is given up on sooner
-    with twins_running(tmp_path, ["card_c"], {"card_c": {"date_style": style, "list_delay_s": 0}}) as ts:
+    options = {"date_style": style, "list_delay_s": 0, "relative_links": relative}
+    with twins_running(tmp_path, ["card_c"], {"card_c": options}) as ts:
         twin = ts["card_c"]
         theirs = _person_files_first(tmp_path, twin, example_case, monkeypatch)
         configure(ts, [CH])
@@ -119,6 +121,8 @@ def test_lost_answer_adopts_ours_when_the_site_shows_times_in_another_zone_or_cl
         assert len(numbers) == 2, numbers  # the person's and exactly one of ours
         assert out.state == "submitted", out
         assert out.receipt["reconciled"] and out.receipt["complaint_no"] != theirs
+        [mine] = [t for t in twin.records() if t["ticket_no"] == out.receipt["complaint_no"]]
+        assert out.receipt["url"] == f"{twin.url}/user/ticket/detail?id={mine['id']}"
         recorded = [f.complaint_no for f in Store.open().filings("km-2026-0001", channel=CH)]
         assert theirs not in recorded and recorded == [out.receipt["complaint_no"]]
 

@@ -12,7 +12,7 @@ import contextlib
 import re
 import time
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from kameng_filer.adapter import (
     DryRunComplete,
@@ -53,6 +53,7 @@ class BrowserDriver:
         values = {**case_vars_from_plan(plan), **plan.fields}
         runner = FormRunner(page, prof, values, plan.files, ctx)
         runner.file_kinds = dict(plan.target.get("file_kinds") or {})
+        await runner.watch()  # on the blank page: nothing to evaluate, every page opened is watched
         if prof.login is None:
             return runner
 
@@ -201,9 +202,11 @@ class BrowserDriver:
                 continue
             link = row.locator(spec.link or "a[href]")
             if await link.count():
-                href = await link.first.get_attribute("href")
+                from kameng_filer.filing.reconcile_web import absolute_href
+
+                href = await absolute_href(link.first, runner.page.url)
                 if href:
-                    return urljoin(runner.page.url, href)
+                    return href
         raise FormChanged(
             f"在渠道的列表里找不到投诉 {number} 的详情链接",
             channel=self.adapter.name,

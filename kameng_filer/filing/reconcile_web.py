@@ -48,10 +48,18 @@ async def _read_row(runner: Any, spec: Any, number: str, status: str) -> Candida
             c.created = parse_site_time(await cell.first.inner_text())
     link = row.locator(spec.link or "a[href]")
     if await link.count():
-        href = await link.first.get_attribute("href")
-        if href:
-            c.link = urljoin(runner.page.url, href)
+        c.link = await absolute_href(link.first, runner.page.url)
     return c
+
+
+async def absolute_href(el: Any, page_url: str) -> str | None:
+    """A link's target as the browser resolves it (relative, absolute, or under a ``<base href>``);
+    None for a link that goes nowhere (``#``, ``javascript:``)."""
+    raw = (await el.get_attribute("href") or "").strip()
+    if not raw or raw.startswith("#") or raw.lower().startswith("javascript:"):
+        return None
+    resolved = await el.evaluate("e => (typeof e.href === 'string' ? e.href : '')")
+    return resolved if str(resolved).startswith(("http://", "https://")) else urljoin(page_url, raw)
 
 
 async def _read_detail(runner: Any, spec: Any, c: Candidate, others: set[str]) -> None:

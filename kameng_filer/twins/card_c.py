@@ -147,6 +147,7 @@ class CardCTwin(WebTwin):
         redirect_ms: int = 150,
         drop_login_session: bool = False,
         date_style: str = "beijing",
+        relative_links: bool = False,
     ) -> None:
         self.username = username
         self.password = password
@@ -158,6 +159,8 @@ class CardCTwin(WebTwin):
             raise ValueError(f"date_style: {date_style!r} 不是 beijing / utc / 12h / relative")
         self.date_style = date_style
         """How the list shows creation times (``Ticket.shown_created``)."""
+        self.relative_links = relative_links
+        """The list's row links are relative to a ``<base href="/user/ticket/">`` (``detail?id=7``)."""
         self.tickets: dict[int, Ticket] = {}
         self.attachments: dict[str, tuple[str, FileInfo]] = {}
         self.upload_posts = 0
@@ -301,7 +304,9 @@ class CardCTwin(WebTwin):
                 (t for t in self.tickets.values() if t.user == user), key=lambda t: t.id, reverse=True
             )
         shown = {t.id: t.shown_created(self.date_style, self.clock.now()) for t in rows}
-        return self.page(request, "tickets.html", tickets=rows, shown=shown)
+        return self.page(
+            request, "tickets.html", tickets=rows, shown=shown, relative_links=self.relative_links
+        )
 
     def _form(self, request: Request, values: dict[str, str], error: str = "") -> Response:
         return self.page(
@@ -438,5 +443,5 @@ class CardCTwin(WebTwin):
 
 def create_twin(data_dir: Path, **options: Any) -> CardCTwin:
     """Registry factory: options ``username``, ``password``, ``upload_delay_s``, ``list_delay_s``,
-    ``redirect_ms``, ``drop_login_session``, ``date_style``."""
+    ``redirect_ms``, ``drop_login_session``, ``date_style``, ``relative_links``."""
     return CardCTwin(data_dir, **options)
