@@ -222,3 +222,20 @@ def test_unchanged_form_is_the_file_again() -> None:
     raw = parse_text(HAND_WRITTEN)
     seen = caseform.normalized(raw)
     assert yamlkeep.update(HAND_WRITTEN, seen, seen) == HAND_WRITTEN
+
+
+def test_remembered_pages_follow_the_store_at_once(client: httpx.Client, source: Path) -> None:
+    """Home and dispute page are remembered by the database's content, so a new filing or a tracker pass
+    (another process writing the store) shows on the very next view."""
+    from kameng_filer.timeutil import parse_iso
+    from kameng_filer.tracker.testing import record_submitted
+
+    assert "9988776655" not in client.get("/").text
+    client.get(f"/cases/{CASE}")
+    store = Store.open()
+    try:
+        record_submitted(store, CASE, "email", "9988776655", parse_iso("2026-11-11T12:00:00"))
+    finally:
+        store.close()
+    assert "9988776655" in client.get("/").text
+    assert "9988776655" in client.get(f"/cases/{CASE}").text

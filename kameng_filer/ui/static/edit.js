@@ -65,21 +65,7 @@
     result.findings.forEach(function (f) {
       counts[f.severity] = (counts[f.severity] || 0) + 1;
       var box = findingBox(f.path);
-      if (!box) { return; }
-      var div = document.createElement("div");
-      div.className = "finding " + f.severity;
-      var strong = document.createElement("strong");
-      strong.textContent = f.label;
-      div.appendChild(strong);
-      div.appendChild(document.createTextNode(" " + f.message));
-      if (f.hint) {
-        div.appendChild(document.createElement("br"));
-        var hint = document.createElement("span");
-        hint.className = "hint";
-        hint.textContent = "建议：" + f.hint;
-        div.appendChild(hint);
-      }
-      box.appendChild(div);
+      if (box) { box.appendChild(window.kamengFindings.finding(f)); }
     });
     var summary = form.querySelector(".check-summary");
     summary.textContent = "检查结果：错误 " + counts.error + " · 警告 " + counts.warning + " · 建议 " + counts.hint +

@@ -17,23 +17,7 @@
   function show(result) {
     result.fields.forEach(function (f) {
       var box = form.querySelector('.found[data-for="' + CSS.escape(f.name) + '"]');
-      box.textContent = "";
-      f.findings.forEach(function (x) {
-        var div = document.createElement("div");
-        div.className = "finding " + x.severity;
-        var strong = document.createElement("strong");
-        strong.textContent = x.label;
-        div.appendChild(strong);
-        div.appendChild(document.createTextNode(" " + x.message));
-        if (x.hint) {
-          div.appendChild(document.createElement("br"));
-          var hint = document.createElement("span");
-          hint.className = "hint";
-          hint.textContent = "建议：" + x.hint;
-          div.appendChild(hint);
-        }
-        box.appendChild(div);
-      });
+      window.kamengFindings.fill(box, f.findings);
     });
     form.setAttribute("data-checked", String(Date.now()));
   }
