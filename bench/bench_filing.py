@@ -150,9 +150,13 @@ def kameng_run(channels: list[str]) -> float:
 
 
 async def bare_card_a(url: str) -> None:
-    """The minimum a hand-written Playwright script does for family A."""
+    """The minimum a hand-written Playwright script does for family A: log in with the captcha, fill
+    the ticket with kameng's texts, the same four files, submit, wait for the ticket's page."""
     from playwright.async_api import async_playwright
 
+    from bench.bare_scripts import TEXTS
+
+    texts = TEXTS["card_platform"]
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
         page = await (await browser.new_context()).new_page()
@@ -169,18 +173,19 @@ async def bare_card_a(url: str) -> None:
         await page.select_option("#order_id", "KM20261102150012")
         await page.set_input_files("#proof", [str(p) for p in EVIDENCE])
         await page.check("#priority-medium")
-        await page.fill("#title", "订单KM20261102150012-充值未到账,附支付凭证")
-        await page.fill(
-            "#content", "2026年11月2日支付100.00元购买王者荣耀点券1000点,至今未到账,要求全额退款。" * 5
-        )
+        await page.fill("#title", texts["title"])  # kameng's own texts for this case (like for like)
+        await page.fill("#content", texts["content"])
         await page.click("#ticket-submit")
         await page.wait_for_url(lambda u: urlsplit(u).path.startswith("/tickets/TK"))
         await browser.close()
 
 
 async def bare_card_b(url: str) -> None:
-    """The minimum a hand-written Playwright script does for family B."""
+    """The minimum a hand-written Playwright script does for family B: SMS code, the complaint with
+    kameng's text and the same four files, submit, wait for the number."""
     from playwright.async_api import async_playwright
+
+    from bench.bare_scripts import TEXTS
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
@@ -196,10 +201,7 @@ async def bare_card_b(url: str) -> None:
         await page.click("#verify-submit")
         await page.wait_for_url(on_path("/complaint/form"))
         await page.select_option("#complaint_type", label="未收到货")
-        await page.fill(
-            "#description",
-            "2026年11月2日支付100.00元购买点券,至今未到账,商家以系统延迟为由拖延,要求全额退款。" * 3,
-        )
+        await page.fill("#description", TEXTS["card_platform"]["content"])
         await page.fill("#contact", "13800138000")
         await page.set_input_files("#images", [str(p) for p in EVIDENCE])
         await page.click("#complaint-submit")

@@ -12,6 +12,10 @@ from typing import Any
 from kameng_filer.browser import launch_options, no_browser_message
 from kameng_filer.errors import FilingError
 
+SHARED_ENV = "KAMENG_CHROMIUM_CDP"
+"""Tests only: a DevTools endpoint (``http://127.0.0.1:PORT``) of a running Chromium to open contexts in
+instead of launching one per run; unset in real use."""
+
 
 class BrowserPool:
     """Starts Playwright and Chromium lazily on first use and closes everything on ``close``."""
@@ -33,8 +37,12 @@ class BrowserPool:
                 from playwright.async_api import async_playwright
 
                 self._pw = await async_playwright().start()
+                shared = os.environ.get(SHARED_ENV, "") if not self.headed else ""
                 try:
-                    self._browser = await self._pw.chromium.launch(**launch_options(headed=self.headed))
+                    if shared:  # tests: contexts in an already running Chromium (tests/shared_chromium.py)
+                        self._browser = await self._pw.chromium.connect_over_cdp(shared)
+                    else:
+                        self._browser = await self._pw.chromium.launch(**launch_options(headed=self.headed))
                 except PwError as exc:
                     await self._pw.stop()
                     self._pw = None
@@ -92,12 +100,13 @@ class BrowserPool:
             with contextlib.suppress(BaseException):
                 await task
         self._saving.clear()
-        for ctx, session_file in self._contexts:
-            with contextlib.suppress(Exception):
-                if session_file is not None:
-                    await self.save_session(ctx, session_file)
-            with contextlib.suppress(Exception):
-                await ctx.close()
+
+        async def keep(ctx: Any, session_file: Path) -> None:
+            with contextlib.suppress(Exception):  # a context that cannot be read keeps its earlier file
+                await self.save_session(ctx, session_file)
+
+        # every session at once; the contexts close with the browser (no round trip each)
+        await asyncio.gather(*(keep(c, f) for c, f in self._contexts if f is not None))
         self._contexts.clear()
         if self._browser is not None:
             with contextlib.suppress(Exception):

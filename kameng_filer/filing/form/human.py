@@ -33,15 +33,22 @@ CHALLENGE_BUTTON = "button, input[type=submit], [role=button]"
 CHALLENGE_ROUNDS = 3
 
 
-GRAB_IMAGE_JS = """el => {
+GRAB_IMAGE_JS = """async el => {
   if (el instanceof HTMLCanvasElement) return el.toDataURL('image/png');
-  if (!(el instanceof HTMLImageElement) || !el.complete || !el.naturalWidth) return null;
+  if (!(el instanceof HTMLImageElement)) return null;
+  if (!el.complete) await new Promise((done) => {  // still loading: its pixels in a moment, not a screenshot
+    el.addEventListener('load', done, {once: true});
+    el.addEventListener('error', done, {once: true});
+    setTimeout(done, 2000);
+  });
+  if (!el.complete || !el.naturalWidth) return null;
   const c = document.createElement('canvas');
   c.width = el.naturalWidth; c.height = el.naturalHeight;
   c.getContext('2d').drawImage(el, 0, 0);
   return c.toDataURL('image/png');
 }"""
-"""Reads an image's pixels in the page (throws for a cross-origin image, which then gets a screenshot)."""
+"""Reads an image's pixels in the page, once it has loaded (throws for a cross-origin image, which then
+gets a screenshot)."""
 
 
 SMS_RESENDS = 2

@@ -71,6 +71,9 @@ class Locating(RunnerState):
         return out
 
     async def _first(self, cand: Any, loc: Locator, visible: bool) -> Any | None:
+        if loc.nth is None:  # one round trip: the first (visible) match, resolved again when acted on
+            shown = cand.filter(visible=True) if visible else cand
+            return shown.first if await shown.count() else None
         n = await cand.count()
         if n == 0:
             return None
@@ -110,7 +113,7 @@ class Locating(RunnerState):
                     return target
             if time.monotonic() >= deadline:
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
         raise FormChanged(
             f"网页表单已变化:找不到「{field}」({loc.describe()})",
             field=field,

@@ -61,7 +61,7 @@ class ReceiptReading(RunnerState):
                 errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
                 if errors:
                     raise ChannelRejected(f"渠道拒绝了提交:{errors}", channel=self.ctx.channel) from None
-                await asyncio.sleep(0.1)
+                await self.page_changed(0.1)
                 continue
             await el.click()
             return
@@ -143,9 +143,13 @@ class ReceiptReading(RunnerState):
                 if self.http_errors[since_http][0] == 429:  # refused for coming too often: nothing stored
                     not_delivered(self.ctx)
                 self.raise_http_errors(since_http)
+            # while the next document is on its way (the submit's answer), the page on screen is the
+            # one already looked at: its number, message or captcha is read when it arrives, and the
+            # URL / the messages recorded as they appeared are looked at again as soon as it commits
+            moving = self.navigating()
             # short caps: on a page that is navigating these wait for the next document, and the
             # number (recorded as it appeared) must not wait for them
-            if await bounded(self._challenge_shown(), 1.0):
+            if not moving and await bounded(self._challenge_shown(), 1.0):
                 rounds += 1
                 if rounds > CHALLENGE_ROUNDS:
                     not_delivered(self.ctx)
@@ -162,8 +166,13 @@ class ReceiptReading(RunnerState):
             )
             errors = None
             with contextlib.suppress(*BROWSER_ERRORS):
-                errors = await bounded(
-                    self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native), 1.0
+                errors = (
+                    None
+                    if moving
+                    else await bounded(
+                        self.current_errors(since_seen=since_seen, since_dialog=since_dialog, native=native),
+                        1.0,
+                    )
                 )
             if errors:
                 if is_rate_limited(errors):  # "操作过于频繁": refused for now, nothing stored
@@ -176,7 +185,8 @@ class ReceiptReading(RunnerState):
                     channel=self.ctx.channel,
                     detail=f"页面提示:{said}" if said else None,
                 )
-            await asyncio.sleep(0.1)
+            # look again as soon as the page moves (a navigation, an answer, a message), at most 0.1 s
+            await self.page_changed(0.1)
 
     async def receipt_link(self, spec: ReceiptSpec) -> str | None:
         """The absolute href of the receipt's link to the complaint's own page (``receipt.link``), read at
@@ -203,19 +213,31 @@ class ReceiptReading(RunnerState):
         Returns (screenshot, html, note)."""
         shot: Path | None = self.ctx.artifacts / f"{stem}.png"
         html: Path | None = self.ctx.artifacts / f"{stem}.html"
-        problems: list[str] = []
-        text = ""
-        try:  # first: fast, and the page is most likely still the receipt
-            text = await asyncio.wait_for(self.page.content(), min(timeout_s, 2.0))
-        except Exception as exc:  # "page is navigating": keep the messages seen on it
-            problems.append(f"网页未保存({_first_line(exc)})")
-        wait = moving_s if self.navigating() else timeout_s
-        try:
-            await asyncio.wait_for(
-                self.page.screenshot(path=str(shot), full_page=True, timeout=wait * 1000), wait + 0.5
-            )
-        except Exception as exc:  # the page navigated away or hung: keep going without it
-            problems.append(f"截图未保存({_first_line(exc) or '超时'})")
+        moving = self.navigating()
+        wait = moving_s if moving else timeout_s
+        if not moving:  # the number may be read as the receipt's URL commits: let the page arrive
+            with contextlib.suppress(Exception):  # a page that never finishes is photographed as it is
+                await asyncio.wait_for(self.page.wait_for_load_state("load"), min(timeout_s, 2.0))
+
+        async def page_html() -> tuple[str, str]:
+            try:  # fast, and the page is most likely still the receipt
+                return await asyncio.wait_for(self.page.content(), min(timeout_s, 2.0)), ""
+            except Exception as exc:  # "page is navigating": keep the messages seen on it
+                return "", f"网页未保存({_first_line(exc)})"
+
+        async def screenshot() -> str:
+            try:
+                await asyncio.wait_for(
+                    self.page.screenshot(path=str(shot), full_page=True, timeout=wait * 1000), wait + 0.5
+                )
+            except Exception as exc:  # the page navigated away or hung: keep going without it
+                return f"截图未保存({_first_line(exc) or '超时'})"
+            return ""
+
+        # both at once: the HTML does not wait for the screenshot's layout and encoding
+        (text, html_problem), shot_problem = await asyncio.gather(page_html(), screenshot())
+        problems = [p for p in (html_problem, shot_problem) if p]
+        if shot_problem:
             shot = None
         said = self.dialogs + [s.text for s in self.seen]
         if said:  # transient messages (toasts, alerts, the receipt itself) are part of the receipt too

@@ -8,6 +8,7 @@ receipt) derives from it so the attributes it uses are named in one place.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,8 @@ class RunnerState:
     _inflight: dict[Any, int]
     _requests_seen: int
     _login_note: str
+    _changed: asyncio.Event
+    """Set whenever the page navigates, a request starts or ends, or a message or dialog appears."""
 
     @property
     def probe(self) -> bool:

@@ -90,11 +90,27 @@ class PageWatch(RunnerState):
 
     def listen(self, page: Any) -> None:
         """Follow the page's dialogs, answers and requests."""
+        self._changed = asyncio.Event()
         page.on("dialog", self._on_dialog)
         page.on("response", self._on_response)
         page.on("request", self._on_request)
         page.on("requestfinished", self._on_request_done)
         page.on("requestfailed", self._on_request_done)
+        page.on("framenavigated", self._on_navigated)
+
+    def _on_navigated(self, frame: Any) -> None:
+        self._changed.set()
+
+    async def page_changed(self, timeout_s: float) -> None:
+        """Wait until the page does something (navigates, answers a request, shows a message or a
+        dialog) or ``timeout_s`` has passed: a poll that wakes up at once when there is news, including
+        news that came while the caller was looking (then after 10 ms, so a chatty page is no busy loop)."""
+        if self._changed.is_set():
+            await asyncio.sleep(0.01)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout_s)
+        self._changed.clear()
 
     async def close_quietly(self) -> None:
         """Close the page whatever state it is in (a page whose site never answered)."""
@@ -104,9 +120,11 @@ class PageWatch(RunnerState):
     def _on_request(self, request: Any) -> None:
         self._requests_seen += 1
         self._inflight[request] = self._requests_seen
+        self._changed.set()
 
     def _on_request_done(self, request: Any) -> None:
         self._inflight.pop(request, None)
+        self._changed.set()
 
     async def settle_requests(self, since: int, *, start_ms: int = 300, timeout_ms: int = 5000) -> bool:
         """Wait until the requests a widget started (after mark ``since``) have finished; False on timeout.
@@ -125,6 +143,7 @@ class PageWatch(RunnerState):
         return True
 
     def _on_response(self, response: Any) -> None:
+        self._changed.set()
         # an event handler must never raise (Playwright would report it on the event loop, far from any
         # filing): an answer that cannot be read is simply not recorded
         with contextlib.suppress(Exception):
@@ -149,11 +168,15 @@ class PageWatch(RunnerState):
 
     async def _on_dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
+        self._changed.set()
         with contextlib.suppress(*BROWSER_ERRORS):
             await dialog.accept()
 
     async def watch(self) -> None:
-        """Record every toast / dialog / alert as it appears (on this page and every page it navigates to)."""
+        """Record every toast / dialog / alert as it appears (on this page and every page it navigates to).
+
+        Installed before the first page is opened (``FormRunner.open``): the binding and the init script
+        are registered together and nothing needs evaluating on the blank page."""
         if self._watching:
             return
         self._watching = True
@@ -172,9 +195,11 @@ class PageWatch(RunnerState):
             extra.append(link.css)
         script = _WATCH_JS % json.dumps({"all": ",".join([WATCH_SELECTORS, *extra]), "kinds": kinds})
         try:
-            await self.page.expose_binding("__kamengSeen", self._on_seen)
-            await self.page.add_init_script(script)
-            await self.page.evaluate(script)
+            await asyncio.gather(
+                self.page.expose_binding("__kamengSeen", self._on_seen), self.page.add_init_script(script)
+            )
+            if self.page.url != "about:blank":  # a document already shown: watch it too
+                await self.page.evaluate(script)
         except BROWSER_ERRORS as exc:  # a page that is navigating: the init script covers the next document
             if "closed" in str(exc):
                 raise
@@ -184,12 +209,18 @@ class PageWatch(RunnerState):
         if text:
             kinds = list(payload.get("kinds") or [])
             self.seen.append(Seen(text, kinds, time.monotonic(), str(payload.get("href") or "")))
+            self._changed.set()
 
     def navigating(self) -> bool:
-        """True while the page is loading another document (e.g. the site's redirect after the receipt)."""
+        """True while the page is loading another document (e.g. the site's redirect after the receipt);
+        the document already shown at its URL, still arriving, does not count."""
         for request in list(self._inflight):
             with contextlib.suppress(*BROWSER_ERRORS):
-                if request.is_navigation_request() and request.frame == self.page.main_frame:
+                if (
+                    request.is_navigation_request()
+                    and request.frame == self.page.main_frame
+                    and request.url != self.page.url
+                ):
                     return True
         return False
 

@@ -216,16 +216,21 @@ async def _pick(
 
 async def _option(runner: FormRunner, select: Any, text: str, b: Binding) -> str | None:
     """The ``value`` of the <option> showing ``text`` (waiting for JS-filled options), or None."""
-    opts = select.locator("option")
     deadline = time.monotonic() + (runner._field_timeout() if b.wait_option else 0) / 1000
     while True:
-        for i in range(await opts.count()):
-            label = (await opts.nth(i).inner_text()).strip()
+        # every option's text and value in one round trip (not two per option)
+        for label, value in await select.evaluate(_OPTIONS_JS):
+            label = label.strip()
             if label == text or (b.match == "contains" and text in label):
-                return await opts.nth(i).get_attribute("value") or label
+                return value or label
         if time.monotonic() >= deadline:
             return None
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.05)
+
+
+_OPTIONS_JS = """(s) => [...s.querySelectorAll('option')].map(
+  (o) => [o.innerText || o.textContent || '', o.getAttribute('value')])"""
+"""A native <select>'s options as (text, value attribute) pairs."""
 
 
 async def _click_option(runner: FormRunner, container: Any, label: str, *, radio: bool, field: str) -> None:
@@ -254,7 +259,7 @@ async def _click_option(runner: FormRunner, container: Any, label: str, *, radio
                 return
         if time.monotonic() >= deadline:
             break
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.05)
     raise FormChanged(
         f"网页表单已变化:「{field}」没有选项「{label}」",
         field=field,
