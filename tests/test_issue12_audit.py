@@ -232,3 +232,20 @@ def test_12315_unknown_company_without_a_manual_entry_says_so_and_sends_nothing(
     assert "杭州小鹿数字科技有限公司" in out.error and "手工填写" in out.error, out.error
     assert "网页表单已变化" not in out.error and "改版" not in out.error
     assert "legal_name" in (out.hint or "") and "12315" in (out.hint or ""), out.hint
+
+
+# ---- the form page itself answers 200 with "页面不存在" -------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_form_page_that_is_a_200_not_found_page_is_said_as_such(tmp_path: Path, example_case: Path) -> None:
+    """The site moved its form: the old address answers HTTP 200 with "页面不存在" (logged in, so the
+    login marker is there). Not "找不到「工单标题」…站点改版了?" but the page that is missing."""
+    path = _variant(tmp_path, lambda d: d["steps"][0].update(goto="/user/ticket/create"))
+    with twins_running(tmp_path, ["card_c"]) as ts:
+        configure(ts, [CH], **{CH: {"profile": str(path)}})
+        out = file_now(example_case, [CH], scripted(ts, [CH]), dry_run=True)[0]
+        assert ts["card_c"].records() == []
+    assert out.state == "failed", out
+    assert "页面不存在" in out.error and "/user/ticket/create" in out.error, out.error
+    assert "goto" in (out.hint or ""), out.hint

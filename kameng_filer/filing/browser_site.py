@@ -23,6 +23,7 @@ from kameng_filer.adapter import (
     StatusReport,
 )
 from kameng_filer.errors import ChannelRejected, FilingError, FormChanged
+from kameng_filer.filing.form.session import NOT_FOUND_TEXT
 from kameng_filer.filing.formfill import FormRunner
 from kameng_filer.filing.profile import Profile
 from kameng_filer.filing.site_driver import SiteAdapter, case_vars_from_plan, needs_secret
@@ -289,9 +290,6 @@ class BrowserDriver:
                 raise ChannelRejected(f"渠道拒绝了追问:{errors}", channel=self.adapter.name)
         return FollowUpResult(sent=True, reference=receipt["complaint_no"])
 
-
-NOT_FOUND_TEXT = re.compile(r"页面不存在|找不到(该|此)?页面|不存在或已被?删除|\b404\b|Not Found", re.I)
-"""Texts of "no such page" pages (often answered with HTTP 200)."""
 
 ICON_CSS = (
     "i, svg, [aria-hidden=true], .material-icons, .material-icons-outlined, .material-icons-round, "

@@ -15,6 +15,8 @@ from kameng_filer.filing.form.reports import FILING
 from kameng_filer.filing.form.state import BROWSER_ERRORS, RunnerState
 from kameng_filer.filing.profile import url_matches
 
+NOT_FOUND_TEXT = re.compile(r"页面不存在|找不到(该|此)?页面|不存在或已被?删除|\b404\b|Not Found", re.I)
+"""Texts of "no such page" pages (often answered with HTTP 200)."""
 LOGGED_OUT_TEXT = re.compile(
     r"登录(会话|状态)?(已经?)?(过期|失效|超时)|请(先|重新)登录|(尚)?未登录|login (expired|required)", re.I
 )
@@ -76,7 +78,7 @@ class Session(RunnerState):
                 return False
             if login.logged_out_url and url_matches(login.logged_out_url, self.page.url):
                 return False
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
 
     async def looks_logged_out(self) -> bool:
         """The page says "not logged in": the ``logged_out_url``, a visible password box, or a
@@ -91,6 +93,13 @@ class Session(RunnerState):
                 return True
             text = await asyncio.wait_for(self.page.inner_text("body"), 2)
             return LOGGED_OUT_TEXT.search(text[:3000]) is not None
+        return False
+
+    async def page_missing(self) -> bool:
+        """True when the page says "页面不存在" (a 404 page, which many sites answer with HTTP 200)."""
+        with contextlib.suppress(*BROWSER_ERRORS):
+            text = await asyncio.wait_for(self.page.inner_text("body"), 2)
+            return NOT_FOUND_TEXT.search(text[:2000]) is not None
         return False
 
     async def login_lost(self) -> bool:

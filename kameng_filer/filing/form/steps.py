@@ -46,6 +46,15 @@ class Steps(RunnerState):
             if not self.probe:
                 if await self.login_lost():  # a logged-out page, not a changed form
                     raise self.expired(f"在「{exc.field or _step_name(a)}」这一步,") from exc
+                if await self.page_missing():  # a "页面不存在" page (often HTTP 200), not a changed form
+                    raise FormChanged(
+                        f"页面不存在:站点对 {self.page.url} 回答了“页面不存在”，"
+                        f"找不到「{exc.field or _step_name(a)}」",
+                        field=exc.field,
+                        selector=exc.selector,
+                        channel=self.ctx.channel,
+                        hint="站点可能换了这一页的地址：检查站点配置 steps 里的 goto（kameng adapter try 可逐项检查）",
+                    ) from exc
                 raise
             loc = a.click or a.wait
             entry = FieldReport(
