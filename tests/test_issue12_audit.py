@@ -48,6 +48,7 @@ REF = parse_iso("2026-11-03T10:05:00")
         ("刚刚", "2026-11-03T10:04:00", "m"),
         ("1793692805", "2026-11-03T16:00:05", "s"),  # an API's Unix seconds
         ("1793692805123", "2026-11-03T16:00:05.123", "ms"),
+        ("1793692805.0", "2026-11-03T16:00:05", "s"),  # a JSON float
         ("2026-11-03 10:00:05.123", "2026-11-03T10:00:05", "s"),
     ],
 )
@@ -75,6 +76,16 @@ def test_our_row_shown_in_utc_is_not_someone_elses() -> None:
     assert verdict(lagging, wanted, mark) == UNPROVEN  # our words on an earlier row: the person decides
     theirs = Candidate("GD3", text="我自己写的投诉", created=parse_site_time("2026-11-03 01:50:00 UTC"))
     assert verdict(theirs, wanted, mark) == EARLIER
+
+
+def test_a_detail_page_counts_only_when_it_is_that_complaints() -> None:
+    """A row link to the list itself, to the order's page or to a 200 "页面不存在" page shows other
+    numbers or none: what it says proves nothing about the row."""
+    from kameng_filer.filing.reconcile_web import about_only
+
+    assert about_only("工单编号 GD1 …您好,我对订单…", "GD1", {"GD2"})
+    assert not about_only("GD2 我自己写的 GD1 您好,我对订单…", "GD1", {"GD2"})  # the list itself
+    assert not about_only("页面不存在或已被删除。", "GD1", set())
 
 
 def _person_files_first(tmp: Path, twin: object, case: Path, monkeypatch: pytest.MonkeyPatch) -> str:

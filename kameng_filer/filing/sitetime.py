@@ -81,11 +81,11 @@ def _iso(text: str, ref: datetime) -> SiteTime | None:
 
 
 def _epoch(text: str, ref: datetime) -> SiteTime | None:
-    """An API's Unix timestamp: 10 digits (seconds) or 13 (milliseconds)."""
-    if not re.fullmatch(r"\d{10}(\d{3})?", text):
+    """An API's Unix timestamp: 10 digits (seconds, maybe with a fraction) or 13 (milliseconds)."""
+    if not re.fullmatch(r"\d{10}(\.\d+)?|\d{13}", text):
         return None
     ms = len(text) == 13
-    at = datetime.fromtimestamp(int(text) / (1000 if ms else 1), UTC)
+    at = datetime.fromtimestamp(float(text) / (1000 if ms else 1), UTC)
     return SiteTime(at, (timedelta(milliseconds=1) if ms else timedelta(seconds=1)) - _TICK)
 
 
