@@ -260,3 +260,26 @@ def test_a_form_page_that_is_a_200_not_found_page_is_said_as_such(tmp_path: Path
     assert out.state == "failed", out
     assert "页面不存在" in out.error and "/user/ticket/create" in out.error, out.error
     assert "goto" in (out.hint or ""), out.hint
+
+
+# ---- adapter record: the account box of a login form ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("box", "why"),
+    [
+        ({"type": "email", "autocomplete": "email"}, "登录表单"),  # log in with an e-mail address
+        ({"type": "tel", "autocomplete": "tel", "label": "手机号"}, "登录表单"),  # or a phone number
+        ({"type": "text", "autocomplete": "username"}, "autocomplete=username"),
+    ],
+)
+def test_record_takes_the_box_before_the_password_as_the_account(box: dict, why: str) -> None:
+    """Before, ``autocomplete=email`` / ``tel`` won over the login form's shape: the account box was
+    guessed as ``contact`` and the profile could not log in."""
+    from kameng_filer.filing.record_guess import guess
+
+    got = guess({**box, "before_password": True})
+    assert got.field == "username" and why in got.why, got
+    # outside a login form the same box is a contact
+    if box["autocomplete"] != "username":
+        assert guess(dict(box)).field == "contact"

@@ -2,8 +2,9 @@
 
 Real sites do not always tie labels to inputs (``<label for>`` naming an id that does not exist) and
 use placeholders such as ``••••••••``. A guess therefore weighs, in order: the input's type
-(``password``), its ``autocomplete`` attribute, a login form's shape (the input just before the
-password is the account), the tied label, the text next to the input, its ``name``/``id``, and a
+(``password``), an ``autocomplete`` naming a login (``username``, ``current-password``), a login
+form's shape (the input just before the password is the account, even when it takes an e-mail or a
+phone number), the other ``autocomplete`` tokens, the tied label, the text next to the input, its ``name``/``id``, and a
 placeholder made of words. Every guess says where it came from, so the draft can show it.
 """
 
@@ -113,11 +114,13 @@ def guess(f: dict[str, Any]) -> Guess:
     auto = (f.get("autocomplete") or "").lower().split()
     if kind == "password":
         return Guess("password", "type=password")
-    for token in auto:
-        if token in AUTOCOMPLETE:
-            return Guess(AUTOCOMPLETE[token], f"autocomplete={token}")
-    if f.get("before_password"):
+    named = [(AUTOCOMPLETE[t], t) for t in auto if t in AUTOCOMPLETE]
+    if named and named[0][0] in ("password", "username"):
+        return Guess(named[0][0], f"autocomplete={named[0][1]}")
+    if f.get("before_password"):  # an e-mail or phone box there is the account one logs in with
         return Guess("username", "登录表单里密码框前面的输入框")
+    if named:
+        return Guess(named[0][0], f"autocomplete={named[0][1]}")
     placeholder = "" if WORDLESS.match(f.get("placeholder") or "") else f.get("placeholder") or ""
     for source, text in (("标签", f.get("label")), ("旁边的文字", f.get("near"))):
         if text and (target := guess_field(text)):
