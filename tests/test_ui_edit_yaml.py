@@ -239,3 +239,26 @@ def test_remembered_pages_follow_the_store_at_once(client: httpx.Client, source:
         store.close()
     assert "9988776655" in client.get("/").text
     assert "9988776655" in client.get(f"/cases/{CASE}").text
+
+
+def test_windows_line_endings_and_bom_are_kept(client: httpx.Client, source: Path) -> None:
+    """A case.yaml saved by a Windows editor (CRLF, UTF-8 BOM) can be saved from the page, and stays so."""
+    raw = "\ufeff" + HAND_WRITTEN.replace("\n", "\r\n")
+    source.write_bytes(raw.encode("utf-8"))
+    source.chmod(0o640)
+    fields = form_fields(client, f"/cases/{CASE}/edit")
+    fields["complainant.name"] = "李四"
+    r = client.post("/edit/save", data=fields)
+    assert r.status_code == 303, r.text[:800]
+    saved = source.read_bytes()
+    assert saved == raw.replace("  name: 张三", "  name: 李四").encode("utf-8")
+    assert source.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["---\na: 1  # 注\nb: x\n", "a: 1\r\nb: x  # 注\r\n", "a:\n    k: [chat]\n    l:\n        - 1\nb: x\n"],
+)
+def test_yamlkeep_keeps_document_start_line_endings_and_indentation(text: str) -> None:
+    raw = yaml.safe_load(text)
+    assert yamlkeep.update(text, raw, {**raw, "b": "y"}) == text.replace("b: x", "b: y")

@@ -8,6 +8,7 @@ A folder is never taken from the browser: ``new:KEY`` names a folder under the d
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -177,8 +178,10 @@ def save(
     A YAML file is changed in place (``yamlkeep``): only values that differ from what the page saw
     (``seen(file data)``, default the file data itself) are written, comments and order stay.
     """
+    from kameng_filer.case.loader import read_text
+
     file = target.file
-    old = file.read_text(encoding="utf-8") if file.exists() else None
+    old = read_text(file) if file.exists() else None  # as ``read`` hashed it (no BOM, line endings kept)
     current = _sha(old) if old is not None else ""
     if target.kind == "new" and file.exists() and base_sha == "":
         raise FormError(f"{file} 已存在，不会覆盖。", hint="请从“我的纠纷”打开那个案件再修改。")
@@ -196,9 +199,13 @@ def save(
         text = dump(data)
     else:
         text = _kept(old, data, seen or (lambda raw: raw))
+    if old is not None and file.read_bytes().startswith(codecs.BOM_UTF8):
+        text = "\ufeff" + text  # the file's byte-order mark stays
     tmp = file.with_name(f".{file.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(text.encode("utf-8"))
+        if old is not None:
+            os.chmod(tmp, file.stat().st_mode & 0o7777)  # the person's file keeps its permissions
         os.replace(tmp, file)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

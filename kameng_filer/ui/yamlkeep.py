@@ -36,14 +36,19 @@ def _yaml(text: str) -> YAML:
 
 def update(text: str, before: dict[str, Any], after: dict[str, Any]) -> str:
     """``text`` with the differences between ``before`` and ``after`` applied, all else as written."""
+    crlf = "\r\n" in text
+    if crlf:
+        text = text.replace("\r\n", "\n")
     y = _yaml(text)
+    y.explicit_start = text.lstrip("\ufeff").startswith("---")
     doc = y.load(text)
     if not isinstance(doc, CommentedMap):
         raise ValueError("not a mapping")
     _apply_map(doc, before, after)
     out = io.StringIO()
     y.dump(doc, out)
-    return out.getvalue()
+    written = out.getvalue()
+    return written.replace("\n", "\r\n") if crlf else written  # the file's own line endings
 
 
 def _same(a: Any, b: Any) -> bool:
