@@ -185,6 +185,8 @@ def test_tracker_follow_up_reject_escalate_and_pdf_on_the_dispute_page(
         page.goto(f"{server.url}/cases/{CASE}")
         history = page.locator("#timeline").inner_text()
         assert "催办" in history and "请提供游戏内充值记录截图" in history
+        sent = page.locator("#channels .filing", has_text="工单/投诉(a)").locator(".follow-ups").inner_text()
+        assert sent.startswith("已发出 1 次"), sent  # follow-ups sent; the planned next step is below it
         shoot(page, screens, "case-after-tick")
 
         page.click("a[href='/cases/km-2026-0001/actions']")

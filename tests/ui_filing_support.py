@@ -75,8 +75,13 @@ def answer_in_page(
     answered: list[str] = []
     seen: set[str] = set()
     deadline = time.monotonic() + timeout_s
-    while page.get_attribute("#run", "data-finished") != "1":
-        assert time.monotonic() < deadline, f"the run did not finish; answered {answered}"
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, f"the run did not finish; answered {answered}"
+        # wait (no fixed sleep) until the run finished or a question not yet answered is showing
+        page.wait_for_function(_NEW_QUESTION_OR_DONE, arg=sorted(seen), timeout=left * 1000)
+        if page.get_attribute("#run", "data-finished") == "1":
+            break
         for form in page.query_selector_all("form.ask"):
             qid = form.get_attribute("data-question") or ""
             if qid in seen:
@@ -92,5 +97,8 @@ def answer_in_page(
                 form.query_selector("input.answer").fill(value)
             form.query_selector("button[type=submit]").click()
             answered.append(prompt)
-        page.wait_for_timeout(200)
     return answered
+
+
+_NEW_QUESTION_OR_DONE = """seen => document.querySelector('#run').dataset.finished === '1'
+    || [...document.querySelectorAll('form.ask')].some(f => !seen.includes(f.dataset.question))"""
