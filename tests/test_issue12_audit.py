@@ -283,3 +283,25 @@ def test_record_takes_the_box_before_the_password_as_the_account(box: dict, why:
     # outside a login form the same box is a contact
     if box["autocomplete"] != "username":
         assert guess(dict(box)).field == "contact"
+
+
+# ---- the list page itself answers 200 with "页面不存在" during reconciliation ---------------------
+
+
+@pytest.mark.browser
+def test_a_200_not_found_list_is_not_an_empty_list(
+    tmp_path: Path, example_case: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer to the final click is lost and the list address answers 200 "页面不存在": that is
+    "cannot check", not "no complaint there". Before, the empty page counted as an empty list and the
+    retry sent a second ticket."""
+    monkeypatch.setenv("KAMENG_RECEIPT_TIMEOUT_MS", "3000")
+    path = _variant(tmp_path, lambda d: d["list"].update(url="/user/tickets"))
+    with twins_running(tmp_path, ["card_c"], {"card_c": {"list_delay_s": 0}}) as ts:
+        twin = ts["card_c"]
+        configure(ts, [CH], **{CH: {"profile": str(path)}})
+        twin.set_faults(hang_after_submit=1)
+        out = file_now(example_case, [CH], scripted(ts, [CH]))[0]
+        assert len(twin.records()) == 1, twin.records()  # never a second one
+    assert out.state in ("failed", "needs_person"), out
+    assert "页面不存在" in out.error and "没有再提交" in out.error, out.error

@@ -125,7 +125,10 @@ class BrowserDriver:
         rx = re.compile(spec.number)
         out = []
         rows = runner.page.locator(spec.row)
-        for i in range(await rows.count()):
+        count = await rows.count()
+        if not count:  # an empty list, or a page that is no list at all (both often HTTP 200)
+            await self.no_list_page(runner, ctx)
+        for i in range(count):
             row = rows.nth(i)
             text = await row.inner_text()
             if match and match not in text:
@@ -140,6 +143,20 @@ class BrowserDriver:
                     status = await visible_status(cell.first, spec.status_ignore)
             out.append((m.group(0), status))
         return out
+
+    async def no_list_page(self, runner: FormRunner, ctx: FilingContext) -> None:
+        """Raise when a list without rows is a logged-out page or a "页面不存在" page: reconciliation
+        must then end "cannot check", never "not there" (which would file a second complaint)."""
+        if await runner.login_lost():
+            raise runner.expired("打开投诉列表时,")
+        if await runner.page_missing():
+            raise FormChanged(
+                f"投诉列表页不存在:站点对 {runner.page.url} 回答了“页面不存在”",
+                channel=ctx.channel,
+                field="list.url",
+                selector=self.prof.list_page.url if self.prof.list_page else "",
+                hint="检查站点配置 list.url(站点可能换了“我的投诉”列表的地址)",
+            )
 
     async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
         """Look for a complaint on this order in the site's list that we have not recorded yet and that is
