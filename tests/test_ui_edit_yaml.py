@@ -107,6 +107,7 @@ def test_saving_one_field_changes_only_that_line(client: httpx.Client, source: P
     fields = form_fields(client, f"/cases/{CASE}/edit")
     assert fields["title"] == "王者荣耀点券充值未到账" and fields["order.amount"] == "100.00"
     fields["complainant.name"] = "李四"
+    fields["problem.summary"] = fields["problem.summary"].replace("\n", "\r\n")  # as a browser sends it
     r = client.post("/edit/save", data=fields)
     assert r.status_code == 303, r.text[:800]
     assert _changed(HAND_WRITTEN, source.read_text("utf-8")) == ["-  name: 张三", "+  name: 李四"]

@@ -11,78 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui_support import CASE, running, seed_home
+from tests.ui_browser import shoot
+from tests.ui_support import CASE, browser_fixtures, workspace_fixtures
 
 pytestmark = [pytest.mark.browser]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 RED = "rgb(198, 40, 40)"
 INTERNAL_WORDS = ("submitted", "filing_state", "follow_up", "planned", "lapsed", "complaint", "None")
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_home(tmp_path_factory.mktemp("ui-home"))
-
-
-@pytest.fixture(autouse=True)
-def _home(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KAMENG_HOME", str(seeded))
-
-
-@pytest.fixture(scope="module")
-def server(seeded: Path):
-    with running() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ui-screens")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from kameng_filer.browser import launch_options
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(**launch_options())
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP, accept_downloads=True)
-    pg = context.new_page()
-    problems: list[str] = []  # CSP violations, missing static files, script errors
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: problems.append(str(e)))
-    pg.set_default_timeout(20000)
-    pg.goto(server.entry_url)
-    try:
-        yield pg
-    finally:
-        context.close()
-    assert problems == []
-
-
-def _shoot(page, screens: Path, name: str) -> None:
-    """Full-page screenshots at desktop and phone width; the phone layout must not scroll sideways."""
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        path = screens / f"{name}-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 5000
-        if label == "phone":
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{name}: {overflow}px wider than the phone screen"
-    page.set_viewport_size(DESKTOP)
+seeded, _home, server = workspace_fixtures("ui-home")
+screens, browser, page = browser_fixtures("ui-screens")
 
 
 def _visible_text(page) -> str:
@@ -108,7 +47,7 @@ def test_home_shows_states_numbers_countdowns(page, server, screens: Path) -> No
     calendar = page.locator("ol.deadlines li")
     assert calendar.count() == 4 and "已逾期" in calendar.first.inner_text()
     assert "（暂定）" in calendar.last.inner_text()  # 3-year limitation runs into unpublished holidays
-    _shoot(page, screens, "home")
+    shoot(page, screens, "home")
     text = _visible_text(page)
     for word in INTERNAL_WORDS:
         assert not re.search(rf"\b{word}\b", text), word
@@ -154,7 +93,7 @@ def test_dispute_page(page, screens: Path) -> None:
     shot.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=shot.element_handle())
     assert receipts.locator("tr", has_text="3301102026110212345678901").locator("img").count() == 0
-    _shoot(page, screens, "case")
+    shoot(page, screens, "case")
     text = _visible_text(page)
     for word in ("filing_state", "submitted", "follow_up", "None"):
         assert not re.search(rf"\b{word}\b", text), word

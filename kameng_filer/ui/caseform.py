@@ -277,7 +277,7 @@ def _leaves(nodes: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _coerce(kind: str, value: str) -> Any:
-    value = value.strip()
+    value = value.replace("\r\n", "\n").strip()  # browsers send a text area's line breaks as CRLF
     if kind == "checkbox":
         return value in ("true", "1", "on")
     if kind == "idlist":
