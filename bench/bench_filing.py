@@ -233,12 +233,21 @@ async def bare_card_c(url: str) -> str:
         await page.fill("#content", texts["content"])
         await page.set_input_files("#proof-file", str(proof))
         await page.wait_for_selector("#proof-list li.uploaded")  # the widget lists the finished upload
-        # the receipt page moves on to the list after 150 ms: read the number from its answer
-        async with page.expect_response(
-            lambda r: r.request.method == "POST" and "/ticket/add" in r.url
-        ) as info:
-            await page.click("#ticket-submit")
-        m = re.search(r"GD\d{17}", await (await info.value).text())
+        # the receipt page moves on to the list after 150 ms: read the number from the submit's answer
+        # as it passes (a body read after the page moved on is gone)
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def keep_answer(route: Any) -> None:
+            if route.request.method != "POST":
+                await route.continue_()
+                return
+            response = await route.fetch()
+            answer.set_result(await response.text())
+            await route.fulfill(response=response)
+
+        await page.route("**/user/ticket/add", keep_answer)
+        await page.click("#ticket-submit")
+        m = re.search(r"GD\d{17}", await asyncio.wait_for(answer, 20))
         await browser.close()
         assert m, "no ticket number on the receipt page"
         return m.group(0)
