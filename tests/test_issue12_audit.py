@@ -305,3 +305,34 @@ def test_a_200_not_found_list_is_not_an_empty_list(
         assert len(twin.records()) == 1, twin.records()  # never a second one
     assert out.state in ("failed", "needs_person"), out
     assert "页面不存在" in out.error and "没有再提交" in out.error, out.error
+
+
+# ---- HTTP mode: the list answers 200 with an error code during reconciliation ---------------------
+
+
+@pytest.mark.browser
+def test_http_list_answering_busy_is_not_an_empty_list(tmp_path: Path, example_case: Path) -> None:
+    """The answer to the create call is lost; the list API then answers HTTP 200 ``{"code": 5030,
+    "msg": "系统繁忙"}`` with no items. Before, that counted as "no ticket there" and the retry created
+    a second one; now the lookup failed (retryable), nothing is sent again."""
+    import threading
+    import time
+
+    ch = "card_platform@a"
+    with twins_running(tmp_path, ["card_a"]) as ts:
+        twin = ts["card_a"]
+        configure(ts, [ch], **{ch: {"mode": "http", "timeout": 3}})
+        twin.set_faults(hang_after_submit=1)
+
+        def busy_once_sent() -> None:  # the list turns busy once the ticket is stored
+            deadline = time.monotonic() + 60
+            while not twin.snapshot()["submissions"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            twin.list_busy = 2  # the session probe and the lookup itself
+
+        watcher = threading.Thread(target=busy_once_sent, daemon=True)
+        watcher.start()
+        out = file_now(example_case, [ch], scripted(ts, [ch]))[0]
+        watcher.join(5)
+        assert len(twin.snapshot()["submissions"]) == 1, twin.snapshot()["submissions"]
+    assert out.state == "failed" and "系统繁忙" in out.error and "没有再提交" in out.error, out

@@ -348,7 +348,18 @@ async def find_existing_http(
     async with ApiClient(adapter, prof, ctx, values) as client:
         await client.ensure_login()
         body = await client.call("GET", api.list_url)
-        for item in dig(body, api.list_items_path) or []:
+        if not client.ok(body):  # "busy", "not logged in" (HTTP 200 with an error code): unknown, not empty
+            if client.expired(body):
+                raise SessionExpired(f"查询投诉列表时登录已失效:{client.message(body)}", channel=ctx.channel)
+            raise ChannelUnreachable(f"渠道拒绝了查询:{client.message(body)}", channel=ctx.channel)
+        items = dig(body, api.list_items_path)
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise ChannelUnreachable(
+                f"渠道的投诉列表格式异常({api.list_items_path} 不是列表)", channel=ctx.channel
+            )
+        for item in items:
             if str(item.get(api.list_match_key, "")) != str(values.get("order_no", "")):
                 continue
             number = str(item.get(api.list_number_key, ""))

@@ -188,8 +188,11 @@ class CardATwin(WebTwin):
         password: str = "demo-pass",
         rate_limit: int = 5,
         rate_window: timedelta = timedelta(minutes=10),
+        list_busy: int = 0,
     ) -> None:
         self.username = username
+        self.list_busy = int(list_busy)
+        """The next n ticket-list API calls answer HTTP 200 with ``{"code": 5030, "msg": "系统繁忙"}``."""
         self.password = password
         self.rate_limit = rate_limit
         self.rate_window = rate_window
@@ -676,6 +679,10 @@ class CardATwin(WebTwin):
         if request.method == "GET":
             if not user:
                 return _api_error(API_NOT_LOGGED_IN, "未登录或登录已过期")
+            with self.lock:
+                busy, self.list_busy = self.list_busy > 0, max(0, self.list_busy - 1)
+            if busy:  # a real site's "busy" answer: HTTP 200, an error code, no items
+                return _api_error(5030, "系统繁忙,请稍后再试")
             q = request.query_params.get("order_no", "").strip()
             with self.lock:
                 rows = [t for t in self.tickets.values() if t.user == user and (not q or t.order_no == q)]
@@ -752,5 +759,5 @@ def _api_error(code: int, msg: str, **extra: Any) -> JSONResponse:
 
 
 def create_twin(data_dir: Path, **options: Any) -> CardATwin:
-    """Registry factory: options ``username``, ``password``, ``rate_limit``, ``rate_window``."""
+    """Registry factory: options ``username``, ``password``, ``rate_limit``, ``rate_window``, ``list_busy``."""
     return CardATwin(data_dir, **options)
