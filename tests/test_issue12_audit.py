@@ -166,7 +166,9 @@ def test_check_rejects_unknown_keys_nested_in_schedule(tmp_path: Path, schedule:
     from kameng_filer.filing.lint import check
 
     result = check(str(_variant(tmp_path, lambda d: d.update(schedule=schedule))))
-    assert not result.ok and any(e.startswith("schedule:") and expected in e for e in result.errors), result.errors
+    assert not result.ok and any(e.startswith("schedule:") and expected in e for e in result.errors), (
+        result.errors
+    )
 
 
 def test_check_accepts_a_valid_schedule_change(tmp_path: Path) -> None:
