@@ -134,9 +134,13 @@ def test_changes_keep_comments_order_and_spelling(client: httpx.Client, source: 
     assert "+  amount: 120.50                  # 元" in changed
     assert "+    event: 支付成功" in changed
     assert "-  - at: 2026-11-02T15:33:00   # 商家第一次回复" in changed
-    for kept in ("# 我的纠纷：手工写的，注释要留着", "title: 王者荣耀点券充值未到账   # 标题（别改）", "  # 按时间先后"):
+    for kept in (
+        "# 我的纠纷：手工写的，注释要留着",
+        "title: 王者荣耀点券充值未到账   # 标题（别改）",
+        "  # 按时间先后",
+    ):
         assert kept in text
-    assert "  phone: \"13800138000\"            # 带引号的手机号" in text
+    assert '  phone: "13800138000"            # 带引号的手机号' in text
     assert "  summary: |" in text
     data = parse_text(text)
     assert data["respondent"]["merchant"]["name"] == "yes"
@@ -263,3 +267,24 @@ def test_windows_line_endings_and_bom_are_kept(client: httpx.Client, source: Pat
 def test_yamlkeep_keeps_document_start_line_endings_and_indentation(text: str) -> None:
     raw = yaml.safe_load(text)
     assert yamlkeep.update(text, raw, {**raw, "b": "y"}) == text.replace("b: x", "b: y")
+
+
+def test_two_tabs_saving_the_same_version_at_once(server, source: Path) -> None:
+    """Two pages opened on the same version and saved at the same moment: one is saved, the other is
+    refused as changed meanwhile (never both written, the second silently winning)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with logged_in(server) as a, logged_in(server) as b:
+        first, second = form_fields(a, f"/cases/{CASE}/edit"), form_fields(b, f"/cases/{CASE}/edit")
+        first["complainant.name"], second["complainant.name"] = "甲", "乙"
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(
+                pool.map(lambda cf: cf[0].post("/edit/save", data=cf[1]), [(a, first), (b, second)])
+            )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200, 303], codes
+    refused = next(r for r in answers if r.status_code == 200)
+    assert "被修改过" in refused.text
+    name = parse_text(source.read_text("utf-8"))["complainant"]["name"]
+    winner = "甲" if answers[0].status_code == 303 else "乙"
+    assert name == winner

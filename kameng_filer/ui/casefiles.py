@@ -177,7 +177,21 @@ def save(
 
     A YAML file is changed in place (``yamlkeep``): only values that differ from what the page saw
     (``seen(file data)``, default the file data itself) are written, comments and order stay.
+    Saves run one at a time, so of two pages saving the same version at once one is refused.
     """
+    with _SAVING:
+        return _save(target, data, base_sha, seen)
+
+
+_SAVING = threading.Lock()
+
+
+def _save(
+    target: Target,
+    data: dict[str, Any],
+    base_sha: str,
+    seen: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> Path:
     from kameng_filer.case.loader import read_text
 
     file = target.file
