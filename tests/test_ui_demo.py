@@ -20,6 +20,19 @@ from tests.ui_support import cli_workspace
 pytestmark = [pytest.mark.browser]
 
 
+def _file_with_the_demo_button(page, channel: str, shown: str, answered, value: str) -> None:
+    """File ``channel`` from the open filing page, let the 演示 button answer the question showing
+    ``shown``, wait for ``answered(value)``, send, and see it submitted."""
+    page.check(f"input[value='{channel}']")
+    page.click("button[value='file']")
+    page.wait_for_selector(f"form.ask {shown}", timeout=90000)
+    page.click("form.ask button.demo")
+    answered(value, timeout=30000)
+    page.click("form.ask button[type=submit]")
+    page.wait_for_selector("#run[data-finished='1']", timeout=90000)
+    assert page.locator(".run-channel .progress").inner_text().startswith("已提交")
+
+
 def test_demo_workspace_files_from_the_page_with_the_demo_button(tmp_path: Path) -> None:
     home = tmp_path / "demo"
     with (
@@ -34,27 +47,18 @@ def test_demo_workspace_files_from_the_page_with_the_demo_button(tmp_path: Path)
             page.goto(f"{server.url}/cases/km-2026-0001/file")
             names = page.locator("input[name=channel]").evaluate_all("l => l.map(i => i.value)")
             assert {"card_platform@demo-a", "card_platform@demo-b", "12315", "heimao", "alipay"} <= set(names)
-            page.check("input[value='card_platform@demo-a']")
-            page.click("button[value='file']")
-            page.wait_for_selector("form.ask img.captcha", timeout=90000)
-            page.click("form.ask button.demo")
-            expect(page.locator("form.ask input.answer")).not_to_have_value("", timeout=30000)
-            page.click("form.ask button[type=submit]")
-            page.wait_for_selector("#run[data-finished='1']", timeout=90000)
-            assert page.locator(".run-channel .progress").inner_text().startswith("已提交")
+            answered = page.locator("form.ask input.answer")
+            _file_with_the_demo_button(
+                page, "card_platform@demo-a", "img.captcha", expect(answered).not_to_have_value, ""
+            )
             shoot(page, tmp_path, "demo-filed")
-
             page.goto(
                 f"{server.url}/cases/km-2026-0001/file"
             )  # a QR login: the script scans, the person confirms
-            page.check("input[value='heimao']")
-            page.click("button[value='file']")
-            page.wait_for_selector("form.ask img.qr", timeout=90000)
-            page.click("form.ask button.demo")
-            expect(page.locator("form.ask .answer-status")).to_contain_text("已在孪生站点扫码", timeout=30000)
-            page.click("form.ask button[type=submit]")
-            page.wait_for_selector("#run[data-finished='1']", timeout=90000)
-            assert page.locator(".run-channel .progress").inner_text().startswith("已提交")
+            status = page.locator("form.ask .answer-status")
+            _file_with_the_demo_button(
+                page, "heimao", "img.qr", expect(status).to_contain_text, "已在孪生站点扫码"
+            )
         store = Store.open(readonly=True)
         try:
             assert {c.id for c in store.list_cases()} == {"km-2026-0001", "km-2026-0002"}
@@ -87,4 +91,6 @@ def test_kameng_ui_demo_serves_the_examples_and_stops(kameng_home: Path) -> None
     assert proc.returncode == 0, err
     assert "工作台已停止" in out and "Traceback" not in err
     assert "演示数据保存在" in err
-    assert [p for p in kameng_home.rglob("demo") if p.is_dir()]  # the demo's own folder inside the data folder
+    assert [
+        p for p in kameng_home.rglob("demo") if p.is_dir()
+    ]  # the demo's own folder inside the data folder

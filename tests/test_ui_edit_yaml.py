@@ -195,6 +195,15 @@ def test_dispute_page_sees_a_hand_edit_at_once(client: httpx.Client, source: Pat
     assert "不是有效的中国大陆手机号" in client.get(f"/cases/{CASE}").text  # no save, no waiting
     source.write_text(HAND_WRITTEN, encoding="utf-8")
     assert "不是有效的中国大陆手机号" not in client.get(f"/cases/{CASE}").text
+    # an evidence file removed by hand is seen at once, and put back too
+    shot = source.parent / "evidence" / "payment.png"
+    kept = shot.read_bytes()
+    shot.unlink()
+    try:
+        assert "证据文件不存在" in client.get(f"/cases/{CASE}").text
+    finally:
+        shot.write_bytes(kept)
+    assert "证据文件不存在" not in client.get(f"/cases/{CASE}").text
     # a setting the checks read (the person's own lexicon) is seen at once too
     (seeded / "lexicon.yaml").write_text("emotional:\n  拖延: 未按承诺处理\n", encoding="utf-8")
     try:
