@@ -338,3 +338,18 @@ def test_http_list_answering_busy_is_not_an_empty_list(tmp_path: Path, example_c
         watcher.join(5)
         assert len(twin.snapshot()["submissions"]) == 1, twin.snapshot()["submissions"]
     assert out.state == "failed" and "系统繁忙" in out.error and "没有再提交" in out.error, out
+
+
+@pytest.mark.parametrize(
+    "locator",
+    [{"css": "#ticket-title", "exact": True}, {"role": "textbox", "exact": True}],
+)
+def test_exact_without_any_text_to_match_is_refused(tmp_path: Path, locator: dict) -> None:
+    """``exact`` compares a label / name / placeholder / text: on a CSS or bare-role locator it was
+    accepted and did nothing."""
+    from kameng_filer.filing.lint import check
+
+    result = check(str(_variant(tmp_path, lambda d: d["fields"].update(title=locator))))
+    assert any("exact" in e and "fields.title" in e for e in result.errors), result.errors
+    kept = {"label": "工单标题", "exact": True}
+    assert check(str(_variant(tmp_path, lambda d: d["fields"].update(title=kept), "card-c-ok"))).ok

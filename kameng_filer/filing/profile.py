@@ -64,6 +64,8 @@ class Locator(BaseModel):
             raise ValueError(
                 "name 只和 role 一起起作用(按角色和名称找),没有 role 时请删掉或改成 text / label"
             )
+        if "exact" in self.model_fields_set and not any((self.label, self.name, self.placeholder, self.text)):
+            raise ValueError("exact 只对 label、role 的 name、placeholder、text 的文字起作用，这里没有，请删掉它")
         return self
 
     def describe(self) -> str:
