@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from kameng_filer.filing.browser_pool import SHARED_ENV
+from tests.shared_chromium import SharedChromium
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = ROOT / "examples"
@@ -57,6 +62,27 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("KAMENG_OCR_CACHE", str(tmp_path_factory.getbasetemp() / "ocr-cache"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     return home
+
+
+@pytest.fixture(scope="session")
+def _shared_chromium() -> Iterator[SharedChromium]:
+    """One Chromium for the whole session (per xdist worker), started on first use."""
+    shared = SharedChromium()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture(autouse=True)
+def _chromium_for_browser_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests marked ``browser`` or ``slow`` file through the shared Chromium (``KAMENG_CHROMIUM_CDP``,
+    inherited by the ``kameng`` processes they start) instead of launching one per run; a test that
+    must launch its own deletes the variable (``monkeypatch.delenv``). ``KAMENG_TEST_OWN_CHROMIUM=1``
+    turns sharing off for a run (to compare, or to rule it out)."""
+    if os.environ.get("KAMENG_TEST_OWN_CHROMIUM"):
+        return
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("slow"):
+        shared: SharedChromium = request.getfixturevalue("_shared_chromium")
+        monkeypatch.setenv(SHARED_ENV, shared.endpoint())
 
 
 @pytest.fixture
