@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,18 @@ TWIN_CHANNELS = {
     "heimao": ("heimao", {}),
 }
 
+TWIN_OPTIONS = {"card_b": {"sms_cooldown": timedelta(seconds=3)}}
+"""Card B's SMS cooldown shortened from 60 s: the dry run and the filing right after it each get a code
+(the engine still waits the cooldown out, a few seconds instead of most of a minute)."""
+
 
 @contextmanager
 def filing_home(home: Path) -> Iterator[TwinSet]:
     """``home`` with the example case stored and config.yaml pointing at running twins (stopped after)."""
     twins = start_twins(
-        sorted({t for t, _ in TWIN_CHANNELS.values()}), data_dir=home.parent / f"{home.name}-twins"
+        sorted({t for t, _ in TWIN_CHANNELS.values()}),
+        data_dir=home.parent / f"{home.name}-twins",
+        options=TWIN_OPTIONS,
     )
     try:
         with pytest.MonkeyPatch.context() as mp:
