@@ -113,3 +113,27 @@ def test_a_wizard_that_does_not_move_on_reports_the_page_message(tmp_path: Path)
     with pytest.raises(ChannelRejected) as info:
         asyncio.run(run(html, prof, {"title": "测试标题"}, tmp_path, submit=False))
     assert info.value.message == "页面提示:请先上传凭证"
+
+
+def test_a_long_typed_text_gets_time_in_proportion_to_its_length(tmp_path: Path) -> None:
+    """Typing key by key a text longer than one action's timeout allows (a long 12315 text on a busy
+    machine) is not "无法操作": the typing gets time per key."""
+    text = "投诉内容逐字输入" * 5  # 40 keys at 50 ms: over the 1 s action timeout below
+
+    async def go() -> str:
+        pool = BrowserPool()
+        try:
+            page = await (await pool.context()).new_page()
+            await page.set_content("<label for=c>内容</label><textarea id=c></textarea>")
+            page.set_default_timeout(1000)
+            prof = profile(
+                fields={"content": {"label": "内容", "widget": "type", "type_delay_ms": 50}},
+                steps=[{"fill": "content"}],
+            )
+            runner = FormRunner(page, prof, {"content": text}, [], Ctx(tmp_path))
+            await runner.run(prof.steps)
+            return await page.input_value("#c")
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == text

@@ -64,7 +64,15 @@ async def fill_typed(runner: FormRunner, f: Fill) -> None:
     await f.el.click()
     if f.binding.clear:
         await f.el.fill("")
-    await f.el.press_sequentially(f.text, delay=f.binding.type_delay_ms)
+    # key by key takes time in proportion to the text (the page's scripts run on every key): a long
+    # text on a busy machine must not hit the single-action timeout meant for a click
+    per_key_ms = (f.binding.type_delay_ms or 0) + TYPED_KEY_MS
+    timeout = max(field_timeout_ms(), 20_000, len(f.text) * per_key_ms)
+    await f.el.press_sequentially(f.text, delay=f.binding.type_delay_ms, timeout=timeout)
+
+
+TYPED_KEY_MS = 60
+"""Time allowed per typed key on top of the profile's delay (a 700-character text: 42 s at most)."""
 
 
 async def fill_editor(runner: FormRunner, f: Fill) -> None:
