@@ -381,3 +381,34 @@ def test_assisted_reasons_and_choices_checked_at_the_field(server) -> None:
         "reasons": {"invalid_card_key": "商品问题", "not_delivered": "未收到货"},
         "text_max_len": 500,
     }
+
+
+def test_saving_a_channel_keeps_the_hand_written_file(server, home: Path) -> None:
+    from kameng_filer.config import channel_settings, load_config
+
+    path = home / "config.yaml"
+    before = path.read_text("utf-8")
+    hand = (
+        "# 我的设置（手写）\n"
+        "channels:\n"
+        "  12315:   # 全国12315平台\n"
+        "    handling_address: 浙江省杭州市西湖区  # 住所地\n"
+        "    timeout: 30\n"
+        "  heimao:\n"
+        "    target: '某某公司'   # 引号保留\n"
+    )
+    path.write_text(hand, "utf-8")
+    try:
+        with httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30) as c:
+            c.get(server.entry_url)
+            r = _post_channel(c, "12315", {"handling_address": "浙江省杭州市西湖区", "timeout": "90"})
+            assert r.status_code == 303
+            text = path.read_text("utf-8")
+            for kept in ("# 我的设置（手写）", "# 全国12315平台", "# 住所地", "'某某公司'   # 引号保留"):
+                assert kept in text
+            assert "timeout: 90" in text and channel_settings("12315")["timeout"] == 90
+            r = _post_channel(c, "email", {"smtp_host": "smtp.example.com"})  # a new section added
+            assert r.status_code == 303 and "# 住所地" in path.read_text("utf-8")
+            assert load_config()["channels"]["email"] == {"smtp_host": "smtp.example.com"}
+    finally:
+        path.write_text(before, "utf-8")

@@ -128,8 +128,9 @@ def overview(now: datetime) -> dict[str, Any]:
 
 def save_account(channel: str, account: str, password: str) -> None:
     """``kameng login`` from the page: the password into keyring, the account into config.yaml."""
-    from kameng_filer.config import load_config, save_config
+    from kameng_filer.config import load_config
     from kameng_filer.secrets import set_secret
+    from kameng_filer.ui.settings_write import write_channel
 
     channel = channel_name(channel)
     account = account.strip()
@@ -138,16 +139,13 @@ def save_account(channel: str, account: str, password: str) -> None:
     if not password:
         raise KamengError("密码为空，没有保存", hint="填写密码后再点保存")
     key = account_key(channel)
+    cfg = load_config()  # a broken file is reported before the password is stored
     set_secret(channel, account, password)
-    cfg = load_config()
-    channels = dict(cfg.get("channels") or {})
-    section = dict(channels.get(channel) or {})
+    section = dict((cfg.get("channels") or {}).get(channel) or {})
     section[key] = account
     if "@" in channel and "profile" not in section:  # NAME@PROFILE picks the site profile (as filing does)
         section["profile"] = channel.split("@", 1)[1]
-    channels[channel] = section
-    cfg["channels"] = channels
-    save_config(cfg)
+    write_channel(channel, section)
 
 
 def configured_name(value: str) -> str:

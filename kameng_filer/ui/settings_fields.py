@@ -238,10 +238,10 @@ def channel_form(name: str) -> dict[str, Any]:
 
 def save_channel(name: str, posted: dict[str, str], seen: str) -> None:
     """Apply the posted inputs to ``channels.<name>`` and save (``ConfigError`` with the CLI's messages)."""
-    from kameng_filer.config import save_config
     from kameng_filer.settings_check import model_for
+    from kameng_filer.ui.settings_write import write_channel
 
-    cfg, channels = _sections()
+    _cfg, channels = _sections()
     section = channels.get(name)
     section = section if isinstance(section, dict) else {}
     if not seen or seen != digest(section):
@@ -249,17 +249,13 @@ def save_channel(name: str, posted: dict[str, str], seen: str) -> None:
             f"config.yaml 里渠道「{name}」的设置在您打开这个页面之后被改过（可能是手动编辑）",
             hint="页面现在显示的是文件里的最新设置；核对后重新填写，再点保存",
         )
-    channels[name] = updated_section(name, form_fields(model_for(name), section), posted, section)
-    cfg["channels"] = channels
-    save_config(cfg)
+    write_channel(name, updated_section(name, form_fields(model_for(name), section), posted, section))
 
 
 def remove_channel(name: str) -> None:
     """Delete ``channels.<name>`` from the settings file (passwords in keyring are left alone)."""
-    from kameng_filer.config import save_config
+    from kameng_filer.ui.settings_write import write_channel
 
-    cfg, channels = _sections()
-    if channels.pop(name, None) is None:
-        return
-    cfg["channels"] = channels
-    save_config(cfg)
+    _cfg, channels = _sections()
+    if name in channels:
+        write_channel(name, None)
