@@ -353,3 +353,33 @@ def test_exact_without_any_text_to_match_is_refused(tmp_path: Path, locator: dic
     assert any("exact" in e and "fields.title" in e for e in result.errors), result.errors
     kept = {"label": "工单标题", "exact": True}
     assert check(str(_variant(tmp_path, lambda d: d["fields"].update(title=kept), "card-c-ok"))).ok
+
+
+@pytest.mark.browser
+def test_try_names_a_form_page_that_is_a_200_not_found_page(tmp_path: Path, example_case: Path) -> None:
+    """``kameng adapter try`` on the moved form: every field is reported, and the report says the page
+    is a "页面不存在" page (check the goto) rather than leaving the author with N unfound fields."""
+    import asyncio
+
+    from kameng_filer.case import load_case
+    from kameng_filer.filing.probe import try_profile
+    from kameng_filer.secrets import env_name
+    from tests import canaries
+
+    path = _variant(tmp_path, lambda d: d["steps"][0].update(goto="/user/ticket/create"))
+    case = load_case(example_case).case
+    with twins_running(tmp_path, ["card_c"]) as ts:
+        twin = ts["card_c"]
+        channel = "card_platform@card-c-variant"
+        os.environ[env_name(channel, "demo")] = canaries.TWIN_PASSWORD
+        person = scripted(ts, [CH])
+        result = asyncio.run(
+            try_profile(str(path), case, person=person, settings={"base_url": twin.url, "account": "demo"})
+        )
+        assert twin.records() == [] and twin.upload_posts == 0
+    assert not result.ok
+    assert result.error and "页面不存在" in result.error and "/user/ticket/create" in result.error, (
+        result.error
+    )
+    assert "goto" in (result.hint or "")
+    assert {i.key for i in result.items if i.kind == "field"} >= {"title", "content", "order_no"}

@@ -288,6 +288,11 @@ async def try_profile(
             if not stopped:
                 await _check_submit(runner, prof)
             _not_reached(runner, prof)
+            if any(not i.ok for i in runner.report) and await runner.page_missing():
+                result.error = (
+                    f"页面不存在:站点对 {runner.page.url} 回答了“页面不存在”，上表没找到的项都在这一页上"
+                )
+                result.hint = "站点可能换了这一页的地址：检查站点配置 steps 里的 goto"
     except HumanActionRequired as exc:
         result.needs_person = True
         result.error, result.hint = exc.message, exc.hint
