@@ -43,7 +43,7 @@ SPEC = ChannelSpec(
             "DROP": ("withdrawn", "withdrawn"),
         }
     ),
-    description="在支付宝 App 内对账单发起投诉;工具准备好每一项,由本人操作并回填投诉单号",
+    description="在支付宝 App 内对账单发起投诉；工具准备好每一项，由本人操作并回填投诉单号",
     fields=(
         FieldSpec("trade_no", "支付宝交易号", source="order.payment.transaction_no", confidence="H"),
         FieldSpec(
@@ -77,7 +77,7 @@ SPEC = ChannelSpec(
         "打开支付宝 → 我的 → 账单",
         "找到交易并打开账单详情",
         "点“对此订单有疑问” → 投诉",
-        "按提示选择原因、诉求,粘贴描述,上传图片",
+        "按提示选择原因、诉求，粘贴描述，上传图片",
         "提交后把投诉单号回填",
     ),
 )
@@ -99,7 +99,7 @@ REASONS: dict[ProblemType, str] = {
 """problem.type → 投诉原因 (the app's options are low-confidence: override with ``reasons``)."""
 
 DEMANDS = {DemandType.refund: "退款", DemandType.redeliver: "补发"}
-DETAIL_PATH = "支付宝 → 我的 → 账单 → 这笔交易的账单详情 → 投诉详情(或 我的 → 我的客服 → 投诉记录)"
+DETAIL_PATH = "支付宝 → 我的 → 账单 → 这笔交易的账单详情 → 投诉详情（或 我的 → 我的客服 → 投诉记录）"
 
 
 class AlipayAdapter(AssistedAdapter):
@@ -128,7 +128,7 @@ class AlipayAdapter(AssistedAdapter):
         except (TypeError, ValueError):
             value = 0
         if not 5 <= value <= 5000:
-            raise ConfigError(f"配置 channels.alipay.text_max_len 应为 5–5000 的整数,现在是 {raw!r}")
+            raise ConfigError(f"配置 channels.alipay.text_max_len 应为 5–5000 的整数，现在是 {raw!r}")
         return value
 
     def values(self, case: Case, purpose: str, text: str) -> dict[str, Any]:
@@ -151,17 +151,17 @@ class AlipayAdapter(AssistedAdapter):
         find = GuideStep(
             "打开支付宝 → 我的 → 账单",
             f"找到 {t.get('paid_at') or '支付时'} 向「{t.get('payee')}」付款 {t.get('amount')} 元的那笔交易"
-            "(可在账单页搜索交易号或商家名)",
+            "（可在账单页搜索交易号或商家名）",
         )
         detail = GuideStep(
-            "打开这笔交易的账单详情,核对支付宝交易号",
-            "交易号应与下面一致" if v.get("trade_no") else "案件没有交易号:请核对时间和金额",
+            "打开这笔交易的账单详情，核对支付宝交易号",
+            "交易号应与下面一致" if v.get("trade_no") else "案件没有交易号：请核对时间和金额",
             copy=v.get("trade_no") or "",
         )
         files = tuple(str(f.path) for f in plan.files)
         upload = GuideStep(
-            f"上传图片凭证({len(files)} 张,已压缩到 5 MB 以内)" if files else "图片凭证:没有需要上传的图片",
-            f"图片在 {t.get('images_dir')}(可先发送到手机相册)" if files else "",
+            f"上传图片凭证（{len(files)} 张，已压缩到 5 MB 以内）" if files else "图片凭证：没有需要上传的图片",
+            f"图片在 {t.get('images_dir')}（可先发送到手机相册）" if files else "",
             files=files,
         )
         text = GuideStep("在问题描述框中粘贴以下文字", copy=str(v.get("content", "")))
@@ -169,7 +169,7 @@ class AlipayAdapter(AssistedAdapter):
             action = "升级投诉 / 申请平台介入" if plan.purpose == "escalation" else "补充说明"
             return [
                 find,
-                GuideStep(f"打开账单详情里的投诉详情,点「{action}」", DETAIL_PATH),
+                GuideStep(f"打开账单详情里的投诉详情，点「{action}」", DETAIL_PATH),
                 text,
                 upload,
                 GuideStep("点「提交」", "提交后确认投诉详情页显示了新的进度"),
@@ -179,9 +179,9 @@ class AlipayAdapter(AssistedAdapter):
             detail,
             GuideStep("点「对此订单有疑问」→「投诉」"),
             GuideStep(f"投诉原因选「{v['reason']}」"),
-            GuideStep(f"诉求选「{v['demand']}」,金额填 {v['amount']} 元", copy=str(v["amount"])),
+            GuideStep(f"诉求选「{v['demand']}」，金额填 {v['amount']} 元", copy=str(v["amount"])),
             text,
             upload,
             GuideStep("联系电话填写", copy=str(v.get("phone", ""))),
-            GuideStep("点「提交」", "提交成功后打开投诉详情,记下投诉单号(建议截图)"),
+            GuideStep("点「提交」", "提交成功后打开投诉详情，记下投诉单号（建议截图）"),
         ]

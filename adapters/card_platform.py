@@ -30,7 +30,7 @@ SPEC = ChannelSpec(
             "待用户回复": ("needs_user", "waiting_for_person"),
         }
     ),
-    description="平台自己的售后工单(会员)或按订单投诉(游客);每个站点一份站点配置文件",
+    description="平台自己的售后工单（会员）或按订单投诉（游客）；每个站点一份站点配置文件",
     fields=(
         FieldSpec(
             "ticket_type", "工单类型", "select", options=("售前咨询", "售后支持"), source="固定为 售后支持"
@@ -42,12 +42,12 @@ SPEC = ChannelSpec(
             "select",
             required=False,
             options=("未收到货", "卡密无效", "与描述不符", "其他"),
-            source="problem.type (B 类站点)",
+            source="problem.type （B 类站点）",
         ),
         FieldSpec("priority", "优先级", "select", options=("低", "中", "高"), source="金额与问题类型"),
         FieldSpec("title", "标题", min_len=4, max_len=100, rendered=True, confidence="H"),
         FieldSpec("content", "内容", "textarea", min_len=10, max_len=5000, rendered=True),
-        FieldSpec("contact", "联系方式", "phone", required=False, source="complainant.phone (B 类站点)"),
+        FieldSpec("contact", "联系方式", "phone", required=False, source="complainant.phone （B 类站点）"),
         FieldSpec(
             "proof",
             "购买凭证",
@@ -61,10 +61,10 @@ SPEC = ChannelSpec(
         ),
     ),
     steps=(
-        "登录会员(可能有图片验证码)",
+        "登录会员（可能有图片验证码）",
         "工单 → 新建工单 → 售后支持",
         "选择订单、上传凭证、填写标题与内容",
-        "提交,记下工单号",
+        "提交，记下工单号",
     ),
 )
 

@@ -26,9 +26,9 @@ SPEC = ChannelSpec(
     exclusive_with=("12315",),
     requires=(
         Requirement("complainant.address", "投诉人地址"),
-        Requirement("respondent.legal_name", "被投诉方全称(暂缺时以平台名称提交)"),
+        Requirement("respondent.legal_name", "被投诉方全称（暂缺时以平台名称提交）"),
     ),
-    description="消协投诉:网页表单、邮件或打印投诉信;与12315对同一纠纷互斥",
+    description="消协投诉：网页表单、邮件或打印投诉信；与12315对同一纠纷互斥",
     fields=(
         FieldSpec("complainant_name", "投诉人姓名", max_len=30, source="complainant.name"),
         FieldSpec("complainant_phone", "投诉人电话", "phone", source="complainant.phone"),

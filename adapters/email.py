@@ -37,7 +37,7 @@ SPEC = ChannelSpec(
     kind="email",
     capabilities=frozenset({"submit", "follow_up"}),
     role="inside",
-    description="发往平台投诉邮箱或消协邮箱的邮件,附证据",
+    description="发往平台投诉邮箱或消协邮箱的邮件，附证据",
     fields=(
         FieldSpec("to", "收件人", "email", source="respondent.email 或渠道配置"),
         FieldSpec("subject", "主题", min_len=4, max_len=120, rendered=True),
@@ -81,7 +81,7 @@ class EmailAdapter(Adapter):
         if not to:
             raise ConfigError(
                 "不知道投诉邮件发给谁",
-                hint="在案件 respondent.email 填写平台投诉邮箱,或在配置 channels.email.to 中填写",
+                hint="在案件 respondent.email 填写平台投诉邮箱，或在配置 channels.email.to 中填写",
             )
         return str(to)
 
@@ -212,7 +212,7 @@ class EmailAdapter(Adapter):
         eml = ctx.artifacts / "complaint.eml"
         eml.write_bytes(msg.as_bytes())
         if ctx.dry_run:
-            raise DryRunComplete(None, f"邮件已生成未发送:{eml}")
+            raise DryRunComplete(None, f"邮件已生成未发送：{eml}")
         ctx.progress("发送邮件")
         accepted = await self._deliver(msg, ctx, {**plan.fields, "message_id": msg["Message-ID"]})
         return Receipt(

@@ -23,16 +23,16 @@ from kameng_filer.planner import Facts, Planning
 from kameng_filer.regions import split_region
 
 RESPONDENT_HINT = (
-    "12315 先按企业全称搜索;搜索不到时(小型发卡网站的经营者常见)要手工填写企业全称和地址。"
-    "在案件文件的 respondent 下补上 legal_name(营业执照上的全称)和 address(经营地址,写成“某省某市某区…”),"
-    "有统一社会信用代码也写上 credit_code;可从网站底部的 ICP 备案信息或国家企业信用信息公示系统查到。"
+    "12315 先按企业全称搜索；搜索不到时（小型发卡网站的经营者常见）要手工填写企业全称和地址。"
+    "在案件文件的 respondent 下补上 legal_name（营业执照上的全称）和 address（经营地址，写成“某省某市某区…”），"
+    "有统一社会信用代码也写上 credit_code；可从网站底部的 ICP 备案信息或国家企业信用信息公示系统查到。"
 )
 """What to add to the case when the respondent cannot be named on 12315."""
 RESPONDENT_REFUSAL = re.compile(r"被投诉企业|统一社会信用代码")
 """A refusal of the wizard's enterprise step (search pick or manual entry)."""
-COMPLAINANT_HINT = "在案件文件的 complainant 下补上 address(本人的联系地址)。"
+COMPLAINANT_HINT = "在案件文件的 complainant 下补上 address（本人的联系地址）。"
 
-LOOKUP = "平台首页底部的营业执照信息(电子商务法第15条)或国家企业信用信息公示系统"
+LOOKUP = "平台首页底部的营业执照信息（电子商务法第15条）或国家企业信用信息公示系统"
 """Where the respondent's legal name and address can be found."""
 
 REQUIRES = (
@@ -41,24 +41,24 @@ REQUIRES = (
         "投诉人地址",
         hint=COMPLAINANT_HINT,
         code="12315.complainant_address",
-        problem="没有填写投诉人地址:12315 要求投诉人提供真实姓名、电话和地址",
-        fix="填写你的联系地址到 complainant.address(只向 12315 等官方渠道提交)",
+        problem="没有填写投诉人地址：12315 要求投诉人提供真实姓名、电话和地址",
+        fix="填写你的联系地址到 complainant.address（只向 12315 等官方渠道提交）",
     ),
     Requirement(
         "respondent.legal_name",
-        "被投诉方全称(经营主体)",
+        "被投诉方全称（经营主体）",
         hint=RESPONDENT_HINT,
         code="12315.respondent_legal_name",
-        problem="没有填写被投诉方全称:12315 和消协需要经营主体的全称,而不是“{respondent.platform}”这样的平台名",
-        fix=f"在{LOOKUP}查到全称,填写到 respondent.legal_name",
+        problem="没有填写被投诉方全称：12315 和消协需要经营主体的全称，而不是“{respondent.platform}”这样的平台名",
+        fix=f"在{LOOKUP}查到全称，填写到 respondent.legal_name",
     ),
     Requirement(
         "respondent.address",
         "被投诉方地址",
         hint=RESPONDENT_HINT,
         code="12315.respondent_address",
-        problem="没有填写被投诉方地址:12315 按被投诉方所在地分派处理部门",
-        fix=f"在{LOOKUP}查到住所/经营场所,填写到 respondent.address",
+        problem="没有填写被投诉方地址：12315 按被投诉方所在地分派处理部门",
+        fix=f"在{LOOKUP}查到住所/经营场所，填写到 respondent.address",
     ),
 )
 """What 12315 needs before it accepts a complaint (《市场监督管理投诉举报处理办法》art. 10): read by the
@@ -87,7 +87,7 @@ SPEC = ChannelSpec(
     url="https://www.12315.cn/cuser/",
     templates="gov12315",
     schedule="gov12315.yaml",
-    description="市场监管部门投诉;须实名、双方地址明确;与消协投诉对同一纠纷互斥",
+    description="市场监管部门投诉；须实名、双方地址明确；与消协投诉对同一纠纷互斥",
     fields=(
         FieldSpec(
             "respondent_name", "被投诉方名称", max_len=100, source="respondent.legal_name", confidence="H"
@@ -110,7 +110,7 @@ SPEC = ChannelSpec(
             options=("合同", "质量", "售后服务", "虚假宣传", "价格", "其他"),
             source="problem.type",
         ),
-        FieldSpec("handling_unit", "处理单位", "select", source="省 → 市 → 区(被投诉方所在地)"),
+        FieldSpec("handling_unit", "处理单位", "select", source="省 → 市 → 区（被投诉方所在地）"),
         FieldSpec("request", "投诉请求", "textarea", min_len=5, max_len=500, rendered=True, confidence="M"),
         FieldSpec(
             "content", "事实与理由", "textarea", min_len=20, max_len=2000, rendered=True, confidence="M"
@@ -129,11 +129,11 @@ SPEC = ChannelSpec(
         ),
     ),
     steps=(
-        "登录(账号+密码+图片验证码,本人输入验证码)",
-        "我要投诉 → 阅读须知,倒计时后同意",
+        "登录（账号+密码+图片验证码，本人输入验证码）",
+        "我要投诉 → 阅读须知，倒计时后同意",
         "选择被投诉企业或手工填写名称与地址",
-        "填写消费者地址与案件信息,逐字输入内容",
-        "上传附件并提交,记下25位投诉编号",
+        "填写消费者地址与案件信息，逐字输入内容",
+        "上传附件并提交，记下25位投诉编号",
     ),
 )
 
@@ -188,7 +188,7 @@ class Gov12315Adapter(ProfileAdapter):
             return await super().submit(plan, ctx)
         except ChannelRejected as exc:
             if RESPONDENT_REFUSAL.search(exc.message):
-                exc.message = f"12315 不接受被投诉企业信息({exc.message})"
+                exc.message = f"12315 不接受被投诉企业信息（{exc.message}）"
                 exc.hint = RESPONDENT_HINT
             raise
         except FormChanged as exc:
@@ -214,7 +214,7 @@ class Gov12315Adapter(ProfileAdapter):
         missing = self.spec.missing(case)
         if missing:
             raise RenderError(
-                f"12315 要求写明被投诉企业和双方地址,案件缺少:{'、'.join(f'{r.label} {r.path}' for r in missing)}",
+                f"12315 要求写明被投诉企业和双方地址，案件缺少：{'、'.join(f'{r.label} {r.path}' for r in missing)}",
                 field="respondent_name",
                 hint="".join(dict.fromkeys(sorted((r.hint for r in missing), key=lambda h: h != RESPONDENT_HINT))),
             )
@@ -223,9 +223,9 @@ class Gov12315Adapter(ProfileAdapter):
         )
         if not district:
             raise RenderError(
-                "无法从被投诉方地址确定处理单位(省/市/区县)",
+                "无法从被投诉方地址确定处理单位（省/市/区县）",
                 field="handling_unit",
-                hint="把 respondent.address 写成“某省某市某区…”,或在配置 channels.12315.handling_address 中指定",
+                hint="把 respondent.address 写成“某省某市某区…”，或在配置 channels.12315.handling_address 中指定",
             )
         texts = render(case, self.name, purpose).fields
         return {

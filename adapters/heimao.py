@@ -20,8 +20,8 @@ SPEC = ChannelSpec(
     capabilities=frozenset({"submit", "reconcile", "poll_status", "follow_up"}),
     role="public",
     plan=PlanRule(
-        when="平台内部投诉(含升级)无结果后",
-        reason="公开投诉平台(黑猫投诉)形成舆论压力;没有法定期限,投诉内容公开,个人信息会被遮盖",
+        when="平台内部投诉（含升级）无结果后",
+        reason="公开投诉平台（黑猫投诉）形成舆论压力；没有法定期限，投诉内容公开，个人信息会被遮盖",
         after="card_platform:escalation",
         rank=80,
     ),
@@ -35,7 +35,7 @@ SPEC = ChannelSpec(
     ),
     public=True,
     url="https://tousu.sina.com.cn/",
-    description="新浪黑猫投诉,公开平台:手机号、邮箱、地址、身份证号、完整卡密一律打码",
+    description="新浪黑猫投诉，公开平台：手机号、邮箱、地址、身份证号、完整卡密一律打码",
     fields=(
         FieldSpec("target", "投诉对象", max_len=50, source="respondent.platform"),
         FieldSpec(
@@ -75,14 +75,14 @@ SPEC = ChannelSpec(
             max_bytes=5 * 1024 * 1024,
             max_files=9,
             max_pixels=2048,
-            source="evidence(去除 EXIF,文件名不含个人信息)",
+            source="evidence（去除 EXIF，文件名不含个人信息）",
         ),
     ),
     steps=(
-        "微博登录(扫码或短信验证码,本人操作)",
+        "微博登录（扫码或短信验证码，本人操作）",
         "发起投诉 → 搜索并选择投诉对象",
-        "选择投诉问题与要求,填写金额、标题、描述",
-        "上传图片并提交,记下投诉编号",
+        "选择投诉问题与要求，填写金额、标题、描述",
+        "上传图片并提交，记下投诉编号",
     ),
 )
 

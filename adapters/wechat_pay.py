@@ -36,7 +36,7 @@ SPEC = ChannelSpec(
             "PROCESSED": ("resolved", "result"),
         }
     ),
-    description="在微信账单详情里投诉商家;工具准备好每一项,由本人操作并回填投诉单号",
+    description="在微信账单详情里投诉商家；工具准备好每一项，由本人操作并回填投诉单号",
     fields=(
         FieldSpec("transaction_id", "微信支付单号", source="order.payment.transaction_no", confidence="H"),
         FieldSpec(
@@ -66,7 +66,7 @@ SPEC = ChannelSpec(
     steps=(
         "打开微信 → 我 → 服务 → 钱包 → 账单",
         "打开账单详情 → 对订单有疑惑 → 投诉商家",
-        "选择问题类型,填写详情与退款金额,上传图片",
+        "选择问题类型，填写详情与退款金额，上传图片",
         "提交后把投诉单号回填",
     ),
 )
@@ -83,7 +83,7 @@ NOT_WORKING = {
 REASONS: dict[ProblemType, str] = {t: "服务权益未生效" for t in NOT_WORKING}
 """problem.type → 问题类型 when no refund is asked (with a refund demand the type is 申请退款)."""
 
-DETAIL_PATH = "微信 → 我 → 服务 → 钱包 → 账单 → 这笔交易的账单详情 → 投诉进度(或 微信支付公众号的投诉消息)"
+DETAIL_PATH = "微信 → 我 → 服务 → 钱包 → 账单 → 这笔交易的账单详情 → 投诉进度（或 微信支付公众号的投诉消息）"
 
 
 class WechatPayAdapter(AssistedAdapter):
@@ -96,7 +96,7 @@ class WechatPayAdapter(AssistedAdapter):
     reason_field = "problem_type"
     reason_map = REASONS
     default_number_pattern = r"\d{1,64}"
-    number_example = "最多 64 位数字,例如 200201820200101080076610000"
+    number_example = "最多 64 位数字，例如 200201820200101080076610000"
     detail_path = DETAIL_PATH
 
     @classmethod
@@ -133,22 +133,22 @@ class WechatPayAdapter(AssistedAdapter):
             f"找到 {t.get('paid_at') or '支付时'} 付给「{t.get('payee')}」{t.get('amount')} 元的那笔账单",
         )
         detail = GuideStep(
-            "打开账单详情,核对微信支付单号(账单详情里的“交易单号”)",
-            "单号应与下面一致" if v.get("transaction_id") else "案件没有单号:请核对时间和金额",
+            "打开账单详情，核对微信支付单号（账单详情里的“交易单号”）",
+            "单号应与下面一致" if v.get("transaction_id") else "案件没有单号：请核对时间和金额",
             copy=v.get("transaction_id") or "",
         )
         files = tuple(str(f.path) for f in plan.files)
         upload = GuideStep(
-            f"上传图片({len(files)} 张,每张已压缩到 2 MB 以内)" if files else "图片:没有需要上传的图片",
-            f"图片在 {t.get('images_dir')}(可先发送到手机相册)" if files else "",
+            f"上传图片（{len(files)} 张，每张已压缩到 2 MB 以内）" if files else "图片：没有需要上传的图片",
+            f"图片在 {t.get('images_dir')}（可先发送到手机相册）" if files else "",
             files=files,
         )
-        text = GuideStep("在投诉详情框中粘贴以下文字(1–300 字)", copy=str(v.get("detail", "")))
+        text = GuideStep("在投诉详情框中粘贴以下文字（1–300 字）", copy=str(v.get("detail", "")))
         if plan.purpose != "complaint":
             action = "申请平台介入" if plan.purpose == "escalation" else "补充说明 / 继续投诉"
             return [
                 find,
-                GuideStep(f"打开账单详情里的投诉进度,点「{action}」", DETAIL_PATH),
+                GuideStep(f"打开账单详情里的投诉进度，点「{action}」", DETAIL_PATH),
                 text,
                 upload,
                 GuideStep("点「提交」", "提交后确认投诉进度页显示了新的记录"),
@@ -166,6 +166,6 @@ class WechatPayAdapter(AssistedAdapter):
             text,
             upload,
             GuideStep("联系电话填写", copy=str(v.get("phone", ""))),
-            GuideStep("点「提交」", "提交成功后打开投诉进度,记下投诉单号(一串数字,建议截图)"),
+            GuideStep("点「提交」", "提交成功后打开投诉进度，记下投诉单号（一串数字，建议截图）"),
         ]
         return steps

@@ -29,7 +29,7 @@ def find_chromium() -> str | None:
     if env:
         if Path(env).is_file():
             return env
-        raise ConfigError(f"KAMENG_CHROMIUM 指向的文件不存在:{env}")
+        raise ConfigError(f"KAMENG_CHROMIUM 指向的文件不存在：{env}")
     for name in _CANDIDATES:
         found = shutil.which(name)
         if found:
@@ -52,6 +52,6 @@ def launch_options(*, headed: bool = False) -> dict[str, Any]:
 def no_browser_message() -> str:
     """The Chinese explanation shown when no Chromium can be started."""
     return (
-        "找不到可用的 Chromium 浏览器。Debian/Ubuntu:sudo apt-get install chromium fonts-noto-cjk;"
-        "其他系统:.venv/bin/playwright install chromium;或设置环境变量 KAMENG_CHROMIUM=浏览器路径"
+        "找不到可用的 Chromium 浏览器。Debian/Ubuntu:sudo apt-get install chromium fonts-noto-cjk；"
+        "其他系统：.venv/bin/playwright install chromium；或设置环境变量 KAMENG_CHROMIUM=浏览器路径"
     )

@@ -61,11 +61,11 @@ class FieldSpec:
         if self.required and n == 0:
             return f"「{self.label}」不能为空"
         if self.min_len is not None and 0 < n < self.min_len:
-            return f"「{self.label}」至少 {self.min_len} 个字,现在 {n} 个"
+            return f"「{self.label}」至少 {self.min_len} 个字，现在 {n} 个"
         if self.max_len is not None and n > self.max_len:
-            return f"「{self.label}」最多 {self.max_len} 个字,现在 {n} 个"
+            return f"「{self.label}」最多 {self.max_len} 个字，现在 {n} 个"
         if self.options and self.kind == "select" and value and value not in self.options:
-            return f"「{self.label}」只能选 {'/'.join(self.options)},不能是 {value}"
+            return f"「{self.label}」只能选 {'/'.join(self.options)}，不能是 {value}"
         return None
 
 

@@ -42,7 +42,7 @@ def _parse(text: str, p: Path) -> Any:
         raise ConfigError(
             f"配置文件 {p} 的 YAML 格式错误 {where}".rstrip(),
             detail=str(getattr(exc, "problem", "") or ""),
-            hint="检查缩进与冒号;文字里有 : 或 # 时加引号",
+            hint="检查缩进与冒号；文字里有 : 或 # 时加引号",
         ) from None
     except (RecursionError, ValueError, TypeError, OverflowError) as exc:  # deep nesting, bad !!tags
         raise ConfigError(

@@ -88,7 +88,7 @@ class DemoAnswerer:
         if url is None:
             if "完成了吗" in prompt:  # an assisted app step: the scripted person taps through it
                 return "ok"
-            raise HumanActionRequired(f"演示脚本不知道如何回答:{prompt}", channel=channel)
+            raise HumanActionRequired(f"演示脚本不知道如何回答：{prompt}", channel=channel)
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             if image is not None:
                 data = (await client.get("/_twin/captcha")).json()
@@ -105,7 +105,7 @@ class DemoAnswerer:
                 if waiting:
                     await client.post(f"/_twin/qr/{waiting[0]}/scan", json={})
                     return "ok"
-        raise HumanActionRequired(f"演示脚本没有拿到答案:{prompt}", channel=channel)
+        raise HumanActionRequired(f"演示脚本没有拿到答案：{prompt}", channel=channel)
 
 
 def _twin_settings(dc: DemoChannel, twin: Any) -> dict[str, Any]:

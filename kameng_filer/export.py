@@ -119,7 +119,7 @@ def _eml_as_text(data: bytes, masker: Masker) -> str:
             continue
         name = part.get_filename()
         if name:
-            lines.append(f"[附件] {name}({part.get_content_type()},公开版不含附件内容)")
+            lines.append(f"[附件] {name}（{part.get_content_type()}，公开版不含附件内容）")
         elif part.get_content_maintype() == "text":
             try:
                 lines.append(str(part.get_content()))
@@ -180,9 +180,9 @@ class _Exporter:
         note = ""
         if self.public:
             note = (
-                "\n> 公开版说明:个人信息已遮盖;图片中的手机号、身份证号、卡密、姓名、地址、邮箱、QQ/微信号、游戏账号和二维码"
+                "\n> 公开版说明：个人信息已遮盖；图片中的手机号、身份证号、卡密、姓名、地址、邮箱、QQ/微信号、游戏账号和二维码"
                 "已用黑色实心框遮盖（无法确认遮盖的图片未包含；PDF 逐页转为图片遮盖后重新生成），图片已重新编码并去除拍摄信息（EXIF），"
-                "因此文件指纹与上表(原件)不同,原件保存在本人的本地证据库中。\n"
+                "因此文件指纹与上表（原件）不同，原件保存在本人的本地证据库中。\n"
             )
         md = evidence_markdown(self.case, self.version, self.rows, generated_at=self.at)
         self.bundle.add("evidence/证据清单.md", self.mask(md) + note)
@@ -192,7 +192,7 @@ class _Exporter:
         try:
             data = self.store.blobs.read_bytes(row.sha256)
         except StoreError:
-            self.bundle.skipped.append(f"{name}(证据库中缺少该文件)")
+            self.bundle.skipped.append(f"{name}（证据库中缺少该文件）")
             return None
         if not self.public:
             return data
@@ -208,7 +208,7 @@ class _Exporter:
                 self.bundle.skipped.append(f"{name}（无法确认已遮盖 PDF 中的个人信息，未包含）")
                 return None
             return pages_as_pdf(pdf.pages)
-        self.bundle.skipped.append(f"{name}({row.mime},公开版无法遮盖其中的个人信息)")
+        self.bundle.skipped.append(f"{name}（{row.mime}，公开版无法遮盖其中的个人信息）")
         return None
 
     def _public_image(self, data: bytes, name: str) -> bytes | None:
@@ -217,11 +217,11 @@ class _Exporter:
 
         public = for_public(data, case=self.case, name=name)
         if public.data is None or not public.redacted:
-            self.bundle.skipped.append(f"{name}(无法确认已遮盖图中的个人信息,未包含)")
+            self.bundle.skipped.append(f"{name}（无法确认已遮盖图中的个人信息，未包含）")
             return None
         clean = _strip_image(public.data)
         if clean is None:
-            self.bundle.skipped.append(f"{name}(无法去除图片中的个人信息)")
+            self.bundle.skipped.append(f"{name}（无法去除图片中的个人信息）")
         return clean
 
     def artifacts(self) -> None:
@@ -257,7 +257,7 @@ class _Exporter:
         if suffix in IMAGE_SUFFIXES and p.parent.name.endswith("-reports"):
             return self._public_image(data, name)  # the person's App screenshots (kameng report, kameng ui)
         what = "截图" if suffix in IMAGE_SUFFIXES else "文件"
-        self.bundle.skipped.append(f"{name}({what}中的个人信息无法遮盖,公开版不含)")
+        self.bundle.skipped.append(f"{name}（{what}中的个人信息无法遮盖，公开版不含）")
         return None
 
     @staticmethod
@@ -341,25 +341,25 @@ class _Exporter:
         from kameng_filer.tracker.overview import PURPOSE_LABELS
 
         c = self.case
-        lines = [f"# 案件材料汇总:{c.title}", ""]
+        lines = [f"# 案件材料汇总：{c.title}", ""]
         versions = len(self.store.case_versions(self.case_id))
         lines += [
-            f"- 案件编号:{c.id}(第 {self.version} 版,共 {versions} 版)",
-            f"- 导出时间:{self.at:%Y-%m-%d %H:%M}(北京时间)",
+            f"- 案件编号：{c.id}（第 {self.version} 版，共 {versions} 版）",
+            f"- 导出时间：{self.at:%Y-%m-%d %H:%M}（北京时间）",
             (
                 "- 版本：公开版（文字中的手机号、邮箱、住址、身份证号、卡密已遮盖；证据图片和 PDF 逐页遮盖后才包含，无法确认遮盖的未包含）"
                 if self.public
-                else "- 版本:完整版(含个人信息,仅提供给律师、12315、消协、法院等处理机构)"
+                else "- 版本：完整版（含个人信息，仅提供给律师、12315、消协、法院等处理机构）"
             ),
             "",
             "## 当事人",
             "",
         ]
         p, r = c.complainant, c.respondent
-        lines.append(f"- 投诉人:{p.name},电话 {p.phone}" + (f",邮箱 {p.email}" if p.email else ""))
+        lines.append(f"- 投诉人：{p.name}，电话 {p.phone}" + (f"，邮箱 {p.email}" if p.email else ""))
         if p.address:
-            lines.append(f"- 投诉人地址:{p.address}")
-        lines.append(f"- 被投诉方:{r.platform}" + (f"({r.legal_name})" if r.legal_name else ""))
+            lines.append(f"- 投诉人地址：{p.address}")
+        lines.append(f"- 被投诉方：{r.platform}" + (f"({r.legal_name})" if r.legal_name else ""))
         for label, value in (
             ("统一社会信用代码", r.credit_code),
             ("经营地址", r.address),
@@ -369,25 +369,25 @@ class _Exporter:
                 lines.append(f"- {label}:{value}")
         if r.merchant and r.merchant.name:
             lines.append(
-                f"- 商家:{r.merchant.name}" + (f"(店铺 {r.merchant.shop_id})" if r.merchant.shop_id else "")
+                f"- 商家：{r.merchant.name}" + (f"（店铺 {r.merchant.shop_id}）" if r.merchant.shop_id else "")
             )
         o = c.order
-        lines += ["", "## 订单", "", f"- 订单号:{o.order_no}", f"- 商品:{o.product} × {o.quantity}"]
-        lines.append(f"- 实付金额:{money(o.amount)}")
+        lines += ["", "## 订单", "", f"- 订单号：{o.order_no}", f"- 商品：{o.product} × {o.quantity}"]
+        lines.append(f"- 实付金额：{money(o.amount)}")
         if o.ordered_at:
-            lines.append(f"- 下单时间:{bjtime(o.ordered_at)}")
+            lines.append(f"- 下单时间：{bjtime(o.ordered_at)}")
         if o.paid_at:
-            lines.append(f"- 支付时间:{bjtime(o.paid_at)}")
+            lines.append(f"- 支付时间：{bjtime(o.paid_at)}")
         if o.payment:
             pay = PAYMENT_LABELS.get(o.payment.method, str(o.payment.method))
             lines.append(
-                f"- 支付方式:{pay}"
-                + (f",交易号 {o.payment.transaction_no}" if o.payment.transaction_no else "")
+                f"- 支付方式：{pay}"
+                + (f"，交易号 {o.payment.transaction_no}" if o.payment.transaction_no else "")
             )
         if o.promise:
-            lines.append(f"- 商家承诺:{o.promise}")
-        lines += ["", "## 问题", "", f"- 类型:{PROBLEM_LABELS.get(c.problem.type, str(c.problem.type))}"]
-        lines.append(f"- 经过:{c.problem.summary}")
+            lines.append(f"- 商家承诺：{o.promise}")
+        lines += ["", "## 问题", "", f"- 类型：{PROBLEM_LABELS.get(c.problem.type, str(c.problem.type))}"]
+        lines.append(f"- 经过：{c.problem.summary}")
         if c.demands:
             lines += ["", "## 诉求", ""] + [f"- {demand_phrase(d, o)}" for d in c.demands]
         lines += ["", "## 投诉记录", ""]
@@ -405,7 +405,7 @@ class _Exporter:
                     f"| {f['complaint_no'] or '—'} | {when} | {_reason(f)} | {receipt} |"
                 )
         else:
-            lines.append("(还没有投诉记录)")
+            lines.append("（还没有投诉记录）")
         lines += ["", "## 时间线", ""]
         rows = [(t["at"], "案件", t["event"]) for t in tl["case_timeline"]]
         rows += [(ct["at"], "沟通", ct["summary"]) for ct in tl["contacts"]]
@@ -414,17 +414,17 @@ class _Exporter:
             lines.append(f"- {(at or '')[:16].replace('T', ' ')} 【{label}】{' '.join(str(text).split())}")
         lines += ["", "## 证据", ""]
         total = sum(r.size for r in self.rows)
-        lines.append(f"共 {len(self.rows)} 项,合计 {human_size(total)},见 evidence/证据清单.md。")
+        lines.append(f"共 {len(self.rows)} 项，合计 {human_size(total)}，见 evidence/证据清单.md。")
         lines += [
             "",
             "## 本材料包内容",
             "",
-            "- case/:案件记录" + ("(个人信息已遮盖)" if self.public else "原文(与导入时一致)"),
-            "- evidence/:证据文件、证据清单(含 SHA-256 指纹)",
-            "- filings/:每次投诉的回执(投诉编号、时间、提交的内容)",
-            "- artifacts/:提交时保存的回执页面、截图、邮件",
-            "- timeline.json:时间线(事件、状态变化、催办)的机器可读版本",
-            "- SHA256SUMS.txt:包内每个文件的指纹,可用 `sha256sum -c SHA256SUMS.txt` 核对",
+            "- case/：案件记录" + ("（个人信息已遮盖）" if self.public else "原文（与导入时一致）"),
+            "- evidence/：证据文件、证据清单（含 SHA-256 指纹）",
+            "- filings/：每次投诉的回执（投诉编号、时间、提交的内容）",
+            "- artifacts/：提交时保存的回执页面、截图、邮件",
+            "- timeline.json：时间线（事件、状态变化、催办）的机器可读版本",
+            "- SHA256SUMS.txt：包内每个文件的指纹，可用 `sha256sum -c SHA256SUMS.txt` 核对",
         ]
         if self.bundle.skipped:
             lines += ["", "## 未包含的文件", ""] + [f"- {s}" for s in self.bundle.skipped]
@@ -466,9 +466,9 @@ def export_case(
     """
     out = Path(output).expanduser() if output is not None else default_output(case_id, public=public)
     if out.exists() and not force:
-        raise ExportExists(f"输出文件已存在:{out}", hint="换一个文件名(-o),或加 --force 覆盖")
+        raise ExportExists(f"输出文件已存在：{out}", hint="换一个文件名（-o），或加 --force 覆盖")
     if out.is_dir():
-        raise KamengError(f"输出位置是一个文件夹:{out}", hint="-o 写 zip 文件的路径,如 材料包.zip")
+        raise KamengError(f"输出位置是一个文件夹：{out}", hint="-o 写 zip 文件的路径，如 材料包.zip")
     own = store is None
     if own:
         if not paths.db_path().exists():
@@ -509,7 +509,7 @@ def _write_zip(out: Path, files: dict[str, bytes], at: datetime) -> None:
         tmp = None
     except OSError as exc:
         raise KamengError(
-            f"无法写入导出文件:{out}", detail=str(exc), hint="检查磁盘空间和文件夹权限"
+            f"无法写入导出文件：{out}", detail=str(exc), hint="检查磁盘空间和文件夹权限"
         ) from None
     finally:
         if tmp is not None:

@@ -104,14 +104,14 @@ class _OverrideParser:
         where = f" 第 {node.start_mark.line + 1} 行" if node is not None else ""
         return ConfigError(
             f"节假日覆盖文件 {self.path}{where}:{message}",
-            hint=hint or "格式见 docs/deadlines.md「覆盖文件」一节;修正后重新运行",
+            hint=hint or "格式见 docs/deadlines.md「覆盖文件」一节；修正后重新运行",
         )
 
     def parse_date(self, node: yaml.Node, text: str) -> date:
         text = text.strip()
         if not _DATE_RE.match(text):
             raise self.fail(
-                node, f"「{text}」不是日期", "日期写成 2027-02-05,区间写成 2027-02-05..2027-02-11"
+                node, f"「{text}」不是日期", "日期写成 2027-02-05，区间写成 2027-02-05..2027-02-11"
             )
         y, m, d = (int(p) for p in text.split("-"))
         try:
@@ -124,7 +124,7 @@ class _OverrideParser:
 
     def scalar(self, node: yaml.Node, what: str) -> str:
         if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, f"{what}应当是一个值,不是列表或映射")
+            raise self.fail(node, f"{what}应当是一个值，不是列表或映射")
         return str(node.value)
 
     def entry(self, node: yaml.Node) -> list[date]:
@@ -151,14 +151,14 @@ class _OverrideParser:
         if b < a:
             raise self.fail(node, f"区间 {a}..{b} 的结束日期早于开始日期")
         if (b - a).days >= MAX_RANGE_DAYS:
-            raise self.fail(node, f"区间 {a}..{b} 超过 {MAX_RANGE_DAYS} 天,不像一次放假")
+            raise self.fail(node, f"区间 {a}..{b} 超过 {MAX_RANGE_DAYS} 天，不像一次放假")
         return [a + timedelta(days=i) for i in range((b - a).days + 1)]
 
     def day_list(self, node: yaml.Node, kind: str) -> None:
         if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
             return
         if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(node, f"{kind} 应当是列表(每项以 - 开头)")
+            raise self.fail(node, f"{kind} 应当是列表（每项以 - 开头）")
         target = self.holidays if kind == "holidays" else self.workdays
         for item in node.value:
             for day in self.entry(item):
@@ -169,19 +169,19 @@ class _OverrideParser:
         if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
             return
         if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{year} 年的内容应当是映射,包含 holidays / workdays")
+            raise self.fail(node, f"{year} 年的内容应当是映射，包含 holidays / workdays")
         if year is not None:
             self.years.add(year)
         for k, v in node.value:
             key = self.scalar(k, "键")
             if key not in _SECTION_KEYS:
-                raise self.fail(k, f"未知的键「{key}」", "每年只能写 holidays(放假日)和 workdays(调休上班日)")
+                raise self.fail(k, f"未知的键「{key}」", "每年只能写 holidays（放假日）和 workdays（调休上班日）")
             self.day_list(v, key)
 
     def year_of(self, node: yaml.Node) -> int:
         text = self.scalar(node, "年份").strip()
         if not re.fullmatch(r"\d{4}", text) or not MIN_YEAR <= int(text) <= MAX_YEAR:
-            raise self.fail(node, f"「{text}」不是有效年份({MIN_YEAR}–{MAX_YEAR})")
+            raise self.fail(node, f"「{text}」不是有效年份（{MIN_YEAR}–{MAX_YEAR}）")
         return int(text)
 
     def parse(self, text: str) -> HolidayOverrides:
@@ -191,19 +191,19 @@ class _OverrideParser:
             mark = exc.problem_mark or exc.context_mark
             line = f" 第 {mark.line + 1} 行" if mark else ""
             raise ConfigError(
-                f"节假日覆盖文件 {self.path}{line}:不是有效的 YAML", detail=str(exc), hint="检查缩进和冒号"
+                f"节假日覆盖文件 {self.path}{line}：不是有效的 YAML", detail=str(exc), hint="检查缩进和冒号"
             ) from None
         except (yaml.YAMLError, RecursionError) as exc:
             raise ConfigError(f"节假日覆盖文件 {self.path} 不是有效的 YAML", detail=str(exc)) from None
         if root is None:
             return HolidayOverrides(source=self.path)
         if not isinstance(root, yaml.MappingNode):
-            raise self.fail(root, "文件顶层应当是映射(键: 值)")
+            raise self.fail(root, "文件顶层应当是映射（键：值）")
         for k, v in root.value:
             key = self.scalar(k, "键").strip()
             if key == "complete_years":
                 if not isinstance(v, yaml.SequenceNode):
-                    raise self.fail(v, "complete_years 应当是年份列表,例如 [2027]")
+                    raise self.fail(v, "complete_years 应当是年份列表，例如 [2027]")
                 for item in v.value:
                     year = self.year_of(item)
                     self.complete.add(year)
@@ -212,21 +212,21 @@ class _OverrideParser:
                 self.day_list(v, key)
             elif key == "years":
                 if not isinstance(v, yaml.MappingNode):
-                    raise self.fail(v, "years 应当是「年份: 内容」的映射")
+                    raise self.fail(v, "years 应当是「年份：内容」的映射")
                 for yk, yv in v.value:
                     self.section(yv, self.year_of(yk))
             elif re.fullmatch(r"\d{4}", key):
                 self.section(v, self.year_of(k))
             else:
                 raise self.fail(
-                    k, f"未知的键「{key}」", "顶层只能有 complete_years、holidays、workdays 或年份(如 2027:)"
+                    k, f"未知的键「{key}」", "顶层只能有 complete_years、holidays、workdays 或年份（如 2027：）"
                 )
         both = sorted(set(self.holidays) & set(self.workdays))
         if both:
             day = both[0]
             raise ConfigError(
-                f"节假日覆盖文件 {self.path} 第 {self.workdays[day]} 行:{day} 同时写成了放假日"
-                f"(第 {self.holidays[day]} 行)和调休上班日",
+                f"节假日覆盖文件 {self.path} 第 {self.workdays[day]} 行：{day} 同时写成了放假日"
+                f"（第 {self.holidays[day]} 行）和调休上班日",
                 hint="一天只能是放假或上班之一",
             )
         return HolidayOverrides(
@@ -249,7 +249,7 @@ def load_overrides(path: Path) -> HolidayOverrides:
     except OSError as exc:
         raise ConfigError(f"无法读取节假日覆盖文件 {path}", detail=str(exc)) from None
     if len(raw) > MAX_OVERRIDE_BYTES:
-        raise ConfigError(f"节假日覆盖文件 {path} 太大({len(raw)} 字节)", hint="只需写放假日和调休上班日")
+        raise ConfigError(f"节假日覆盖文件 {path} 太大（{len(raw)} 字节）", hint="只需写放假日和调休上班日")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

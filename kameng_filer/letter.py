@@ -38,8 +38,8 @@ CANDIDATES = (
     "/Library/Fonts/NotoSansCJK-Regular.ttc",
 )
 INSTALL_HINT = (
-    "安装中文字体 fonts-noto-cjk(Debian/Ubuntu:sudo apt install fonts-noto-cjk),"
-    f"或设置环境变量 {FONT_ENV}=字体文件路径(.ttc 可写成 路径#序号)"
+    "安装中文字体 fonts-noto-cjk（Debian/Ubuntu:sudo apt install fonts-noto-cjk），"
+    f"或设置环境变量 {FONT_ENV}=字体文件路径（.ttc 可写成 路径#序号）"
 )
 PAYMENT_LABELS = {
     PaymentMethod.alipay: "支付宝",
@@ -86,10 +86,10 @@ def _parse_ref(ref: str) -> FontFile:
     path, _, index = ref.partition("#")
     p = Path(path).expanduser()
     if not p.is_file():
-        raise FontMissing(f"环境变量 {FONT_ENV} 指向的字体文件不存在:{path}", hint=INSTALL_HINT)
+        raise FontMissing(f"环境变量 {FONT_ENV} 指向的字体文件不存在：{path}", hint=INSTALL_HINT)
     if index:
         if not index.isdigit():
-            raise FontMissing(f"环境变量 {FONT_ENV} 的字体序号不是数字:{index}", hint="例如 /path/font.ttc#2")
+            raise FontMissing(f"环境变量 {FONT_ENV} 的字体序号不是数字：{index}", hint="例如 /path/font.ttc#2")
         return FontFile(p, int(index))
     return FontFile(p, _sc_index(p))
 
@@ -131,7 +131,7 @@ def find_cjk_font(candidates: Iterable[str] = CANDIDATES, *, use_fc_match: bool 
                 found = hit
                 break
     if found is None:
-        raise FontMissing("找不到中文字体,无法生成 PDF 投诉信", hint=INSTALL_HINT)
+        raise FontMissing("找不到中文字体，无法生成 PDF 投诉信", hint=INSTALL_HINT)
     return FontFile(found, _sc_index(found))
 
 
@@ -174,7 +174,7 @@ class _LetterPDF(FPDF):
 
 def _fmt_date(case: Case) -> str:
     t = case.order.paid_at or case.order.ordered_at
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}" if t else "(未填写)"
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}" if t else "（未填写）"
 
 
 class _Writer:
@@ -189,7 +189,7 @@ class _Writer:
             self.pdf.add_font(FAMILY, "", str(font.path), collection_font_number=font.index)
             self.pdf.add_font(FAMILY, "B", str(bold.path), collection_font_number=bold.index)
         except Exception as exc:
-            raise FontMissing(f"字体文件无法使用:{font.path}", hint=INSTALL_HINT, detail=str(exc)) from None
+            raise FontMissing(f"字体文件无法使用：{font.path}", hint=INSTALL_HINT, detail=str(exc)) from None
         self.pdf.set_title(f"投诉书 {case.id}")
         self.pdf.set_creator("kameng-filer")
         self.pdf.set_lang("zh-CN")
@@ -255,7 +255,7 @@ class _Writer:
         self.rows(
             [
                 ("购买日期", _fmt_date(c)),
-                ("商品或服务", f"{o.product}(数量 {o.quantity})"),
+                ("商品或服务", f"{o.product}（数量 {o.quantity}）"),
                 ("金额", f"{o.amount:.2f} 元"),
                 ("订单号", o.order_no),
                 ("支付方式", PAYMENT_LABELS.get(pay.method, pay.method.value) if pay else None),
@@ -271,11 +271,11 @@ class _Writer:
         pdf.ln(8)
         pdf.set_font(FAMILY, "", 12)
         pdf.cell(
-            0, 8, text="投诉人(签名):____________________", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            0, 8, text="投诉人（签名）：____________________", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
-        pdf.cell(0, 8, text="日期:________年____月____日", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 8, text="日期：________年____月____日", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
-        self.para(f"附:证据清单及证据材料共 {len(c.evidence)} 项(见后页)", size=10)
+        self.para(f"附：证据清单及证据材料共 {len(c.evidence)} 项（见后页）", size=10)
 
     def evidence_index(self) -> None:
         c = self.case
@@ -305,7 +305,7 @@ class _Writer:
                 row.cell(ev.description)
                 row.cell(Path(ev.file).name)
                 sha = self.hashes.get(ev.id) or self.hashes.get(ev.file) or ""
-                row.cell(f"{sha[:32]}\n{sha[32:]}" if sha else "(文件缺失)")
+                row.cell(f"{sha[:32]}\n{sha[32:]}" if sha else "（文件缺失）")
 
     def evidence_pages(self) -> None:
         pdf = self.pdf
@@ -316,7 +316,7 @@ class _Writer:
                 0, 7, text=f"证据 {n}:{ev.description}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
             )
             sha = self.hashes.get(ev.id) or self.hashes.get(ev.file) or ""
-            self.para(f"文件:{Path(ev.file).name}    SHA-256:{sha}", size=8, height=4.5)
+            self.para(f"文件：{Path(ev.file).name}    SHA-256:{sha}", size=8, height=4.5)
             pdf.ln(3)
             self._image(ev.path)
 
@@ -326,19 +326,19 @@ class _Writer:
             with path.open("rb") as fh:
                 head = fh.read(16)
         except OSError:
-            self.para("(证据文件无法读取)")
+            self.para("（证据文件无法读取）")
             return
         mime = sniff_mime(head)
         if mime not in _IMAGE_TYPES:
-            self.para(f"(该证据不是图片,类型 {mime},请另行提交原文件)")
+            self.para(f"（该证据不是图片，类型 {mime}，请另行提交原文件）")
             return
         try:
             img = open_bounded(path, LETTER_IMAGE_SIDE)
         except ImageTooLarge as exc:
-            self.para(f"({exc.message};请另行提交原文件)")
+            self.para(f"（{exc.message}；请另行提交原文件）")
             return
         except FilingError:
-            self.para("(证据图片无法读取)")
+            self.para("（证据图片无法读取）")
             return
         w_px, h_px = img.size
         top = pdf.get_y()

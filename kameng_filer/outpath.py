@@ -28,7 +28,7 @@ def output_error(path: Path, exc: OSError, *, option: str) -> KamengError:
     """The error for an output file that cannot be written."""
     return KamengError(
         f"无法写入输出文件 {path}:{reason(exc)}",
-        hint=f"用 {option} 换一个可写的位置,例如当前文件夹:{option} {Path.cwd() / path.name}",
+        hint=f"用 {option} 换一个可写的位置，例如当前文件夹：{option} {Path.cwd() / path.name}",
         detail=str(exc),
     )
 
@@ -42,7 +42,7 @@ def check_output(path: Path, *, option: str) -> Path:
     p = Path(path).expanduser()
     if p.is_dir():
         raise KamengError(
-            f"{option} 指向的是一个文件夹:{p}", hint=f"{option} 要写文件的完整路径,例如 {p / 'letter.pdf'}"
+            f"{option} 指向的是一个文件夹：{p}", hint=f"{option} 要写文件的完整路径，例如 {p / 'letter.pdf'}"
         )
     try:
         p.parent.mkdir(parents=True, exist_ok=True)

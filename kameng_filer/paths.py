@@ -30,8 +30,8 @@ def ensure_dir(p: Path) -> Path:
         p.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(
-            f"无法创建文件夹:{p}",
-            hint="检查它的上级文件夹是否存在并且可写;也可以用环境变量 KAMENG_HOME 指定一个可写的数据文件夹",
+            f"无法创建文件夹：{p}",
+            hint="检查它的上级文件夹是否存在并且可写；也可以用环境变量 KAMENG_HOME 指定一个可写的数据文件夹",
             detail=str(exc),
         ) from None
     return p
@@ -59,8 +59,8 @@ def data_os_error(exc: BaseException) -> StoreError | None:
             if target == root or root in target.parents:
                 return StoreError(
                     f"无法写入数据文件夹 {root}:{_CANNOT_WRITE[exc.errno]}",
-                    hint=f"这个命令需要写入 {target}:给该文件夹加上写权限、腾出磁盘空间,"
-                    "或用 KAMENG_HOME 指定可写的数据文件夹;只查看的命令(kameng status、kameng cases)在只读文件夹上也能用",
+                    hint=f"这个命令需要写入 {target}：给该文件夹加上写权限、腾出磁盘空间，"
+                    "或用 KAMENG_HOME 指定可写的数据文件夹；只查看的命令（kameng status、kameng cases）在只读文件夹上也能用",
                     detail=str(exc),
                 )
     return None

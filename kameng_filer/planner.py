@@ -41,10 +41,10 @@ LARGE_AMOUNT = Decimal("1000")
 
 MANUAL = ("merchant", "legal")
 """Steps the person takes outside the toolkit (contact the merchant; court / police)."""
-MANUAL_TITLES = {"merchant": "联系商家(本人操作)", "legal": "法律途径(本人操作)"}
+MANUAL_TITLES = {"merchant": "联系商家（本人操作）", "legal": "法律途径（本人操作）"}
 
 NOW = "立即"
-PARALLEL_NOW = "立即(并行提交)"
+PARALLEL_NOW = "立即（并行提交）"
 NOT_AVAILABLE = "该渠道未安装或未启用"
 
 Rule = Callable[["Planning"], None]
@@ -323,14 +323,14 @@ def merchant_rule(p: Planning) -> None:
     if f.merchant_contacted:
         return
     if f.vanished:
-        p.exclude("merchant", "商家已失联,跳过与商家沟通,直接向平台投诉")
+        p.exclude("merchant", "商家已失联，跳过与商家沟通，直接向平台投诉")
         return
-    when = "立即(与平台投诉同时)" if f.window_closing else NOW
+    when = "立即（与平台投诉同时）" if f.window_closing else NOW
     p.add(
         Step(
             "merchant",
             when,
-            "先与商家沟通并保留记录:平台规则通常要求“先与商家沟通未果再投诉”,"
+            "先与商家沟通并保留记录：平台规则通常要求“先与商家沟通未果再投诉”，"
             "未沟通就投诉可能被视为恶意投诉；沟通后把记录补进案件的 contacts",
             manual=True,
         )
@@ -376,14 +376,14 @@ def data_rule(spec: ChannelSpec) -> Rule:
         if declared is None:
             return
         if declared.only_if and not any(bool(getattr(p.facts, name, False)) for name in declared.only_if):
-            p.exclude(spec.name, f"本案不符合该渠道的使用条件({'、'.join(declared.only_if)})")
+            p.exclude(spec.name, f"本案不符合该渠道的使用条件（{'、'.join(declared.only_if)}）")
             return
         if not p.ok(spec.name):
             return
         other = p.exclusive_step(spec)
         if other and spec.name not in p.filed:
             title = p.specs[other].title if other in p.specs else other
-            p.exclude(spec.name, f"与「{title}」互斥:同一纠纷只选其一")
+            p.exclude(spec.name, f"与「{title}」互斥：同一纠纷只选其一")
             return
         p.add(Step(spec.name, declared.when, declared.reason, after=declared.after, missing=p.missing(spec)))
 

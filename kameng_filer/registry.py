@@ -33,8 +33,8 @@ def adapter_class(name: str) -> type[Adapter]:
 
     eps = _entry_points()
     if name not in eps:
-        known = "、".join(names()) or "(无)"
-        raise AdapterNotFound(f"未知渠道「{name}」。可用的渠道:{known}", hint="用 kameng adapters list 查看")
+        known = "、".join(names()) or "（无）"
+        raise AdapterNotFound(f"未知渠道「{name}」。可用的渠道：{known}", hint="用 kameng adapters list 查看")
     try:
         cls = eps[name].load()
     except Exception as exc:  # a broken third-party plugin must not crash the CLI

@@ -61,17 +61,17 @@ def scaffold(name: str, folder: Path, *, title: str | None = None, with_profiles
     if not NAME_RE.match(name):
         raise KamengError(
             f"渠道名「{name}」不合适",
-            hint="用小写字母开头,只含小写字母、数字和下划线,2–40 个字符,如 acme_shop",
+            hint="用小写字母开头，只含小写字母、数字和下划线，2–40 个字符，如 acme_shop",
         )
     from kameng_filer import registry
 
     if name in registry.names():
-        raise KamengError(f"已经有名为「{name}」的渠道", hint="换一个名字(kameng adapters list 查看已有的)")
+        raise KamengError(f"已经有名为「{name}」的渠道", hint="换一个名字（kameng adapters list 查看已有的）")
     dist = "kameng-plugin-" + name.replace("_", "-")
     pkg = f"kameng_{name}"
     root = folder / dist
     if root.exists():
-        raise KamengError(f"目录已存在:{root}", hint="换一个 --dir,或先删除它")
+        raise KamengError(f"目录已存在：{root}", hint="换一个 --dir，或先删除它")
     values = {
         "name": name,
         "title": title or f"{name} 客服投诉",

@@ -16,9 +16,9 @@ from kameng_filer.errors import SecretMissing
 SERVICE = "kameng-filer"
 
 NO_KEYRING_HINT = (
-    "本机没有可用的系统密钥环(keyring)。可选:① 设置环境变量 {env};"
+    "本机没有可用的系统密钥环（keyring）。可选：① 设置环境变量 {env};"
     "② pip install keyrings.alt 并设置 PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring"
-    "(注意:该后端只做编码、不加密,文件落在本机磁盘上)。"
+    "（注意：该后端只做编码、不加密，文件落在本机磁盘上）。"
 )
 
 
@@ -134,9 +134,9 @@ def get_secret(scope: str, key: str) -> str:
     """The secret ``scope``/``key`` from the environment or keyring; ``SecretMissing`` when absent."""
     if not str(key or "").strip():  # no account configured: there is no password to look for
         raise SecretMissing(
-            f"渠道 {scope} 需要登录,但还没有配置登录账号",
-            hint=f'在 config.yaml 的 channels 下写上 "{scope}": {{account: 你的账号}}(渠道名加引号),'
-            f"再保存密码(把“你的账号”换成账号):kameng login {scope} --account 你的账号",
+            f"渠道 {scope} 需要登录，但还没有配置登录账号",
+            hint=f'在 config.yaml 的 channels 下写上 "{scope}": {{account: 你的账号}}（渠道名加引号），'
+            f"再保存密码（把“你的账号”换成账号）：kameng login {scope} --account 你的账号",
         )
     env = env_name(scope, key)
     given = home.current().secrets.get(env)  # a workspace's own secrets (the demo's accounts)
@@ -153,16 +153,16 @@ def get_secret(scope: str, key: str) -> str:
         value = keyring.get_password(SERVICE, _username(scope, key))
     except NoKeyringError:
         raise SecretMissing(
-            f"没有找到「{scope}」的密码({key})", hint=NO_KEYRING_HINT.format(env=env)
+            f"没有找到「{scope}」的密码（{key}）", hint=NO_KEYRING_HINT.format(env=env)
         ) from None
     except KeyringError as exc:
         raise SecretMissing(
-            f"读取密钥环失败({scope})", detail=type(exc).__name__, hint=f"或设置环境变量 {env}"
+            f"读取密钥环失败（{scope}）", detail=type(exc).__name__, hint=f"或设置环境变量 {env}"
         ) from None
     if not value:
         raise SecretMissing(
             f"没有找到「{scope}」账号 {key} 的密码",
-            hint=f"保存密码:kameng login {scope} --account {key};或设置环境变量 {env}",
+            hint=f"保存密码：kameng login {scope} --account {key}；或设置环境变量 {env}",
         )
     return value
 
@@ -174,13 +174,13 @@ def set_secret(scope: str, key: str, value: str) -> None:
 
     if not keyring_usable():
         raise SecretMissing(
-            "本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
+            "本机没有可用的密钥环，无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
         )
     try:
         keyring.set_password(SERVICE, _username(scope, key), value)
     except NoKeyringError:
         raise SecretMissing(
-            "本机没有可用的密钥环,无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
+            "本机没有可用的密钥环，无法保存密码", hint=NO_KEYRING_HINT.format(env=env_name(scope, key))
         ) from None
     except (PasswordSetError, KeyringError) as exc:
         raise SecretMissing(

@@ -58,19 +58,19 @@ class _Problems:
         lines = []
         for path, message, _ in self.items:
             line = index.line(path) if index and path else None
-            at = f"(第 {line} 行)" if line else ""
-            lines.append(f"  {path or '(最外层)'}{at}:{message}")
+            at = f"（第 {line} 行）" if line else ""
+            lines.append(f"  {path or '（最外层）'}{at}:{message}")
         secret = any(s for _, _, s in self.items)
         head = (
-            f"{label}{source} 里写了密码或令牌:机密只能保存在密钥环或环境变量中"
+            f"{label}{source} 里写了密码或令牌：机密只能保存在密钥环或环境变量中"
             if secret
             else f"{label}{source} 有 {len(lines)} 处问题"
         )
         hint = (
-            "删除这些项;密码用 kameng login <渠道> --account <账号> 存入密钥环,"
-            "或设置环境变量 KAMENG_SECRET_<渠道>_<账号>;通知地址用 kameng notify add"
+            "删除这些项；密码用 kameng login <渠道> --account <账号> 存入密钥环，"
+            "或设置环境变量 KAMENG_SECRET_<渠道>_<账号>；通知地址用 kameng notify add"
             if secret
-            else f"改正后再运行;{DOCS}"
+            else f"改正后再运行；{DOCS}"
         )
         error = ConfigError(f"{head}:\n" + "\n".join(lines), hint=hint)
         error.problems = [{"path": p, "message": m} for p, m, _ in self.items]  # type: ignore[attr-defined]
@@ -93,8 +93,8 @@ def _show(value: Any) -> str:
 def _closest(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
-        return f"未知设置「{key}」,是不是「{close[0]}」?"
-    return f"未知设置「{key}」→ 可用的设置:{'、'.join(known) or '(无)'}"
+        return f"未知设置「{key}」，是不是「{close[0]}」？"
+    return f"未知设置「{key}」→ 可用的设置：{'、'.join(known) or '（无）'}"
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
@@ -121,7 +121,7 @@ def explain(err: Any, model: type[BaseModel]) -> str:
     ctx = err.get("ctx") or {}
     value = err.get("input")
     shown = _show(value)
-    now = f",现在是{shown}" if shown.startswith("「") or shown in _KINDS.values() else f",现在是 {shown}"
+    now = f"，现在是{shown}" if shown.startswith("「") or shown in _KINDS.values() else f"，现在是 {shown}"
     loc = tuple(err.get("loc", ()))
     if etype == "extra_forbidden":
         return _closest(str(loc[-1]) if loc else "", known_keys(_model_at(model, loc)))
@@ -146,11 +146,11 @@ def explain(err: Any, model: type[BaseModel]) -> str:
     if etype in ("bool_parsing", "bool_type"):
         return f"应为 true 或 false{now}"
     if etype in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
-        return f"应为映射(键: 值){now}"
+        return f"应为映射（键：值）{now}"
     if etype in ("list_type", "iterable_type"):
-        return f"应为列表(每项以 - 开头){now}"
+        return f"应为列表（每项以 - 开头）{now}"
     if etype == "literal_error":
-        return f"取值 {_show(value)} 不在可选范围内 → 可选:{ctx.get('expected', '')}"
+        return f"取值 {_show(value)} 不在可选范围内 → 可选：{ctx.get('expected', '')}"
     if etype in ("string_too_short", "too_short"):
         return "不能为空"
     return f"取值无效{now}"
@@ -163,7 +163,7 @@ def _secrets(value: Any, path: str, problems: _Problems, hint_scope: str) -> lis
         for k, v in value.items():
             sub = f"{path}.{k}" if path else str(k)
             if isinstance(k, str) and looks_secret(k):
-                problems.add(sub, f"「{k}」看起来是密码或令牌,不能写在配置文件里{hint_scope}", secret=True)
+                problems.add(sub, f"「{k}」看起来是密码或令牌，不能写在配置文件里{hint_scope}", secret=True)
                 found.append(k)
             elif k not in FREE_FORM:
                 _secrets(v, sub, problems, hint_scope)
@@ -184,7 +184,7 @@ def model_for(key: str, problems: _Problems | None = None, path: str = "") -> ty
     if base not in names:
         close = difflib.get_close_matches(base, names, n=1, cutoff=0.8)
         if close and problems is not None:
-            problems.add(path, f"未知渠道「{base}」,是不是「{close[0]}」?(用 kameng adapters list 查看渠道)")
+            problems.add(path, f"未知渠道「{base}」，是不是「{close[0]}」？（用 kameng adapters list 查看渠道）")
         return PluginSettings
     try:
         declared = getattr(registry.adapter_class(base), "settings_model", None)
@@ -203,10 +203,10 @@ def _section(key: str, section: Any, problems: _Problems) -> dict[str, Any] | No
     if not isinstance(section, dict):
         problems.add(
             path,
-            f"应为映射(设置名: 值),现在是{kind(section)} → 在「{key}:」下面缩进写设置,如 account: 我的账号",
+            f"应为映射（设置名：值），现在是{kind(section)} → 在「{key}：」下面缩进写设置，如 account: 我的账号",
         )
         return None
-    scope = f" → 删除它,把密码存入密钥环:kameng login {key} --account <账号>"
+    scope = f" → 删除它，把密码存入密钥环：kameng login {key} --account <账号>"
     before = len(problems.items)
     dropped = _secrets(section, path, problems, scope)
     bad_keys = [k for k in section if not isinstance(k, str)]
@@ -233,7 +233,7 @@ def _channel_key(key: Any, problems: _Problems) -> str | None:
         return key
     if isinstance(key, int) and not isinstance(key, bool):
         return str(key)
-    problems.add(f"channels.{key}", f'渠道名 {_show(key)} 应为文字 → 加引号,例如 "{key}":')
+    problems.add(f"channels.{key}", f'渠道名 {_show(key)} 应为文字 → 加引号，例如 "{key}":')
     return None
 
 
@@ -243,8 +243,8 @@ def _channels(value: Any, problems: _Problems) -> dict[str, Any]:
     if not isinstance(value, dict):
         problems.add(
             "channels",
-            f"应为映射(渠道名: 设置),现在是{kind(value)} → 每个渠道写成「渠道名:」,下面缩进写它的设置"
-            "(见 README「配置与机密」)",
+            f"应为映射（渠道名：设置），现在是{kind(value)} → 每个渠道写成「渠道名：」，下面缩进写它的设置"
+            "（见 README「配置与机密」）",
         )
         return {}
     out: dict[str, Any] = {}
@@ -264,14 +264,14 @@ def _notify(value: Any, problems: _Problems) -> None:
     if value is None:
         return
     if not isinstance(value, dict):
-        problems.add("notify", f"应为映射,现在是{kind(value)} → 用 kameng notify add 添加通知地址")
+        problems.add("notify", f"应为映射，现在是{kind(value)} → 用 kameng notify add 添加通知地址")
         return
     dropped = _secrets(value, "notify", problems, " → 用 kameng notify add 保存通知地址")
     urls = value.get("urls")
     if isinstance(urls, str):
         problems.add(
             "notify.urls",
-            "通知地址含令牌,不能直接写在配置文件里 → 删除它,改用命令保存:kameng notify add <通知地址>",
+            "通知地址含令牌，不能直接写在配置文件里 → 删除它，改用命令保存：kameng notify add <通知地址>",
             secret=True,
         )
         return
@@ -280,7 +280,7 @@ def _notify(value: Any, problems: _Problems) -> None:
             if isinstance(item, str):
                 problems.add(
                     f"notify.urls[{i}]",
-                    "通知地址含令牌,不能直接写在配置文件里 → 删除它,改用命令保存:kameng notify add <通知地址>",
+                    "通知地址含令牌，不能直接写在配置文件里 → 删除它，改用命令保存：kameng notify add <通知地址>",
                     secret=True,
                 )
         if any(isinstance(item, str) for item in urls):
@@ -298,8 +298,8 @@ def validate_config(data: Any, *, source: str = "config.yaml", text: str | None 
     """The settings with channel names as text; ``ConfigError`` listing every problem."""
     if not isinstance(data, dict):
         raise ConfigError(
-            f"配置文件 {source} 的最外层应为映射(键: 值),现在是{kind(data)}",
-            hint="参照 README 的「配置与机密」一节:最外层写 channels: 和 notify:",
+            f"配置文件 {source} 的最外层应为映射（键：值），现在是{kind(data)}",
+            hint="参照 README 的「配置与机密」一节：最外层写 channels: 和 notify:",
         )
     problems = _Problems()
     out: dict[str, Any] = {}
@@ -310,7 +310,7 @@ def validate_config(data: Any, *, source: str = "config.yaml", text: str | None 
             _notify(value, problems)
             out["notify"] = value
         elif isinstance(key, str) and looks_secret(key):
-            problems.add(key, f"「{key}」看起来是密码或令牌,不能写在配置文件里", secret=True)
+            problems.add(key, f"「{key}」看起来是密码或令牌，不能写在配置文件里", secret=True)
         else:
             problems.add(
                 str(key), _closest(str(key), list(TOP_LEVEL)).replace("未知设置", "未知的最外层键", 1)

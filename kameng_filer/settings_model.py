@@ -23,7 +23,7 @@ _HOST = re.compile(r"^[\w.\-]+$|^\[[0-9A-Fa-f:.]+\]$")
 
 def _no_control(value: str) -> str:
     if "\r" in value or "\n" in value:
-        raise ValueError("含有换行符(可能被用来伪造邮件头或请求头)→ 写在一行里")
+        raise ValueError("含有换行符（可能被用来伪造邮件头或请求头）→ 写在一行里")
     if _CONTROL.search(value):
         raise ValueError("含有控制字符 → 删除不可见字符")
     return value
@@ -31,7 +31,7 @@ def _no_control(value: str) -> str:
 
 def _not_bool(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("应为数字,不是 true/false")
+        raise ValueError("应为数字，不是 true/false")
     return value
 
 
@@ -46,7 +46,7 @@ def _one_address(text: str) -> str:
     if not addr or not _ADDR.match(addr):
         raise ValueError(f"「{text}」不是有效的邮件地址 → 写成 name@example.com")
     if "," in name or ";" in name:
-        raise ValueError(f"「{text}」的显示名里有逗号或分号 → 去掉显示名,只写地址")
+        raise ValueError(f"「{text}」的显示名里有逗号或分号 → 去掉显示名，只写地址")
     return text
 
 
@@ -61,10 +61,10 @@ def _addresses(value: Any) -> str:
         parts = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise ValueError(f"第 {i + 1} 项不是邮件地址文字 → 每项写一个地址,如 - name@example.com")
+                raise ValueError(f"第 {i + 1} 项不是邮件地址文字 → 每项写一个地址，如 - name@example.com")
             parts.append(_one_address(item))
     else:
-        raise ValueError("应为邮件地址,或邮件地址的列表")
+        raise ValueError("应为邮件地址，或邮件地址的列表")
     return ", ".join(parts)  # an empty list is the same as not set
 
 
@@ -88,7 +88,7 @@ def _single_address(value: Any) -> str:
         return ""
     text = _one_address(value)
     if parseaddr(text)[1] != text:
-        raise ValueError(f"「{text}」:发件人只写地址本身 → 写成 me@example.com")
+        raise ValueError(f"「{text}」：发件人只写地址本身 → 写成 me@example.com")
     return text
 
 
@@ -112,12 +112,12 @@ def _no_secret_in_url(parts: Any) -> None:
 
     from kameng_filer.secrets import looks_secret
 
-    fix = "→ 网址里只写站点地址;密码用 kameng login 存入密钥环"
+    fix = "→ 网址里只写站点地址；密码用 kameng login 存入密钥环"
     if parts.password is not None:
-        raise ValueError(f"网址里写了密码(用户名:密码@ 的形式),不能写在配置文件里 {fix}")
+        raise ValueError(f"网址里写了密码（用户名：密码@ 的形式），不能写在配置文件里 {fix}")
     names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if looks_secret(k)]
     if names:
-        raise ValueError(f"网址里的参数「{names[0]}」看起来是令牌或密码,不能写在配置文件里 {fix}")
+        raise ValueError(f"网址里的参数「{names[0]}」看起来是令牌或密码，不能写在配置文件里 {fix}")
 
 
 def _hostname(value: str) -> str:
@@ -131,7 +131,7 @@ def _regex(value: str) -> str:
     try:
         re.compile(value)
     except re.error as exc:
-        raise ValueError(f"不是有效的正则表达式({exc})") from None
+        raise ValueError(f"不是有效的正则表达式（{exc}）") from None
     return value
 
 
@@ -209,7 +209,7 @@ class AssistedSettings(_Settings):
         for key in value or {}:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
-                tip = f"是不是「{close[0]}」?" if close else f"可用:{'、'.join(known)}"
+                tip = f"是不是「{close[0]}」？" if close else f"可用:{'、'.join(known)}"
                 raise ValueError(f"「{key}」不是问题类型 → {tip}")
         return value
 

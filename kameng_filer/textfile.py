@@ -12,7 +12,7 @@ from kameng_filer.errors import ConfigError
 def decode(raw: bytes, what: str) -> str:
     """UTF-8 text of ``raw`` (BOM allowed); ``what`` names the file in the error (e.g. ``配置文件 x.yaml``)."""
     if b"\x00" in raw:
-        raise ConfigError(f"{what} 不是文本文件(含二进制内容)", hint="换成 YAML 文本,或把它移走")
+        raise ConfigError(f"{what} 不是文本文件（含二进制内容）", hint="换成 YAML 文本，或把它移走")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -24,13 +24,13 @@ def read_small_text(entry: Any, what: str, max_bytes: int) -> str:
     try:
         if isinstance(entry, Path):
             if not entry.is_file():
-                raise ConfigError(f"{what} 不是普通文件", hint="删除它,或换成 YAML 文本文件")
+                raise ConfigError(f"{what} 不是普通文件", hint="删除它，或换成 YAML 文本文件")
             if entry.stat().st_size > max_bytes:
                 raise ConfigError(f"{what} 太大", hint="检查是否放错了文件")
         raw = entry.read_bytes()
     except OSError as exc:
         raise ConfigError(
-            f"无法读取{what}", detail=type(exc).__name__, hint="检查文件权限(当前用户需要能读取它)"
+            f"无法读取{what}", detail=type(exc).__name__, hint="检查文件权限（当前用户需要能读取它）"
         ) from None
     if len(raw) > max_bytes:
         raise ConfigError(f"{what} 太大", hint="检查是否放错了文件")
@@ -52,7 +52,7 @@ def check_aliases(text: str, what: str) -> None:
                 count += 1
                 if count > MAX_ALIASES:
                     raise ConfigError(
-                        f"{what} 中的 YAML 引用(别名 *)过多,拒绝读取", hint="去掉 & 和 * 引用,直接写出内容"
+                        f"{what} 中的 YAML 引用（别名 *）过多，拒绝读取", hint="去掉 & 和 * 引用，直接写出内容"
                     )
     except (yaml.YAMLError, RecursionError):
         return  # the parser reports these itself, with their line

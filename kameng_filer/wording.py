@@ -21,7 +21,7 @@ FILING_STATES: dict[str, str] = {
 }
 """States of a filing record (``filings.state``) and of a run's outcome."""
 
-OUTCOME_STATES: dict[str, str] = {**FILING_STATES, "planned": "已演练(未提交)"}
+OUTCOME_STATES: dict[str, str] = {**FILING_STATES, "planned": "已演练（未提交）"}
 """How one channel of a ``kameng file`` run ended (``planned`` = a dry run filled the form only)."""
 
 EVENT_KINDS: dict[str, str] = {
@@ -126,7 +126,7 @@ def split_technical(text: str) -> tuple[str, str]:
     text = (text or "").strip()
     if not text:
         return "", ""
-    for open_, close in (("(", ")"), ("(", ")")):
+    for open_, close in (("(", ")"), ("（", "）")):
         if text.endswith(close):
             start = _matching_open(text, open_, close)
             if start > 0:
@@ -134,7 +134,7 @@ def split_technical(text: str) -> tuple[str, str]:
                 if technical(inner):
                     return text[:start].rstrip(), inner
     if technical(text) and not _CJK.search(text):
-        return "出现技术错误(加 -v 查看详情)", text
+        return "出现技术错误（加 -v 查看详情）", text
     return text, ""
 
 

@@ -81,12 +81,12 @@ def _library_version() -> str:
 def format_cn(value: datetime) -> str:
     """``2026年2月25日(星期三) 23:59:59 北京时间`` for an aware or naive (Shanghai) datetime."""
     v = as_shanghai(value)
-    return f"{v.year}年{v.month}月{v.day}日({WEEKDAYS_CN[v.weekday()]}) {v:%H:%M:%S} 北京时间"
+    return f"{v.year}年{v.month}月{v.day}日（{WEEKDAYS_CN[v.weekday()]}） {v:%H:%M:%S} 北京时间"
 
 
 def format_date_cn(day: date) -> str:
     """``2026年2月13日(星期五)``."""
-    return f"{day.year}年{day.month}月{day.day}日({WEEKDAYS_CN[day.weekday()]})"
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_CN[day.weekday()]}）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +120,8 @@ class Due:
         years = "、".join(f"{y}年" for y in self.provisional_years)
         newest = max(LIBRARY_YEARS)
         return (
-            f"{years}的放假安排尚未收录(chinese-calendar {_library_version()} 只收录到 {newest} 年,"
-            "覆盖文件也未标记该年完整),按法定节假日和周末推算,不含调休;正式安排公布后会重新计算"
+            f"{years}的放假安排尚未收录（chinese-calendar {_library_version()} 只收录到 {newest} 年，"
+            "覆盖文件也未标记该年完整），按法定节假日和周末推算，不含调休；正式安排公布后会重新计算"
         )
 
 
@@ -271,7 +271,7 @@ class WorkCalendar:
             _end_of(target),
             bool(years),
             years,
-            f"自{format_date_cn(d)}起 {n} 个工作日(起始日不计入,节假日不计,调休上班日计入),到期日 23:59:59 截止",
+            f"自{format_date_cn(d)}起 {n} 个工作日（起始日不计入，节假日不计，调休上班日计入），到期日 23:59:59 截止",
         )
 
     def add_days(self, start: datetime | date, n: int, roll_to_workday: bool = True) -> Due:
@@ -302,16 +302,16 @@ class WorkCalendar:
     def _day_deadline(self, d: date, landing: date, label: str, roll: bool) -> Due:
         if not roll:
             return Due(
-                _end_of(landing), rule=f"自{format_date_cn(d)}起 {label}(起始日不计入),到期日 23:59:59 截止"
+                _end_of(landing), rule=f"自{format_date_cn(d)}起 {label}（起始日不计入），到期日 23:59:59 截止"
             )
         target = self.next_workday(landing, inclusive=True)
         years = self.provisional_years(landing, target)
-        moved = f",到期日 {landing} 不是工作日,顺延至 {target}" if target != landing else ""
+        moved = f"，到期日 {landing} 不是工作日，顺延至 {target}" if target != landing else ""
         return Due(
             _end_of(target),
             bool(years),
             years,
-            f"自{format_date_cn(d)}起 {label}(起始日不计入,到期日遇节假日顺延至下一个工作日){moved},23:59:59 截止",
+            f"自{format_date_cn(d)}起 {label}（起始日不计入，到期日遇节假日顺延至下一个工作日）{moved},23:59:59 截止",
         )
 
     def add_hours(self, start: datetime | date, hours: float) -> Due:
@@ -323,7 +323,7 @@ class WorkCalendar:
         if due.year > MAX_YEAR:
             raise CalendarRangeError(f"只能计算 {MIN_YEAR}–{MAX_YEAR} 年之间的日期")
         shown = int(hours) if float(hours).is_integer() else hours
-        return Due(due, rule=f"自 {s:%Y-%m-%d %H:%M:%S} 起 {shown} 小时整(不因节假日顺延)")
+        return Due(due, rule=f"自 {s:%Y-%m-%d %H:%M:%S} 起 {shown} 小时整（不因节假日顺延）")
 
     def end_of_day_after(self, start: datetime | date, n_days: int) -> Due:
         """``n_days`` = 1: by 24:00 of the next day; 3: by 24:00 of day 3 (start day = day 0); no moving."""
@@ -332,7 +332,7 @@ class WorkCalendar:
         d = _local_day(start)
         target = d + timedelta(days=n_days)
         which = "当日" if n_days == 0 else ("次日" if n_days == 1 else f"第 {n_days} 日")
-        return Due(_end_of(target), rule=f"{format_date_cn(d)}起算,{which} 24:00 前(按自然日,不顺延)")
+        return Due(_end_of(target), rule=f"{format_date_cn(d)}起算，{which} 24:00 前（按自然日，不顺延）")
 
     # -- warnings -------------------------------------------------------------------------------
 
@@ -342,17 +342,17 @@ class WorkCalendar:
         where = override_path or self.overrides.source
         fix = "升级 chinese-calendar(pip install -U chinese-calendar)"
         if where:
-            fix += f",或在 {where} 中补充该年的放假日与调休上班日并写上 complete_years"
+            fix += f"，或在 {where} 中补充该年的放假日与调休上班日并写上 complete_years"
         out = []
         if now.year not in self.known_years:
             out.append(
-                f"今年({now.year}年)的放假安排尚未收录,工作日按法定节假日和周末推算,相关期限均为暂定。请{fix}。"
+                f"今年（{now.year}年）的放假安排尚未收录，工作日按法定节假日和周末推算，相关期限均为暂定。请{fix}。"
             )
         nxt = now.year + 1
         if now.month >= 11 and nxt not in self.known_years:
-            partial = "覆盖文件里已有部分数据但未标记完整;" if nxt in self.overrides.years else ""
+            partial = "覆盖文件里已有部分数据但未标记完整；" if nxt in self.overrides.years else ""
             out.append(
-                f"明年({nxt}年)的放假安排尚未收录({partial}国务院通常在 11 月前后公布),"
+                f"明年（{nxt}年）的放假安排尚未收录（{partial}国务院通常在 11 月前后公布），"
                 f"跨入 {nxt} 年的期限暂按法定节假日推算、标为暂定。公布后请{fix}。"
             )
         return out

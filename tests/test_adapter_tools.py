@@ -53,8 +53,8 @@ def test_check_names_each_problem_with_its_path_line_and_fix(tmp_path: Path) -> 
     )
     r = kameng("adapter", "check", str(bad))
     assert r.returncode == 1
-    assert "fields.title.lable(第 5 行)" in r.stderr and "是不是 label?" in r.stderr
-    assert "fields.kind.widget(第 6 行)" in r.stderr and "'select'" in r.stderr
+    assert "fields.title.lable（第 5 行）" in r.stderr and "是不是 label?" in r.stderr
+    assert "fields.kind.widget（第 6 行）" in r.stderr and "'select'" in r.stderr
     assert "Traceback" not in r.stderr
 
 
@@ -160,7 +160,7 @@ def test_try_reports_field_by_field_on_family_a_then_the_fields_a_redesign_broke
         )
         assert first.returncode == 0, first.stderr.decode()
         data = json.loads(first.stdout)
-        assert data["ok"] and data["login"] == "已登录(demo)"
+        assert data["ok"] and data["login"] == "已登录（demo）"
         fields = {f["key"]: f for f in data["fields"] if f["kind"] == "field"}
         assert {k: f["ok"] for k, f in fields.items()} == dict.fromkeys(
             ["ticket_type", "order", "proof", "priority", "title", "content"], True
@@ -182,8 +182,8 @@ def test_try_reports_field_by_field_on_family_a_then_the_fields_a_redesign_broke
         failed = {f["key"]: f for f in data["fields"] if not f["ok"]}
         assert {"ticket_type", "title", "content", "submit"} <= set(failed)
         title = failed["title"]
-        assert "找不到「标题」(label=标题)" in title["reason"]
-        assert title["tried"] == ["label=标题:找到 0 个,可见 0 个"]
+        assert "找不到「标题」（label=标题）" in title["reason"]
+        assert title["tried"] == ["label=标题：找到 0 个，可见 0 个"]
         assert "工单主题" in title["suggestions"]
         assert twin.snapshot()["submissions"] == []
 
@@ -229,7 +229,7 @@ def test_try_needs_an_account_for_a_login_site_and_reports_an_unreachable_one(
         r = kameng("adapter", "try", str(JIGUANG), "--case", str(example_case), "--url", twin.url, "--json")
     data = json.loads(r.stdout)
     assert r.returncode == 1 and not data["ok"]
-    assert data["error"] == "站点需要登录,但没有指定账号" and "--account" in data["hint"]
+    assert data["error"] == "站点需要登录，但没有指定账号" and "--account" in data["hint"]
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]

@@ -230,10 +230,10 @@ def test_try_reports_every_field_and_says_what_it_found(
     assert set(by_key) == {"title", "order", "contact", "proof", "content"}
     assert by_key["title"].ok and by_key["content"].ok  # the field after the failures was still filled
     order = by_key["order"]
-    assert not order.ok and "订单号" in order.reason and "不可用(disabled)" in order.reason
+    assert not order.ok and "订单号" in order.reason and "不可用（disabled）" in order.reason
     assert "Timeout" not in order.reason and "响应超时" not in order.reason
-    assert by_key["contact"].tried == ["label=联系方式:找到 0 个,可见 0 个"]
-    assert by_key["proof"].tried == ["css=#proof-btn:找到 1 个,可见 0 个,都是隐藏的"]
+    assert by_key["contact"].tried == ["label=联系方式：找到 0 个，可见 0 个"]
+    assert by_key["proof"].tried == ["css=#proof-btn：找到 1 个，可见 0 个，都是隐藏的"]
     assert not result.ok
 
 
@@ -255,7 +255,7 @@ def test_try_names_a_wizard_button_that_cannot_be_clicked(
     assert result.error is None, result  # not "渠道网页响应超时"
     step = next(i for i in result.items if i.kind == "step" and not i.ok)
     assert "下一步" in step.reason and "role=button name=下一步" in step.reason
-    assert "不可用(disabled)" in step.reason and "Timeout" not in step.reason
+    assert "不可用（disabled）" in step.reason and "Timeout" not in step.reason
     content = next(i for i in result.items if i.key == "content")
     assert not content.ok and "没有执行到" in content.reason
 
@@ -339,7 +339,7 @@ def test_a_disabled_field_in_a_filing_names_field_locator_and_state(site: PageSe
 
     err = asyncio.run(go())
     assert "订单号" in err.message and "label=订单号" in err.message
-    assert "不可用(disabled)" in err.message and "Timeout" in (err.detail or "")
+    assert "不可用（disabled）" in err.message and "Timeout" in (err.detail or "")
 
 
 # ---------------------------------------------------------------- captcha

@@ -32,7 +32,7 @@ def test_check_example_is_clean(example_case: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "错误 0" in proc.stdout
     assert "evidence.chain.promise" in proc.stdout and "第 61 行" in proc.stdout
-    assert "没有错误,可以提交" in proc.stdout
+    assert "没有错误，可以提交" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 
@@ -83,7 +83,7 @@ def test_check_human_output_lists_errors_first(example_case: Path) -> None:
     out = proc.stdout
     assert "错误 1 · 警告 2 · 建议 0" in out
     assert out.index("错误  evidence[2].file") < out.index("警告  platform_policy.complaint_window")
-    assert "证据文件不存在" in out and "建议:" in out
+    assert "证据文件不存在" in out and "建议：" in out
     assert "修正后才能提交" in out
 
 

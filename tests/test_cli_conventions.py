@@ -181,7 +181,7 @@ HELP_PATHS = [(), ("check",), ("file",), ("notify",), ("notify", "add"), ("adapt
 def test_help_screens_have_no_english_click_phrases(path: tuple[str, ...]) -> None:
     res = run(*path, "--help")
     assert res.exit_code == 0, res.output
-    assert "用法:" in res.output and "选项" in res.output
+    assert "用法：" in res.output and "选项" in res.output
     assert not ENGLISH.search(res.output), res.output
 
 
@@ -327,7 +327,7 @@ def test_login_says_there_is_no_keyring_before_asking_the_password() -> None:
     assert (
         "密钥环" in res.output and "KAMENG_SECRET_12315_DEMO" in res.output and "keyrings.alt" in res.output
     )
-    assert "的密码(输入不显示)" not in res.output
+    assert "的密码（输入不显示）" not in res.output
     res = run("login", "12315", "--account", "demo", "--json")
     assert error_json(res.stdout)["code"] == "no_keyring"
 

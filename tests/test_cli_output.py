@@ -108,7 +108,7 @@ def test_run_results_keep_receipt_numbers_whole(columns: int) -> None:
     out = buf.getvalue()
     for whole in (LONG_SITE, LONG_NO, "<20261103100000.4242@kameng.example>", "/tmp/x/receipt.png"):
         assert whole in out, (columns, out)
-    assert "已演练(未提交)" in out and "无法连接渠道网站" in out and "net::ERR" not in out
+    assert "已演练（未提交）" in out and "无法连接渠道网站" in out and "net::ERR" not in out
 
 
 def test_tick_speaks_chinese_and_keeps_brackets(capsys: pytest.CaptureFixture[str]) -> None:
@@ -252,12 +252,12 @@ def test_plan_suggests_a_file_command_that_runs_as_printed(example_case: Path, t
         assert commands == ["kameng file km-2026-0001 --channels card_platform@api"], out
         args = shlex.split(commands[0])[1:]
         code, out = invoke(*args, "--dry-run")
-        assert code == 0 and "已演练(未提交)" in out, out
+        assert code == 0 and "已演练（未提交）" in out, out
         # not a terminal: progress came as plain lines, no spinner frames or cursor codes
         assert "card_platform@api:" in out and "\x1b[" not in out and not re.search("[\u2800-\u28ff]", out)
 
 
-COMMAND = re.compile(r"kameng(?: (?!\s)[^\s,。;:()、]+)+")
+COMMAND = re.compile(r"kameng(?: (?!\s)[^\s,。;:()、，；：（）]+)+")
 
 
 def test_commands_in_tracker_messages_run_as_printed(example_case: Path) -> None:
@@ -359,7 +359,7 @@ def test_tick_problems_name_the_action_in_chinese(example_case: Path) -> None:
         at=parse_iso("2026-11-05T10:00:00"),
     )
     assert action is not None
-    assert _what(action) == f"催办(投诉记录 {f.id})"
+    assert _what(action) == f"催办（投诉记录 {f.id}）"
 
 
 def test_wrong_channel_hint_names_the_filed_channels_and_a_runnable_command(example_case: Path) -> None:
@@ -500,7 +500,7 @@ def test_new_suggests_a_check_command_that_runs_as_printed(tmp_path: Path) -> No
     folder = tmp_path / "我的 纠纷"
     code, out = invoke("new", str(folder))
     assert code == 0, out
-    cmd = next(line.split(":", 1)[1] for line in out.splitlines() if "kameng check" in line)
+    cmd = next(line.split("：", 1)[1] for line in out.splitlines() if "kameng check" in line)
     args = shlex.split(cmd)
     assert args[:2] == ["kameng", "check"] and args[2] == str(folder), args
     code, out = invoke(*args[1:])

@@ -116,7 +116,7 @@ def test_help_matches_an_app_that_imports_every_command() -> None:
 def test_check_imports_only_what_checking_needs(example_case: Path) -> None:
     code, out, modules = run_cli("check", str(example_case), "--now", NOW)
     assert code == 0
-    assert "没有错误,可以提交" in out
+    assert "没有错误，可以提交" in out
     assert heavy_in(modules) == []
     assert "kameng_filer.store.store" not in modules
     assert "kameng_filer.render.engine" not in modules  # the render package itself loads its parts lazily
@@ -154,13 +154,13 @@ def test_eager_paths_cover_the_sub_groups() -> None:
 def test_every_command_help_works(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
-    assert f"用法: kameng {' '.join(path)}" in " ".join(result.output.split())
+    assert f"用法：kameng {' '.join(path)}" in " ".join(result.output.split())
 
 
 def test_unknown_command_still_suggests_close_names() -> None:
     result = CliRunner().invoke(app, ["chek"], env={"COLUMNS": "100", "NO_COLOR": "1"})
     assert result.exit_code == 2
-    assert "没有这个命令:chek" in result.output and "kameng check" in result.output
+    assert "没有这个命令：chek" in result.output and "kameng check" in result.output
 
 
 def test_module_missing_from_the_index_still_lists_and_runs() -> None:

@@ -53,14 +53,14 @@ def test_json_values(args: list[str], expected: tuple[str, bool]) -> None:
 def test_chinese_text_output() -> None:
     r = run("--from", "2026-02-13", "--working-days", "3")
     assert r.returncode == 0
-    assert "截止:2026年2月25日(星期三) 23:59:59 北京时间" in r.stdout
+    assert "截止:2026年2月25日（星期三） 23:59:59 北京时间" in r.stdout
     assert "起始日不计入" in r.stdout and "暂定" not in r.stdout
 
 
 def test_provisional_text_says_why() -> None:
     r = run("--from", "2027-02-04", "--working-days", "3")
     assert r.returncode == 0
-    assert "截止(暂定):2027年2月11日(星期四) 23:59:59 北京时间" in r.stdout
+    assert "截止（暂定）:2027年2月11日（星期四） 23:59:59 北京时间" in r.stdout
     assert "2027年的放假安排尚未收录" in r.stdout
     assert str(paths.holidays_override_path()) in r.stdout.replace("\n", "")
 

@@ -122,7 +122,7 @@ def test_full_export_has_record_evidence_receipts_timeline_and_summary(
     assert tl["follow_ups"][0]["label"] == "催办"
     assert {f["complaint_no"] for f in tl["filings"]} == set(filed.values())
     summary = files["案件摘要.md"].decode()
-    assert summary.startswith("# 案件材料汇总:王者荣耀点券充值未到账")
+    assert summary.startswith("# 案件材料汇总：王者荣耀点券充值未到账")
     assert "完整版" in summary and "13800138000" in summary and "KM20261102150012" in summary
     for number in filed.values():
         assert number in summary
@@ -176,7 +176,7 @@ def test_version_option_exports_that_version(
     run(CASE_ID, "-o", str(tmp_path / "v2.zip"))
     assert members(tmp_path / "v1.zip")["case/case.yaml"].decode() == first
     v2 = members(tmp_path / "v2.zip")
-    assert "补充" in v2["case/case.yaml"].decode() and "第 2 版,共 2 版" in v2["案件摘要.md"].decode()
+    assert "补充" in v2["case/case.yaml"].decode() and "第 2 版，共 2 版" in v2["案件摘要.md"].decode()
     bad = run(CASE_ID, "-o", str(tmp_path / "v9.zip"), "--version", "9")
     assert bad.exit_code == 1 and "没有第 9 版" in bad.output and not (tmp_path / "v9.zip").exists()
 

@@ -51,7 +51,7 @@ def test_plan_chooses_one_payment_proof_by_kind(example_case: Path) -> None:
     adapter = registry.adapter_class("card_platform")({"profile": "card-c-twin"})
     plan = adapter.plan(case)
     assert [f.evidence_id for f in plan.files] == ["payment"]
-    assert any("上传 1 个文件(payment)" in n and "未上传 order、chat、balance" in n for n in plan.notes)
+    assert any("上传 1 个文件（payment）" in n and "未上传 order、chat、balance" in n for n in plan.notes)
 
 
 def test_texts_count_and_list_only_the_files_sent(example_case: Path) -> None:

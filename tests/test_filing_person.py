@@ -57,7 +57,7 @@ def test_captcha_pauses_one_channel_while_email_is_sent(
         assert outcomes["email"].state == "submitted"
         text = shown.read_text(encoding="utf-8")
         assert "需要本人操作" in text and "请输入图片中的验证码" in text
-        image = Path(text.split("验证码图片:", 1)[1].split()[0])
+        image = Path(text.split("验证码图片：", 1)[1].split()[0])
         assert image.exists() and image.read_bytes().startswith(b"\x89PNG")
         mail = ts["email"].messages()[0]
         from datetime import datetime

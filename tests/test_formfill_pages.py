@@ -112,7 +112,7 @@ def test_a_wizard_that_does_not_move_on_reports_the_page_message(tmp_path: Path)
     )
     with pytest.raises(ChannelRejected) as info:
         asyncio.run(run(html, prof, {"title": "测试标题"}, tmp_path, submit=False))
-    assert info.value.message == "页面提示:请先上传凭证"
+    assert info.value.message == "页面提示：请先上传凭证"
 
 
 def test_a_long_typed_text_gets_time_in_proportion_to_its_length(tmp_path: Path) -> None:

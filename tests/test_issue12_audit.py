@@ -213,8 +213,8 @@ def test_two_upload_boxes_never_get_the_same_file(tmp_path: Path, example_case: 
     adapter = registry.adapter_class("card_platform")({"profile": str(path)})
     plan = adapter.plan(case)
     assert sorted(f.evidence_id for f in plan.files) == ["balance", "chat", "order", "payment"]
-    assert "购买凭证:上传 1 个文件(payment)" in plan.notes, plan.notes
-    assert any(n.startswith("其他截图:上传 3 个文件(") for n in plan.notes), plan.notes
+    assert "购买凭证：上传 1 个文件（payment）" in plan.notes, plan.notes
+    assert any(n.startswith("其他截图：上传 3 个文件(") for n in plan.notes), plan.notes
 
     runner = FormRunner.__new__(FormRunner)  # only what choosing files reads: profile, files, kinds
     runner.profile, runner.files = adapter.profile(), list(plan.files)

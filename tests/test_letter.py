@@ -101,7 +101,7 @@ def test_letter_pdf_pages_text_and_embedded_font(example_case: Path, tmp_path: P
         "事实与理由",
         "投诉请求",
         "全额退款100.00元",
-        "投诉人(签名)",
+        "投诉人（签名）",
         "日期:",
     ):
         assert needle in letter, needle

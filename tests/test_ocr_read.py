@@ -115,7 +115,7 @@ def test_read_text_output_masks_card_key(tmp_path: Path) -> None:
     res = run("read", str(to_file(tmp_path, "o.png", shot)))
     assert res.exit_code == 0, res.output
     assert "订单页" in res.stdout and "DD8812345678" in res.stdout
-    assert "GS-8H2K-99XQ-PLM3" not in res.stdout and "卡密(敏感)" in res.stdout
+    assert "GS-8H2K-99XQ-PLM3" not in res.stdout and "卡密（敏感）" in res.stdout
 
 
 # ---- generated screenshots with known values -----------------------------------------------------

@@ -190,7 +190,7 @@ def test_parallel_puts_allowed_channels_in_one_immediate_step() -> None:
     plan = plan_channels(make(change), now=NOW, parallel=True)
     immediate = [s for s in plan.steps if s.purpose == "complaint" and not s.manual]
     assert {s.channel for s in immediate} == {"card_platform", "email", "alipay", "12315", "heimao"}
-    assert all(s.when == "立即(并行提交)" and s.after is None for s in immediate)
+    assert all(s.when == "立即（并行提交）" and s.after is None for s in immediate)
     assert step(plan, "card_platform:escalation").after == "card_platform"
     assert plan.channels() == ["card_platform", "email", "alipay", "12315", "heimao"]
 

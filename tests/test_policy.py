@@ -369,6 +369,6 @@ def test_quiet_hours_follow_working_days() -> None:
 def test_duration_descriptions() -> None:
     assert Duration(working_days=7).describe() == "7 个工作日"
     assert Duration(end_of_day_after=1).describe() == "次日 24:00 前"
-    assert Duration(days=60).describe() == "60 天(遇节假日顺延)"
+    assert Duration(days=60).describe() == "60 天（遇节假日顺延）"
     assert Duration(days=7, roll_to_workday=False).describe() == "7 天"
     assert Duration(years=3).apply(t(2026, 1, 5, 9, 0), CAL).due_date == date(2029, 1, 5)

@@ -203,7 +203,7 @@ def test_unredactable_image_not_uploaded_unless_reviewed(tmp_path: Path, monkeyp
     files = prepare_files(case, spec, tmp_path / "out", anonymous_names=True, notes=notes)
     assert "order" not in [f.evidence_id for f in files]
     assert any("order.png" in n and "未能自动遮盖" in n and "--public-images-reviewed" in n for n in notes)
-    assert not any("order.png:已遮盖" in n for n in notes), "never claims masking that did not happen"
+    assert not any("order.png：已遮盖" in n for n in notes), "never claims masking that did not happen"
     public.set_reviewed(True)
     try:
         files = prepare_files(case, spec, tmp_path / "out2", anonymous_names=True, notes=[])

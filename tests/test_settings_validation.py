@@ -120,12 +120,12 @@ def test_every_problem_is_listed_with_its_line(kameng_home: Path) -> None:
     )
     assert "3 处问题" in error.message
     for path, line in (("smtp_host", 3), ("smtp_port", 4), ("timeout", 5)):
-        assert f"channels.email.{path}(第 {line} 行)" in error.message, error.message
+        assert f"channels.email.{path}（第 {line} 行）" in error.message, error.message
 
 
 def test_unknown_keys_get_the_closest_valid_key(kameng_home: Path) -> None:
     error = load_error(kameng_home, "channels:\n  email:\n    smtp_prot: 25\n")
-    assert "未知设置「smtp_prot」,是不是「smtp_port」?" in error.message
+    assert "未知设置「smtp_prot」，是不是「smtp_port」？" in error.message
     error = load_error(kameng_home, "channels:\n  card_platform@a:\n    acount: me\n")
     assert "是不是「account」" in error.message
     error = load_error(kameng_home, "chanels:\n  email: {}\n")

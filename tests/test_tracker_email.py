@@ -290,15 +290,15 @@ def test_result_brings_review_window_and_refund_reminders(setup) -> None:
     started = [t for t in receiver.titles() if t.startswith("期限开始")]
     assert len(started) == 2 and any("复核" in t for t in started) and any("退款" in t for t in started)
     tick("2026-11-16T00:30:00")  # 24 h before the review window ends
-    assert any(t.startswith("期限临近:对处理结果申请复核") for t in receiver.titles())
+    assert any(t.startswith("期限临近：对处理结果申请复核") for t in receiver.titles())
     tick("2026-11-17T00:30:00")
-    assert any(t.startswith("期限已到:对处理结果申请复核") for t in receiver.titles())
+    assert any(t.startswith("期限已到：对处理结果申请复核") for t in receiver.titles())
     r = runner.invoke(
         app, ["report", CASE, "--channel", "email", "--status", "退款已到账", "--at", "2026-11-17T10:00:00"]
     )
     assert r.exit_code == 0, r.output
     tick("2026-11-18T10:00:00")
-    assert not any(t.startswith("期限已到:核实处理结果") for t in receiver.titles())  # refund arrived in time
+    assert not any(t.startswith("期限已到：核实处理结果") for t in receiver.titles())  # refund arrived in time
     reminders = [a.key for a in actions("reminder")]
     assert len(reminders) == len(set(reminders)) == 4
 
@@ -313,7 +313,7 @@ def test_limitation_near_warns_once_per_case(setup) -> None:
     tick("2026-11-10T10:05:00")
     tick("2029-09-01T10:00:00")  # limitation: discovered 2026-11-02 + 3 years, warned 90 days before
     warned = [t for t in receiver.titles() if "诉讼时效" in t]
-    assert warned == ["期限临近:诉讼时效(3 年) · km-2026-0001"]
+    assert warned == ["期限临近：诉讼时效(3 年) · km-2026-0001"]
 
 
 def test_notification_failure_is_retried_later(setup, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -113,8 +113,8 @@ def test_ticket_follow_up_pause_result_and_reminders(card, receiver) -> None:
     window = _deadline(out.filing_id, "review_window")
     assert window.due_at.isoformat() == "2026-11-16T23:59:59+08:00"  # 2 working days after Thursday
     titles = [m["title"] for m in receiver.messages]
-    assert any(t.startswith("期限开始:对处理结果申请复核") for t in titles)
-    assert any(t.startswith("期限开始:核实处理结果已执行") for t in titles)
+    assert any(t.startswith("期限开始：对处理结果申请复核") for t in titles)
+    assert any(t.startswith("期限开始：核实处理结果已执行") for t in titles)
     assert len(_user_replies(twin)) == 1  # nothing else was posted
 
 

@@ -101,4 +101,4 @@ def test_twins_command_unknown_name(tmp_path: Path) -> None:
     proc = _start(["--only", "card_a,nope"], tmp_path)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert "没有这些孪生站点:nope" in err and "card_a" in err
+    assert "没有这些孪生站点：nope" in err and "card_a" in err

@@ -188,10 +188,10 @@ def folder_problem(folder: str) -> str | None:
         return "路径是空的"
     real = _real_folder(folder.strip())
     if not Path(folder.strip()).expanduser().is_absolute():
-        return "必须写绝对路径(如 /home/me/截图 或 ~/截图)"
+        return "必须写绝对路径（如 /home/me/截图 或 ~/截图）"
     home = _home()
     if real == Path(real.anchor) or (home is not None and _inside(home, real)):
-        return "范围太大(根目录或整个主目录)"
+        return "范围太大（根目录或整个主目录）"
     why = _sensitive_outside(real)
     if why:
         return why
@@ -217,8 +217,8 @@ def evidence_refusal(
         if why is None:
             return None
         return Refusal(
-            f"证据文件 {file} 指向{why}({real}),拒绝读取",
-            "证据只能是你自己的截图、录屏或导出的文件;把它复制到案件的 evidence/ 文件夹后改写路径",
+            f"证据文件 {file} 指向{why}（{real}），拒绝读取",
+            "证据只能是你自己的截图、录屏或导出的文件；把它复制到案件的 evidence/ 文件夹后改写路径",
             real,
         )
     allowed = [_real_folder(f) for f in allow_outside if isinstance(f, str) and folder_problem(f) is None]
@@ -227,15 +227,15 @@ def evidence_refusal(
         return None
     if why is not None:
         return Refusal(
-            f"证据文件 {file} 在案件文件夹之外,指向{why}({real}),拒绝读取",
-            "证据只能是你自己的截图、录屏或导出的文件;把它复制到案件的 evidence/ 文件夹后改写路径",
+            f"证据文件 {file} 在案件文件夹之外，指向{why}（{real}），拒绝读取",
+            "证据只能是你自己的截图、录屏或导出的文件；把它复制到案件的 evidence/ 文件夹后改写路径",
             real,
         )
-    link = "(经符号链接)" if real != Path(os.path.abspath(written_path(base_dir, file))) else ""
+    link = "（经符号链接）" if real != Path(os.path.abspath(written_path(base_dir, file))) else ""
     return Refusal(
-        f"证据文件 {file} 在案件文件夹 {case_dir} 之外{link}:实际位置 {real},拒绝读取",
-        "把文件复制到案件的 evidence/ 文件夹并改写路径;确需使用其他文件夹时,"
-        "在案件文件中写 allow_outside: [该文件夹的绝对路径](见 docs/case-format.md)",
+        f"证据文件 {file} 在案件文件夹 {case_dir} 之外{link}：实际位置 {real}，拒绝读取",
+        "把文件复制到案件的 evidence/ 文件夹并改写路径；确需使用其他文件夹时，"
+        "在案件文件中写 allow_outside: [该文件夹的绝对路径]（见 docs/case-format.md）",
         real,
     )
 
@@ -273,7 +273,7 @@ def containment_findings(
                     "error",
                     path,
                     f"不能允许读取文件夹 {folder}:{why}",
-                    "只列出存放证据截图的具体文件夹(绝对路径),例如 /home/me/截图",
+                    "只列出存放证据截图的具体文件夹（绝对路径），例如 /home/me/截图",
                     line(path),
                 )
             )

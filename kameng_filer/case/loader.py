@@ -176,20 +176,20 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise CaseUnreadable(f"找不到案件文件:{path}", hint="检查路径是否正确") from None
+        raise CaseUnreadable(f"找不到案件文件：{path}", hint="检查路径是否正确") from None
     except OSError as exc:
-        raise CaseUnreadable(f"无法读取案件文件:{path}", detail=str(exc)) from None
+        raise CaseUnreadable(f"无法读取案件文件：{path}", detail=str(exc)) from None
     if path.is_dir():
-        raise CaseUnreadable(f"{path} 是文件夹,不是案件文件", hint="指向文件夹里的 case.yaml")
+        raise CaseUnreadable(f"{path} 是文件夹，不是案件文件", hint="指向文件夹里的 case.yaml")
     if size > MAX_CASE_BYTES:
         raise CaseUnreadable(
-            f"案件文件过大({size / 1024 / 1024:.1f} MB),不像是案件记录",
-            hint="案件文件应小于 2 MB;证据请放在 evidence/ 文件夹,在文件中只写路径",
+            f"案件文件过大（{size / 1024 / 1024:.1f} MB），不像是案件记录",
+            hint="案件文件应小于 2 MB；证据请放在 evidence/ 文件夹，在文件中只写路径",
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CaseUnreadable(f"无法读取案件文件:{path}", detail=str(exc)) from None
+        raise CaseUnreadable(f"无法读取案件文件：{path}", detail=str(exc)) from None
     return decode_text(data, str(path))
 
 
@@ -199,14 +199,14 @@ def decode_text(data: bytes, name: str = "案件文件") -> str:
         raise CaseUnreadable(f"{name} 是空的", hint="运行 kameng new 生成带注释的模板")
     if b"\x00" in data:
         raise CaseUnreadable(
-            f"{name} 不是文本文件(含二进制内容)", hint="案件文件应为 UTF-8 编码的 YAML 或 JSON"
+            f"{name} 不是文本文件（含二进制内容）", hint="案件文件应为 UTF-8 编码的 YAML 或 JSON"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line_no = data[: exc.start].count(b"\n") + 1
         raise CaseUnreadable(
-            f"{name} 不是 UTF-8 编码(第 {line_no} 行附近)",
+            f"{name} 不是 UTF-8 编码（第 {line_no} 行附近）",
             hint="用 UTF-8 编码另存该文件",
         ) from None
     return text
@@ -234,10 +234,10 @@ def _parse(
             data = json.loads(text, parse_float=str)
         except json.JSONDecodeError as exc:
             raise CaseUnreadable(
-                f"JSON 格式错误(第 {exc.lineno} 行第 {exc.colno} 列):{exc.msg}", hint="检查括号、逗号和引号"
+                f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}", hint="检查括号、逗号和引号"
             ) from None
         except RecursionError:
-            raise CaseUnreadable("JSON 嵌套过深,不像是案件记录") from None
+            raise CaseUnreadable("JSON 嵌套过深，不像是案件记录") from None
     else:
         dups = []
         data, lines = parse_yaml(text, dups)
@@ -245,7 +245,7 @@ def _parse(
         raise CaseUnreadable("案件文件没有内容", hint="运行 kameng new 生成带注释的模板")
     if not isinstance(data, dict):
         raise CaseUnreadable(
-            f"案件文件的最外层应当是字段映射(id: …、order: …),而不是 {type(data).__name__}",
+            f"案件文件的最外层应当是字段映射（id: …、order: …），而不是 {type(data).__name__}",
             hint="参照 examples/case.yaml 的结构",
         )
     return data, lines, dups
@@ -281,7 +281,7 @@ def _node_data(
     is several times faster than PyYAML's constructor while giving the line index for free.
     """
     if depth > MAX_DEPTH:
-        raise CaseUnreadable("YAML 嵌套过深,不像是案件记录")
+        raise CaseUnreadable("YAML 嵌套过深，不像是案件记录")
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _NULL_TAG:
             return None
@@ -333,8 +333,8 @@ def parse_yaml(text: str, duplicates: list[DuplicateKey] | None = None) -> tuple
         mark = exc.problem_mark or exc.context_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
         raise CaseUnreadable(
-            f"YAML 格式错误({where}):{exc.problem or exc.context}",
-            hint="检查缩进(用空格,不要用 Tab)、冒号后的空格和引号是否成对",
+            f"YAML 格式错误（{where}）：{exc.problem or exc.context}",
+            hint="检查缩进（用空格，不要用 Tab）、冒号后的空格和引号是否成对",
         ) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         raise CaseUnreadable("YAML 无法解析", detail=f"{type(exc).__name__}: {exc}") from None
@@ -348,7 +348,7 @@ def _check_aliases(text: str) -> None:
             if isinstance(event, yaml.AliasEvent):
                 count += 1
                 if count > MAX_ALIASES:
-                    raise CaseUnreadable("YAML 中引用(别名 *)过多,拒绝解析", hint="去掉 & 和 * 引用")
+                    raise CaseUnreadable("YAML 中引用（别名 *）过多，拒绝解析", hint="去掉 & 和 * 引用")
     except yaml.YAMLError:
         return
 
@@ -389,8 +389,8 @@ def load_findings(result: LoadResult) -> list[Finding]:
                     "yaml.duplicate_key",
                     "error",
                     dup.path,
-                    f"字段「{field_label(dup.path)}」写了两次(第 {dup.first_line} 行和第 {dup.line} 行)",
-                    "删除其中一处,或把两处内容合并成一处;重复的字段不会被悄悄覆盖",
+                    f"字段「{field_label(dup.path)}」写了两次（第 {dup.first_line} 行和第 {dup.line} 行）",
+                    "删除其中一处，或把两处内容合并成一处；重复的字段不会被悄悄覆盖",
                     dup.line,
                 )
             )
@@ -425,8 +425,8 @@ def find_case_file(path: str | Path) -> Path:
             if (p / name).is_file():
                 return p / name
         raise CaseUnreadable(
-            f"文件夹 {p} 里没有案件文件(case.yaml / case.yml / case.json)",
-            hint="运行 kameng new 创建案件文件夹,或直接指向案件文件",
+            f"文件夹 {p} 里没有案件文件（case.yaml / case.yml / case.json）",
+            hint="运行 kameng new 创建案件文件夹，或直接指向案件文件",
         )
     return p
 
@@ -449,6 +449,6 @@ def load_case_text(text: str, *, base_dir: Path | None = None, is_json: bool = F
 def unknown_case(ref: str) -> KamengError:
     """The error for a CASE argument that is neither a file nor a stored case id."""
     return KamengError(
-        f"找不到案件「{ref}」:它既不是案件文件/文件夹,也不是已保存的案件编号",
-        hint="写案件文件路径(如 case.yaml),或用 kameng cases 查看已保存的案件编号",
+        f"找不到案件「{ref}」：它既不是案件文件/文件夹，也不是已保存的案件编号",
+        hint="写案件文件路径（如 case.yaml），或用 kameng cases 查看已保存的案件编号",
     )

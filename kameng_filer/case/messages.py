@@ -48,7 +48,7 @@ _ITEM_LABELS = {
 CUSTOM_TYPES = frozenset({"amount_invalid", "amount_negative", "amount_too_large", "date_out_of_range"})
 """Error types raised by the case model's own validators; their ``msg`` is already Chinese."""
 
-_DATE_HINT = "使用 2026-11-02T15:00:12 这样的格式,且日期必须真实存在(无时区时按北京时间)"
+_DATE_HINT = "使用 2026-11-02T15:00:12 这样的格式，且日期必须真实存在（无时区时按北京时间）"
 
 
 def field_label(path: str) -> str:
@@ -69,7 +69,7 @@ def shown(value: Any, limit: int = 60) -> str:
     if isinstance(value, list):
         return f"含 {len(value)} 项的列表"
     text = clean_line(repr(value) if isinstance(value, str) else str(value))
-    return text if len(text) <= limit else f"{text[: limit - 1]}…(共 {len(text)} 个字符)"
+    return text if len(text) <= limit else f"{text[: limit - 1]}…（共 {len(text)} 个字符）"
 
 
 def _bound(ctx: dict[str, Any], *names: str) -> str:
@@ -86,20 +86,20 @@ def message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
     ctx = err.get("ctx") or {}
     value = shown(err.get("input"))
     if etype == "missing":
-        return "schema.missing", f"缺少必填字段「{label}」({path})", f"在案件文件中填写 {path}"
+        return "schema.missing", f"缺少必填字段「{label}」（{path}）", f"在案件文件中填写 {path}"
     if etype == "string_too_short":
         return "schema.empty", f"「{label}」不能为空", f"填写 {path}"
     if etype in CUSTOM_TYPES:
         code = "schema.datetime" if etype == "date_out_of_range" else "schema.amount"
-        hint = _DATE_HINT if etype == "date_out_of_range" else "金额以元为单位、不能为负,写成 100.00"
+        hint = _DATE_HINT if etype == "date_out_of_range" else "金额以元为单位、不能为负，写成 100.00"
         return code, f"「{label}」{err.get('msg', '')}:{value}", hint
     if etype.startswith(("datetime", "date", "time_")) and not etype.startswith("time_delta"):
-        return "schema.datetime", f"「{label}」不是有效的日期时间:{value}", _DATE_HINT
+        return "schema.datetime", f"「{label}」不是有效的日期时间：{value}", _DATE_HINT
     if etype.startswith("time_delta"):
         return (
             "schema.duration",
-            f"「{label}」不是有效时长:{value}",
-            "使用 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)",
+            f"「{label}」不是有效时长：{value}",
+            "使用 ISO 8601 时长，例如 P7D（7天）、PT1H（1小时）",
         )
     if etype in ("enum", "literal_error") and path == "problem.type":
         from kameng_filer.case.model import PROBLEM_LABELS, closest_problem_type
@@ -109,49 +109,49 @@ def message_for(err: dict[str, Any], path: str) -> tuple[str, str, str]:
         return (
             "schema.enum",
             f"「{label}」的取值 {value} 不在可选范围内",
-            f"{guess}可以写类型代码或中文名称,全部取值见 docs/case-format.md",
+            f"{guess}可以写类型代码或中文名称，全部取值见 docs/case-format.md",
         )
     if etype in ("enum", "literal_error"):
         expected = ctx.get("expected", "")
-        return "schema.enum", f"「{label}」的取值 {value} 不在可选范围内", f"可选值:{expected}"
+        return "schema.enum", f"「{label}」的取值 {value} 不在可选范围内", f"可选值：{expected}"
     if etype.startswith("decimal") or (etype in ("value_error", "finite_number") and "amount" in path):
-        return "schema.amount", f"「{label}」不是有效金额:{value}", "金额以元为单位、不能为负,写成 100.00"
+        return "schema.amount", f"「{label}」不是有效金额：{value}", "金额以元为单位、不能为负，写成 100.00"
     if etype == "string_pattern_mismatch" and path == "id":
         return (
             "schema.id",
             f"案件编号 {value} 含有不允许的字符",
-            "只用字母、数字、点、横线和下划线,开头为字母或数字,最长 64 个字符,例如 km-2026-0001",
+            "只用字母、数字、点、横线和下划线，开头为字母或数字，最长 64 个字符，例如 km-2026-0001",
         )
     if etype == "string_pattern_mismatch":
-        return "schema.invalid", f"「{label}」的格式不对:{value}", f"按 docs/case-format.md 检查 {path}"
+        return "schema.invalid", f"「{label}」的格式不对：{value}", f"按 docs/case-format.md 检查 {path}"
     if etype in ("model_type", "dict_type", "model_attributes_type", "mapping_type"):
-        return "schema.type", f"「{label}」应当是一组字段(键: 值),而不是 {value}", f"按示例把 {path} 写成映射"
+        return "schema.type", f"「{label}」应当是一组字段（键：值），而不是 {value}", f"按示例把 {path} 写成映射"
     if etype in ("list_type", "tuple_type", "set_type", "iterable_type"):
         return (
             "schema.type",
-            f"「{label}」应当是列表(每项以 - 开头),而不是 {value}",
+            f"「{label}」应当是列表（每项以 - 开头），而不是 {value}",
             f"按示例把 {path} 写成列表",
         )
     if etype.startswith("int_") or etype.startswith("float_") or etype == "finite_number":
-        return "schema.type", f"「{label}」应当是整数:{value}", "填写不带小数点的整数,例如 1"
+        return "schema.type", f"「{label}」应当是整数：{value}", "填写不带小数点的整数，例如 1"
     if etype in ("greater_than_equal", "greater_than"):
-        return "schema.range", f"「{label}」的值太小:{value}", f"至少为 {_bound(ctx, 'ge', 'gt')}"
+        return "schema.range", f"「{label}」的值太小：{value}", f"至少为 {_bound(ctx, 'ge', 'gt')}"
     if etype in ("less_than_equal", "less_than"):
         return (
             "schema.range",
-            f"「{label}」的值太大:{value}",
-            f"最多为 {_bound(ctx, 'le', 'lt')},请核对是否多写了数字",
+            f"「{label}」的值太大：{value}",
+            f"最多为 {_bound(ctx, 'le', 'lt')}，请核对是否多写了数字",
         )
     if etype in ("string_too_long", "too_long"):
         return (
             "schema.range",
-            f"「{label}」太长:{value}",
-            f"最多 {_bound(ctx, 'max_length')} 个字符/项,请精简",
+            f"「{label}」太长：{value}",
+            f"最多 {_bound(ctx, 'max_length')} 个字符/项，请精简",
         )
     if etype == "too_short":
         return "schema.range", f"「{label}」的项数太少", f"至少 {_bound(ctx, 'min_length')} 项"
     if etype in ("string_type", "string_unicode", "bool_type", "bool_parsing", "bytes_type"):
-        return "schema.type", f"「{label}」的类型不对:{value}", "写成文字;纯数字(如手机号)请加引号"
+        return "schema.type", f"「{label}」的类型不对：{value}", "写成文字；纯数字（如手机号）请加引号"
     if etype == "extra_forbidden":
-        return "schema.invalid", f"不认识的字段「{label}」", f"删除 {path},或检查拼写"
-    return "schema.invalid", f"「{label}」的值无效:{value}", f"按 docs/case-format.md 检查 {path}"
+        return "schema.invalid", f"不认识的字段「{label}」", f"删除 {path}，或检查拼写"
+    return "schema.invalid", f"「{label}」的值无效：{value}", f"按 docs/case-format.md 检查 {path}"

@@ -62,7 +62,7 @@ PROBLEM_LABELS: dict[ProblemType, str] = {
     ProblemType.quantity_mismatch: "到账数量不符",
     ProblemType.invalid_card_key: "卡密无效/已被使用",
     ProblemType.short_validity: "卡密有效期过短",
-    ProblemType.not_as_described: "货不对板(与描述不符)",
+    ProblemType.not_as_described: "货不对板（与描述不符）",
     ProblemType.auto_renewal: "自动续费未告知扣款",
     ProblemType.delayed_delivery: "延迟发货",
     ProblemType.merchant_vanished: "商家失联/跑路",
@@ -257,7 +257,7 @@ def _money(value: Decimal) -> Decimal:
         raise PydanticCustomError("amount_negative", "金额不能为负")
     if value >= MAX_AMOUNT:
         raise PydanticCustomError(
-            "amount_too_large", "金额过大(应小于 {limit} 元)", {"limit": f"{MAX_AMOUNT:,}"}
+            "amount_too_large", "金额过大（应小于 {limit} 元）", {"limit": f"{MAX_AMOUNT:,}"}
         )
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -321,8 +321,8 @@ class Complainant(_Model):
     name: Text = Field(min_length=1, description="真实姓名")
     phone: Text = Field(min_length=1, description="手机号")
     email: Text | None = None
-    address: Text | None = Field(None, description="联系地址(12315 必填)")
-    id_number: Text | None = Field(None, description="身份证号(仅在渠道要求时使用)")
+    address: Text | None = Field(None, description="联系地址（12315 必填）")
+    id_number: Text | None = Field(None, description="身份证号（仅在渠道要求时使用）")
 
 
 class Merchant(_Model):
@@ -336,10 +336,10 @@ class Merchant(_Model):
 class Respondent(_Model):
     """被投诉方."""
 
-    platform: Text = Field(min_length=1, description="平台名称(用户熟知的名字)")
-    legal_name: Text | None = Field(None, description="平台经营主体全称(12315/消协/法院)")
+    platform: Text = Field(min_length=1, description="平台名称（用户熟知的名字）")
+    legal_name: Text | None = Field(None, description="平台经营主体全称（12315/消协/法院）")
     credit_code: Text | None = Field(None, description="统一社会信用代码")
-    address: Text | None = Field(None, description="经营地址(12315 必填)")
+    address: Text | None = Field(None, description="经营地址（12315 必填）")
     website: Text | None = None
     phone: Text | None = None
     email: Text | None = Field(None, description="平台投诉邮箱")
@@ -359,13 +359,13 @@ class Order(_Model):
     order_no: Text = Field(min_length=1, description="订单号")
     product: Text = Field(min_length=1, description="商品名称")
     quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
-    amount: Yuan = Field(description="实付金额(元)")
+    amount: Yuan = Field(description="实付金额（元）")
     ordered_at: ShanghaiTime | None = None
     paid_at: ShanghaiTime | None = None
     payment: Payment | None = None
-    promise: Text | None = Field(None, description="商家的承诺(可选)")
-    account: Text | None = Field(None, description="充值的游戏账号(可选)")
-    card_key: Text | None = Field(None, description="卡密(敏感,只在私密渠道使用)")
+    promise: Text | None = Field(None, description="商家的承诺（可选）")
+    account: Text | None = Field(None, description="充值的游戏账号（可选）")
+    card_key: Text | None = Field(None, description="卡密（敏感，只在私密渠道使用）")
 
 
 class Problem(_Model):
@@ -418,7 +418,7 @@ class Evidence(_Model):
         """
         resolved = self._resolved if self._resolved is not None else Path(self.file)
         if self._refusal is not None and resolved == self._refused:
-            raise CaseInvalid(f"证据「{self.id}」:{self._refusal.message}", hint=self._refusal.hint)
+            raise CaseInvalid(f"证据「{self.id}」：{self._refusal.message}", hint=self._refusal.hint)
         return resolved
 
     @property
@@ -461,8 +461,8 @@ class Rule(_Model):
 class PlatformPolicy(_Model):
     """The platform's own limits."""
 
-    complaint_window: timedelta | None = Field(None, description="ISO 8601 时长,如 P7D")
-    window_starts: str = Field("paid_at", description="窗口起点: paid_at | ordered_at | discovered_at")
+    complaint_window: timedelta | None = Field(None, description="ISO 8601 时长，如 P7D")
+    window_starts: str = Field("paid_at", description="窗口起点：paid_at | ordered_at | discovered_at")
 
 
 class Case(_Model):
@@ -483,16 +483,16 @@ class Case(_Model):
     auto_escalate: bool = Field(False, description="允许跟踪器自动提交升级投诉")
     allow_outside: list[Text] = Field(
         default_factory=list,
-        description="允许读取证据的案件文件夹以外的文件夹(绝对路径;系统目录和 ~/.ssh 等始终拒绝)",
+        description="允许读取证据的案件文件夹以外的文件夹（绝对路径；系统目录和 ~/.ssh 等始终拒绝）",
     )
     policies: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="按渠道覆盖期限策略(键为渠道名或 card_platform@站点,值的格式同 schedules/*.yaml,见 docs/deadlines.md)",
+        description="按渠道覆盖期限策略（键为渠道名或 card_platform@站点，值的格式同 schedules/*.yaml，见 docs/deadlines.md）",
     )
 
     texts: dict[str, dict[str, dict[str, Text]]] = Field(
         default_factory=dict,
-        description="本人改写的渠道文本:渠道 → 用途 → 字段 → 文本,代替自动生成的文本(kameng ui 的“改写文本”,见 docs/ui.md)",
+        description="本人改写的渠道文本：渠道 → 用途 → 字段 → 文本，代替自动生成的文本（kameng ui 的“改写文本”，见 docs/ui.md）",
     )
 
     _base_dir: Path | None = PrivateAttr(default=None)

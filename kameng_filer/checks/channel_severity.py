@@ -49,13 +49,13 @@ def for_channels(findings: Iterable[Finding], channels: Iterable[str], override:
                 f = replace(
                     f,
                     severity="error",
-                    message=f"{f.message}(向{names}提交时不允许:监管部门和公开平台只看具体事实和可执行的请求)",
+                    message=f"{f.message}（向{names}提交时不允许：监管部门和公开平台只看具体事实和可执行的请求）",
                 )
             elif not override:
                 f = replace(
                     f,
                     severity="error",
-                    message=f"{f.message}(提交前请按建议改写;确要原样提交,加 --force \"理由\",理由会被记录)",
+                    message=f"{f.message}（提交前请按建议改写；确要原样提交，加 --force \"理由\"，理由会被记录）",
                 )
         out.append(f)
     return out

@@ -38,7 +38,7 @@ CODES: dict[str, CodeInfo] = {
     "schema.range": _e("数值超出范围"),
     "schema.duration": _e("时长格式无效"),
     "schema.invalid": _e("字段值无效"),
-    "field.unknown": _w("未知字段(可能拼写错误)"),
+    "field.unknown": _w("未知字段（可能拼写错误）"),
     "yaml.duplicate_key": _e("同一字段写了两次"),
     # what a filing cannot do without
     "required.order_no": _e("缺少订单号"),
@@ -65,7 +65,7 @@ CODES: dict[str, CodeInfo] = {
     "evidence.read_kind": _w("截图内容与登记的证据类型不符"),
     "evidence.read_method": _w("支付截图与案件的支付方式不符"),
     "evidence.read_unreadable": _h("截图中识别不出文字"),
-    "evidence.read_unavailable": _h("文字识别不可用,未核对截图"),
+    "evidence.read_unavailable": _h("文字识别不可用，未核对截图"),
     "evidence.empty": _w("没有任何证据"),
     "evidence.chain.order_info": _w("证据链缺少订单信息"),
     "evidence.chain.payment_proof": _w("证据链缺少支付凭证"),
@@ -87,7 +87,7 @@ CODES: dict[str, CodeInfo] = {
     "demands.punitive_amount": _w("惩罚性赔偿金额不符合消保法第55条"),
     "demands.punitive_no_fraud": _w("主张惩罚性赔偿但没有欺诈证据"),
     # facts cross-checked before rendering
-    "facts.renewal_amount": _w("自动续费:订单金额与扣款记录不符"),
+    "facts.renewal_amount": _w("自动续费：订单金额与扣款记录不符"),
     "facts.several_orders": _w("一个订单号下写了几单"),
     "facts.amount_mismatch": _w("金额与数量、单价或时间线不一致"),
     "facts.payment_method": _w("付款方式与支付凭证不一致"),
@@ -105,7 +105,7 @@ CODES: dict[str, CodeInfo] = {
     "texts.too_short": _e("改写的文本少于渠道最少字数"),
     "text.control_chars": _e("文字中有控制字符或双向排版字符"),
     "text.too_long": _e("文字超过所有渠道的字数上限"),
-    "text.long_for_channel": _w("文字超过部分渠道的字数上限(生成时会缩写)"),
+    "text.long_for_channel": _w("文字超过部分渠道的字数上限（生成时会缩写）"),
     "text.cannot_fit": _e("文字在部分渠道缩写后仍放不下"),
     # clocks
     "window.closed": _w("平台投诉时限已过"),
@@ -135,17 +135,17 @@ CODES: dict[str, CodeInfo] = {
     "secret.bank_card": _w("自由文本中有疑似银行卡号"),
     "secret.password": _e("自由文本中写有密码"),
     # who is protected and the payment route
-    "protection.resale": _w("可能不是生活消费(批发/转卖)"),
+    "protection.resale": _w("可能不是生活消费（批发/转卖）"),
     "protection.cheat": _w("外挂/作弊类商品不受保护"),
     "protection.stolen_card": _w("来路不明的卡付款不受保护"),
     "protection.account_trade": _w("账号买卖/租借不受保护"),
     "protection.minor": _w("未成年人充值应由监护人申请"),
-    "payment.cancel_renewal": _h("自动续费:先取消自动扣款"),
+    "payment.cancel_renewal": _h("自动续费：先取消自动扣款"),
     "payment.personal_qr": _w("个人收款码付款不能走交易投诉"),
     "payment.bank_card": _h("银行卡付款的争议走发卡银行"),
     # routes beside the complaint channels
     "route.report_12315": _h("可以同时向12315举报"),
-    "route.police": _w("商家失联或涉嫌欺诈:立即报警"),
+    "route.police": _w("商家失联或涉嫌欺诈：立即报警"),
     # the checker itself
     "check.internal": _w("某项检查未能完成"),
 }

@@ -22,6 +22,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "text.control_chars",
             path,
-            f"含有 {len(found)} 个不可见的{kind}({names}),会原样发给商家和平台,可能让文字显示错乱或被改写",
-            "删除这些字符:重新输入该字段,或从纯文本编辑器复制;换行和制表符可以保留",
+            f"含有 {len(found)} 个不可见的{kind}（{names}），会原样发给商家和平台，可能让文字显示错乱或被改写",
+            "删除这些字符：重新输入该字段，或从纯文本编辑器复制；换行和制表符可以保留",
         )

@@ -38,9 +38,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "demands.none",
             "demands",
-            "没有填写诉求:投诉必须说明你要什么",
-            f"在 demands 中写具体可执行的诉求,例如 type: refund、amount: {case.order.amount:.2f}、"
-            "to: original_payment(全额退款至原支付账户)",
+            "没有填写诉求：投诉必须说明你要什么",
+            f"在 demands 中写具体可执行的诉求，例如 type: refund、amount: {case.order.amount:.2f}、"
+            "to: original_payment（全额退款至原支付账户）",
         )
         return
     lex = ctx.lexicon
@@ -56,8 +56,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "demands.no_amount",
                 f"{base}.amount",
-                f"{label}诉求没有写金额,对方无法执行",
-                f"写明金额(元),例如 amount: {example:.2f}",
+                f"{label}诉求没有写金额，对方无法执行",
+                f"写明金额（元），例如 amount: {example:.2f}",
             )
         if demand.note:
             words = lex.find("vague_demands", demand.note)
@@ -65,7 +65,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     "demands.vague_phrase",
                     f"{base}.note",
-                    f"诉求说明“{demand.note}”含糊,无法执行(“{'”“'.join(words)}”)",
+                    f"诉求说明“{demand.note}”含糊，无法执行（“{'”“'.join(words)}”）",
                     lex.hint("vague_demands", words),
                 )
         if demand.type == DemandType.other and not demand.note:
@@ -73,14 +73,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "demands.other_unspecified",
                 f"{base}.note",
                 "“其他”诉求没有说明具体要求",
-                "在 note 中写明可执行的要求,或改用 refund / redeliver / compensation 等类型",
+                "在 note 中写明可执行的要求，或改用 refund / redeliver / compensation 等类型",
             )
         if demand.type == DemandType.redeliver and demand.quantity is None and not demand.note:
             yield ctx.finding(
                 "demands.redeliver_unspecified",
                 f"{base}.quantity",
                 "补发诉求没有写明补发什么、多少",
-                f"写 quantity 或 note,例如 note: 补发{case.order.product}",
+                f"写 quantity 或 note，例如 note: 补发{case.order.product}",
             )
         if demand.type == DemandType.refund:
             if not demand.to:
@@ -88,7 +88,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "demands.refund_destination",
                     f"{base}.to",
                     "退款诉求没有写退到哪里",
-                    "写 to: original_payment(退回原支付账户),避免对方以平台余额代替退款",
+                    "写 to: original_payment（退回原支付账户），避免对方以平台余额代替退款",
                 )
             if demand.amount is not None:
                 refunded += demand.amount
@@ -98,7 +98,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                         "demands.refund_exceeds_paid",
                         f"{base}.amount",
                         f"退款合计 {fmt_yuan(refunded)} 超过实付金额 {fmt_yuan(paid)}",
-                        "退款最多为实付金额;额外损失请写成 compensation(补偿)或 punitive_damages(惩罚性赔偿)",
+                        "退款最多为实付金额；额外损失请写成 compensation（补偿）或 punitive_damages（惩罚性赔偿）",
                     )
         if demand.type == DemandType.punitive_damages:
             if not grounds:
@@ -118,7 +118,7 @@ def _punitive(ctx: Context, base: str, asked: Decimal, paid: Decimal) -> Iterato
     due = punitive_amount(paid)
     if asked == due:
         return
-    rule = f"消保法第55条:经营者有欺诈行为的,赔偿价款的3倍,不足500元的为500元;本案为 {fmt_yuan(due)}"
+    rule = f"消保法第55条：经营者有欺诈行为的，赔偿价款的3倍，不足500元的为500元；本案为 {fmt_yuan(due)}"
     if asked > due:
         message = f"惩罚性赔偿 {fmt_yuan(asked)} 超过法定标准"
     else:
@@ -127,5 +127,5 @@ def _punitive(ctx: Context, base: str, asked: Decimal, paid: Decimal) -> Iterato
         "demands.punitive_amount",
         f"{base}.amount",
         f"{message}({rule})",
-        f"把金额改为 {due:.2f};惩罚性赔偿以商家存在欺诈为前提,需要有虚假承诺等证据",
+        f"把金额改为 {due:.2f}；惩罚性赔偿以商家存在欺诈为前提，需要有虚假承诺等证据",
     )

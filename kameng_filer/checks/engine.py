@@ -113,8 +113,8 @@ def _internal(ctx: Context, rule: Rule, detail: str) -> Finding:
     return ctx.finding(
         "check.internal",
         "(root)",
-        f"检查项 {name} 未能完成,结果可能不完整",
-        f"请把案件文件(去掉个人信息)和这条信息报告给开发者:{detail}",
+        f"检查项 {name} 未能完成，结果可能不完整",
+        f"请把案件文件（去掉个人信息）和这条信息报告给开发者：{detail}",
     )
 
 

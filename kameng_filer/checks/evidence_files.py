@@ -28,8 +28,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     "evidence.duplicate_id",
                     f"evidence[{i}].id",
-                    f"证据编号「{key}」重复(第 {seen[key] + 1} 项已经用过)",
-                    "给每份证据起不同的编号,沟通记录按编号引用证据",
+                    f"证据编号「{key}」重复（第 {seen[key] + 1} 项已经用过）",
+                    "给每份证据起不同的编号，沟通记录按编号引用证据",
                 )
             else:
                 seen[key] = i
@@ -62,26 +62,26 @@ def _check_file(ctx: Context, path: str, file: str) -> Iterator[Finding]:
         yield ctx.finding(
             "evidence.file_missing",
             path,
-            f"证据文件不存在:{file}(查找位置 {p})",
-            "检查文件名和大小写;相对路径以案件文件所在文件夹为起点,例如 evidence/order.png",
+            f"证据文件不存在：{file}（查找位置 {p}）",
+            "检查文件名和大小写；相对路径以案件文件所在文件夹为起点，例如 evidence/order.png",
         )
         return
     except (OSError, ValueError) as exc:
         yield ctx.finding(
             "evidence.file_unreadable",
             path,
-            f"证据文件无法访问:{file}",
-            f"检查路径是否正确、是否有读取权限({type(exc).__name__})",
+            f"证据文件无法访问：{file}",
+            f"检查路径是否正确、是否有读取权限（{type(exc).__name__}）",
         )
         return
     if not stat.S_ISREG(st.st_mode):
         yield ctx.finding(
-            "evidence.file_unreadable", path, f"证据路径不是文件:{file}", "指向具体的文件,而不是文件夹"
+            "evidence.file_unreadable", path, f"证据路径不是文件：{file}", "指向具体的文件，而不是文件夹"
         )
         return
     if st.st_size == 0:
         yield ctx.finding(
-            "evidence.file_unreadable", path, f"证据文件是空的(0 字节):{file}", "重新截图或重新导出该证据"
+            "evidence.file_unreadable", path, f"证据文件是空的（0 字节）：{file}", "重新截图或重新导出该证据"
         )
         return
     try:
@@ -90,16 +90,16 @@ def _check_file(ctx: Context, path: str, file: str) -> Iterator[Finding]:
         yield ctx.finding(
             "evidence.file_unreadable",
             path,
-            f"证据文件无法读取:{file}",
-            f"检查文件权限,或重新复制该文件({type(exc).__name__})",
+            f"证据文件无法读取：{file}",
+            f"检查文件权限，或重新复制该文件（{type(exc).__name__}）",
         )
         return
     if sniffed.format is None:
         yield ctx.finding(
             "evidence.file_type",
             path,
-            f"证据文件不可用:{file} —— {sniffed.problem}",
-            "证据请用截图(PNG/JPG)、PDF、录屏视频、录音或纯文本;重新截图或导出后替换该文件",
+            f"证据文件不可用：{file} —— {sniffed.problem}",
+            "证据请用截图（PNG/JPG）、PDF、录屏视频、录音或纯文本；重新截图或导出后替换该文件",
         )
         return
     if not sniffed.fits_extension(p.suffix):
@@ -107,6 +107,6 @@ def _check_file(ctx: Context, path: str, file: str) -> Iterator[Finding]:
         yield ctx.finding(
             "evidence.extension_mismatch",
             path,
-            f"证据文件 {file} 的扩展名与内容不符:内容是 {sniffed.format.upper()} {label}",
-            f"把文件改名为以 {sniffed.extension} 结尾,部分渠道按扩展名识别上传的文件",
+            f"证据文件 {file} 的扩展名与内容不符：内容是 {sniffed.format.upper()} {label}",
+            f"把文件改名为以 {sniffed.extension} 结尾，部分渠道按扩展名识别上传的文件",
         )

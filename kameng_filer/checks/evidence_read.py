@@ -87,8 +87,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "evidence.read_unreadable",
                 where,
-                f"证据 {ev.file} 中识别不出文字(可能太模糊、太小或不是截图)",
-                "换一张清晰的原始截图(不要拍屏、不要压缩),文字要能看清",
+                f"证据 {ev.file} 中识别不出文字（可能太模糊、太小或不是截图）",
+                "换一张清晰的原始截图（不要拍屏、不要压缩），文字要能看清",
             )
             continue
         seen = extract(ev.file, reading, today=ctx.now.date())
@@ -102,9 +102,9 @@ def _compare(ctx: Context, case: Any, i: int, file: str, seen: Any) -> Iterator[
         yield ctx.finding(
             "evidence.read_kind",
             f"evidence[{i}].kind",
-            f"证据 {file} 登记为「{_KIND_LABELS.get(declared, declared)}」,"
+            f"证据 {file} 登记为「{_KIND_LABELS.get(declared, declared)}」，"
             f"但截图内容看起来是「{_KIND_LABELS.get(read_kind, read_kind)}」",
-            f"确认选对了截图;如果没错,把 kind 改成 {read_kind}",
+            f"确认选对了截图；如果没错，把 kind 改成 {read_kind}",
         )
     for path, kinds in _COMPARED.items():
         got = seen.fields.get(path)
@@ -115,8 +115,8 @@ def _compare(ctx: Context, case: Any, i: int, file: str, seen: Any) -> Iterator[
         yield ctx.finding(
             "evidence.read_mismatch",
             path,
-            f"证据 {file} 显示{_LABELS[path]} {shown},与 {path} 不一致",
-            "核对截图和案件记录,改正写错的一方(识别可能有误时,以截图原文为准)",
+            f"证据 {file} 显示{_LABELS[path]} {shown}，与 {path} 不一致",
+            "核对截图和案件记录，改正写错的一方（识别可能有误时，以截图原文为准）",
         )
     method = seen.fields.get("order.payment.method")
     payment = getattr(case.order, "payment", None)
@@ -126,7 +126,7 @@ def _compare(ctx: Context, case: Any, i: int, file: str, seen: Any) -> Iterator[
             yield ctx.finding(
                 "evidence.read_method",
                 "order.payment.method",
-                f"证据 {file} 是{_METHOD_LABELS.get(method['value'], method['value'])}的账单,"
+                f"证据 {file} 是{_METHOD_LABELS.get(method['value'], method['value'])}的账单，"
                 f"但案件写的支付方式是{_METHOD_LABELS[ours]}",
-                "核对支付方式;支付凭证应来自实际付款的 App",
+                "核对支付方式；支付凭证应来自实际付款的 App",
             )

@@ -33,9 +33,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             sub = f"{path}.{key_s}" if path else key_s
             close = difflib.get_close_matches(key_s.lower(), public, n=1, cutoff=0.6)
             if close:
-                hint = f"是不是想写 {close[0]}?(已知字段:{', '.join(public)})"
-                message = f"未知字段「{key_s}」,会被忽略;可能是 {close[0]} 的拼写错误"
+                hint = f"是不是想写 {close[0]}?（已知字段：{', '.join(public)}）"
+                message = f"未知字段「{key_s}」，会被忽略；可能是 {close[0]} 的拼写错误"
             else:
-                hint = f"已知字段:{', '.join(public)};不需要的话可以删除"
-                message = f"未知字段「{key_s}」,会被忽略"
+                hint = f"已知字段：{', '.join(public)}；不需要的话可以删除"
+                message = f"未知字段「{key_s}」，会被忽略"
             yield ctx.finding("field.unknown", sub, message, hint)

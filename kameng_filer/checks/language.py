@@ -30,13 +30,13 @@ def text_findings(ctx: Context, path: str, text: str) -> Iterator[Finding]:
         yield ctx.finding(
             "language.emotional",
             path,
-            f"含有情绪化或侮辱性用语:{quoted} —— 投诉应只写时间、事实和诉求,情绪化表述会降低受理和处理效果",
-            lex.hint("emotional", words) or "删除这些词,改写为事实",
+            f"含有情绪化或侮辱性用语：{quoted} —— 投诉应只写时间、事实和诉求，情绪化表述会降低受理和处理效果",
+            lex.hint("emotional", words) or "删除这些词，改写为事实",
         )
     if _SHOUTING.search(text):
         yield ctx.finding(
             "language.punctuation",
             path,
             "含有连续的感叹号或问号",
-            "用句号平实陈述;处理人员更重视事实和数字",
+            "用句号平实陈述；处理人员更重视事实和数字",
         )

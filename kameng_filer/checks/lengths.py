@@ -94,7 +94,7 @@ def _trial_render(ctx: Context, skip: set[str]) -> Iterator[Finding]:
                 "text.cannot_fit",
                 path,
                 f"有 {max(long)[0]} 个字，{spec.title}（{spec.name}）无法生成投诉文本：{exc.message}",
-                "精简这个字段(名称写常用的简称即可)",
+                "精简这个字段（名称写常用的简称即可）",
             )
 
 
@@ -171,8 +171,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "text.too_long",
                 path,
-                f"有 {n} 个字,超过所有渠道正文的上限(最多 {longest} 个字),任何渠道都无法生成投诉文本",
-                "只写关键事实(时间、经过、金额),详细过程放进 timeline 和证据;问题概述宜在 200 字以内",
+                f"有 {n} 个字，超过所有渠道正文的上限（最多 {longest} 个字），任何渠道都无法生成投诉文本",
+                "只写关键事实（时间、经过、金额），详细过程放进 timeline 和证据；问题概述宜在 200 字以内",
             )
             continue
         over = sorted((name, limit) for name, limit in body.items() if n > limit)
@@ -192,8 +192,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "text.long_for_channel",
                 case_path,
-                f"有 {n} 个字,超过这些渠道表单字段的上限:{names}",
-                "按订单页面原样填写;过长时精简到上限以内",
+                f"有 {n} 个字，超过这些渠道表单字段的上限：{names}",
+                "按订单页面原样填写；过长时精简到上限以内",
             )
     seen = {path for path, _ in free_texts(ctx.raw)}
     huge = [(path, text) for path, text in ctx.strings if len(text) > longest and path not in reported]
@@ -201,8 +201,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "text.too_long",
             path,
-            f"有 {len(text)} 个字,超过任何渠道能提交的长度(最多 {longest} 个字)",
-            "精简该字段;长篇材料请作为证据文件附上" if path in seen else "精简该字段",
+            f"有 {len(text)} 个字，超过任何渠道能提交的长度（最多 {longest} 个字）",
+            "精简该字段；长篇材料请作为证据文件附上" if path in seen else "精简该字段",
         )
     if not huge and not core_too_long:
         yield from _trial_render(ctx, too_small)

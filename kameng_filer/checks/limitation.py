@@ -62,6 +62,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "limitation.near",
             path,
-            f"3年诉讼时效将于 {end:%Y-%m-%d} 届满(还剩约 {days} 天,民法典第188条)",
-            "尽快向 12315 或法院提出;向对方书面主张权利可以中断时效,保留凭证",
+            f"3年诉讼时效将于 {end:%Y-%m-%d} 届满（还剩约 {days} 天，民法典第188条）",
+            "尽快向 12315 或法院提出；向对方书面主张权利可以中断时效，保留凭证",
         )

@@ -23,6 +23,6 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "policies.invalid",
                 f"policies.{channel}",
-                f"渠道「{channel}」的期限策略覆盖无法使用:{exc.message}",
-                "格式同 schedules/*.yaml 的对应部分,见 docs/deadlines.md",
+                f"渠道「{channel}」的期限策略覆盖无法使用：{exc.message}",
+                "格式同 schedules/*.yaml 的对应部分，见 docs/deadlines.md",
             )

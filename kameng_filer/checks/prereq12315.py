@@ -34,7 +34,7 @@ ENTITY_WORDS = (
     "社",
 )
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_LOOKUP = "平台首页底部的营业执照信息(电子商务法第15条)或国家企业信用信息公示系统"
+_LOOKUP = "平台首页底部的营业执照信息（电子商务法第15条）或国家企业信用信息公示系统"
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
@@ -61,14 +61,14 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "12315.legal_name_form",
             "respondent.legal_name",
-            f"被投诉方全称“{respondent.legal_name}”不像企业名称(通常以“有限公司”等结尾)",
-            f"按营业执照填写完整名称,查询途径:{_LOOKUP}",
+            f"被投诉方全称“{respondent.legal_name}”不像企业名称（通常以“有限公司”等结尾）",
+            f"按营业执照填写完整名称，查询途径：{_LOOKUP}",
         )
     code = respondent.credit_code
     if code and not CREDIT_CODE.match(code.strip().upper()):
         yield ctx.finding(
             "respondent.credit_code_format",
             "respondent.credit_code",
-            f"统一社会信用代码“{code}”格式不对(应为 18 位数字和大写字母)",
-            "从国家企业信用信息公示系统复制,或删除该字段",
+            f"统一社会信用代码“{code}”格式不对（应为 18 位数字和大写字母）",
+            "从国家企业信用信息公示系统复制，或删除该字段",
         )

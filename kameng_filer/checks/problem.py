@@ -28,17 +28,17 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 "problem.vague",
                 "problem.type",
-                f"问题类型为“其他”,描述也比较笼统{said}:平台和监管部门需要知道具体是什么问题",
+                f"问题类型为“其他”，描述也比较笼统{said}：平台和监管部门需要知道具体是什么问题",
                 (lex.hint("vague_problems", vague_words) + ";" if vague_words else "")
-                + "选择具体的问题类型(kameng schema 或 docs/case-format.md 列出全部),"
+                + "选择具体的问题类型（kameng schema 或 docs/case-format.md 列出全部），"
                 "并写清时间、金额和发生了什么",
             )
         elif suggestion is not None:
             yield ctx.finding(
                 "problem.other_type",
                 "problem.type",
-                f"问题描述看起来属于「{PROBLEM_LABELS[suggestion]}」,但问题类型填的是“其他”",
-                f"把 problem.type 改为 {suggestion.value},投诉文本和证据要求会更贴切",
+                f"问题描述看起来属于「{PROBLEM_LABELS[suggestion]}」，但问题类型填的是“其他”",
+                f"把 problem.type 改为 {suggestion.value}，投诉文本和证据要求会更贴切",
             )
     title = _PUNCT.sub("", case.title)
     vague_titles = lex.vague_titles
@@ -46,9 +46,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "title.vague",
             "title",
-            f"标题“{case.title}”过于笼统,看不出是什么问题",
+            f"标题“{case.title}”过于笼统，看不出是什么问题",
             lex.hint("vague_titles", lex.find("vague_titles", case.title))
-            or "标题写订单号和问题,例如“订单XX-商品未到账,附支付凭证”",
+            or "标题写订单号和问题，例如“订单XX-商品未到账，附支付凭证”",
         )
 
 

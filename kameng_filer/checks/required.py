@@ -20,36 +20,36 @@ KEY_FIELDS: tuple[tuple[tuple[str, ...], str, str, str, str], ...] = (
         ("order",),
         "order_no",
         "required.order_no",
-        "缺少订单号:没有订单号,平台和监管部门无法定位这笔交易",
-        "在平台“我的订单”或订单详情页复制订单号,填写到 order.order_no(建议加引号)",
+        "缺少订单号：没有订单号，平台和监管部门无法定位这笔交易",
+        "在平台“我的订单”或订单详情页复制订单号，填写到 order.order_no（建议加引号）",
     ),
     (
         ("order",),
         "amount",
         "required.amount",
-        "缺少订单金额:退款和赔偿都以实付金额为基础",
-        "按支付凭证填写实付金额(元),例如 order.amount: 100.00",
+        "缺少订单金额：退款和赔偿都以实付金额为基础",
+        "按支付凭证填写实付金额（元），例如 order.amount: 100.00",
     ),
     (
         ("respondent",),
         "platform",
         "required.platform",
         "缺少被投诉平台名称",
-        "填写你下单的卡盟/发卡平台名称(网站上显示的名字),例如 respondent.platform: 星辰卡盟",
+        "填写你下单的卡盟/发卡平台名称（网站上显示的名字），例如 respondent.platform: 星辰卡盟",
     ),
     (
         ("complainant",),
         "name",
         "required.complainant_name",
-        "缺少投诉人姓名:12315、支付渠道和消协都要求实名",
+        "缺少投诉人姓名：12315、支付渠道和消协都要求实名",
         "填写你的真实姓名到 complainant.name",
     ),
     (
         ("complainant",),
         "phone",
         "required.complainant_phone",
-        "缺少投诉人手机号:各渠道需要用它联系你、发送处理结果",
-        '填写手机号到 complainant.phone,并加引号,例如 "13800138000"',
+        "缺少投诉人手机号：各渠道需要用它联系你、发送处理结果",
+        '填写手机号到 complainant.phone，并加引号，例如 "13800138000"',
     ),
 )
 KEY_PATHS = {".".join((*parents, name)) for parents, name, *_ in KEY_FIELDS}
@@ -74,7 +74,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "complainant.phone_format",
                 "complainant.phone",
                 f"手机号 {phone!r} 看起来不是有效的中国大陆手机号或座机号",
-                '填写 11 位手机号,例如 "13800138000";座机写成 "0571-88888888"',
+                '填写 11 位手机号，例如 "13800138000"；座机写成 "0571-88888888"',
             )
 
 
@@ -99,10 +99,10 @@ def _blank_required(ctx: Context) -> Iterator[Finding]:
                 continue
             label = field_label(sub)
             if enum is not None:
-                hint = f"从这些取值中选一个填写:{' | '.join(e.value for e in enum)}"
+                hint = f"从这些取值中选一个填写：{' | '.join(e.value for e in enum)}"
             elif description:
                 hint = f"填写 {sub}({description})"
             else:
                 hint = f"填写 {sub}"
             shown = label if label != sub else sub
-            yield ctx.finding("required.field", sub, f"请填写「{shown}」({sub})", hint)
+            yield ctx.finding("required.field", sub, f"请填写「{shown}」（{sub}）", hint)

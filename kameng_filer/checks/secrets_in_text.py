@@ -102,15 +102,15 @@ def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | N
             yield ctx.finding(
                 "secret.id_number",
                 path,
-                f"文本中写有身份证号({mask(number)}):投诉文本会发给平台,部分渠道(如黑猫投诉)公开展示",
-                "从文本中删除身份证号;渠道确实需要时填写 complainant.id_number,只在私密渠道使用",
+                f"文本中写有身份证号（{mask(number)}）：投诉文本会发给平台，部分渠道（如黑猫投诉）公开展示",
+                "从文本中删除身份证号；渠道确实需要时填写 complainant.id_number，只在私密渠道使用",
             )
         else:
             yield ctx.finding(
                 "secret.id_like",
                 path,
-                f"文本中有疑似身份证号的 18 位数字({mask(number)})",
-                "如果是身份证号,请删除;如果是订单号,请同时填写到 order.order_no 以免误报",
+                f"文本中有疑似身份证号的 18 位数字（{mask(number)}）",
+                "如果是身份证号，请删除；如果是订单号，请同时填写到 order.order_no 以免误报",
             )
     for m in LONG_RUN.finditer(text):
         token = m.group(0)
@@ -123,8 +123,8 @@ def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | N
                 yield ctx.finding(
                     "secret.bank_card",
                     path,
-                    f"文本中有疑似银行卡号({mask(token)})",
-                    "删除卡号;退款账户只写“原支付账户”;如果是订单号或交易号,请填到对应字段以免误报",
+                    f"文本中有疑似银行卡号（{mask(token)}）",
+                    "删除卡号；退款账户只写“原支付账户”；如果是订单号或交易号，请填到对应字段以免误报",
                 )
             continue
         if re.search(r"\d", token) and re.search(r"[A-Za-z]", token):
@@ -132,9 +132,9 @@ def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | N
             yield ctx.finding(
                 "secret.key_like",
                 path,
-                f"文本中有疑似卡密/密钥的长串({mask(token)})",
-                "如果是卡密,请删除(写“卡密末四位XXXX”即可),卡密填在 order.card_key;"
-                "如果是订单号/交易号,请填到对应字段以免误报",
+                f"文本中有疑似卡密/密钥的长串（{mask(token)}）",
+                "如果是卡密，请删除（写“卡密末四位XXXX”即可），卡密填在 order.card_key；"
+                "如果是订单号/交易号，请填到对应字段以免误报",
             )
     for m in LABELLED_KEY.finditer(text):
         token = m.group("value")
@@ -146,8 +146,8 @@ def _scan(ctx: Context, path: str, text: str, known: set[str], card_key: str | N
         yield ctx.finding(
             "secret.password",
             path,
-            f"文本中写有密码({mask(m.group('value'))}):任何渠道都不需要你的密码",
-            "删除密码;如果密码已经发给过别人,立即修改",
+            f"文本中写有密码（{mask(m.group('value'))}）：任何渠道都不需要你的密码",
+            "删除密码；如果密码已经发给过别人，立即修改",
         )
 
 
@@ -161,6 +161,6 @@ def _card_key(ctx: Context, path: str, token: str, why: str) -> Finding:
     return ctx.finding(
         "secret.card_key",
         path,
-        f"文本中写有完整卡密({mask(token)},{why}):投诉文本会发给商家和平台,部分渠道公开展示,卡密可能被他人兑换",
-        "只写卡密末四位(例如“卡密末四位 7K2Q”);完整卡密填在 order.card_key,只在私密渠道使用",
+        f"文本中写有完整卡密（{mask(token)},{why}）：投诉文本会发给商家和平台，部分渠道公开展示，卡密可能被他人兑换",
+        "只写卡密末四位（例如“卡密末四位 7K2Q”）；完整卡密填在 order.card_key，只在私密渠道使用",
     )

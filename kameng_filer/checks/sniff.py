@@ -136,16 +136,16 @@ def _check_image(path: Path, fmt: str) -> str | None:
             with Image.open(path, formats=[pil]) as im:
                 if im.size[0] * im.size[1] > MAX_PIXELS:
                     w, h = im.size
-                    return f"图片尺寸异常大({w}×{h},超过 1 亿像素),无法安全打开;请裁剪或缩小后替换"
+                    return f"图片尺寸异常大（{w}×{h}，超过 1 亿像素），无法安全打开；请裁剪或缩小后替换"
                 im.verify()
             if fmt == "jpeg":
                 with Image.open(path, formats=[pil]) as im:
                     im.draft("RGB", (64, 64))
                     im.load()
     except Image.DecompressionBombError:
-        return "图片尺寸异常大,无法安全打开"
+        return "图片尺寸异常大，无法安全打开"
     except Exception:  # untrusted bytes: Pillow's plugins raise many kinds of errors
-        return "图片已损坏或不完整,无法打开"
+        return "图片已损坏或不完整，无法打开"
     return None
 
 
@@ -154,7 +154,7 @@ def _check_pdf(path: Path, size: int) -> str | None:
         fh.seek(max(0, size - 2048))
         tail = fh.read()
     if b"%%EOF" not in tail:
-        return "PDF 文件不完整(缺少结尾标记,可能下载或复制中断)"
+        return "PDF 文件不完整（缺少结尾标记，可能下载或复制中断）"
     return None
 
 
@@ -209,7 +209,7 @@ def _sniff_cached(path: str, size: int, mtime_ns: int) -> Sniffed:
     if fmt is None:
         fmt = _text_format(p)
         if fmt is None:
-            return Sniffed(None, "内容不是可识别的图片、PDF、视频、音频或文本(可能是损坏文件或其他格式)")
+            return Sniffed(None, "内容不是可识别的图片、PDF、视频、音频或文本（可能是损坏文件或其他格式）")
         return Sniffed(fmt)
     kind = FORMATS[fmt][0]
     if kind == "image":

@@ -38,7 +38,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "time.future",
                 path,
                 f"时间 {fmt_time(value)} 晚于当前时间 {fmt_time(ctx.now)}",
-                "检查年份、月份和上午/下午;没有时区的时间按北京时间理解",
+                "检查年份、月份和上午/下午；没有时区的时间按北京时间理解",
             )
     for key, entries in (("timeline", case.timeline), ("contacts", case.contacts)):
         for i in range(1, len(entries)):
@@ -46,8 +46,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(
                     "time.out_of_order",
                     f"{key}[{i}].at",
-                    f"{'时间线' if key == 'timeline' else '沟通记录'}第 {i + 1} 项早于第 {i} 项,没有按时间顺序排列",
-                    "按时间从早到晚排列,投诉文本会按这个顺序叙述",
+                    f"{'时间线' if key == 'timeline' else '沟通记录'}第 {i + 1} 项早于第 {i} 项，没有按时间顺序排列",
+                    "按时间从早到晚排列，投诉文本会按这个顺序叙述",
                 )
                 break
     ordered, paid = case.order.ordered_at, case.order.paid_at

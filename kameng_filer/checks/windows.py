@@ -67,8 +67,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "window.unknown",
             path,
-            "没有填写平台的投诉时限,无法提醒你是否超时",
-            "在平台规则/用户协议中查找投诉时限(如“支付后7天内”“到账问题需在1小时内投诉”),"
+            "没有填写平台的投诉时限，无法提醒你是否超时",
+            "在平台规则/用户协议中查找投诉时限（如“支付后7天内”“到账问题需在1小时内投诉”），"
             "写成 platform_policy: {complaint_window: P7D}",
         )
         return
@@ -78,7 +78,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             "window.invalid",
             path,
             "平台投诉时限必须是正的时长",
-            "写成 ISO 8601 时长,例如 P7D(7天)、PT1H(1小时)",
+            "写成 ISO 8601 时长，例如 P7D（7天）、PT1H（1小时）",
         )
         return
     entry = WINDOW_STARTS.get(policy.window_starts)
@@ -87,7 +87,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             "window.bad_start",
             "platform_policy.window_starts",
             f"投诉时限起点「{policy.window_starts}」无效",
-            f"可选:{' | '.join(WINDOW_STARTS)}(默认 paid_at,即从支付时间起算)",
+            f"可选：{' | '.join(WINDOW_STARTS)}（默认 paid_at，即从支付时间起算）",
         )
         return
     start_path, start_label = entry
@@ -95,8 +95,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "window.no_start",
             start_path,
-            f"平台投诉时限从{start_label}时间起算,但没有填写{start_label}时间",
-            f"填写 {start_path},例如 2026-11-02T15:00:30",
+            f"平台投诉时限从{start_label}时间起算，但没有填写{start_label}时间",
+            f"填写 {start_path}，例如 2026-11-02T15:00:30",
         )
         return
     computed = window_deadline(ctx)
@@ -109,14 +109,14 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             "window.closed",
             path,
-            f"平台投诉时限({span})已于 {fmt_time(deadline)} 截止",
-            "仍可向平台提交并说明未能及时投诉的原因;同时考虑支付渠道、12315 等外部渠道",
+            f"平台投诉时限（{span}）已于 {fmt_time(deadline)} 截止",
+            "仍可向平台提交并说明未能及时投诉的原因；同时考虑支付渠道、12315 等外部渠道",
         )
     elif left < CLOSING_SOON:
         hours = left.total_seconds() / 3600
         yield ctx.finding(
             "window.closing",
             path,
-            f"平台投诉时限({span})将于 {fmt_time(deadline)} 截止,只剩约 {hours:.1f} 小时",
-            "尽快向平台提交投诉,先提交、后补充证据",
+            f"平台投诉时限（{span}）将于 {fmt_time(deadline)} 截止，只剩约 {hours:.1f} 小时",
+            "尽快向平台提交投诉，先提交、后补充证据",
         )

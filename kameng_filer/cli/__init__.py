@@ -80,7 +80,7 @@ class KamengGroup(LazyGroup):
 
 app = typer.Typer(
     name="kameng",
-    help="kameng-filer:卡盟/发卡平台消费纠纷投诉工具 —— 一份案件记录,检查、撰写、提交、跟踪。",
+    help="kameng-filer：卡盟/发卡平台消费纠纷投诉工具 —— 一份案件记录，检查、撰写、提交、跟踪。",
     no_args_is_help=True,
     cls=KamengGroup,
     **{**_SETTINGS, "add_completion": True},
@@ -99,9 +99,9 @@ def _show_version(value: bool) -> None:
 def _root(
     ctx: typer.Context,
     verbose: int = typer.Option(
-        0, "--verbose", "-v", count=True, help="显示技术细节(-vv 更详细);日志同时输出到终端"
+        0, "--verbose", "-v", count=True, help="显示技术细节（-vv 更详细）；日志同时输出到终端"
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出错误和结果,不显示进度和提示"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出错误和结果，不显示进度和提示"),
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="显示版本号并退出"
     ),

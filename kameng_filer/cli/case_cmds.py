@@ -59,16 +59,16 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def check_cmd(
-    case: Annotated[Path, typer.Argument(help="案件文件(case.yaml / case.json)或包含它的文件夹")],
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出检查结果(stdout 只有 JSON)")] = False,
+    case: Annotated[Path, typer.Argument(help="案件文件（case.yaml / case.json）或包含它的文件夹")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出检查结果（stdout 只有 JSON）")] = False,
     now: Annotated[
-        str | None, typer.Option("--now", help="把这个时间当作“现在”,例如 2026-11-03T10:00:00")
+        str | None, typer.Option("--now", help="把这个时间当作“现在”，例如 2026-11-03T10:00:00")
     ] = None,
     no_read: Annotated[
-        bool, typer.Option("--no-read", help="不识别证据截图(不核对截图与案件记录是否一致)")
+        bool, typer.Option("--no-read", help="不识别证据截图（不核对截图与案件记录是否一致）")
     ] = False,
 ) -> None:
-    """检查案件(三明确):必填信息、证据链、沟通记录、诉求、措辞、时限。有错误时退出码为 1。"""
+    """检查案件（三明确）：必填信息、证据链、沟通记录、诉求、措辞、时限。有错误时退出码为 1。"""
     at = parse_now(now)
     result, findings = check_path(case, now=at, read_evidence=not no_read)
     if as_json:
@@ -80,7 +80,7 @@ def check_cmd(
 
 def _print_findings(source: Path, findings: list[Finding], at: datetime, *, schema_ok: bool) -> None:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "hint")}
-    console.print(Text(f"案件检查:{source}(以 {at:%Y-%m-%d %H:%M} 为当前时间)", style="bold"))
+    console.print(Text(f"案件检查：{source}（以 {at:%Y-%m-%d %H:%M} 为当前时间）", style="bold"))
     summary = " · ".join(f"{SEVERITY_LABEL[s]} {n}" for s, n in counts.items())
     console.print(Text(summary))
     for f in findings:
@@ -89,29 +89,29 @@ def _print_findings(source: Path, findings: list[Finding], at: datetime, *, sche
         head.append(f"{_MARK[f.severity]} {SEVERITY_LABEL[f.severity]}", style=_STYLE[f.severity])
         head.append(f"  {f.path}")
         if f.line is not None:
-            head.append(f"(第 {f.line} 行)", style="dim")
+            head.append(f"（第 {f.line} 行）", style="dim")
         head.append(f"  [{f.code}]", style="dim")
         console.print(head)
         console.print(Text(f"    {f.message}"))
         if f.hint:
-            console.print(Text(f"    建议:{f.hint}", style="dim"))
+            console.print(Text(f"    建议：{f.hint}", style="dim"))
     console.print()
     if counts["error"]:
-        console.print(Text(f"有 {counts['error']} 个错误:修正后才能提交投诉。", style="bold red"))
+        console.print(Text(f"有 {counts['error']} 个错误：修正后才能提交投诉。", style="bold red"))
         if not schema_ok:
-            console.print(Text("格式错误修正后,还会检查证据链、沟通记录、诉求、措辞和时限。", style="dim"))
+            console.print(Text("格式错误修正后，还会检查证据链、沟通记录、诉求、措辞和时限。", style="dim"))
     elif any(f.code in TEXT_CODES for f in findings):
         console.print(
             Text(
-                "没有错误,但上面的情绪化或含糊表述要先改写:向 12315、消协、黑猫投诉提交时是错误;"
+                "没有错误，但上面的情绪化或含糊表述要先改写：向 12315、消协、黑猫投诉提交时是错误；"
                 '其他渠道要加 --force "理由" 才会原样提交。',
                 style="bold yellow",
             )
         )
     elif counts["warning"]:
-        console.print(Text("没有错误,可以提交;处理上面的警告会让投诉更有力。", style="bold yellow"))
+        console.print(Text("没有错误，可以提交；处理上面的警告会让投诉更有力。", style="bold yellow"))
     else:
-        console.print(Text("没有错误,可以提交。", style="bold green"))
+        console.print(Text("没有错误，可以提交。", style="bold green"))
 
 
 # ---------------------------------------------------------------- new
@@ -120,26 +120,26 @@ def _print_findings(source: Path, findings: list[Finding], at: datetime, *, sche
 @handle_errors
 def new_cmd(
     directory: Annotated[Path, typer.Argument(help="要创建的案件文件夹")] = Path(DEFAULT_DIR),
-    plain: Annotated[bool, typer.Option("--plain", help="不提问,只生成带注释的模板")] = False,
+    plain: Annotated[bool, typer.Option("--plain", help="不提问，只生成带注释的模板")] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="不提问,以 JSON 输出 {case_file, evidence_dir}")
+        bool, typer.Option("--json", help="不提问，以 JSON 输出 {case_file, evidence_dir}")
     ] = False,
     from_images: Annotated[
         list[Path] | None,
-        typer.Option("--from", help="从截图起草案件:识别订单号、金额、时间、交易号等(--from 后可跟多张截图)"),
+        typer.Option("--from", help="从截图起草案件：识别订单号、金额、时间、交易号等（--from 后可跟多张截图）"),
     ] = None,
     more_images: Annotated[list[Path] | None, typer.Argument(help="--from 的其余截图", show_default=False)] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问,直接采用从截图识别出的值")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接采用从截图识别出的值")] = False,
 ) -> None:
-    """创建案件文件夹:带中文注释的 case.yaml 模板和 evidence/ 文件夹(在终端中会逐项提问)。"""
+    """创建案件文件夹：带中文注释的 case.yaml 模板和 evidence/ 文件夹（在终端中会逐项提问）。"""
     if directory.exists() and not directory.is_dir():
         fail(f"{directory} 已存在且不是文件夹", hint="换一个文件夹名")
     existing = [directory / n for n in CASE_FILE_NAMES if (directory / n).exists()]
     if existing:
-        fail(f"{existing[0]} 已存在,不会覆盖", hint="换一个文件夹,或直接编辑已有的案件文件")
+        fail(f"{existing[0]} 已存在，不会覆盖", hint="换一个文件夹，或直接编辑已有的案件文件")
     images = [*(from_images or []), *(more_images or [])]
     if more_images and not from_images:
-        fail(f"多余的参数:{more_images[0]}", hint="从截图起草案件时写 kameng new 文件夹 --from 截图1 截图2")
+        fail(f"多余的参数：{more_images[0]}", hint="从截图起草案件时写 kameng new 文件夹 --from 截图1 截图2")
     interactive = not plain and not as_json and _interactive()
     drafted = None
     answers: dict[str, str] = {}
@@ -165,7 +165,7 @@ def new_cmd(
         with target.open("x", encoding="utf-8") as fh:
             fh.write(text)
     except FileExistsError:
-        fail(f"{directory / 'case.yaml'} 已存在,不会覆盖")
+        fail(f"{directory / 'case.yaml'} 已存在，不会覆盖")
     except OSError as exc:
         fail(f"无法创建 {directory}:{exc.strerror or exc}", hint="检查路径和写权限")
     if as_json:
@@ -174,11 +174,11 @@ def new_cmd(
     console.print(Text(f"已创建 {target} 和 {directory / 'evidence'}/", style="bold green"))
     console.print(Text("下一步:"))
     console.print(Text("  1. 把订单、支付、聊天、问题截图放进 evidence/ 文件夹"))
-    console.print(Text(f"  2. 编辑 {target},按注释补全信息"))
+    console.print(Text(f"  2. 编辑 {target}，按注释补全信息"))
     from kameng_filer.cli.suggest import command
 
     check = command("kameng", "check", str(directory))
-    console.print(Text(f"  3. 按提示修改直到没有错误:{check}"))
+    console.print(Text(f"  3. 按提示修改直到没有错误：{check}"))
 
 
 def _yaml_str(value: str) -> str:
@@ -238,25 +238,25 @@ def _ask(skip: set[str] | None = None) -> dict[str, str]:
 
     Keys in ``skip`` (already drafted from screenshots) are not asked again.
     """
-    console.print(Text("逐项回答(直接回车跳过,之后可以在 case.yaml 里补):", style="bold"))
+    console.print(Text("逐项回答（直接回车跳过，之后可以在 case.yaml 里补）：", style="bold"))
     skip = skip or set()
 
     def ask(label: str) -> str:
         return Prompt.ask(label, default="", show_default=False, console=console).strip()
 
     questions: dict[str, Callable[[], str]] = {
-        "title": lambda: ask("案件标题(如:王者荣耀点券充值未到账)"),
+        "title": lambda: ask("案件标题（如：王者荣耀点券充值未到账）"),
         "complainant_name": lambda: ask("你的真实姓名"),
         "complainant_phone": lambda: ask("你的手机号"),
-        "platform": lambda: ask("被投诉平台名称(如:星辰卡盟)"),
+        "platform": lambda: ask("被投诉平台名称（如：星辰卡盟）"),
         "order_no": lambda: ask("订单号"),
-        "product": lambda: ask("商品名称(如:王者荣耀点券 1000点)"),
+        "product": lambda: ask("商品名称（如：王者荣耀点券 1000点）"),
         "amount": _ask_amount,
         "payment_method": lambda: _ask_choice(
             "支付方式", [(m.value, PAYMENT_LABELS[m]) for m in PaymentMethod]
         ),
         "problem_type": _ask_problem_type,
-        "summary": lambda: ask("一句话说明发生了什么(只写事实)"),
+        "summary": lambda: ask("一句话说明发生了什么（只写事实）"),
     }
     answers = {k: q() for k, q in questions.items() if k not in skip}
     return {k: v for k, v in answers.items() if v}
@@ -264,7 +264,7 @@ def _ask(skip: set[str] | None = None) -> dict[str, str]:
 
 def _ask_amount() -> str:
     while True:
-        raw = Prompt.ask("实付金额(元)", default="", show_default=False, console=console).strip()
+        raw = Prompt.ask("实付金额（元）", default="", show_default=False, console=console).strip()
         value = raw.removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
         if not value:
             return ""
@@ -274,7 +274,7 @@ def _ask_amount() -> str:
             amount = Decimal(-1)
         if amount.is_finite() and 0 <= amount < Decimal(10) ** 12:
             return f"{amount.quantize(Decimal('0.01'))}"
-        err_console.print(Text(f"“{raw}”不是有效金额,请写成 100.00", style="red"))
+        err_console.print(Text(f"“{raw}”不是有效金额，请写成 100.00", style="red"))
 
 
 def _ask_problem_type() -> str:
@@ -307,6 +307,6 @@ def _ask_choice(title: str, choices: list[tuple[str, str]]) -> str:
 
 @handle_errors
 def schema_cmd() -> None:
-    """输出案件文件的 JSON Schema(供编辑器补全和校验)。"""
+    """输出案件文件的 JSON Schema（供编辑器补全和校验）。"""
     schema = Case.model_json_schema(by_alias=True)
     print_json({"$schema": "https://json-schema.org/draft/2020-12/schema", **schema})

@@ -31,7 +31,7 @@ def load_file(path: Path) -> Case:
     result = load_case(path)
     errors = [f for f in result.findings if f.severity == "error"]
     if result.case is None or errors:  # errors with a case: evidence outside the folder, duplicate keys
-        first = f";第一个问题:{errors[0].path}:{errors[0].message}" if errors else ""
+        first = f"；第一个问题：{errors[0].path}:{errors[0].message}" if errors else ""
         raise CaseInvalid(
             f"案件文件 {path} 有错误{first}", issues=result.findings, hint="运行 kameng check 查看全部问题"
         )

@@ -24,7 +24,7 @@ HELP_TEXT = "显示此帮助并退出。"
 GLOBAL_OPTIONS = ("-v", "-vv", "--verbose", "-q", "--quiet", "--version")
 OPTIONS_METAVAR = "[选项]"
 COMMAND_METAVAR = "命令 [参数]..."
-USAGE_PREFIX = "用法: "
+USAGE_PREFIX = "用法："
 _RICH_TEXTS = {
     "ARGUMENTS_PANEL_TITLE": "参数",
     "OPTIONS_PANEL_TITLE": "选项",
@@ -32,16 +32,16 @@ _RICH_TEXTS = {
     "ERRORS_PANEL_TITLE": "错误",
     "ABORTED_TEXT": "已取消。",
     "REQUIRED_LONG_STRING": "[必填]",
-    "DEFAULT_STRING": "[默认: {}]",
-    "ENVVAR_STRING": "[环境变量: {}]",
-    "DEPRECATED_STRING": "(已弃用) ",
+    "DEFAULT_STRING": "[默认：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "DEPRECATED_STRING": "（已弃用） ",
     "RICH_HELP": "运行 [blue]{command_path} {help_option}[/] 查看帮助。",
 }
 
 # English value messages (pydantic via typer >= 0.20, or click's own types) -> Chinese
 _BUILTIN_HELP = {  # Typer's own options
-    "install_completion": "为当前 shell 安装命令补全(bash、zsh、fish、PowerShell)",
-    "show_completion": "显示当前 shell 的补全脚本,可复制或自行安装",
+    "install_completion": "为当前 shell 安装命令补全（bash、zsh、fish、PowerShell）",
+    "show_completion": "显示当前 shell 的补全脚本，可复制或自行安装",
 }
 
 _VALUE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -58,10 +58,10 @@ _VALUE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Input should be less than (?P<v>\S+)", "应当小于 {v}"),
         (r"Input should be greater than (?P<v>\S+)", "应当大于 {v}"),
         (r"(?P<v>\S+) is not in the range (?P<r>.+?)\.?$", "{v} 不在允许的范围 {r} 内"),
-        (r"(?:Value error, )?'?(?P<v>.*?)'? is not one of (?P<c>.*?)\.?$", "「{v}」不是可选的值;可选:{c}"),
+        (r"(?:Value error, )?'?(?P<v>.*?)'? is not one of (?P<c>.*?)\.?$", "「{v}」不是可选的值；可选：{c}"),
         (r"(?:File|Directory|Path) '?(?P<v>.*?)'? does not exist", "路径「{v}」不存在"),
-        (r"(?:File|Directory|Path) '?(?P<v>.*?)'? is a file", "「{v}」是文件,这里需要文件夹"),
-        (r"(?:File|Directory|Path) '?(?P<v>.*?)'? is a directory", "「{v}」是文件夹,这里需要文件"),
+        (r"(?:File|Directory|Path) '?(?P<v>.*?)'? is a file", "「{v}」是文件，这里需要文件夹"),
+        (r"(?:File|Directory|Path) '?(?P<v>.*?)'? is a directory", "「{v}」是文件夹，这里需要文件"),
         (r"(?:File|Directory|Path) '?(?P<v>.*?)'? is not readable", "「{v}」不可读"),
         (r"(?:File|Directory|Path) '?(?P<v>.*?)'? is not writable", "「{v}」不可写"),
     )
@@ -169,8 +169,8 @@ def describe(exc: Any) -> UsageProblem:
         hint = (f"你是不是想用 {'、'.join(guesses)}?" if guesses else "") + help_hint
         if option in GLOBAL_OPTIONS and getattr(ctx, "parent", None) is not None:
             words = path.split()
-            hint = f"{option} 是全局选项,写在命令名之前:{words[0]} {option} {' '.join(words[1:])} …"
-        return UsageProblem(f"没有这个选项:{option}。", hint, usage_line(ctx), detail)
+            hint = f"{option} 是全局选项，写在命令名之前：{words[0]} {option} {' '.join(words[1:])} …"
+        return UsageProblem(f"没有这个选项：{option}。", hint, usage_line(ctx), detail)
     if name == "BadOptionUsage":
         option = str(getattr(exc, "option_name", "") or "")
         text = str(getattr(exc, "message", ""))
@@ -197,7 +197,7 @@ def describe(exc: Any) -> UsageProblem:
         if m:
             label, reason = m.group(1).upper(), f"需要 {m.group(2)} 个值"
         kind = _kind(param) if param is not None else "参数"
-        message = f"{kind} {label} 的值无效:{reason}。" if label else f"值无效:{reason}。"
+        message = f"{kind} {label} 的值无效：{reason}。" if label else f"值无效：{reason}。"
         return UsageProblem(message.replace("。。", "。"), help_hint, usage_line(ctx), detail)
     return _generic(exc, ctx, path, help_hint, detail)
 
@@ -213,12 +213,12 @@ def _generic(exc: Any, ctx: Any, path: str, help_hint: str, detail: str) -> Usag
             if guesses
             else f"运行 {path} --help 查看全部命令。"
         )
-        return UsageProblem(f"没有这个命令:{typo}。", hint, usage_line(ctx), detail)
+        return UsageProblem(f"没有这个命令：{typo}。", hint, usage_line(ctx), detail)
     if text.startswith("Missing command"):
         return UsageProblem("缺少命令。", f"运行 {path} --help 查看全部命令。", usage_line(ctx), detail)
     m = re.match(r"Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)", text, re.S)
     if m:
-        return UsageProblem(f"多余的参数:{m.group('args')}。", help_hint, usage_line(ctx), detail)
+        return UsageProblem(f"多余的参数：{m.group('args')}。", help_hint, usage_line(ctx), detail)
     if _CJK.search(text):
         return UsageProblem(text, help_hint, usage_line(ctx), detail)
     translated = translate_value_message(text)

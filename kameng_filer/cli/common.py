@@ -102,11 +102,11 @@ def report_error(
             error["detail"] = detail
         print_json({"error": error})
         return
-    err_console.print(f"[bold red]错误:[/] {escape(message)}")
+    err_console.print(f"[bold red]错误：[/] {escape(message)}")
     if hint:
-        err_console.print(f"[yellow]建议:[/] {escape(hint)}")
+        err_console.print(f"[yellow]建议：[/] {escape(hint)}")
     if detail and verbosity.verbose():
-        err_console.print(f"[dim]详细:{escape(detail)}[/]")
+        err_console.print(f"[dim]详细：{escape(detail)}[/]")
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 1, error: str = "invalid_input") -> None:
@@ -128,12 +128,12 @@ def report_exception(exc: BaseException) -> int:
         return 130
     where = _log_crash(exc)
     report_error(
-        "内部错误:命令没有完成",
+        "内部错误：命令没有完成",
         hint=(
-            f"这是程序的缺陷,不是您的操作问题。详细信息已记录到 {where},请附上此文件报告问题。已保存的数据不受影响。"
+            f"这是程序的缺陷，不是您的操作问题。详细信息已记录到 {where}，请附上此文件报告问题。已保存的数据不受影响。"
             if where
-            else "这是程序的缺陷,不是您的操作问题。数据文件夹和临时文件夹都无法写入,没有留下日志文件:"
-            "请用 -v 重新运行,把屏幕上的全部信息附在问题报告里。已保存的数据不受影响。"
+            else "这是程序的缺陷，不是您的操作问题。数据文件夹和临时文件夹都无法写入，没有留下日志文件："
+            "请用 -v 重新运行，把屏幕上的全部信息附在问题报告里。已保存的数据不受影响。"
         ),
         code="internal",
         detail=f"{type(exc).__name__}: {exc}",
@@ -191,5 +191,5 @@ def parse_now(value: str | None, *, option: str = "--now") -> datetime:
     try:
         return parse_iso(value)
     except ValueError:
-        fail(f"{option} 不是有效的 ISO 时间:{value}", hint="例如 2026-11-20T10:00:00", code=2)
+        fail(f"{option} 不是有效的 ISO 时间：{value}", hint="例如 2026-11-20T10:00:00", code=2)
         raise  # unreachable

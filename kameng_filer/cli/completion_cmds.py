@@ -21,9 +21,9 @@ class Shell(StrEnum):
 
 @handle_errors
 def completion(
-    shell: Shell = typer.Argument(..., help="shell 名称:bash、zsh、fish、powershell 或 pwsh"),
+    shell: Shell = typer.Argument(..., help="shell 名称：bash、zsh、fish、powershell 或 pwsh"),
 ) -> None:
-    """输出命令补全脚本,例如 kameng completion bash >> ~/.bashrc(自动安装用 kameng --install-completion)。"""
+    """输出命令补全脚本，例如 kameng completion bash >> ~/.bashrc（自动安装用 kameng --install-completion）。"""
     try:
         from typer._completion_shared import get_completion_script
     except ImportError:  # pragma: no cover - a Typer without it

@@ -97,7 +97,7 @@ def confirm_draft(
     if not yes and not interactive:
         fail(
             "从截图识别出的值需要本人确认",
-            hint="在终端中运行(会显示每个值来自哪张截图并询问),或加 --yes 直接采用",
+            hint="在终端中运行（会显示每个值来自哪张截图并询问），或加 --yes 直接采用",
         )
     _check_images(images)
     d = draft(images, folder)
@@ -111,7 +111,7 @@ def confirm_draft(
     for r, e in zip(d.readings, d.evidence, strict=True):
         out.print(f"证据 {escape(e.file)}:{KINDS.get(r.kind, r.kind)} → kind: {e.kind}")
     if not d.values:
-        out.print("[yellow]截图中没有识别出订单信息[/](截图可能太模糊);证据已登记,其余请手动填写。")
+        out.print("[yellow]截图中没有识别出订单信息[/]（截图可能太模糊）；证据已登记，其余请手动填写。")
     if yes or not d.values:
         return d
     if Confirm.ask("采用这些值吗？（之后仍可在 case.yaml 中修改；选 n 逐项确认）", default=True, console=out):

@@ -23,9 +23,9 @@ def _reason(o: Any) -> str:
     message, detail = wording.split_technical(o.error or "")
     parts = [message] if message else []
     if detail and verbosity.level() > 0:
-        parts.append(f"技术细节:{detail}")
+        parts.append(f"技术细节：{detail}")
     if o.hint and o.state != "submitted":
-        parts.append(f"建议:{o.hint}")
+        parts.append(f"建议：{o.hint}")
     return "\n".join(parts) or "—"
 
 
@@ -51,4 +51,4 @@ def outcome_view(outcomes: Sequence[Any], *, console: Console) -> RenderableType
     table = data_table(cols, rows, title="提交结果", console=console)
     if not files:
         return table
-    return Group(table, Text("截图与回执:", style="bold"), *files)
+    return Group(table, Text("截图与回执：", style="bold"), *files)

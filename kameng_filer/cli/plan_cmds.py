@@ -37,14 +37,14 @@ def register(app: typer.Typer) -> None:
     @app.command("plan")
     @handle_errors
     def plan_cmd(
-        case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
+        case: str = typer.Argument(..., help="案件文件（或文件夹）路径，或已保存的案件编号"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {steps, excluded}"),
         parallel: bool = typer.Option(
-            False, "--parallel", help="并行:允许的渠道同时提交(仍不会同时选12315和消协)"
+            False, "--parallel", help="并行：允许的渠道同时提交（仍不会同时选12315和消协）"
         ),
-        now: str = typer.Option(None, "--now", help="按这个时间计算期限(ISO,默认现在)"),
+        now: str = typer.Option(None, "--now", help="按这个时间计算期限（ISO，默认现在）"),
     ) -> None:
-        """推荐投诉渠道、顺序和时机,并说明每一步的理由与被排除的渠道。"""
+        """推荐投诉渠道、顺序和时机，并说明每一步的理由与被排除的渠道。"""
         from kameng_filer.planner import plan_channels
 
         store = open_store_if_any()
@@ -65,14 +65,14 @@ def register(app: typer.Typer) -> None:
     @app.command("letter")
     @handle_errors
     def letter_cmd(
-        case: str = typer.Argument(..., help="案件文件(或文件夹)路径,或已保存的案件编号"),
+        case: str = typer.Argument(..., help="案件文件（或文件夹）路径，或已保存的案件编号"),
         out: Path = typer.Option(
-            None, "--output", "--out", "-o", help="PDF 保存位置(默认当前目录 letter-案件编号.pdf)"
+            None, "--output", "--out", "-o", help="PDF 保存位置（默认当前目录 letter-案件编号.pdf）"
         ),
-        to: str = typer.Option(None, "--to", help="收信的消协名称,如 杭州市消费者权益保护委员会"),
+        to: str = typer.Option(None, "--to", help="收信的消协名称，如 杭州市消费者权益保护委员会"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出 {path, case_id}"),
     ) -> None:
-        """生成可打印的消协投诉书 PDF(含证据清单与每张证据图片)。"""
+        """生成可打印的消协投诉书 PDF（含证据清单与每张证据图片）。"""
         from kameng_filer.cli.progress import working
         from kameng_filer.config import channel_settings
         from kameng_filer.letter import write_letter_pdf
@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
             hashes = {row.evidence_id: row.sha256 for row in store.evidence_index(ref.id)}
         addressee = to or channel_settings("consumer_association").get("association_name")
         target = check_output(out or Path.cwd() / f"letter-{ref.id}.pdf", option="--output")
-        with working(err_console, "正在生成投诉书 PDF(排版并压缩证据图片)"):
+        with working(err_console, "正在生成投诉书 PDF（排版并压缩证据图片）"):
             try:
                 path = write_letter_pdf(ref.case, target, hashes=hashes, addressee=addressee)
             except OSError as exc:
@@ -93,8 +93,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"path": str(path), "case_id": ref.id})
             return
-        console.print(f"已生成投诉书:{escape(str(path))}")
-        console.print("打印后在签名处签字、写上日期,连同证据材料一起递交或邮寄给消费者协会。")
+        console.print(f"已生成投诉书：{escape(str(path))}")
+        console.print("打印后在签名处签字、写上日期，连同证据材料一起递交或邮寄给消费者协会。")
 
 
 def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
@@ -102,16 +102,16 @@ def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
     from kameng_filer.config import load_config
     from kameng_filer.errors import KamengError
 
-    head = f"投诉渠道计划:{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
+    head = f"投诉渠道计划：{ref.case.title}({ref.id})" + ("— 并行提交" if parallel else "— 逐级推进")
     console.print(f"[bold]{escape(head)}[/]")
     for n, step in enumerate(result.steps, start=1):
         color = "green" if step.done else "cyan"
         title = escape(_title(step.channel, step.purpose))
         console.print(f"\n[bold]{n}. {title}[/]  [{color}]{escape(step.when)}[/]")
-        console.print(f"   理由:{escape(step.reason)}")
+        console.print(f"   理由：{escape(step.reason)}")
         if step.missing:
             need = "、".join(f"{m.label}({m.field})" for m in step.missing)
-            console.print(f"   [yellow]需补充:{escape(need)}[/]")
+            console.print(f"   [yellow]需补充：{escape(need)}[/]")
     if result.excluded:
         console.print("\n[bold]不采用的渠道[/]")
         for e in result.excluded:
@@ -127,13 +127,13 @@ def _print_plan(case: str, ref: Any, result: Any, parallel: bool) -> None:
     try:
         config = load_config()
     except KamengError as exc:  # a command printed now would fail on the same settings
-        console.print(f"\n[yellow]注意:[/]{escape(exc.message)}")
-        console.print("配置文件修正后再运行 kameng plan,会给出可直接运行的提交命令。")
+        console.print(f"\n[yellow]注意：[/]{escape(exc.message)}")
+        console.print("配置文件修正后再运行 kameng plan，会给出可直接运行的提交命令。")
         return
     suggestion = file_commands(case, fileable, config)
     if suggestion.commands:
-        console.print("\n可用工具提交的渠道:")
+        console.print("\n可用工具提交的渠道：")
         for line in suggestion.commands:
             console.print(f"  {escape(line)}")
     for note in suggestion.notes:
-        console.print(f"[yellow]注意:[/]{escape(note)}")
+        console.print(f"[yellow]注意：[/]{escape(note)}")

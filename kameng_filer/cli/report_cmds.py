@@ -34,7 +34,7 @@ def validate_number(adapter: Adapter, text: str) -> str | None:
     if isinstance(adapter, AssistedAdapter):
         return adapter.validate_number(text)
     if not _GENERIC_NUMBER.fullmatch(text.strip()):
-        return f"「{text}」不是有效的投诉编号(不能为空、不能含空格)"
+        return f"「{text}」不是有效的投诉编号（不能为空、不能含空格）"
     return None
 
 
@@ -75,9 +75,9 @@ def record_number(
         if filing.complaint_no == number:
             return filing, False
         raise KamengError(
-            f"案件 {case_id} 在「{adapter.spec.title}」已记录投诉编号 {filing.complaint_no},与 {number} 不同",
+            f"案件 {case_id} 在「{adapter.spec.title}」已记录投诉编号 {filing.complaint_no}，与 {number} 不同",
             hint=(
-                f"如果这是一次新的投诉,先建立新的记录:kameng file {case_id} --channels {channel} --again;"
+                f"如果这是一次新的投诉，先建立新的记录：kameng file {case_id} --channels {channel} --again；"
                 "否则检查单号是否抄错"
             ),
         )
@@ -121,8 +121,8 @@ def record_status(
     """Record a status the person saw (``kameng report --status``) as a ``status`` event; the recorded item."""
     if filing is None:
         raise KamengError(
-            f"案件 {case_id} 在「{adapter.spec.title}」还没有投诉记录,无法记录状态",
-            hint=f"先记录投诉单号:kameng report {case_id} --channel {channel} --number 投诉单号",
+            f"案件 {case_id} 在「{adapter.spec.title}」还没有投诉记录，无法记录状态",
+            hint=f"先记录投诉单号：kameng report {case_id} --channel {channel} --number 投诉单号",
         )
     raw = (status or "").strip() or state or ""
     meaning = normalise_status(channel, raw) if status else None
@@ -130,7 +130,7 @@ def record_status(
         words = "、".join(known_words(channel))
         raise KamengError(
             f"不认识「{adapter.spec.title}」的状态「{raw}」",
-            hint=f"已知状态:{words};或加 --state {'/'.join(STATES)} 指定它的含义",
+            hint=f"已知状态：{words}；或加 --state {'/'.join(STATES)} 指定它的含义",
         )
     norm = state or (meaning.state if meaning else "open")
     data = {
@@ -155,21 +155,21 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     @handle_errors
     def report_cmd(
-        case: str = typer.Argument(..., help="已保存的案件编号,或案件文件(或文件夹)路径"),
-        channel: str = typer.Option(..., "--channel", "-c", help="渠道名,如 alipay、wechat_pay、12315"),
+        case: str = typer.Argument(..., help="已保存的案件编号，或案件文件（或文件夹）路径"),
+        channel: str = typer.Option(..., "--channel", "-c", help="渠道名，如 alipay、wechat_pay、12315"),
         status: str = typer.Option(
-            None, "--status", "-s", help="App / 网站上看到的状态,如 商家已回复、平台介入、已完成、撤诉"
+            None, "--status", "-s", help="App / 网站上看到的状态，如 商家已回复、平台介入、已完成、撤诉"
         ),
         number: str = typer.Option(
-            None, "--number", "-n", help="App / 网站显示的投诉单号(记录后该渠道视为已提交)"
+            None, "--number", "-n", help="App / 网站显示的投诉单号（记录后该渠道视为已提交）"
         ),
-        screenshot: str = typer.Option(None, "--screenshot", help="截图文件路径(会复制到数据目录保存)"),
-        note: str = typer.Option(None, "--note", help="备注,如 商家答复的要点"),
-        state: str = typer.Option(None, "--state", help=f"状态词无法识别时指定标准状态:{'/'.join(STATES)}"),
-        at: str = typer.Option(None, "--at", help="看到该状态的时间(ISO,默认现在)"),
+        screenshot: str = typer.Option(None, "--screenshot", help="截图文件路径（会复制到数据目录保存）"),
+        note: str = typer.Option(None, "--note", help="备注，如 商家答复的要点"),
+        state: str = typer.Option(None, "--state", help=f"状态词无法识别时指定标准状态：{'/'.join(STATES)}"),
+        at: str = typer.Option(None, "--at", help="看到该状态的时间（ISO，默认现在）"),
         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出记录结果"),
     ) -> None:
-        """记录本人在 App 或网站上看到的投诉单号、状态变化和备注(支付宝、微信支付等需本人操作的渠道)。"""
+        """记录本人在 App 或网站上看到的投诉单号、状态变化和备注（支付宝、微信支付等需本人操作的渠道）。"""
         from kameng_filer.filing.channels import resolve
         from kameng_filer.store import Store
 
@@ -179,7 +179,7 @@ def register(app: typer.Typer) -> None:
             )
         if state and state not in STATES:
             raise KamengError(
-                f"--state 只能是:{'/'.join(STATES)}", hint="、".join(f"{k}={v}" for k, v in STATES.items())
+                f"--state 只能是：{'/'.join(STATES)}", hint="、".join(f"{k}={v}" for k, v in STATES.items())
             )
         inst = resolve(channel)
         adapter = inst.adapter
@@ -238,13 +238,13 @@ def register(app: typer.Typer) -> None:
             if item["kind"] == "number":
                 verb = "已记录" if item["changed"] else "此前已记录"
                 console.print(
-                    f"{verb}「{adapter.spec.title}」投诉单号 {item['complaint_no']},该渠道状态:已提交"
+                    f"{verb}「{adapter.spec.title}」投诉单号 {item['complaint_no']}，该渠道状态：已提交"
                 )
             elif item["kind"] == "status":
                 console.print(
-                    f"已记录状态「{item['raw']}」({STATES[item['state']]}),时间 {stamp:%Y-%m-%d %H:%M}"
+                    f"已记录状态「{item['raw']}」（{STATES[item['state']]}），时间 {stamp:%Y-%m-%d %H:%M}"
                 )
             else:
-                console.print(f"已记录备注,时间 {stamp:%Y-%m-%d %H:%M}")
+                console.print(f"已记录备注，时间 {stamp:%Y-%m-%d %H:%M}")
         if shot:
-            console.print(f"截图已保存:{escape(str(shot))}")
+            console.print(f"截图已保存：{escape(str(shot))}")

@@ -58,7 +58,7 @@ def run(invoke: Callable[[], Any], argv: Sequence[str]) -> int:
             report_error(f"{text}。", code="error", detail=exc.format_message())
             code = exc.exit_code
         except typer.Abort:
-            report_error("已取消,未做任何更改。", code="aborted")
+            report_error("已取消，未做任何更改。", code="aborted")
             code = 1
         except BrokenPipeError:  # the reader went away (``kameng … | head``): stop quietly, like click
             _silence_stdout()

@@ -26,18 +26,18 @@ class IndexFormat(StrEnum):
 def _print_findings(findings: list[Finding]) -> None:
     labels = {"error": "[bold red]错误[/]", "warning": "[yellow]警告[/]", "hint": "[cyan]建议[/]"}
     for f in findings:
-        where = f"{f.path}" + (f"(第 {f.line} 行)" if f.line else "")
+        where = f"{f.path}" + (f"（第 {f.line} 行）" if f.line else "")
         err_console.print(f"{labels.get(f.severity, f.severity)} {escape(where)}:{escape(f.message)}")
         if f.hint:
-            err_console.print(f"    [dim]建议:{escape(f.hint)}[/]")
+            err_console.print(f"    [dim]建议：{escape(f.hint)}[/]")
 
 
 @handle_errors
 def add(
-    case: Path = typer.Argument(..., help="案件文件(case.yaml / case.json),或包含它的文件夹"),
+    case: Path = typer.Argument(..., help="案件文件（case.yaml / case.json），或包含它的文件夹"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果"),
 ) -> None:
-    """导入案件:证据按 SHA-256 存入本地证据库;修改后再次导入会保存为新版本,旧版本和证据都保留。"""
+    """导入案件：证据按 SHA-256 存入本地证据库；修改后再次导入会保存为新版本，旧版本和证据都保留。"""
     from kameng_filer.store import Store
     from kameng_filer.store.evidence_index import EVIDENCE_KIND_LABELS, human_size
     from kameng_filer.store.sniff import mime_label
@@ -66,11 +66,11 @@ def add(
     if result.created:
         what = "新案件" if result.version == 1 else "新版本"
         console.print(
-            f"[green]已导入[/] 案件 [bold]{escape(result.case_id)}[/]:第 {result.version} 版({what})"
+            f"[green]已导入[/] 案件 [bold]{escape(result.case_id)}[/]：第 {result.version} 版（{what}）"
         )
     else:
         console.print(
-            f"案件 [bold]{escape(result.case_id)}[/] 的内容和证据与已存储的第 {result.version} 版相同,未新建版本"
+            f"案件 [bold]{escape(result.case_id)}[/] 的内容和证据与已存储的第 {result.version} 版相同，未新建版本"
         )
     if result.evidence:
         rows = [
@@ -94,13 +94,13 @@ def add(
         ]
         console.print(data_table(cols, rows, title="证据", console=console))
     else:
-        console.print("(本案件未附证据)")
+        console.print("（本案件未附证据）")
     _print_findings(result.warnings)
 
 
 @handle_errors
 def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出")) -> None:
-    """列出本地存储中的案件:编号、标题、版本数、最近导入时间、投诉记录数。"""
+    """列出本地存储中的案件：编号、标题、版本数、最近导入时间、投诉记录数。"""
     from kameng_filer.store import Store
 
     with Store.open(readonly=True) as store:
@@ -123,7 +123,7 @@ def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"))
         return
     if not rows:
         console.print(
-            "还没有导入任何案件。导入:[bold]kameng add 案件文件[/](案件文件换成你的 case.yaml 路径)"
+            "还没有导入任何案件。导入：[bold]kameng add 案件文件[/]（案件文件换成你的 case.yaml 路径）"
         )
         return
     cols = [idcol("案件编号"), textcol("标题"), numcol("版本数"), idcol("最近导入"), numcol("投诉记录")]
@@ -136,13 +136,13 @@ def cases(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"))
 
 @handle_errors
 def evidence(
-    case_id: str = typer.Argument(..., help="已导入案件的编号(见 kameng cases)"),
-    case_version: int | None = typer.Option(None, "--case-version", min=1, help="案件版本(默认最新版)"),
-    old_version: int | None = typer.Option(None, "--version", min=1, hidden=True, help="同 --case-version(旧写法)"),
-    fmt: IndexFormat = typer.Option(IndexFormat.md, "--format", help="输出格式:md(Markdown)或 json"),
-    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出(同 --format json)"),
+    case_id: str = typer.Argument(..., help="已导入案件的编号（见 kameng cases）"),
+    case_version: int | None = typer.Option(None, "--case-version", min=1, help="案件版本（默认最新版）"),
+    old_version: int | None = typer.Option(None, "--version", min=1, hidden=True, help="同 --case-version（旧写法）"),
+    fmt: IndexFormat = typer.Option(IndexFormat.md, "--format", help="输出格式：md（Markdown）或 json"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出（同 --format json）"),
 ) -> None:
-    """输出证据清单:每项证据的说明、原文件名、格式、大小和 SHA-256 指纹。"""
+    """输出证据清单：每项证据的说明、原文件名、格式、大小和 SHA-256 指纹。"""
     if as_json:
         fmt = IndexFormat.json
     from kameng_filer.store import Store

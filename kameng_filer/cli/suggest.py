@@ -45,12 +45,12 @@ def file_commands(case: str, channels: Sequence[str], config: dict[str, Any]) ->
     sites = explicit or (configured_sites(config) if wants_card else [])
     if wants_card and not sites:
         out.notes.append(
-            "卡盟平台工单需要站点配置:用 kameng adapters list 查看已有的站点配置,"
-            "在 config.yaml 的 channels 下加入 card_platform@站点配置名(见 docs/adapters.md),"
+            "卡盟平台工单需要站点配置：用 kameng adapters list 查看已有的站点配置，"
+            "在 config.yaml 的 channels 下加入 card_platform@站点配置名（见 docs/adapters.md），"
             "再运行 kameng plan 得到完整的提交命令。"
         )
     if len(sites) > 1:
-        out.notes.append("配置了多个卡盟站点:选被投诉平台对应的那一条命令。")
+        out.notes.append("配置了多个卡盟站点：选被投诉平台对应的那一条命令。")
     variants = [[site, *others] for site in sites] if sites else [others]
     for chosen in variants:
         if chosen:

@@ -61,7 +61,7 @@ def number_validator(pattern: str, label: str, example: str) -> Callable[[str], 
         if not value:
             return f"{label}不能为空"
         if not rx.fullmatch(value):
-            return f"「{value}」不像{label}(应为 {example})"
+            return f"「{value}」不像{label}（应为 {example}）"
         return None
 
     return validate
@@ -74,7 +74,7 @@ def screenshot_validator(text: str) -> str | None:
         return None
     p = Path(value).expanduser()
     if not p.is_file():
-        return f"找不到文件:{value}(没有截图就直接回车)"
+        return f"找不到文件：{value}（没有截图就直接回车）"
     head = p.read_bytes()[:16]
     if not sniff_mime(head).startswith(("image/", "application/pdf")):
         return f"{value} 不是图片或 PDF"
@@ -135,7 +135,7 @@ class AssistedAdapter(Adapter):
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(
-                f"配置 channels.{self.name}.complaint_no_pattern 不是有效的正则表达式:{pattern}",
+                f"配置 channels.{self.name}.complaint_no_pattern 不是有效的正则表达式：{pattern}",
                 detail=str(exc),
             ) from None
         return pattern
@@ -149,12 +149,12 @@ class AssistedAdapter(Adapter):
         options = self.spec.field(self.reason_field).options
         custom = self.settings.get("reasons") or {}
         if not isinstance(custom, dict):
-            raise ConfigError(f"配置 channels.{self.name}.reasons 应为 问题类型: 选项 的映射")
+            raise ConfigError(f"配置 channels.{self.name}.reasons 应为 问题类型：选项 的映射")
         chosen = custom.get(case.problem.type.value) or self.reason_map.get(case.problem.type) or options[-1]
         if chosen not in options:
             raise ConfigError(
                 f"配置 channels.{self.name}.reasons 里的「{chosen}」不是{self.app}的选项",
-                hint=f"可选:{'/'.join(options)}",
+                hint=f"可选：{'/'.join(options)}",
             )
         return chosen
 
@@ -165,9 +165,9 @@ class AssistedAdapter(Adapter):
         pay = case.order.payment
         if pay is None:
             raise FilingError(
-                f"案件没有写支付方式,无法判断能否通过{self.app}投诉",
+                f"案件没有写支付方式，无法判断能否通过{self.app}投诉",
                 channel=self.name,
-                hint=f"在 order.payment.method 填写 {self.payment.value}(并填写 transaction_no)",
+                hint=f"在 order.payment.method 填写 {self.payment.value}（并填写 transaction_no）",
             )
         if pay.method != self.payment:
             from kameng_filer.render.purposes import payment_mismatch
@@ -192,9 +192,9 @@ class AssistedAdapter(Adapter):
         text = render(case, self.name, purpose).fields[self.text_field]
         if len(text) > limit:
             raise RenderError(
-                f"「{field.label}」最多 {limit} 个字,省略可省略的部分后仍有 {len(text)} 个字",
+                f"「{field.label}」最多 {limit} 个字，省略可省略的部分后仍有 {len(text)} 个字",
                 field=self.text_field,
-                hint=f"精简案件的问题概述(problem.summary)或诉求备注,或调大配置 channels.{self.name}.text_max_len",
+                hint=f"精简案件的问题概述（problem.summary）或诉求备注，或调大配置 channels.{self.name}.text_max_len",
             )
         return text
 
@@ -231,15 +231,15 @@ class AssistedAdapter(Adapter):
         self.check_payment(case)
         fields = self.values(case, purpose, self.text(case, purpose))
         files = self.images(case, purpose)
-        notes = [f"{self.app}没有网页投诉入口:按操作指引在 App 中提交,工具只准备内容并记录投诉单号"]
+        notes = [f"{self.app}没有网页投诉入口：按操作指引在 App 中提交，工具只准备内容并记录投诉单号"]
         if not fields.get(self._trade_field()):
             notes.append(
-                f"案件没有{self.spec.field(self._trade_field()).label}:请按支付时间和金额在账单中找到这笔交易"
+                f"案件没有{self.spec.field(self._trade_field()).label}：请按支付时间和金额在账单中找到这笔交易"
             )
         total = len(case.evidence)
         limit = self.spec.field(self.image_field).max_files
         if limit is not None and total > limit:
-            notes.append(f"{self.app}最多上传 {limit} 张图片,已按证据顺序取前 {limit} 张")
+            notes.append(f"{self.app}最多上传 {limit} 张图片，已按证据顺序取前 {limit} 张")
         return FilingPlan(
             channel=self.name,
             case_id=case.id,
@@ -270,10 +270,10 @@ class AssistedAdapter(Adapter):
         """The prepared guide (Markdown): every field, the text to copy, the image paths, what to do after."""
         labels = {f.name: f.label for f in self.spec.fields}
         lines = [
-            f"# {self.spec.title}:操作指引",
+            f"# {self.spec.title}：操作指引",
             "",
-            f"案件:{plan.case_id}    订单号:{plan.lookup_key}",
-            f"{self.app}没有网页投诉入口,请在手机 App 中按以下步骤操作。",
+            f"案件：{plan.case_id}    订单号：{plan.lookup_key}",
+            f"{self.app}没有网页投诉入口，请在手机 App 中按以下步骤操作。",
             "",
             "## 要填写的内容",
             "",
@@ -281,10 +281,10 @@ class AssistedAdapter(Adapter):
         for key, value in plan.fields.items():
             if key == self.text_field:
                 continue
-            lines.append(f"- {labels.get(key, key)}:{value if value not in (None, '') else '(无)'}")
+            lines.append(f"- {labels.get(key, key)}:{value if value not in (None, '') else '（无）'}")
         lines += [
             "",
-            f"## {labels.get(self.text_field, self.text_field)}(复制粘贴)",
+            f"## {labels.get(self.text_field, self.text_field)}（复制粘贴）",
             "",
             "```text",
             str(plan.fields.get(self.text_field, "")),
@@ -293,32 +293,32 @@ class AssistedAdapter(Adapter):
         ]
         lines += ["## 图片", ""]
         if plan.files:
-            lines.append(f"图片文件夹:{plan.target.get('images_dir', '')}(可先发送到手机相册)")
+            lines.append(f"图片文件夹：{plan.target.get('images_dir', '')}（可先发送到手机相册）")
             lines += [f"- {f.path}  ({f.mime}, {f.size // 1024} KB) {f.description}" for f in plan.files]
         else:
-            lines.append("(没有图片)")
+            lines.append("（没有图片）")
         lines += ["", "## 步骤", ""]
         steps = self.app_steps(plan)
         for i, step in enumerate(steps, start=1):
             line = f"{i}. {step.title}" + (f":{step.detail}" if step.detail else "")
             if step.copy:
-                line += f"(内容:{step.copy})" if len(step.copy) <= 64 else "(内容见上方,复制粘贴)"
+                line += f"（内容：{step.copy}）" if len(step.copy) <= 64 else "（内容见上方，复制粘贴）"
             lines.append(line)
         lines += [
             "",
             "## 提交之后",
             "",
-            "把 App 显示的投诉单号记录下来(建议同时截图投诉详情页):",
+            "把 App 显示的投诉单号记录下来（建议同时截图投诉详情页）：",
             "",
             f"    kameng report {plan.case_id} --channel {plan.channel} --number 投诉单号 [--screenshot 截图路径]",
             "",
-            f"之后状态有变化(如 商家已回复、平台介入、已完成)时记录:kameng report {plan.case_id} "
+            f"之后状态有变化（如 商家已回复、平台介入、已完成）时记录：kameng report {plan.case_id} "
             f"--channel {plan.channel} --status 状态",
             "",
-            "如果你已经在 App 里提交过这笔交易的投诉,不要重复提交,直接用上面的命令记录投诉单号。",
+            "如果你已经在 App 里提交过这笔交易的投诉，不要重复提交，直接用上面的命令记录投诉单号。",
         ]
         for note in plan.notes:
-            lines.append(f"\n注意:{note}")
+            lines.append(f"\n注意：{note}")
         return "\n".join(lines) + "\n"
 
     def write_guide(self, plan: FilingPlan, folder: Path) -> Path:
@@ -336,23 +336,23 @@ class AssistedAdapter(Adapter):
 
     def _needs_person(self, plan: FilingPlan, guide: Path, why: str) -> HumanActionRequired:
         return HumanActionRequired(
-            f"{why}:{self.spec.title}只能由本人在{self.app} App 中提交,操作指引已写到 {guide}",
+            f"{why}:{self.spec.title}只能由本人在{self.app} App 中提交，操作指引已写到 {guide}",
             channel=self.name,
-            hint=f"按指引提交后运行:kameng report {plan.case_id} --channel {plan.channel} --number 投诉单号",
+            hint=f"按指引提交后运行：kameng report {plan.case_id} --channel {plan.channel} --number 投诉单号",
         )
 
     async def submit(self, plan: FilingPlan, ctx: FilingContext) -> Receipt:
         """Guide the person step by step, then record the complaint number they read back."""
         guide = self.write_guide(plan, ctx.artifacts)
         if ctx.dry_run:
-            raise DryRunComplete(None, f"已生成{self.app}操作指引(未提交):{guide}")
+            raise DryRunComplete(None, f"已生成{self.app}操作指引（未提交）：{guide}")
         person = ctx.person
         if not getattr(person, "interactive", False):
-            raise self._needs_person(plan, guide, "没有可以操作手机的人(无终端)")
+            raise self._needs_person(plan, guide, "没有可以操作手机的人（无终端）")
         steps = self.app_steps(plan)
         total = len(steps)
         ctx.progress(f"请在{self.app} App 中操作")
-        person.show(ctx.channel, escape(f"请拿出手机,按 {total} 步在{self.app} App 中投诉。完整指引:{guide}"))
+        person.show(ctx.channel, escape(f"请拿出手机，按 {total} 步在{self.app} App 中投诉。完整指引：{guide}"))
         for i, step in enumerate(steps, start=1):
             if i == total:
                 await ctx.about_to_submit({**plan.fields, "images": [f.upload_name for f in plan.files]})
@@ -366,7 +366,7 @@ class AssistedAdapter(Adapter):
             )
         ).strip()
         shot_text = await person.ask_text(
-            ctx.channel, "投诉详情页截图的文件路径(没有就直接回车)", validate=screenshot_validator
+            ctx.channel, "投诉详情页截图的文件路径（没有就直接回车）", validate=screenshot_validator
         )
         screenshot = self._keep_screenshot(shot_text, ctx.artifacts)
         ctx.progress(f"已记录{self.number_label} {number}")
@@ -406,7 +406,7 @@ class AssistedAdapter(Adapter):
         answer = (
             await person.ask_text(
                 ctx.channel,
-                f"上次在最后一步中断。若已在{self.app}里提交,请输入{self.number_label};没有提交就直接回车",
+                f"上次在最后一步中断。若已在{self.app}里提交，请输入{self.number_label}；没有提交就直接回车",
                 validate=optional,
             )
         ).strip()
@@ -422,8 +422,8 @@ class AssistedAdapter(Adapter):
     def escalation_instructions(self, complaint_no: str, text: str, case_id: str, channel: str) -> str | None:
         """How the person asks the app's platform to step in (the toolkit cannot do it for them)."""
         return (
-            f"请在{self.app} App 中找到投诉 {complaint_no}({self.detail_path}),"
-            f"选择“申请平台介入 / 升级投诉”,说明:\n---- 复制以下内容 ----\n{text}\n---- 复制结束 ----\n"
+            f"请在{self.app} App 中找到投诉 {complaint_no}（{self.detail_path}），"
+            f"选择“申请平台介入 / 升级投诉”，说明：\n---- 复制以下内容 ----\n{text}\n---- 复制结束 ----\n"
             f"完成后运行 kameng report {case_id} --channel {channel} --status 已申请平台介入"
         )
 
@@ -431,7 +431,7 @@ class AssistedAdapter(Adapter):
         """Statuses live only in the app: the person reports them (the tracker asks)."""
         number = receipt.get("complaint_no") or ""
         raise FilingError(
-            f"{self.spec.title}({number})的状态只能由本人在{self.app} App 里查看:{self.detail_path}",
+            f"{self.spec.title}（{number}）的状态只能由本人在{self.app} App 里查看：{self.detail_path}",
             channel=self.name,
             hint=f"看到新状态后运行 kameng report 案件编号 --channel {self.name} --status 状态",
         )
@@ -455,7 +455,7 @@ class AssistedAdapter(Adapter):
 def payee(case: Case) -> str:
     """Who the bill shows as paid (the platform, possibly under its legal name)."""
     r = case.respondent
-    return f"{r.platform}(或 {r.legal_name})" if r.legal_name else r.platform
+    return f"{r.platform}（或 {r.legal_name}）" if r.legal_name else r.platform
 
 
 def refund_demand(case: Case) -> Decimal | None:

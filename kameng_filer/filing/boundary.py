@@ -80,15 +80,15 @@ def _playwright(exc: BaseException, channel: str, detail: str) -> KamengError:
 def _http_status(exc: BaseException, channel: str, detail: str) -> KamengError:
     code = exc.response.status_code  # type: ignore[attr-defined]
     if code >= 500 or code == 429:
-        return ChannelUnreachable(f"渠道服务器错误(HTTP {code})", channel=channel, detail=detail)
-    return ChannelRejected(f"渠道拒绝了请求(HTTP {code})", channel=channel, detail=detail)
+        return ChannelUnreachable(f"渠道服务器错误（HTTP {code}）", channel=channel, detail=detail)
+    return ChannelRejected(f"渠道拒绝了请求（HTTP {code}）", channel=channel, detail=detail)
 
 
 def _smtp_answer(exc: BaseException, channel: str, detail: str) -> KamengError:
     code = exc.smtp_code  # type: ignore[attr-defined]
     if 400 <= code < 500:
-        return ChannelUnreachable(f"邮件服务器暂时拒绝(SMTP {code})", channel=channel, detail=detail)
-    return ChannelRejected(f"邮件服务器拒绝了邮件(SMTP {code})", channel=channel, detail=detail)
+        return ChannelUnreachable(f"邮件服务器暂时拒绝（SMTP {code}）", channel=channel, detail=detail)
+    return ChannelRejected(f"邮件服务器拒绝了邮件（SMTP {code}）", channel=channel, detail=detail)
 
 
 _PW = "playwright._impl._errors"  # where Playwright's sync and async APIs both take their errors from
@@ -101,7 +101,7 @@ TRANSLATIONS: tuple[Translation, ...] = (
     Translation("httpx", "TransportError", _fixed(ChannelUnreachable, "无法连接渠道服务器")),
     Translation("httpx", "HTTPError", _fixed(FilingError, "与渠道服务器通信出错")),
     Translation(
-        "smtplib", "SMTPAuthenticationError", _fixed(ChannelRejected, "邮件服务器拒绝登录(用户名或密码错误)")
+        "smtplib", "SMTPAuthenticationError", _fixed(ChannelRejected, "邮件服务器拒绝登录（用户名或密码错误）")
     ),
     Translation("smtplib", "SMTPResponseException", _smtp_answer),
     Translation("smtplib", "SMTPRecipientsRefused", _fixed(ChannelRejected, "邮件服务器拒绝了收件人地址")),
@@ -194,8 +194,8 @@ def http_status_error(status: int, channel: str, *, url: str = "") -> ChannelUnr
     """A 5xx or 429 answer of a site: retryable, with a Chinese message naming the status."""
     detail = f"HTTP {status} {url}".strip()
     if status == 429:
-        return ChannelUnreachable("渠道提示操作过于频繁(HTTP 429),请稍后再试", channel=channel, detail=detail)
-    return ChannelUnreachable(f"渠道服务器错误(HTTP {status})", channel=channel, detail=detail)
+        return ChannelUnreachable("渠道提示操作过于频繁（HTTP 429），请稍后再试", channel=channel, detail=detail)
+    return ChannelUnreachable(f"渠道服务器错误（HTTP {status}）", channel=channel, detail=detail)
 
 
 def not_delivered(ctx: object) -> None:
@@ -214,15 +214,15 @@ def not_delivered(ctx: object) -> None:
 async def ask_challenge(ctx: Any, shot: Path) -> str:
     """The person reads the captcha a site shows only at the final submit; without a person the channel
     ends ``needs_person`` with nothing stored (the submit never went through)."""
-    ctx.progress("网站在提交时要求安全验证,等待本人输入图片验证码")
+    ctx.progress("网站在提交时要求安全验证，等待本人输入图片验证码")
     try:
         return await ctx.person.ask_code(
-            ctx.channel, "提交时网站要求安全验证:请输入图片中的验证码", image=shot
+            ctx.channel, "提交时网站要求安全验证：请输入图片中的验证码", image=shot
         )
     except HumanActionRequired as exc:
         not_delivered(ctx)
         raise HumanActionRequired(
-            f"提交时网站弹出了安全验证(图片验证码),需要本人输入;投诉尚未提交(验证码图片:{shot})",
+            f"提交时网站弹出了安全验证（图片验证码），需要本人输入；投诉尚未提交（验证码图片：{shot}）",
             channel=ctx.channel,
-            hint=exc.hint or "在终端中重新运行同一命令,按提示输入图片中的验证码",
+            hint=exc.hint or "在终端中重新运行同一命令，按提示输入图片中的验证码",
         ) from None

@@ -84,7 +84,7 @@ class BrowserDriver:
         if ctx.dry_run:
             await runner.find(prof.submit, field="提交按钮")
             shot, _ = await runner.save_page("dry-run")
-            raise DryRunComplete(shot, "已填写到最后一步,未点击提交")
+            raise DryRunComplete(shot, "已填写到最后一步，未点击提交")
         ctx.progress("提交")
         number, _where = await runner.submit(prof.receipt)
         # the number is kept whatever happens next; link and artifacts are best effort
@@ -118,7 +118,7 @@ class BrowserDriver:
                 await runner.page.wait_for_load_state("domcontentloaded")
         refused = await runner.page_errors()
         if refused:  # the list was not shown (e.g. a wrong or refused SMS code): unknown, not "not found"
-            raise ChannelRejected(f"渠道拒绝了查询:{refused}", channel=ctx.channel)
+            raise ChannelRejected(f"渠道拒绝了查询：{refused}", channel=ctx.channel)
         from kameng_filer.filing.profile import fmt
 
         match = fmt(spec.match, runner.values) if spec.match else ""
@@ -148,14 +148,14 @@ class BrowserDriver:
         """Raise when a list without rows is a logged-out page or a "页面不存在" page: reconciliation
         must then end "cannot check", never "not there" (which would file a second complaint)."""
         if await runner.login_lost():
-            raise runner.expired("打开投诉列表时,")
+            raise runner.expired("打开投诉列表时，")
         if await runner.page_missing():
             raise FormChanged(
-                f"投诉列表页不存在:站点对 {runner.page.url} 回答了“页面不存在”",
+                f"投诉列表页不存在：站点对 {runner.page.url} 回答了“页面不存在”",
                 channel=ctx.channel,
                 field="list.url",
                 selector=self.prof.list_page.url if self.prof.list_page else "",
-                hint="检查站点配置 list.url(站点可能换了“我的投诉”列表的地址)",
+                hint="检查站点配置 list.url（站点可能换了“我的投诉”列表的地址）",
             )
 
     async def find_existing(self, plan: FilingPlan, ctx: FilingContext) -> Receipt | None:
@@ -192,17 +192,17 @@ class BrowserDriver:
             return await runner.find(_css(css), field="状态")
         except FormChanged as exc:
             if await runner.login_lost():
-                raise runner.expired("打开详情页时,") from exc
+                raise runner.expired("打开详情页时，") from exc
             text = ""
             with contextlib.suppress(Exception):
                 text = await asyncio.wait_for(runner.page.inner_text("body"), 2)
             if NOT_FOUND_TEXT.search(text[:2000]):
                 raise FormChanged(
-                    f"详情页不存在:站点对 {runner.page.url} 回答了“页面不存在”",
+                    f"详情页不存在：站点对 {runner.page.url} 回答了“页面不存在”",
                     channel=self.adapter.name,
                     field="list.detail_url",
                     selector=template,
-                    hint="站点的详情页若按它自己的 id 访问,detail_url 写 {detail_url}(见 docs/adapters.md §9)",
+                    hint="站点的详情页若按它自己的 id 访问,detail_url 写 {detail_url}（见 docs/adapters.md §9）",
                 ) from exc
             raise
 
@@ -230,7 +230,7 @@ class BrowserDriver:
             channel=self.adapter.name,
             field="list.link",
             selector=f"{spec.row} {spec.link or 'a[href]'}",
-            hint="检查站点配置 list.row / list.link,或确认这条投诉还在列表中",
+            hint="检查站点配置 list.row / list.link，或确认这条投诉还在列表中",
         )
 
     def can_search(self) -> bool:
@@ -242,7 +242,7 @@ class BrowserDriver:
         """Read the complaint's status from its detail page (or the list)."""
         prof = self.prof
         if prof.list_page is None:
-            raise FilingError(f"站点配置 {prof.name} 没有 list 段,无法查询状态", channel=self.adapter.name)
+            raise FilingError(f"站点配置 {prof.name} 没有 list 段，无法查询状态", channel=self.adapter.name)
         plan = FilingPlan(
             self.adapter.name,
             "",
@@ -294,7 +294,7 @@ class BrowserDriver:
         await self.detail_vars(spec.url, receipt, plan, ctx, runner)
         await runner.open(runner.url(spec.url))
         if spec.closed_text and spec.closed_text in await runner.page.inner_text("body"):
-            raise ChannelRejected(f"渠道提示:{spec.closed_text}", channel=self.adapter.name)
+            raise ChannelRejected(f"渠道提示：{spec.closed_text}", channel=self.adapter.name)
         await runner.run(spec.steps)
         await runner.fill("text", spec.text.model_copy(update={"field": "text"}))
         button = await runner.find(spec.submit, field="发送按钮")
@@ -304,7 +304,7 @@ class BrowserDriver:
         else:
             errors = await runner.page_errors()
             if errors:
-                raise ChannelRejected(f"渠道拒绝了追问:{errors}", channel=self.adapter.name)
+                raise ChannelRejected(f"渠道拒绝了追问：{errors}", channel=self.adapter.name)
         return FollowUpResult(sent=True, reference=receipt["complaint_no"])
 
 

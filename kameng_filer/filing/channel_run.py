@@ -117,7 +117,7 @@ class ChannelRun:
             except FilingStateConflict as exc:
                 self.submit_started = False
                 raise AlreadyFiled(
-                    "这份投诉在本次提交前已被记录为已提交,本次没有再提交",
+                    "这份投诉在本次提交前已被记录为已提交，本次没有再提交",
                     channel=self.channel,
                     hint="用 kameng status 查看记录的投诉编号",
                 ) from exc

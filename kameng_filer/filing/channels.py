@@ -34,7 +34,7 @@ def parse_channels(text: str) -> list[str]:
     if not out:
         raise KamengError(
             "没有指定渠道",
-            hint="例如 --channels card_platform@站点配置名,email(站点配置名见 kameng adapters list)",
+            hint="例如 --channels card_platform@站点配置名,email（站点配置名见 kameng adapters list）",
         )
     return out
 

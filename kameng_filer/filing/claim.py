@@ -63,17 +63,17 @@ class FilingClaim:
             self._lock.acquire(timeout=0)
         except Timeout:
             owner = self.owner()
-            who = f"(进程 {owner['pid']},开始于 {owner.get('since', '?')})" if owner.get("pid") else ""
+            who = f"（进程 {owner['pid']}，开始于 {owner.get('since', '?')}）" if owner.get("pid") else ""
             raise ClaimBusy(
-                f"另一个运行正在提交此渠道{who},本次没有提交,以免重复投诉",
+                f"另一个运行正在提交此渠道{who}，本次没有提交，以免重复投诉",
                 channel=self.channel,
                 owner=owner,
-                hint=f"等它结束后用 kameng status {self.case_id} 查看结果;它意外中断时再运行同一命令即可",
+                hint=f"等它结束后用 kameng status {self.case_id} 查看结果；它意外中断时再运行同一命令即可",
             ) from None
         except OSError as exc:
             raise StoreError(
                 f"无法在数据目录中建立提交锁 {self.path}:{exc.strerror or exc}",
-                hint="检查数据目录(KAMENG_HOME)是否存在且可写",
+                hint="检查数据目录（KAMENG_HOME）是否存在且可写",
             ) from None
         info = {
             "pid": os.getpid(),

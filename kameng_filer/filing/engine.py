@@ -156,7 +156,7 @@ class FilingEngine:
                 plan.channel,
                 FilingState.FAILED,
                 error="提交过程中出现意外错误",
-                hint=f"请把这条信息告诉维护者:{type(exc).__name__}",
+                hint=f"请把这条信息告诉维护者：{type(exc).__name__}",
             )
 
     def _artifacts(self, case: Case, channel: str, generation: int) -> Path:
@@ -184,9 +184,9 @@ class FilingEngine:
             if not opts.again:
                 receipt = json.loads(existing.receipt_json) if existing.receipt_json else None
                 exc = AlreadyFiled(
-                    f"该案件已在「{adapter.spec.title}」提交过(投诉编号 {existing.complaint_no}),不会重复提交",
+                    f"该案件已在「{adapter.spec.title}」提交过（投诉编号 {existing.complaint_no}），不会重复提交",
                     channel=ch,
-                    hint="确需再次提交(例如对方要求重新投诉)时加 --again",
+                    hint="确需再次提交（例如对方要求重新投诉）时加 --again",
                 )
                 return Outcome(
                     ch,
@@ -232,7 +232,7 @@ class FilingEngine:
         # --again on an unfinished record: the person checked the rows we could not prove ours
         ctx.person_says_new = opts.again and existing is not None and existing.state != FilingState.SUBMITTED
         if reconcile:
-            self.report(ch, "上次提交结果不明,先在渠道上查找已提交的投诉")
+            self.report(ch, "上次提交结果不明，先在渠道上查找已提交的投诉")
             found, problem = await self._reconcile(adapter, plan, ctx)
             if found is not None:
                 return self._record_success(filing.id, ch, found, plan)
@@ -241,9 +241,9 @@ class FilingEngine:
             if not adapter.can_reconcile() and opts.again:
                 # the person checked and says it did not arrive: send again on the same record
                 # (an e-mail keeps its Message-ID, so a copy that did arrive is recognisably the same)
-                self.report(ch, "本人确认上次未送达,重新提交")
+                self.report(ch, "本人确认上次未送达，重新提交")
             elif not adapter.can_reconcile():
-                msg = "上次提交在最后一步中断,该渠道无法自动核对是否已送达"
+                msg = "上次提交在最后一步中断，该渠道无法自动核对是否已送达"
                 store.update_filing(filing.id, state=FilingState.NEEDS_PERSON, error=msg)
                 return Outcome(
                     ch,
@@ -251,9 +251,9 @@ class FilingEngine:
                     error=msg,
                     filing_id=filing.id,
                     hint=(
-                        "请检查是否已送达(如邮件的已发送文件夹、渠道的短信回执)。已送达就记录投诉编号:"
-                        f"kameng report {case.id} --channel {ch} --number 投诉编号;"
-                        f"确认未送达后重新提交:kameng file {case.id} --channels {ch} --again"
+                        "请检查是否已送达（如邮件的已发送文件夹、渠道的短信回执）。已送达就记录投诉编号："
+                        f"kameng report {case.id} --channel {ch} --number 投诉编号；"
+                        f"确认未送达后重新提交：kameng file {case.id} --channels {ch} --again"
                     ),
                 )
         return await self._attempts(adapter, plan, ctx, filing.id)
@@ -280,7 +280,7 @@ class FilingEngine:
         """The complaint may be on the channel and the lookup failed: end without sending anything."""
         if isinstance(problem, UnprovenMatch):  # a row for the order, neither ours nor ruled out
             return self._fail(filing_id, ch, FilingState.NEEDS_PERSON, problem.message, hint=problem.hint)
-        msg = f"{cause or '上次提交结果不明'},且暂时无法在渠道上核对({problem.message}),为免重复投诉,本次没有再提交"
+        msg = f"{cause or '上次提交结果不明'}，且暂时无法在渠道上核对（{problem.message}），为免重复投诉，本次没有再提交"
         if isinstance(problem, HumanActionRequired):
             return self._fail(filing_id, ch, FilingState.NEEDS_PERSON, msg, hint=problem.hint)
         return self._fail(
@@ -290,7 +290,7 @@ class FilingEngine:
             msg,
             retryable=True,
             detail=problem.detail,
-            hint="稍后重新运行同一命令:会先到渠道上核对,确认没有提交过才会再提交",
+            hint="稍后重新运行同一命令：会先到渠道上核对，确认没有提交过才会再提交",
         )
 
     async def _attempts(
@@ -307,7 +307,7 @@ class FilingEngine:
                     receipt = await adapter.submit(plan, ctx)
             except DryRunComplete as done:
                 shots = [str(done.screenshot)] if done.screenshot else []
-                self.report(ch, "演练完成(未提交)")
+                self.report(ch, "演练完成（未提交）")
                 return Outcome(ch, FilingState.PLANNED, artifacts=shots, error=None, hint=done.note or None)
             except SessionExpired:
                 ctx.forget_session()
@@ -356,14 +356,14 @@ class FilingEngine:
         if found is not None:
             return self._record_success(filing_id, plan.channel, found, plan)
         if problem is not None:
-            return self._unverified(filing_id, plan.channel, problem, f"{exc.message};投诉可能已经送达")
+            return self._unverified(filing_id, plan.channel, problem, f"{exc.message}；投诉可能已经送达")
         if not adapter.can_reconcile():
             return self._fail(
                 filing_id,
                 plan.channel,
                 FilingState.NEEDS_PERSON,
-                f"{exc.message};投诉可能已经送达,该渠道无法自动核对",
-                hint="请确认是否已送达(如邮件的已发送文件夹、渠道的回执);确认未送达后用 --again 重新提交",
+                f"{exc.message}；投诉可能已经送达，该渠道无法自动核对",
+                hint="请确认是否已送达（如邮件的已发送文件夹、渠道的回执）；确认未送达后用 --again 重新提交",
             )
         return None
 
@@ -389,7 +389,7 @@ class FilingEngine:
             if other == receipt.complaint_no:
                 return Outcome(ch, FilingState.SUBMITTED, receipt=data, filing_id=filing_id)
             msg = (
-                f"渠道已受理本次投诉(投诉编号 {receipt.complaint_no}),但这条记录在此期间已被记为投诉编号 {other},"
+                f"渠道已受理本次投诉（投诉编号 {receipt.complaint_no}），但这条记录在此期间已被记为投诉编号 {other}，"
                 "没有覆盖它"
             )
             self.report(ch, msg)
@@ -398,9 +398,9 @@ class FilingEngine:
                 FilingState.NEEDS_PERSON,
                 receipt=data,
                 error=msg,
-                hint=f"请在渠道上核对这两条投诉:多出的 {receipt.complaint_no} 可以在渠道上撤回或补充说明",
+                hint=f"请在渠道上核对这两条投诉：多出的 {receipt.complaint_no} 可以在渠道上撤回或补充说明",
             )
-        self.report(ch, f"已提交:{receipt.complaint_no}" + ("(核对补记)" if receipt.reconciled else ""))
+        self.report(ch, f"已提交：{receipt.complaint_no}" + ("（核对补记）" if receipt.reconciled else ""))
         arts = [str(p) for p in (receipt.screenshot, receipt.html) if p]
         return Outcome(ch, FilingState.SUBMITTED, receipt=data, filing_id=filing_id, artifacts=arts)
 

@@ -103,7 +103,7 @@ def prepare_files(
         try:
             data = ev.path.read_bytes()
         except OSError as exc:
-            raise FilingError(f"证据文件无法读取:{ev.file}", detail=str(exc)) from None
+            raise FilingError(f"证据文件无法读取：{ev.file}", detail=str(exc)) from None
         src_sha = _sha(data)
         mime = sniff_mime(data)
         public_note = ""

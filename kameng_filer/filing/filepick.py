@@ -49,8 +49,8 @@ def assign_uploads(
 
 def describe_choice(label: str, chosen: Sequence[PlannedFile], left: Sequence[PlannedFile]) -> str:
     """A plan note naming the files chosen for ``label`` and those left out."""
-    names = "、".join(f.evidence_id for f in chosen) or "(无)"
-    note = f"{label}:上传 {len(chosen)} 个文件({names})"
+    names = "、".join(f.evidence_id for f in chosen) or "（无）"
+    note = f"{label}：上传 {len(chosen)} 个文件（{names}）"
     if left:
-        note += f",未上传 {'、'.join(f.evidence_id for f in left)}(站点配置限定了数量或种类)"
+        note += f"，未上传 {'、'.join(f.evidence_id for f in left)}（站点配置限定了数量或种类）"
     return note

@@ -224,7 +224,7 @@ class ApiClient:
             last = self.message(body)
             if "验证码" not in last:
                 break
-        raise ChannelRejected(f"登录失败:{last}", channel=self.ctx.channel, hint="检查账号密码(kameng login)")
+        raise ChannelRejected(f"登录失败：{last}", channel=self.ctx.channel, hint="检查账号密码（kameng login）")
 
     async def answer_challenges(self, body: dict[str, Any]) -> dict[str, Any]:
         """While the site holds the request behind a captcha, ask the person and post the answer."""
@@ -245,9 +245,9 @@ class ApiClient:
         if isinstance(body.get("challenge"), dict):
             not_delivered(self.ctx)
             raise ChannelRejected(
-                f"提交时的安全验证(图片验证码){CHALLENGE_ROUNDS} 次都没有通过,投诉没有提交",
+                f"提交时的安全验证（图片验证码）{CHALLENGE_ROUNDS} 次都没有通过，投诉没有提交",
                 channel=self.ctx.channel,
-                hint="重新运行同一命令,仔细核对图片中的字符",
+                hint="重新运行同一命令，仔细核对图片中的字符",
             )
         return body
 
@@ -279,7 +279,7 @@ async def submit_http(
         else []
     )
     async with ApiClient(adapter, prof, ctx, values) as api_client:
-        ctx.progress("登录(接口)")
+        ctx.progress("登录（接口）")
         await api_client.ensure_login()
         if ctx.dry_run:
             preview = ctx.artifacts / "dry-run-request.json"
@@ -291,8 +291,8 @@ async def submit_http(
                 ),
                 encoding="utf-8",
             )
-            raise DryRunComplete(None, f"HTTP 请求已准备,未发送:{preview}")
-        ctx.progress("提交(接口)")
+            raise DryRunComplete(None, f"HTTP 请求已准备，未发送：{preview}")
+        ctx.progress("提交（接口）")
         await ctx.about_to_submit(data)
         try:
             body = await api_client.post(api.create_url, data=data, files=files or None)
@@ -309,8 +309,8 @@ async def submit_http(
                 raise SessionExpired(message, channel=ctx.channel)
             if is_rate_limited(message):
                 not_delivered(ctx)
-                raise ChannelUnreachable(f"渠道提示:{message}", channel=ctx.channel)
-            raise ChannelRejected(f"渠道拒绝了提交:{message}", channel=ctx.channel)
+                raise ChannelUnreachable(f"渠道提示：{message}", channel=ctx.channel)
+            raise ChannelRejected(f"渠道拒绝了提交：{message}", channel=ctx.channel)
         number = dig(body, api.number_path)
         if not number:
             raise FilingError(
@@ -350,14 +350,14 @@ async def find_existing_http(
         body = await client.call("GET", api.list_url)
         if not client.ok(body):  # "busy", "not logged in" (HTTP 200 with an error code): unknown, not empty
             if client.expired(body):
-                raise SessionExpired(f"查询投诉列表时登录已失效:{client.message(body)}", channel=ctx.channel)
-            raise ChannelUnreachable(f"渠道拒绝了查询:{client.message(body)}", channel=ctx.channel)
+                raise SessionExpired(f"查询投诉列表时登录已失效：{client.message(body)}", channel=ctx.channel)
+            raise ChannelUnreachable(f"渠道拒绝了查询：{client.message(body)}", channel=ctx.channel)
         items = dig(body, api.list_items_path)
         if items is None:
             items = []
         if not isinstance(items, list):
             raise ChannelUnreachable(
-                f"渠道的投诉列表格式异常({api.list_items_path} 不是列表)", channel=ctx.channel
+                f"渠道的投诉列表格式异常（{api.list_items_path} 不是列表）", channel=ctx.channel
             )
         for item in items:
             if str(item.get(api.list_match_key, "")) != str(values.get("order_no", "")):
@@ -434,7 +434,7 @@ async def follow_up_http(
         await client.ensure_login()
         body = await client.post(prof.api.reply_url, json_body={prof.api.reply_field: text})
         if not client.ok(body):
-            raise ChannelRejected(f"渠道拒绝了追问:{client.message(body)}", channel=ctx.channel)
+            raise ChannelRejected(f"渠道拒绝了追问：{client.message(body)}", channel=ctx.channel)
     return FollowUpResult(sent=True, reference=receipt["complaint_no"])
 
 

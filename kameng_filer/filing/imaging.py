@@ -38,8 +38,8 @@ class ImageTooLarge(FilingError):
 def _too_large(name: str, size: tuple[int, int]) -> ImageTooLarge:
     w, h = size
     return ImageTooLarge(
-        f"证据图片 {name} 的尺寸异常大({w}×{h},{w * h / 1e6:.0f} 百万像素),为安全起见不打开",
-        hint="截取需要的部分,或用看图软件把图片缩小到 1 亿像素以内后替换该文件",
+        f"证据图片 {name} 的尺寸异常大（{w}×{h},{w * h / 1e6:.0f} 百万像素），为安全起见不打开",
+        hint="截取需要的部分，或用看图软件把图片缩小到 1 亿像素以内后替换该文件",
     )
 
 
@@ -65,8 +65,8 @@ def open_bounded(source: Path | bytes, max_side: int, *, name: str = "") -> Imag
         raise
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(
-            f"证据图片 {label} 的尺寸异常大(超过 {MAX_PIXELS // 1_000_000} 百万像素),为安全起见不打开",
-            hint="截取需要的部分,或用看图软件把图片缩小到 1 亿像素以内后替换该文件",
+            f"证据图片 {label} 的尺寸异常大（超过 {MAX_PIXELS // 1_000_000} 百万像素），为安全起见不打开",
+            hint="截取需要的部分，或用看图软件把图片缩小到 1 亿像素以内后替换该文件",
             detail=str(exc),
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:

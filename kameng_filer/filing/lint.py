@@ -139,7 +139,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     try:
         spec_fields = {f.name: f for f in registry.spec(channel).fields}
     except KamengError as exc:
-        errors.append(f"channel: {exc.message} → 写一个已注册的渠道名(kameng adapters list)")
+        errors.append(f"channel: {exc.message} → 写一个已注册的渠道名（kameng adapters list）")
     login_keys = {prof.login.account_field, prof.login.secret_field} if prof.login else set()
     planned = planned_keys(channel, prof)
     known = set(spec_fields) | set(CASE_VARS) | login_keys | planned
@@ -155,7 +155,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     for key, b in prof.fields.items():
         where = f"fields.{key}"
         if key not in used:
-            warnings.append(f"{where}: 没有任何步骤填写它 → 在 steps 的 fill 里加上 {key},或删掉它")
+            warnings.append(f"{where}：没有任何步骤填写它 → 在 steps 的 fill 里加上 {key}，或删掉它")
             continue
         _lint_binding(where, key, b, spec_fields, known, errors, warnings)
     if prof.follow_up:
@@ -173,7 +173,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     for where, loc in _locators(prof):
         if loc.strategies() == ["css"]:
             warnings.append(
-                f"{where}: 只用 CSS 定位({loc.css}),站点改版时最容易失效 → 优先写页面上看得到的文字:label / role+name / placeholder"
+                f"{where}：只用 CSS 定位（{loc.css}），站点改版时最容易失效 → 优先写页面上看得到的文字：label / role+name / placeholder"
             )
 
     templates = [(f"{w}.goto", s.goto) for w, s in _steps(prof) if s.goto]
@@ -200,7 +200,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
             warnings.append("list: 没有 status 或 detail_status → 无法查询投诉状态")
         if not prof.list_page.created and not prof.list_page.detail_created:
             warnings.append(
-                "list: 没有 created 或 detail_created(网站显示的提交时间)→ 核对时只能凭内容证明是本工具提交的,"
+                "list: 没有 created 或 detail_created（网站显示的提交时间）→ 核对时只能凭内容证明是本工具提交的，"
                 "本人早先就同一订单开的投诉会让核对停下来请你确认"
             )
     if prof.follow_up:
@@ -208,7 +208,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     for where, tpl in detail_templates:
         names = set(_placeholders(tpl))
         if names & {"detail_url", "row_href"} and prof.list_page is None:
-            errors.append(f"{where}: {{detail_url}} / {{row_href}} 需要 list 段(从列表行的链接读出详情地址)")
+            errors.append(f"{where}: {{detail_url}} / {{row_href}} 需要 list 段（从列表行的链接读出详情地址）")
         templates.append((where, tpl.replace("{detail_url}", "").replace("{row_href}", "")))
     _lint_limits(prof, spec_fields, errors)
     _lint_options(prof, errors)
@@ -221,7 +221,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
     for where, tpl in templates:
         for name in _placeholders(tpl or ""):
             if name not in with_number:
-                errors.append(f"{where}: 引用了未知的变量 {{{name}}} → 可用:{'、'.join(sorted(with_number))}")
+                errors.append(f"{where}：引用了未知的变量 {{{name}}} → 可用：{'、'.join(sorted(with_number))}")
 
     if prof.api is not None:
         api_known = with_number | set(EXTRA_VARS)
@@ -241,7 +241,7 @@ def lint(prof: Profile) -> tuple[list[str], list[str]]:
             for name in _placeholders(tpl):
                 if name not in api_known:
                     errors.append(
-                        f"{where}: 引用了未知的变量 {{{name}}} → 可用:{'、'.join(sorted(api_known))}"
+                        f"{where}：引用了未知的变量 {{{name}}} → 可用：{'、'.join(sorted(api_known))}"
                     )
     elif prof.mode == "http":
         errors.append("mode: http 需要 api 段")
@@ -256,7 +256,7 @@ def _lint_limits(prof: Profile, spec_fields: dict[str, Any], errors: list[str]) 
             keys = {"max_len"}
         elif spec_fields and name not in spec_fields:
             errors.append(
-                f"{where}: 「{name}」不是该渠道的字段,这条限制不会起作用 → 可用:{'、'.join(spec_fields)}"
+                f"{where}：「{name}」不是该渠道的字段，这条限制不会起作用 → 可用：{'、'.join(spec_fields)}"
             )
             continue
         elif not spec_fields:
@@ -264,7 +264,7 @@ def _lint_limits(prof: Profile, spec_fields: dict[str, Any], errors: list[str]) 
         else:
             keys = {"max_files"} if spec_fields[name].kind == "file" else {"min_len", "max_len"}
         for key in sorted(limit.model_fields_set - keys):
-            errors.append(f"{where}.{key}: 对这个字段不起作用 → 这里只能写 {'、'.join(sorted(keys))}")
+            errors.append(f"{where}.{key}：对这个字段不起作用 → 这里只能写 {'、'.join(sorted(keys))}")
 
 
 def _strings(data: Any) -> list[str]:
@@ -286,7 +286,7 @@ def _lint_options(prof: Profile, errors: list[str]) -> None:
     for key in prof.options:
         if key not in names and not any(f"{{{key}}}" in t for t in texts):
             errors.append(
-                f"options.{key}: 没有字段或 {{{key}}} 用到这个固定值，它不会被填写 → "
+                f"options.{key}：没有字段或 {{{key}}} 用到这个固定值，它不会被填写 → "
                 f"在 fields 里加一个 field: {key} 的字段，或删掉它"
             )
 
@@ -321,8 +321,8 @@ def _lint_login(prof: Profile, warnings: list[str]) -> None:
         "form",
     ):
         warnings.append(
-            f"login.logged_in: 「{marker.describe()}」未登录的页面上可能也有,证明不了已登录 → "
-            "写只有登录后才有的元素,如 {role: link, name: 退出登录}"
+            f"login.logged_in: 「{marker.describe()}」未登录的页面上可能也有，证明不了已登录 → "
+            "写只有登录后才有的元素，如 {role: link, name: 退出登录}"
         )
 
 
@@ -341,22 +341,22 @@ def _lint_binding(
     if b.value is not None:
         for var in _placeholders(b.value):
             if var not in known:
-                errors.append(f"{where}.value: 引用了未知的变量 {{{var}}} → 可用:{'、'.join(sorted(known))}")
+                errors.append(f"{where}.value: 引用了未知的变量 {{{var}}} → 可用：{'、'.join(sorted(known))}")
     elif value_expected and b.widget != "upload" and name not in known:
         errors.append(
-            f"{where}: 要填的值「{name}」不是渠道字段,也不是案件变量 → 用 field: 指向其中之一"
-            f"({'、'.join(sorted(known))}),或写 value: 固定值"
+            f"{where}：要填的值「{name}」不是渠道字段，也不是案件变量 → 用 field: 指向其中之一"
+            f"（{'、'.join(sorted(known))}），或写 value: 固定值"
         )
     spec = spec_fields.get(name)
     if spec is not None and spec.options and b.options:
         for option in b.options:
             if option not in spec.options:
                 warnings.append(
-                    f"{where}.options: 「{option}」不是该字段可能的值 → 可能的值:{'、'.join(spec.options)}"
+                    f"{where}.options: 「{option}」不是该字段可能的值 → 可能的值：{'、'.join(spec.options)}"
                 )
     if b.widget == "upload" and b.chooser and b.multiple is False and b.uploaded is None:
         warnings.append(
-            f"{where}: 点按钮选文件、立即上传的控件最好写 uploaded(每传完一个文件出现的元素),否则只能等网络空闲"
+            f"{where}：点按钮选文件、立即上传的控件最好写 uploaded（每传完一个文件出现的元素），否则只能等网络空闲"
         )
 
 
@@ -365,7 +365,7 @@ def check(ref: str) -> CheckResult:
     source = ref
     p = Path(ref)
     if p.suffix in (".yaml", ".yml") and not p.exists():
-        return CheckResult(source, errors=[f"文件不存在:{ref} → 检查路径"])
+        return CheckResult(source, errors=[f"文件不存在：{ref} → 检查路径"])
     if not p.exists():
         found = profile_sources().get(ref)
         if found:

@@ -32,15 +32,15 @@ async def found_on_page(runner: Any, loc: Locator, frame: Any = None) -> list[st
                     shown += 1
                     enabled += 1 if await el.is_enabled() else 0
         except Exception as exc:  # a detached frame while the page navigates
-            out.append(f"{name}:无法检查({str(exc).splitlines()[0][:80]})")
+            out.append(f"{name}：无法检查（{str(exc).splitlines()[0][:80]}）")
             continue
-        counted = f"{name}:找到 {n} 个,可见 {shown} 个"
+        counted = f"{name}：找到 {n} 个，可见 {shown} 个"
         if n and shown == 0:
-            counted += ",都是隐藏的"
+            counted += "，都是隐藏的"
         elif shown and enabled == 0:
-            counted += ",都不可用(disabled)"
+            counted += "，都不可用（disabled）"
         elif shown > 1 and loc.nth is None:
-            counted += ",匹配到多个(用 nth: 指定第几个)"
+            counted += "，匹配到多个（用 nth: 指定第几个）"
         out.append(counted)
     return out
 
@@ -54,10 +54,10 @@ async def stuck_error(
     found = await found_on_page(runner, loc, getattr(loc, "frame", None) or frame)
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0] if exc is not None else ""
     return FormChanged(
-        f"网页表单已变化:「{label}」({loc.describe()})无法操作 —— {';'.join(found) or '没有可用的定位方式'}",
+        f"网页表单已变化：「{label}」（{loc.describe()}）无法操作 —— {';'.join(found) or '没有可用的定位方式'}",
         field=key,
         selector=loc.describe(),
         channel=runner.ctx.channel,
-        detail=f"浏览器报告:{first}" if first else None,
+        detail=f"浏览器报告：{first}" if first else None,
         hint="核对站点配置中这个字段的定位;kameng adapter try 会逐项报告每个字段找到了什么",
     )

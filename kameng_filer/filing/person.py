@@ -42,20 +42,20 @@ class NoPerson:
         """Refuse: nobody is there to read the captcha or SMS."""
         if image:
             enlarge_image(image)
-        where = f"(验证码图片:{image})" if image else ""
+        where = f"（验证码图片：{image}）" if image else ""
         raise HumanActionRequired(
-            f"需要本人操作:{prompt}{where}",
+            f"需要本人操作：{prompt}{where}",
             channel=channel,
-            hint="在终端中重新运行同一命令(不要重定向标准输入),按提示输入即可",
+            hint="在终端中重新运行同一命令（不要重定向标准输入），按提示输入即可",
         )
 
     async def confirm(self, channel: str, prompt: str) -> bool:
         """Refuse: nobody can confirm."""
-        raise HumanActionRequired(f"需要本人操作:{prompt}", channel=channel, hint="在终端中重新运行同一命令")
+        raise HumanActionRequired(f"需要本人操作：{prompt}", channel=channel, hint="在终端中重新运行同一命令")
 
     async def ask_text(self, channel: str, prompt: str, *, validate: Any = None) -> str:
         """Refuse: nobody can type."""
-        raise HumanActionRequired(f"需要本人填写:{prompt}", channel=channel, hint="在终端中重新运行同一命令")
+        raise HumanActionRequired(f"需要本人填写：{prompt}", channel=channel, hint="在终端中重新运行同一命令")
 
     def show(self, channel: str, text: str) -> None:
         """Print guidance on stderr."""
@@ -77,7 +77,7 @@ class TerminalPerson(NoPerson):
         self.console.print(text, end="")
         line = await asyncio.to_thread(sys.stdin.readline)
         if line == "":
-            raise HumanActionRequired("标准输入已关闭,无法继续人工步骤")
+            raise HumanActionRequired("标准输入已关闭，无法继续人工步骤")
         return line.strip()
 
     async def ask_code(self, channel: str, prompt: str, *, image: Path | None = None) -> str:
@@ -85,10 +85,10 @@ class TerminalPerson(NoPerson):
         async with _lock():
             self.pause()
             try:
-                self.console.rule(f"[bold]{channel}:需要本人操作")
+                self.console.rule(f"[bold]{channel}：需要本人操作")
                 if image:
                     enlarge_image(image)  # a 50×24 px captcha is unreadable as served
-                    self.console.print(f"验证码图片:[bold]{escape(str(image))}[/]")
+                    self.console.print(f"验证码图片：[bold]{escape(str(image))}[/]")
                     picture = terminal_picture(image) if self.console.color_system else None
                     if picture is not None and self.console.is_terminal:
                         self.console.print(picture, end="")
@@ -98,8 +98,8 @@ class TerminalPerson(NoPerson):
                     answer = await self._input(f"{prompt}:")
                     if answer:
                         return answer
-                    self.console.print("[yellow]输入为空,请重新输入[/]")
-                raise HumanActionRequired(f"没有输入:{prompt}", channel=channel)
+                    self.console.print("[yellow]输入为空，请重新输入[/]")
+                raise HumanActionRequired(f"没有输入：{prompt}", channel=channel)
             finally:
                 self.resume()
 
@@ -108,8 +108,8 @@ class TerminalPerson(NoPerson):
         async with _lock():
             self.pause()
             try:
-                self.console.rule(f"[bold]{channel}:需要本人操作")
-                answer = await self._input(f"{prompt}\n完成后按回车继续(输入 n 放弃):")
+                self.console.rule(f"[bold]{channel}：需要本人操作")
+                answer = await self._input(f"{prompt}\n完成后按回车继续（输入 n 放弃）：")
                 return answer.lower() not in ("n", "no", "否")
             finally:
                 self.resume()
@@ -125,7 +125,7 @@ class TerminalPerson(NoPerson):
                     if not problem:
                         return answer
                     self.console.print(f"[yellow]{problem}[/]")
-                raise HumanActionRequired(f"多次输入无效:{prompt}", channel=channel)
+                raise HumanActionRequired(f"多次输入无效：{prompt}", channel=channel)
             finally:
                 self.resume()
 
@@ -188,7 +188,7 @@ class ScriptedPerson(NoPerson):
         value = queue.pop(0) if queue else await self._answer(channel, prompt, None)
         problem = validate(value) if validate else None
         if problem:
-            raise HumanActionRequired(f"演示脚本的输入无效:{problem}", channel=channel)
+            raise HumanActionRequired(f"演示脚本的输入无效：{problem}", channel=channel)
         self.log.append((channel, "text", prompt))
         if not self.quiet:
             self.console.print(f"[magenta][演示·脚本代替本人][/] {channel}:{prompt} → {value}")

@@ -61,10 +61,10 @@ def missing_account(channel: str, key: str = "account") -> Problem:
     base = channel.split("@", 1)[0]
     return Problem(
         channel,
-        f"渠道 {channel} 需要登录,但还没有配置登录账号",
-        f'在 config.yaml 的 channels 下写上 "{channel}": {{{key}: 你的账号}}(渠道名加引号),'
-        f"再保存密码(把“你的账号”换成账号):kameng login {channel} --account 你的账号"
-        + ("" if base == channel else f";各站点共用的账号也可以写在 {base} 下"),
+        f"渠道 {channel} 需要登录，但还没有配置登录账号",
+        f'在 config.yaml 的 channels 下写上 "{channel}": {{{key}：你的账号}}（渠道名加引号），'
+        f"再保存密码（把“你的账号”换成账号）：kameng login {channel} --account 你的账号"
+        + ("" if base == channel else f"；各站点共用的账号也可以写在 {base} 下"),
     )
 
 
@@ -72,11 +72,11 @@ def missing_password(channel: str, account: str) -> Problem:
     """The problem for an account whose password is neither in keyring nor in the environment."""
     env = env_name(channel, account)
     if keyring_usable():
-        hint = f"保存密码:kameng login {channel} --account {account};或设置环境变量 {env}"
+        hint = f"保存密码：kameng login {channel} --account {account}；或设置环境变量 {env}"
     else:
         hint = (
-            f"本机没有可用的系统密钥环:设置环境变量 {env};"
-            "或 pip install keyrings.alt 后设置 PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring,"
+            f"本机没有可用的系统密钥环：设置环境变量 {env}；"
+            "或 pip install keyrings.alt 后设置 PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring，"
             f"再运行 kameng login {channel} --account {account}"
         )
     return Problem(channel, f"渠道 {channel} 的账号 {account} 还没有保存密码", hint)
@@ -126,9 +126,9 @@ def raise_if_any(problems: list[Problem]) -> None:
         return
     if len(problems) == 1:
         p = problems[0]
-        raise ConfigError(f"{p.message},没有提交任何内容", hint=p.hint)
+        raise ConfigError(f"{p.message}，没有提交任何内容", hint=p.hint)
     lines = "\n".join(f"  · {p.message}:{p.hint}" for p in problems)
     raise ConfigError(
-        f"{len(problems)} 个渠道还不能提交,没有提交任何内容:\n{lines}",
+        f"{len(problems)} 个渠道还不能提交，没有提交任何内容：\n{lines}",
         hint="按上面每一条补全后重新运行",
     )

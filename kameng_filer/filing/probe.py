@@ -131,7 +131,7 @@ class ProbeRunner(FormRunner):
             return
         if b.chooser and not await el.is_enabled():
             raise FormChanged(
-                f"网页表单已变化:上传按钮「{b.label or b.name or b.describe()}」不可用(disabled)",
+                f"网页表单已变化：上传按钮「{b.label or b.name or b.describe()}」不可用（disabled）",
                 field=b.label or b.describe(),
                 selector=b.describe(),
                 channel=self.ctx.channel,
@@ -174,7 +174,7 @@ class ProbeRunner(FormRunner):
                     ok=False,
                     required=b.required,
                     widget=b.widget,
-                    reason=f"填写时出错:{reason}",
+                    reason=f"填写时出错：{reason}",
                     tried=await found_on_page(self, b, frame),
                 )
             )
@@ -196,7 +196,7 @@ class ProbeRunner(FormRunner):
                     kind="step",
                     ok=True,
                     skipped=True,
-                    reason="试填没有上传文件,不等上传结果(加 --upload 才上传)",
+                    reason="试填没有上传文件，不等上传结果（加 --upload 才上传）",
                 )
             )
 
@@ -209,7 +209,7 @@ def _adapter(prof_ref: str, channel: str, settings: dict[str, Any]) -> Any:
     cls = registry.adapter_class(base)
     if not issubclass(cls, ProfileAdapter):
         raise KamengError(
-            f"渠道「{base}」不使用站点配置,不能试填",
+            f"渠道「{base}」不使用站点配置，不能试填",
             hint="站点配置的 channel 应是 card_platform 这类网页渠道",
         )
     return cls({**settings, "profile": prof_ref})
@@ -259,27 +259,27 @@ async def try_profile(
                 result.login = "不需要登录"
             elif stored and not prof.login.check_url:
                 # proven by ``logged_in`` on the first page the steps open (no extra page), as in a filing
-                result.login = "已登录(使用保存的登录状态)"
+                result.login = "已登录（使用保存的登录状态）"
 
                 async def relogin() -> None:
                     password = ctx.secret(account) if needs_secret(prof) else None
                     await runner.login(account, password)
                     await ctx.save_session()
-                    result.login = f"已登录({account})"
+                    result.login = f"已登录（{account}）"
 
                 runner.verify_login, runner.relogin = True, relogin
             elif await runner.logged_in():
-                result.login = "已登录(使用保存的登录状态)"
+                result.login = "已登录（使用保存的登录状态）"
             elif not account:
                 result.login = "需要登录"
-                result.error = "站点需要登录,但没有指定账号"
-                result.hint = f"加 --account 账号(密码用 kameng login {channel} --account 账号 保存)"
+                result.error = "站点需要登录，但没有指定账号"
+                result.hint = f"加 --account 账号（密码用 kameng login {channel} --account 账号 保存）"
                 return result
             else:
                 password = ctx.secret(account) if needs_secret(prof) else None
                 await runner.login(account, password)
                 await ctx.save_session()
-                result.login = f"已登录({account})"
+                result.login = f"已登录（{account}）"
             stopped = False
             try:
                 await runner.run(prof.steps)
@@ -290,7 +290,7 @@ async def try_profile(
             _not_reached(runner, prof)
             if any(not i.ok for i in runner.report) and await runner.page_missing():
                 result.error = (
-                    f"页面不存在:站点对 {runner.page.url} 回答了“页面不存在”，上表没找到的项都在这一页上"
+                    f"页面不存在：站点对 {runner.page.url} 回答了“页面不存在”，上表没找到的项都在这一页上"
                 )
                 result.hint = "站点可能换了这一页的地址：检查站点配置 steps 里的 goto"
     except HumanActionRequired as exc:
@@ -322,7 +322,7 @@ async def _check_submit(runner: FormRunner, prof: Profile) -> None:
     entry = FieldReport(key="submit", label=prof.submit.describe(), kind="submit", ok=False, reason="")
     try:
         await runner.find(prof.submit, field="提交按钮")
-        entry.ok, entry.strategy, entry.reason = True, runner.last_strategy, "已找到(试填不会点击)"
+        entry.ok, entry.strategy, entry.reason = True, runner.last_strategy, "已找到（试填不会点击）"
     except FormChanged as exc:
         entry.reason = exc.message
         entry.tried = await runner.diagnose(prof.submit)
@@ -335,7 +335,7 @@ def _note_uploads(runner: ProbeRunner) -> None:
     for item in runner.report:
         if item.kind == "field" and item.ok and item.key in runner.not_uploaded:
             n = runner.not_uploaded[item.key]
-            item.reason = f"已找到上传控件,试填没有上传(提交时会上传 {n} 个文件;加 --upload 才会试传)"
+            item.reason = f"已找到上传控件，试填没有上传（提交时会上传 {n} 个文件；加 --upload 才会试传）"
 
 
 def _not_reached(runner: FormRunner, prof: Profile) -> None:
@@ -358,9 +358,9 @@ def _not_reached(runner: FormRunner, prof: Profile) -> None:
                     skipped=by_condition,
                     required=b.required,
                     widget=b.widget,
-                    reason="这一步的条件不满足(if_visible / unless_visible),不用填"
+                    reason="这一步的条件不满足（if_visible / unless_visible），不用填"
                     if by_condition
-                    else "没有执行到(前面的步骤失败)",
+                    else "没有执行到（前面的步骤失败）",
                 )
             )
             seen.add(key)

@@ -62,7 +62,7 @@ class Locator(BaseModel):
             raise ValueError("需要 label、role、placeholder、text 或 css 之一")
         if self.name and not self.role:
             raise ValueError(
-                "name 只和 role 一起起作用(按角色和名称找),没有 role 时请删掉或改成 text / label"
+                "name 只和 role 一起起作用（按角色和名称找），没有 role 时请删掉或改成 text / label"
             )
         if "exact" in self.model_fields_set and not any((self.label, self.name, self.placeholder, self.text)):
             raise ValueError("exact 只对 label、role 的 name、placeholder、text 的文字起作用，这里没有，请删掉它")
@@ -158,7 +158,7 @@ class Binding(Locator):
         if wrong:
             raise ValueError(
                 "、".join(f"{k} 只对 widget: {'/'.join(WIDGET_KEYS[k])} 有效" for k in wrong)
-                + f",这里是 widget: {self.widget}(不起作用的键请删掉)"
+                + f"，这里是 widget: {self.widget}（不起作用的键请删掉）"
             )
         return self
 
@@ -228,7 +228,7 @@ class Action(BaseModel):
             if getattr(self, k)
         ]
         if len(keys) != 1:
-            raise ValueError(f"每一步只能有一个动作,现在是 {keys or '无'}")
+            raise ValueError(f"每一步只能有一个动作，现在是 {keys or '无'}")
         acts_on = {
             "state": ("wait",),
             "optional": ("click", "wait"),
@@ -238,7 +238,7 @@ class Action(BaseModel):
         if idle:
             raise ValueError(
                 "、".join(f"{k} 只对 {'/'.join(acts_on[k])} 步骤有效" for k in idle)
-                + f",这一步是 {keys[0]}(不起作用的键请删掉)"
+                + f"，这一步是 {keys[0]}（不起作用的键请删掉）"
             )
         return self
 
@@ -284,11 +284,11 @@ class ReceiptSpec(BaseModel):
         try:
             re.compile(self.pattern)
         except re.error as exc:
-            raise ValueError(f"pattern 不是有效的正则表达式:{exc}") from None
+            raise ValueError(f"pattern 不是有效的正则表达式：{exc}") from None
         if self.where == "locator" and self.locator is None:
             raise ValueError("where: locator 时需要 locator")
         if self.locator is not None and self.where not in ("locator", "toast"):
-            raise ValueError(f"locator 只在 where: locator 或 toast 时起作用,这里是 where: {self.where}")
+            raise ValueError(f"locator 只在 where: locator 或 toast 时起作用，这里是 where: {self.where}")
         return self
 
 
@@ -324,7 +324,7 @@ class ListSpec(BaseModel):
         if not self.detail_url:
             idle = [k for k in ("detail_status", "replies") if getattr(self, k)]
             if idle:
-                raise ValueError(f"{'、'.join(idle)} 只在详情页上读,需要 detail_url")
+                raise ValueError(f"{'、'.join(idle)} 只在详情页上读，需要 detail_url")
         if self.status_ignore and not (self.status or self.detail_status):
             raise ValueError("status_ignore 需要 status 或 detail_status")
         return self
@@ -405,13 +405,13 @@ class ApiSpec(BaseModel):
     @model_validator(mode="after")
     def _csrf_ok(self) -> ApiSpec:
         if self.csrf_url and not (self.csrf_path or self.csrf_pattern):
-            raise ValueError("csrf_url 需要 csrf_path(JSON 路径)或 csrf_pattern(正则)")
+            raise ValueError("csrf_url 需要 csrf_path（JSON 路径）或 csrf_pattern（正则）")
         if self.csrf_pattern:
             try:
                 if re.compile(self.csrf_pattern).groups != 1:
-                    raise ValueError("csrf_pattern 需要正好一个括号分组(令牌本身)")
+                    raise ValueError("csrf_pattern 需要正好一个括号分组（令牌本身）")
             except re.error as exc:
-                raise ValueError(f"csrf_pattern 不是有效的正则表达式:{exc}") from None
+                raise ValueError(f"csrf_pattern 不是有效的正则表达式：{exc}") from None
         return self
 
 
@@ -458,13 +458,13 @@ class Profile(BaseModel):
                 keys = [step.fill] if isinstance(step.fill, str) else (step.fill or [])
                 for key in keys:
                     if key not in self.fields:
-                        raise ValueError(f"{where}[{i}].fill 引用了不存在的字段 {key}(fields 中没有)")
+                        raise ValueError(f"{where}[{i}].fill 引用了不存在的字段 {key}（fields 中没有）")
         if self.mode == "http" and self.api is None:
             raise ValueError("mode: http 需要 api 段")
         for word, state in self.status_words.items():
             if state not in STATES:
                 known = "、".join(STATES)
-                raise ValueError(f"status_words.{word} 的值 {state} 不是已知状态;可用:{known}")
+                raise ValueError(f"status_words.{word} 的值 {state} 不是已知状态；可用：{known}")
         for where, rx in [
             ("error_pattern", self.error_pattern),
             ("list.number", self.list_page.number if self.list_page else None),
@@ -473,7 +473,7 @@ class Profile(BaseModel):
                 try:
                     re.compile(rx)
                 except re.error as exc:
-                    raise ValueError(f"{where} 不是有效的正则表达式:{exc}") from None
+                    raise ValueError(f"{where} 不是有效的正则表达式：{exc}") from None
         for key, b in self.fields.items():
             if b.fallback and b.fallback not in self.fields:
                 raise ValueError(f"fields.{key}.fallback 引用了不存在的字段 {b.fallback}")
@@ -541,19 +541,19 @@ def _fix(err: dict[str, Any]) -> str:
     loc = tuple(err.get("loc", ()))
     if etype == "missing" and loc and loc[-1] == "logged_in":
         return (
-            "添加 logged_in:只有登录后才看得到的元素(如 {role: link, name: 退出登录});"
-            "很多站点对未登录的访问也回答 200(「登录会话过期」页、404 页),只看网址无法证明已登录"
+            "添加 logged_in：只有登录后才看得到的元素（如 {role: link, name: 退出登录}）；"
+            "很多站点对未登录的访问也回答 200（「登录会话过期」页、404 页），只看网址无法证明已登录"
         )
     if etype == "missing":
         return f"添加 {loc[-1] if loc else ''}"
     if etype == "extra_forbidden":
         key = str(loc[-1]) if loc else ""
         close = difflib.get_close_matches(key, sorted(_known_keys()), n=1)
-        return f"是不是 {close[0]}?" if close else "删除它,或对照 docs/adapters.md 改成已有的键"
+        return f"是不是 {close[0]}?" if close else "删除它，或对照 docs/adapters.md 改成已有的键"
     if etype == "literal_error":
-        return f"可选:{(err.get('ctx') or {}).get('expected', '')}"
+        return f"可选：{(err.get('ctx') or {}).get('expected', '')}"
     if etype == "string_pattern_mismatch":
-        return "只能用小写字母、数字、- 和 _,以字母或数字开头"
+        return "只能用小写字母、数字、- 和 _，以字母或数字开头"
     if etype in (
         "string_type",
         "int_parsing",
@@ -566,9 +566,9 @@ def _fix(err: dict[str, Any]) -> str:
     ):
         return {
             "string_type": "写成文字",
-            "dict_type": "写成映射(键: 值)",
-            "model_type": "写成映射(键: 值)",
-            "list_type": "写成列表(每项以 - 开头)",
+            "dict_type": "写成映射（键：值）",
+            "model_type": "写成映射（键：值）",
+            "list_type": "写成列表（每项以 - 开头）",
             "bool_parsing": "写 true 或 false",
             "bool_type": "写 true 或 false",
         }.get(etype, "写成整数")
@@ -594,22 +594,22 @@ def parse_profile(text: str, *, origin: str = "profile") -> Profile:
         lines = []
         for err in exc.errors(include_url=False):
             loc = tuple(p for p in err["loc"] if p not in ("function-after[_one_way(), Binding]",))
-            path = dotted(loc) or "(根)"
+            path = dotted(loc) or "（根）"
             msg = err.get("msg", "").removeprefix("Value error, ")
             if err.get("type") == "missing":
                 msg = "缺少必填项"
             elif err.get("type") == "extra_forbidden":
-                msg = "未知的键(拼写错误?)"
+                msg = "未知的键（拼写错误？）"
             elif err.get("type") == "string_pattern_mismatch":
-                msg = f"格式不对:{err.get('input')!r}"
+                msg = f"格式不对：{err.get('input')!r}"
             elif err.get("type") == "literal_error":
                 msg = f"取值 {err.get('input')!r} 不在可选范围内"
             fix = _fix(err)
             line = index.line(path) if loc else None
-            at = f"(第 {line} 行)" if line else ""
+            at = f"（第 {line} 行）" if line else ""
             lines.append(f"  {path}{at}: {msg}" + (f" → {fix}" if fix else ""))
         raise ConfigError(
-            f"站点配置 {origin} 有 {len(lines)} 处问题:\n" + "\n".join(lines), hint="格式见 docs/adapters.md"
+            f"站点配置 {origin} 有 {len(lines)} 处问题：\n" + "\n".join(lines), hint="格式见 docs/adapters.md"
         ) from None
 
 
@@ -656,9 +656,9 @@ def load_profile(name_or_path: str) -> Profile:
         return read_profile(p)
     sources = profile_sources()
     if name_or_path not in sources:
-        known = "、".join(sorted(sources)) or "(无)"
+        known = "、".join(sorted(sources)) or "（无）"
         raise ConfigError(
-            f"找不到站点配置「{name_or_path}」。已有:{known}", hint="用 kameng adapters list 查看"
+            f"找不到站点配置「{name_or_path}」。已有：{known}", hint="用 kameng adapters list 查看"
         )
     entry = sources[name_or_path][1]
     mtime = Path(str(entry)).stat().st_mtime if Path(str(entry)).exists() else 0.0

@@ -96,15 +96,15 @@ class UnprovenMatch(HumanActionRequired):
     def __init__(self, rows: list[Candidate], *, channel: str, order_no: str, case_id: str) -> None:
         first = rows[0]
         when = first.created.at.strftime("%Y-%m-%d %H:%M") if first.created else "网页未显示"
-        others = f"(另有 {len(rows) - 1} 条)" if len(rows) > 1 else ""
-        where = f",链接:{first.link}" if first.link else ""
+        others = f"（另有 {len(rows) - 1} 条）" if len(rows) > 1 else ""
+        where = f"，链接：{first.link}" if first.link else ""
         super().__init__(
-            f"渠道上有同一订单(订单号 {order_no})的投诉 {first.number}{others},提交时间 {when},"
-            f"但无法证明是本工具上次提交的那一份(内容或时间对不上){where}。为免认错或重复投诉,本次没有提交",
+            f"渠道上有同一订单（订单号 {order_no}）的投诉 {first.number}{others}，提交时间 {when}，"
+            f"但无法证明是本工具上次提交的那一份（内容或时间对不上）{where}。为免认错或重复投诉，本次没有提交",
             channel=channel,
             hint=(
-                f"请打开链接核对:是上次提交的,用 kameng report {case_id} --channel {channel} --number "
-                f"{first.number} 记录;不是,用 kameng file {case_id} --channels {channel} --again 提交新的投诉"
+                f"请打开链接核对：是上次提交的，用 kameng report {case_id} --channel {channel} --number "
+                f"{first.number} 记录；不是，用 kameng file {case_id} --channels {channel} --again 提交新的投诉"
             ),
         )
         self.rows = rows

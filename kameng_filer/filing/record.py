@@ -166,22 +166,22 @@ def build_draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]
         label = f.get("label", "")
         if is_captcha(f):
             notes.append(
-                f"验证码输入框({describe_input(f)}):写成 login.steps 里的 captcha 步骤(image + input),不放进 fields"
+                f"验证码输入框（{describe_input(f)}）：写成 login.steps 里的 captcha 步骤（image + input），不放进 fields"
             )
             continue
         key = _key(f.get("key", ""), label or f.get("near", ""), taken, i)
         b = _locator(f, label)
         if b.get("css") == "TODO":
-            notes.append(f"{key}: 没有标签、id 或 name,请补上定位方式")
+            notes.append(f"{key}：没有标签、id 或 name，请补上定位方式")
         if f.get("near") and not label:
-            tie = f"(<label for={f['label_for']}> 没有对应的 id)" if f.get("label_for") else ""
-            notes.append(f"{key}: 旁边的文字「{f['near']}」没有和输入框关联{tie},所以用 {next(iter(b))} 定位")
+            tie = f"（<label for={f['label_for']}> 没有对应的 id）" if f.get("label_for") else ""
+            notes.append(f"{key}：旁边的文字「{f['near']}」没有和输入框关联{tie}，所以用 {next(iter(b))} 定位")
         if f["widget"] != "text":
             b["widget"] = f["widget"]
         if f["widget"] == "upload" and f.get("hidden"):
             b["chooser"] = True
             notes.append(
-                f"{key}: 文件框是隐藏的,通常由一个按钮打开:把定位改成那个按钮(role: button, name: …)"
+                f"{key}：文件框是隐藏的，通常由一个按钮打开：把定位改成那个按钮（role: button, name: …）"
             )
         if f.get("multiple"):
             b["multiple"] = True
@@ -191,22 +191,22 @@ def build_draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]
         if g.field and g.field != key:
             b["field"] = g.field
         if g.field:
-            notes.append(f"{key} → {g.field}(依据:{g.why})")
+            notes.append(f"{key} → {g.field}（依据：{g.why}）")
         else:
             unmapped.append(f"{key}({describe_input(f)})")
-            notes.append(f"{key}: 猜不出要填哪个值({describe_input(f)}),请写 field: 或 value:")
+            notes.append(f"{key}：猜不出要填哪个值（{describe_input(f)}），请写 field: 或 value:")
         if f.get("options"):
-            notes.append(f"{key}: 选项 {'、'.join(f['options'][:8])} —— 与计划值不同时用 options: 映射")
+            notes.append(f"{key}：选项 {'、'.join(f['options'][:8])} —— 与计划值不同时用 options: 映射")
         fields[key] = b
         order.append(key)
     if any(b.get("field", k) == "password" for k, b in fields.items()):
-        notes.append("这是登录页:把 username / password 的填写放进 login.steps(格式见 docs/adapters.md)")
+        notes.append("这是登录页：把 username / password 的填写放进 login.steps（格式见 docs/adapters.md）")
     buttons = [b["name"] for b in scan["buttons"]]
     submits = [b["name"] for b in scan["buttons"] if re.search(r"提交|确认|保存|发送|申请", b["name"])]
     submit = (submits or buttons or ["提交"])[-1]
     profile = {
         "name": name,
-        "title": f"{host}(草稿)",
+        "title": f"{host}（草稿）",
         "base_url": f"{parts.scheme}://{parts.netloc}/",
         "fields": fields,
         "steps": [{"goto": parts.path + (f"?{parts.query}" if parts.query else "")}, {"fill": order}],
@@ -215,10 +215,10 @@ def build_draft(url: str, scan: dict[str, Any], frames: dict[str, dict[str, Any]
         "errors": {"css": ".error"},
     }
     head = [
-        "# 站点配置草稿:由 kameng adapter record 从一个页面生成,请逐项核对(格式见 docs/adapters.md)。",
-        "# 只看到了打开时的这一页;多步向导请补上 click / wait 步骤,再用 kameng adapter try 试填。",
-        f"# 页面上的按钮:{'、'.join(buttons) or '(无)'}",
-        *[f"# 待办:{n}" for n in notes],
+        "# 站点配置草稿：由 kameng adapter record 从一个页面生成，请逐项核对（格式见 docs/adapters.md）。",
+        "# 只看到了打开时的这一页；多步向导请补上 click / wait 步骤，再用 kameng adapter try 试填。",
+        f"# 页面上的按钮：{'、'.join(buttons) or '（无）'}",
+        *[f"# 待办：{n}" for n in notes],
     ]
     text = "\n".join(head) + "\n" + yaml.safe_dump(profile, allow_unicode=True, sort_keys=False, width=110)
     return Draft(text=text, unmapped=unmapped)

@@ -58,7 +58,7 @@ def load_for_filing(
         result = load_case(path)
         findings = for_channels(check_case(result, now=now), channels, override)
         if has_errors(findings) or result.case is None:
-            raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
+            raise CaseInvalid("案件有错误，先修正再提交（kameng check 查看详情）", issues=findings)
         imported = store.import_case(path)
         stored = store.get_case(imported.case_id, imported.version)
         for ev in stored.evidence:  # the plan shows where each stored copy came from
@@ -71,7 +71,7 @@ def load_for_filing(
     case = store.get_case(case_ref)
     findings = for_channels(wording_findings(case, now=now), channels, override)
     if has_errors(findings):
-        raise CaseInvalid("案件有错误,先修正再提交(kameng check 查看详情)", issues=findings)
+        raise CaseInvalid("案件有错误，先修正再提交（kameng check 查看详情）", issues=findings)
     return case, store.current_version(case_ref), findings
 
 
@@ -88,8 +88,8 @@ def prepare(
     """Check, import, resolve channels and plan each one (planning errors end that channel only)."""
     if exclusive_conflict(tokens) and not force_reason:
         raise KamengError(
-            "同一纠纷不能同时向12315和消费者协会投诉:12315 不受理已被消协受理的纠纷(《市场监督管理投诉举报处理办法》第16条)",
-            hint='二选一;确有理由同时提交时加 --force "理由"(理由会被记录)',
+            "同一纠纷不能同时向12315和消费者协会投诉：12315 不受理已被消协受理的纠纷（《市场监督管理投诉举报处理办法》第16条）",
+            hint='二选一；确有理由同时提交时加 --force "理由"（理由会被记录）',
         )
     case, version, findings = load_for_filing(
         store, case_ref, now=now, channels=list(tokens), override=force_reason
@@ -101,7 +101,7 @@ def prepare(
             plan = inst.adapter.plan(case, purpose=purpose)
         except KamengError as exc:
             prepared.failed.append(
-                Outcome(inst.name, "failed", error=f"无法生成提交内容:{exc.message}", hint=exc.hint)
+                Outcome(inst.name, "failed", error=f"无法生成提交内容：{exc.message}", hint=exc.hint)
             )
             continue
         plan.channel = inst.name
@@ -150,9 +150,9 @@ def plan_table(adapter: Adapter, plan: FilingPlan) -> Table:
             "证据", Text(f"{f.upload_name}  {f.mime}  {f.size // 1024} KB  sha256:{f.sha256[:12]}{source}")
         )
     where = plan.target.get("site") or plan.target.get("smtp") or ""
-    caption = f"目标:{where} {plan.target.get('base_url', '')}" if where else ""
+    caption = f"目标：{where} {plan.target.get('base_url', '')}" if where else ""
     for note in plan.notes:
-        caption += f"\n注意:{note}"
+        caption += f"\n注意：{note}"
     if caption:
         t.caption = Text(caption.strip("\n"))
     return t

@@ -68,7 +68,7 @@ class ProfileAdapter(Adapter):
         prof = load_profile(name)
         update = {k: self.settings[k] for k in ("base_url", "mode") if self.settings.get(k)}
         if update.get("mode") == "http" and prof.api is None:
-            raise ConfigError(f"站点配置 {prof.name} 没有 api 段,不能用 mode: http")
+            raise ConfigError(f"站点配置 {prof.name} 没有 api 段，不能用 mode: http")
         return prof.model_copy(update=update) if update else prof
 
     def account(self) -> str:
@@ -100,7 +100,7 @@ class ProfileAdapter(Adapter):
                 )
             problem = spec.check_text(value) if (value or spec.required) else None
             if problem and not (f.kind == "select" and not f.options):
-                raise RenderError(f"渠道「{self.spec.title}」的字段不符合要求:{problem}", field=f.name)
+                raise RenderError(f"渠道「{self.spec.title}」的字段不符合要求：{problem}", field=f.name)
 
     def plan(
         self, case: Case, *, purpose: str = "complaint", context: dict[str, Any] | None = None

@@ -48,13 +48,13 @@ def _load(env: jinja2.Environment, name: str, spec: ChannelSpec, purpose: str) -
         return env.get_template(name)
     except jinja2.TemplateNotFound as exc:
         raise RenderError(
-            f"找不到模板 {exc.name}(渠道「{spec.title}」的{PURPOSE_LABELS[purpose]}文本)",
-            hint="自定义模板放在数据目录的 templates/ 下,与内置模板同名;见 docs/templates.md",
+            f"找不到模板 {exc.name}（渠道「{spec.title}」的{PURPOSE_LABELS[purpose]}文本）",
+            hint="自定义模板放在数据目录的 templates/ 下，与内置模板同名；见 docs/templates.md",
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(
-            f"模板 {exc.filename or exc.name or name} 第 {exc.lineno} 行有语法错误:{exc.message}",
-            hint="修正自定义模板,或删除它以恢复内置模板",
+            f"模板 {exc.filename or exc.name or name} 第 {exc.lineno} 行有语法错误：{exc.message}",
+            hint="修正自定义模板，或删除它以恢复内置模板",
         ) from None
 
 
@@ -73,17 +73,17 @@ def _template_failure(name: str, exc: Exception, field: str | None) -> RenderErr
     where = f"字段「{field}」" if field else "模板"
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return RenderError(
-            f"模板 {_template_file(exc) or name} 使用了安全沙箱不允许的操作(访问 Python 内部对象、调用不安全的方法或生成过大的内容),已被拦截",
+            f"模板 {_template_file(exc) or name} 使用了安全沙箱不允许的操作（访问 Python 内部对象、调用不安全的方法或生成过大的内容），已被拦截",
             field=field,
-            hint="模板只能使用案件数据、过滤器和文档列出的变量(docs/templates.md);修正或删除这个自定义模板",
+            hint="模板只能使用案件数据、过滤器和文档列出的变量（docs/templates.md）；修正或删除这个自定义模板",
             detail=f"{type(exc).__name__}: {exc}",
         )
     if isinstance(exc, jinja2.UndefinedError):
-        msg = f"模板 {name} 渲染{where}时用到了不存在的变量:{exc.message}"
+        msg = f"模板 {name} 渲染{where}时用到了不存在的变量：{exc.message}"
     elif isinstance(exc, jinja2.TemplateNotFound):
         msg = f"模板 {name} 引用的模板 {exc.name} 不存在"
     elif isinstance(exc, jinja2.TemplateSyntaxError):
-        msg = f"模板 {exc.filename or exc.name or name} 第 {exc.lineno} 行有语法错误:{exc.message}"
+        msg = f"模板 {exc.filename or exc.name or name} 第 {exc.lineno} 行有语法错误：{exc.message}"
     else:
         msg = f"模板 {name} 渲染{where}时出错"
     return RenderError(
@@ -171,7 +171,7 @@ def _render_spec(
     case: Case, spec: ChannelSpec, purpose: str, context: RenderContext, facts: Facts, fit: bool
 ) -> RenderedText:
     if purpose not in PURPOSES:
-        raise RenderError(f"未知的文本用途「{purpose}」。可用:{'、'.join(PURPOSES)}")
+        raise RenderError(f"未知的文本用途「{purpose}」。可用：{'、'.join(PURPOSES)}")
     refused = refusal(spec.name, purpose) or payment_mismatch(spec.name, case)
     if refused is not None:
         raise refused

@@ -26,7 +26,7 @@ PART_LABELS: dict[str, str] = {
     "rules": "平台规则引用",
     "contacts": "沟通记录",
     "timeline": "时间线细节",
-    "order_detail": "订单细节(时间、平台、商品)",
+    "order_detail": "订单细节（时间、平台、商品）",
     "promise": "商家承诺",
     "summary": "问题概述与理由的后半部分（已缩写）",
 }
@@ -201,19 +201,19 @@ def fit_field(
             dropped.append(part)
             text = shorter
     if _too_long(field, text):
-        gone = "、".join(PART_LABELS[p] for p in dropped) or "(无可省略部分)"
+        gone = "、".join(PART_LABELS[p] for p in dropped) or "（无可省略部分）"
         raise FieldTooLong(
-            f"「{field.label}」({field.name})最多 {field.max_len} 个字,省略{gone}之后仍有 {len(text)} 个字,"
+            f"「{field.label}」（{field.name}）最多 {field.max_len} 个字，省略{gone}之后仍有 {len(text)} 个字，"
             "无法在不截断句子的情况下放下",
             field=field.name,
             over=len(text) - (field.max_len or 0),
-            hint="精简案件里的问题概述(problem.summary)、商品名称或诉求备注,或改用字数上限更宽的渠道",
+            hint="精简案件里的问题概述（problem.summary）、商品名称或诉求备注，或改用字数上限更宽的渠道",
         )
     problem = field.check_text(text)
     if problem:
         raise RenderError(
-            f"渲染结果不符合字段要求:{problem}",
+            f"渲染结果不符合字段要求：{problem}",
             field=field.name,
-            hint="补充案件里的问题概述(problem.summary)与诉求(demands),或检查自定义模板",
+            hint="补充案件里的问题概述（problem.summary）与诉求（demands），或检查自定义模板",
         )
     return text, dropped

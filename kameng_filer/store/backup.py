@@ -168,8 +168,8 @@ def inspect(path: Path) -> BackupContent:
             con.close()
     except sqlite3.Error as exc:
         raise StoreError(
-            f"备份文件已损坏,或不是 kameng 的数据库:{path}",
-            hint="换一个备份:kameng restore --list 列出全部备份",
+            f"备份文件已损坏，或不是 kameng 的数据库：{path}",
+            hint="换一个备份：kameng restore --list 列出全部备份",
             detail=str(exc),
         ) from None
     return BackupContent(rev[0] if rev else None, cases, filings, last)

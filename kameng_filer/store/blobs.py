@@ -97,7 +97,7 @@ class BlobStore:
                 h.update(chunk)
                 size += len(chunk)
         except OSError as exc:
-            raise StoreError(f"无法读取证据文件:{src}", detail=str(exc)) from None
+            raise StoreError(f"无法读取证据文件：{src}", detail=str(exc)) from None
         digest = h.hexdigest()
         dest = self.path_for(digest)
         mime = sniff_mime(head)
@@ -130,7 +130,7 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             if h.hexdigest() != digest:
-                raise StoreError(f"证据文件在导入过程中被修改:{what}", hint="等文件不再变化后重新导入")
+                raise StoreError(f"证据文件在导入过程中被修改：{what}", hint="等文件不再变化后重新导入")
             if os.name == "posix":  # read-only evidence; on Windows it would block replace/rmtree
                 os.chmod(tmp, 0o400)
             os.replace(tmp, dest)
@@ -138,7 +138,7 @@ class BlobStore:
             _fsync_dir(dest.parent)
         except OSError as exc:
             raise StoreError(
-                f"无法写入证据存储:{self.root}", detail=str(exc), hint="检查磁盘空间和文件夹权限"
+                f"无法写入证据存储：{self.root}", detail=str(exc), hint="检查磁盘空间和文件夹权限"
             ) from None
         finally:
             if tmp is not None:

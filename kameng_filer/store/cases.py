@@ -31,7 +31,7 @@ def version_row(s: Session, case_id: str, version: int | None) -> DbCaseVersion:
         if db_case is None:
             raise CaseNotFound(
                 f"本地存储中没有案件 {case_id}",
-                hint="用 kameng cases 查看已导入的案件,或先运行 kameng add CASE 导入",
+                hint="用 kameng cases 查看已导入的案件，或先运行 kameng add CASE 导入",
             )
         version = db_case.current_version
     row = s.scalars(
@@ -46,7 +46,7 @@ def version_row(s: Session, case_id: str, version: int | None) -> DbCaseVersion:
         if not count:
             raise CaseNotFound(f"本地存储中没有案件 {case_id}", hint="用 kameng cases 查看已导入的案件")
         have = "第 1 版" if count == 1 else f"第 1–{count} 版"
-        raise CaseNotFound(f"案件 {case_id} 没有第 {version} 版", hint=f"现有版本:{have}")
+        raise CaseNotFound(f"案件 {case_id} 没有第 {version} 版", hint=f"现有版本：{have}")
     return row
 
 
@@ -72,7 +72,7 @@ class CaseMethods(StoreBase):
                 return self._record_import(s, prepared, infos, warnings, stamp)
         except IntegrityError as exc:
             raise StoreError(
-                f"导入案件 {case.id} 失败:数据库拒绝写入,本次没有保存任何内容",
+                f"导入案件 {case.id} 失败：数据库拒绝写入，本次没有保存任何内容",
                 detail=str(getattr(exc, "orig", exc)),
             ) from None
 
@@ -100,9 +100,9 @@ class CaseMethods(StoreBase):
                         "store.id_reused",
                         "warning",
                         "id",
-                        f"案件编号 {case.id} 之前从另一个文件导入({latest.source_path}),"
+                        f"案件编号 {case.id} 之前从另一个文件导入（{latest.source_path}），"
                         f"本次作为它的第 {latest.version + 1} 版保存",
-                        "如果这是另一个案件,请在案件文件中改用新的 id 后重新导入",
+                        "如果这是另一个案件，请在案件文件中改用新的 id 后重新导入",
                     )
                 )
             version = db_case.current_version + 1
@@ -169,8 +169,8 @@ class CaseMethods(StoreBase):
                         "evidence.type_mismatch",
                         "warning",
                         f"evidence[{i}].file",
-                        f"{ev.file} 的扩展名表示 {mime_label(expected)},但内容实际是 {mime_label(info.mime)}",
-                        "按实际类型改正扩展名;部分渠道按扩展名判断文件类型,可能拒收",
+                        f"{ev.file} 的扩展名表示 {mime_label(expected)}，但内容实际是 {mime_label(info.mime)}",
+                        "按实际类型改正扩展名；部分渠道按扩展名判断文件类型，可能拒收",
                     )
                 )
             elif info.mime == "application/octet-stream":
@@ -180,7 +180,7 @@ class CaseMethods(StoreBase):
                         "warning",
                         f"evidence[{i}].file",
                         f"无法识别 {ev.file} 的文件类型",
-                        "证据最好是图片、PDF、视频或文本;其他格式多数渠道无法上传",
+                        "证据最好是图片、PDF、视频或文本；其他格式多数渠道无法上传",
                     )
                 )
         return out

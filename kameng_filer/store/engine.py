@@ -88,30 +88,30 @@ def translate(exc: BaseException, path: Path) -> StoreError:
     low = text.lower()
     if "locked" in low or "busy" in low:
         return StoreError(
-            "数据库正被另一个 kameng 进程占用,等待超时",
-            hint="稍后再试;如果 kameng watch 或另一个 kameng 命令正在运行,等它结束",
+            "数据库正被另一个 kameng 进程占用，等待超时",
+            hint="稍后再试；如果 kameng watch 或另一个 kameng 命令正在运行，等它结束",
             detail=text,
         )
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return StoreError(
-            f"数据库文件已损坏,或不是 kameng 的数据库:{path}",
-            hint="没有备份时,把它改名移走,再重新导入案件;有自动备份时,从备份恢复,运行:kameng restore",
+            f"数据库文件已损坏，或不是 kameng 的数据库：{path}",
+            hint="没有备份时，把它改名移走，再重新导入案件；有自动备份时，从备份恢复，运行：kameng restore",
             detail=text,
         )
     if "readonly" in low or "read-only" in low:
         return StoreError(
-            f"数据库文件或它所在的文件夹是只读的:{path}",
-            hint=f"这个命令需要写入数据:给文件夹 {path.parent} 和其中的文件加上写权限(如 chmod -R u+w),"
-            "或用 KAMENG_HOME 指定可写的数据文件夹;只查看的命令(kameng status、kameng cases)在只读文件夹上也能用",
+            f"数据库文件或它所在的文件夹是只读的：{path}",
+            hint=f"这个命令需要写入数据：给文件夹 {path.parent} 和其中的文件加上写权限（如 chmod -R u+w），"
+            "或用 KAMENG_HOME 指定可写的数据文件夹；只查看的命令（kameng status、kameng cases）在只读文件夹上也能用",
             detail=text,
         )
     if "unable to open" in low or "disk i/o" in low or "full" in low:
         return StoreError(
-            f"无法打开或写入数据库文件:{path}",
-            hint="检查文件夹是否存在、可写,磁盘是否已满;可用 KAMENG_HOME 指定数据文件夹",
+            f"无法打开或写入数据库文件：{path}",
+            hint="检查文件夹是否存在、可写，磁盘是否已满；可用 KAMENG_HOME 指定数据文件夹",
             detail=text,
         )
-    return StoreError(f"数据库操作失败:{path}", detail=text)
+    return StoreError(f"数据库操作失败：{path}", detail=text)
 
 
 @contextmanager
@@ -167,7 +167,7 @@ def ensure_schema(engine: Engine, path: Path, *, on_new: Callable[[], None] | No
                 backup_before_migration(path)
             upgrade(engine, path)
     except Timeout:
-        raise StoreError("另一个 kameng 进程正在升级数据库结构,等待超时", hint="稍后再试") from None
+        raise StoreError("另一个 kameng 进程正在升级数据库结构，等待超时", hint="稍后再试") from None
     return True
 
 
@@ -179,8 +179,8 @@ def backup_before_migration(path: Path) -> None:
         make_backup(path, "migrate")
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(
-            f"升级数据库结构前无法备份数据库:{path}",
-            hint=f"检查文件夹 {path.parent} 是否可写、磁盘是否已满;备份成功前不会升级",
+            f"升级数据库结构前无法备份数据库：{path}",
+            hint=f"检查文件夹 {path.parent} 是否可写、磁盘是否已满；备份成功前不会升级",
             detail=str(exc),
         ) from None
 
@@ -211,7 +211,7 @@ def upgrade(engine: Engine, path: Path) -> None:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise StoreError(
-                            "数据库结构升级后外键不一致,已撤销升级",
+                            "数据库结构升级后外键不一致，已撤销升级",
                             detail=repr(broken[:5]),
                             hint="请报告此问题",
                         )
@@ -219,7 +219,7 @@ def upgrade(engine: Engine, path: Path) -> None:
                 raw.execute("PRAGMA foreign_keys=ON")
     except CommandError as exc:
         raise StoreError(
-            f"数据库结构版本无法识别,可能由更新版本的 kameng-filer 创建:{path}",
-            hint="升级 kameng-filer(pip install -U kameng-filer)后再试",
+            f"数据库结构版本无法识别，可能由更新版本的 kameng-filer 创建：{path}",
+            hint="升级 kameng-filer（pip install -U kameng-filer）后再试",
             detail=str(exc),
         ) from None

@@ -37,15 +37,15 @@ def evidence_markdown(case: Case, version: int, rows: list[EvidenceRow], *, gene
     lines = [
         "# 证据清单",
         "",
-        f"- 案件:{_cell(case.title)}(编号 {case.id},第 {version} 版)",
-        f"- 订单号:{_cell(case.order.order_no)}",
-        f"- 被投诉方:{_cell(case.respondent.platform)}",
-        f"- 投诉人:{_cell(case.complainant.name)}",
-        f"- 生成时间:{generated_at:%Y-%m-%d %H:%M}(北京时间)",
+        f"- 案件：{_cell(case.title)}（编号 {case.id}，第 {version} 版）",
+        f"- 订单号：{_cell(case.order.order_no)}",
+        f"- 被投诉方：{_cell(case.respondent.platform)}",
+        f"- 投诉人：{_cell(case.complainant.name)}",
+        f"- 生成时间：{generated_at:%Y-%m-%d %H:%M}（北京时间）",
         "",
     ]
     if not rows:
-        lines.append("(本案件未附证据)")
+        lines.append("（本案件未附证据）")
         return "\n".join(lines) + "\n"
     lines += [
         "| 序号 | 证据 | 类别 | 证明内容 | 原文件名 | 格式 | 大小 | SHA-256 |",
@@ -59,10 +59,10 @@ def evidence_markdown(case: Case, version: int, rows: list[EvidenceRow], *, gene
     total = sum(r.size for r in rows)
     lines += [
         "",
-        f"共 {len(rows)} 项证据,合计 {human_size(total)}。",
+        f"共 {len(rows)} 项证据，合计 {human_size(total)}。",
         "",
-        "SHA-256 是文件内容的指纹:文件改动哪怕一个字节,指纹就完全不同。"
-        "可用 `sha256sum 文件名`(Windows:`certutil -hashfile 文件名 SHA256`)核对,"
+        "SHA-256 是文件内容的指纹：文件改动哪怕一个字节，指纹就完全不同。"
+        "可用 `sha256sum 文件名`（Windows:`certutil -hashfile 文件名 SHA256`）核对，"
         "证明证据自导入以来未被修改。",
     ]
     return "\n".join(lines) + "\n"

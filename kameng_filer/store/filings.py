@@ -209,12 +209,12 @@ class FilingMethods(StoreBase):
 
     @staticmethod
     def _already_filed(rec: FilingRecord) -> AlreadyFiled:
-        number = f",投诉编号 {rec.complaint_no}" if rec.complaint_no else ""
+        number = f"，投诉编号 {rec.complaint_no}" if rec.complaint_no else ""
         exc = AlreadyFiled(
             f"案件 {rec.case_id} 在渠道 {rec.channel} 已有投诉记录"
-            f"(第 {rec.generation} 次,状态:{rec.state_label}{number})",
+            f"（第 {rec.generation} 次，状态：{rec.state_label}{number}）",
             channel=rec.channel,
-            hint="如确需再次投诉,使用 --again",
+            hint="如确需再次投诉，使用 --again",
         )
         exc.filing = rec  # type: ignore[attr-defined]
         return exc
@@ -252,18 +252,18 @@ class FilingMethods(StoreBase):
                 raise StoreError(f"没有编号为 {filing_id} 的投诉记录")
             if expected is not None and row.state not in expected:
                 raise FilingStateConflict(
-                    f"投诉记录 {filing_id} 的状态已是「{FILING_STATE_LABELS.get(row.state, row.state)}」,未做修改",
+                    f"投诉记录 {filing_id} 的状态已是「{FILING_STATE_LABELS.get(row.state, row.state)}」，未做修改",
                     state=row.state,
-                    hint="可能另一个 kameng 进程正在处理它;用 kameng status 查看",
+                    hint="可能另一个 kameng 进程正在处理它；用 kameng status 查看",
                 )
             before = row.state
             if before == "submitted" and fields.get("state", before) != "submitted":
                 # final: checked inside the write transaction (BEGIN IMMEDIATE), so no writer slips past
                 raise FilingStateConflict(
-                    f"投诉记录 {filing_id} 已提交(投诉编号 {row.complaint_no or '未知'}),不能再改回"
+                    f"投诉记录 {filing_id} 已提交（投诉编号 {row.complaint_no or '未知'}），不能再改回"
                     f"「{FILING_STATE_LABELS.get(fields['state'], fields['state'])}」",
                     state=before,
-                    hint=f"要再次投诉(会建立新的记录)请运行:kameng file {row.case_id} --channels {row.channel} --again",
+                    hint=f"要再次投诉（会建立新的记录）请运行：kameng file {row.case_id} --channels {row.channel} --again",
                 )
             for name, value in fields.items():
                 if name in _PLAIN_FIELDS:

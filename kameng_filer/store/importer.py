@@ -62,19 +62,19 @@ def evidence_findings(result: LoadResult) -> list[Finding]:
         if not p.exists():
             problem = (
                 "evidence.missing",
-                f"证据文件不存在:{ev.file}",
-                f"把文件放到 {p},或改正 {path} 的路径",
+                f"证据文件不存在：{ev.file}",
+                f"把文件放到 {p}，或改正 {path} 的路径",
             )
         elif not p.is_file():
             problem = (
                 "evidence.not_file",
-                f"证据路径不是文件:{ev.file}",
+                f"证据路径不是文件：{ev.file}",
                 "指向具体的图片、PDF、视频或文本文件",
             )
         elif p.stat().st_size == 0:
-            problem = ("evidence.empty", f"证据文件是空的(0 字节):{ev.file}", "重新截图或导出该证据")
+            problem = ("evidence.empty", f"证据文件是空的（0 字节）：{ev.file}", "重新截图或导出该证据")
         elif not os.access(p, os.R_OK):
-            problem = ("evidence.unreadable", f"证据文件无法读取(没有权限):{ev.file}", "检查文件权限")
+            problem = ("evidence.unreadable", f"证据文件无法读取（没有权限）：{ev.file}", "检查文件权限")
         if problem:
             code, message, hint = problem
             out.append(Finding(code, "error", path, message, hint, result.line(path)))
@@ -94,9 +94,9 @@ def prepare(path: str | Path) -> PreparedCase:
         errors = evidence_findings(result)
     if result.case is None or errors:
         raise CaseInvalid(
-            f"案件有 {len(errors)} 处问题,未导入:{p}",
+            f"案件有 {len(errors)} 处问题，未导入：{p}",
             issues=errors,
-            hint="按上面的提示修正后重新运行 kameng add(kameng check 可查看全部检查结果)",
+            hint="按上面的提示修正后重新运行 kameng add（kameng check 可查看全部检查结果）",
         )
     return PreparedCase(
         case=result.case,

@@ -13,7 +13,7 @@ from pathlib import Path
 from kameng_filer.errors import StoreError
 from kameng_filer.store.backup import BackupInfo, list_backups, newest_usable
 
-_SIGNS = (("artifacts", "投诉材料(artifacts)"), ("sessions", "登录会话(sessions)"), ("assisted", "协助提交记录"))
+_SIGNS = (("artifacts", "投诉材料（artifacts）"), ("sessions", "登录会话（sessions）"), ("assisted", "协助提交记录"))
 
 
 def _has_files(folder: Path, depth: int = 2) -> bool:
@@ -36,7 +36,7 @@ def leftovers(db: Path, blobs_root: Path) -> list[str]:
     """Chinese names of the earlier data found beside ``db`` (empty for a genuinely new folder)."""
     found = []
     if _has_files(blobs_root, 1):
-        found.append(f"证据文件({blobs_root})")
+        found.append(f"证据文件（{blobs_root}）")
     for name, label in _SIGNS:
         if _has_files(db.parent / name, 3):
             found.append(label)
@@ -44,7 +44,7 @@ def leftovers(db: Path, blobs_root: Path) -> list[str]:
     if wal.is_file() and wal.stat().st_size > 0:
         found.append(f"数据库日志文件 {wal.name}")
     if list_backups(db):
-        found.append("自动备份(backups)")
+        found.append("自动备份（backups）")
     return found
 
 
@@ -53,15 +53,15 @@ def lost_error(db: Path, found: list[str], state: str) -> StoreError:
     newest = newest_usable(db)
     if newest is not None:
         hint = (  # the command comes last, alone, so it can be copied (and parsed) as printed
-            f"从自动备份恢复(最近的可用备份 {newest.path.name},北京时间 {_shanghai(newest)}),运行:kameng restore"
+            f"从自动备份恢复（最近的可用备份 {newest.path.name}，北京时间 {_shanghai(newest)}），运行：kameng restore"
         )
     else:
         hint = (
-            f"如果有自己备份的数据库文件,把它复制回 {db};"
-            f"确实要从头开始,先把整个数据文件夹 {db.parent} 改名移走"
+            f"如果有自己备份的数据库文件，把它复制回 {db}；"
+            f"确实要从头开始，先把整个数据文件夹 {db.parent} 改名移走"
         )
     return StoreError(
-        f"数据库文件{state}:{db}。但数据文件夹里还有以前的数据:{'、'.join(found)}。"
+        f"数据库文件{state}:{db}。但数据文件夹里还有以前的数据：{'、'.join(found)}。"
         "为避免重复投诉,kameng 不会把它当作新数据库从头开始",
         hint=hint,
     )

@@ -46,7 +46,7 @@ def restore(db: Path, chosen: BackupInfo, *, force: bool = False) -> RestoreResu
 
     content = inspect(chosen.path)
     if content.revision is None:
-        raise StoreError(f"备份文件里没有 kameng 的数据表:{chosen.path.name}", hint="换一个备份")
+        raise StoreError(f"备份文件里没有 kameng 的数据表：{chosen.path.name}", hint="换一个备份")
     if content.revision > HEAD_REVISION:
         raise StoreError(
             f"备份 {chosen.path.name} 由更新版本的 kameng-filer 创建", hint="升级 kameng-filer 后再恢复"
@@ -54,8 +54,8 @@ def restore(db: Path, chosen: BackupInfo, *, force: bool = False) -> RestoreResu
     state = database_state(db)
     if state == "ok" and not force:
         raise StoreError(
-            f"当前数据库完好:{db}。恢复备份会丢掉备份之后的记录(包括之后提交的投诉)",
-            hint=f"确实要恢复,请加 --force:kameng restore {chosen.path.name} --force",
+            f"当前数据库完好：{db}。恢复备份会丢掉备份之后的记录（包括之后提交的投诉）",
+            hint=f"确实要恢复，请加 --force:kameng restore {chosen.path.name} --force",
         )
     _refuse_while_watching(db.parent)
     try:
@@ -64,13 +64,13 @@ def restore(db: Path, chosen: BackupInfo, *, force: bool = False) -> RestoreResu
             copy_database(chosen.path, db)
     except Timeout:
         raise StoreError(
-            "另一个 kameng 进程正在使用数据库", hint="等它结束(或停止 kameng watch)后再恢复"
+            "另一个 kameng 进程正在使用数据库", hint="等它结束（或停止 kameng watch）后再恢复"
         ) from None
     except sqlite3.Error as exc:
         raise translate(exc, chosen.path) from None
     except OSError as exc:
         raise StoreError(
-            f"无法写入数据库文件:{db}", hint="检查文件夹权限和磁盘空间", detail=str(exc)
+            f"无法写入数据库文件：{db}", hint="检查文件夹权限和磁盘空间", detail=str(exc)
         ) from None
     return RestoreResult(chosen, content, kept, _newer_artifacts(db.parent / "artifacts", chosen.at))
 
@@ -88,7 +88,7 @@ def _refuse_while_watching(home: Path) -> None:
     except Timeout:
         raise StoreError(
             f"数据文件夹 {home} 里有 kameng watch 正在运行",
-            hint="先停止 kameng watch(Ctrl-C 或 kill),再恢复备份",
+            hint="先停止 kameng watch（Ctrl-C 或 kill），再恢复备份",
         ) from None
     lock.release()
 

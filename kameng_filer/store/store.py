@@ -89,8 +89,8 @@ class Store(CaseMethods, FilingMethods, TimelineMethods):
         engine.dispose()
         if rev is not None and not os.access(db.parent, os.W_OK):
             raise StoreError(
-                f"数据库需要先升级结构才能使用,但数据文件夹是只读的:{db.parent}",
-                hint="给该文件夹加上写权限后运行任意 kameng 命令一次(升级前会自动备份)",
+                f"数据库需要先升级结构才能使用，但数据文件夹是只读的：{db.parent}",
+                hint="给该文件夹加上写权限后运行任意 kameng 命令一次（升级前会自动备份）",
             )
         return None
 
@@ -112,9 +112,9 @@ class Store(CaseMethods, FilingMethods, TimelineMethods):
             refuse_if_lost()  # before SQLite writes its first page into an emptied file
         if not os.access(db.parent, os.W_OK):
             raise StoreError(
-                f"数据文件夹不可写:{db.parent}",
-                hint=f"这个命令需要写入数据:给该文件夹加上写权限(如 chmod -R u+w {db.parent}),"
-                "或用 KAMENG_HOME 指定可写的数据文件夹;只查看的命令(kameng status、kameng cases)在只读文件夹上也能用",
+                f"数据文件夹不可写：{db.parent}",
+                hint=f"这个命令需要写入数据：给该文件夹加上写权限（如 chmod -R u+w {db.parent}），"
+                "或用 KAMENG_HOME 指定可写的数据文件夹；只查看的命令（kameng status、kameng cases）在只读文件夹上也能用",
             )
         created = housekeeping.create_private(db)
 

@@ -43,13 +43,13 @@ def parse(value: str) -> SimulatedClock:
     m = _FORMAT.match(value.strip())
     if not m:
         raise ConfigError(
-            f"环境变量 {ENV} 的格式应为 ISO起点@Unix时间x倍速,例如 2026-11-03T10:00:00+08:00@1763700000x3600",
+            f"环境变量 {ENV} 的格式应为 ISO起点@Unix时间x倍速，例如 2026-11-03T10:00:00+08:00@1763700000x3600",
             detail=value,
         )
     try:
         start = parse_iso(m["start"])
     except ValueError:
-        raise ConfigError(f"环境变量 {ENV} 的起点不是有效的 ISO 时间:{m['start']}") from None
+        raise ConfigError(f"环境变量 {ENV} 的起点不是有效的 ISO 时间：{m['start']}") from None
     return SimulatedClock(start, float(m["anchor"]), float(m["speed"]))
 
 

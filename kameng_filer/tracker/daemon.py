@@ -53,15 +53,15 @@ def scheduled_pass() -> None:
     try:
         store = Store.open()
     except KamengError as exc:
-        _say(f"跟踪失败:{exc.message}")
+        _say(f"跟踪失败：{exc.message}")
         return
     try:
         report = run_pass(store, clock.now(), stop=STOP.is_set)
     except KamengError as exc:
-        _say(f"跟踪失败:{exc.message}")
+        _say(f"跟踪失败：{exc.message}")
         return
     except Exception as exc:  # the daemon keeps running; the next pass retries
-        _say(f"跟踪出错:{type(exc).__name__}: {exc}")
+        _say(f"跟踪出错：{type(exc).__name__}: {exc}")
         return
     finally:
         store.close()
@@ -69,10 +69,10 @@ def scheduled_pass() -> None:
     if not (report.polled or report.actions or report.errors):
         return
     _say(
-        f"[{report.now:%Y-%m-%d %H:%M:%S}] 跟踪一次:读取状态 {len(report.polled)} 条,"
-        f"动作 {len(done)} 个,通知 {len(report.actions) - len(done)} 条"
+        f"[{report.now:%Y-%m-%d %H:%M:%S}] 跟踪一次：读取状态 {len(report.polled)} 条，"
+        f"动作 {len(done)} 个，通知 {len(report.actions) - len(done)} 条"
         + "".join(f"\n  - {wording.action_line(a)}" for a in done)
-        + "".join(f"\n  - 问题:{e}" for e in report.errors)
+        + "".join(f"\n  - 问题：{e}" for e in report.errors)
     )
 
 
@@ -81,7 +81,7 @@ def _lock_message(home: Path) -> str:
         pid = (home / PID_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         pid = "?"
-    return f"数据文件夹 {home} 已有一个 kameng watch 在运行(进程 {pid}),同一数据文件夹只能运行一个"
+    return f"数据文件夹 {home} 已有一个 kameng watch 在运行（进程 {pid}），同一数据文件夹只能运行一个"
 
 
 def scheduler(home: Path) -> Any:
@@ -113,7 +113,7 @@ def watch(interval: float, *, say: Callable[[str], None] = _say) -> None:
     except Timeout:
         raise KamengError(
             _lock_message(home),
-            hint="先停止正在运行的 kameng watch(Ctrl-C 或 kill 该进程);单次跟踪可用 kameng tick",
+            hint="先停止正在运行的 kameng watch（Ctrl-C 或 kill 该进程）；单次跟踪可用 kameng tick",
         ) from None
     try:
         (home / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
@@ -131,11 +131,11 @@ def watch(interval: float, *, say: Callable[[str], None] = _say) -> None:
         )
         previous = {s: signal.signal(s, lambda *_: STOP.set()) for s in (signal.SIGTERM, signal.SIGINT)}
         sched.start()
-        say(f"kameng watch 已启动:每 {interval:g} 秒跟踪一次,数据文件夹 {home}(Ctrl-C 停止)")
+        say(f"kameng watch 已启动：每 {interval:g} 秒跟踪一次，数据文件夹 {home}（Ctrl-C 停止）")
         try:
             while not STOP.wait(0.5):
                 pass
-            say("收到停止信号,等待当前跟踪结束…")
+            say("收到停止信号，等待当前跟踪结束…")
         finally:
             # APScheduler 3 runs one more job lookup after shutdown() wakes its thread: leave nothing
             # due (the stored job is replaced on the next start), so nothing is handed to a closed pool.

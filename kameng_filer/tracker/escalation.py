@@ -69,7 +69,7 @@ def next_step(p: Pass, filing: FilingRecord) -> Step:
     if "internal" in policy.escalate_to and internal_used(p, filing) < maximum:
         adapter = p.channels.instance(filing.channel).adapter
         how = "申请平台介入 / 升级投诉" if adapter.spec.can("assisted") else "向平台投诉处理部门申请升级复核"
-        return Step("internal", filing.channel, "escalation", f"「{title}」未解决:{how}")
+        return Step("internal", filing.channel, "escalation", f"「{title}」未解决：{how}")
     case = p.case(filing.case_id)
     filed = {
         base_channel(f.channel)
@@ -84,13 +84,13 @@ def next_step(p: Pass, filing: FilingRecord) -> Step:
         if s.channel == "legal":
             return Step("legal", None, "", s.reason)
         if not s.manual:
-            return Step("channel", s.channel, "complaint", f"按渠道计划下一步:{s.reason}")
+            return Step("channel", s.channel, "complaint", f"按渠道计划下一步：{s.reason}")
     if "legal" in allowed:
         return Step(
             "legal",
             None,
             "",
-            "外部渠道已用尽:可考虑小额诉讼(保留全部证据与投诉记录),涉嫌诈骗可向公安机关报案",
+            "外部渠道已用尽：可考虑小额诉讼（保留全部证据与投诉记录），涉嫌诈骗可向公安机关报案",
         )
     return Step("none", None, "", "渠道计划中没有可用的下一步")
 
@@ -119,7 +119,7 @@ def enqueue(p: Pass, filing: FilingRecord, key: str, reason: str) -> bool:
         leased=False,
     )
     if action is not None:
-        p.report.action(key, "escalation", "pending", f"升级已排队:{step.reason}", channel=filing.channel)
+        p.report.action(key, "escalation", "pending", f"升级已排队：{step.reason}", channel=filing.channel)
     return action is not None
 
 
@@ -158,7 +158,7 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
         "to": step.channel,
         "reason": step.reason,
     }
-    title = f"升级:{filing.case_id} · {notices.channel_title(filing.channel)}"
+    title = f"升级：{filing.case_id} · {notices.channel_title(filing.channel)}"
     if step.kind in ("legal", "none"):
         body = f"「{notices.channel_title(filing.channel)}」未解决。{step.reason}"
         act.finish(
@@ -198,8 +198,8 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
         prepared = _prepared_file(filing, step, texts)
         command = f"kameng escalate {filing.case_id} --channel {filing.channel}"
         body = (
-            f"{step.reason}\n已准备好{'升级' if step.purpose == 'escalation' else '投诉'}内容:{prepared}\n"
-            f"确认后运行 {command} 提交(案件写 auto_escalate: true 时跟踪器会自动提交)。"
+            f"{step.reason}\n已准备好{'升级' if step.purpose == 'escalation' else '投诉'}内容：{prepared}\n"
+            f"确认后运行 {command} 提交（案件写 auto_escalate: true 时跟踪器会自动提交）。"
         )
         act.finish(
             p.store,
@@ -211,7 +211,7 @@ async def run(p: Pass, action: act.Action, *, person: Any = None, auto: bool | N
             notice=act.Notice(title, body, ["escalation"]),
         )
         p.report.action(
-            action.key, "escalation", "pending_person", f"升级内容已准备:{prepared}", channel=filing.channel
+            action.key, "escalation", "pending_person", f"升级内容已准备：{prepared}", channel=filing.channel
         )
         return
     await _file(p, action, filing, step, texts, person, event, title)
@@ -265,7 +265,7 @@ async def _file(
     if out.state in ("submitted", "already_filed"):
         _filed(p, action, number, event, title, step)
     elif out.state == "needs_person":
-        body = f"{step.reason}\n需要本人完成:{out.error or ''}" + (f"\n建议:{out.hint}" if out.hint else "")
+        body = f"{step.reason}\n需要本人完成：{out.error or ''}" + (f"\n建议：{out.hint}" if out.hint else "")
         act.finish(
             p.store,
             action,
@@ -290,7 +290,7 @@ def _filed(
     reconciled: bool = False,
 ) -> None:
     what = "升级投诉" if step.purpose == "escalation" else "投诉"
-    body = f"{step.reason}\n已自动向「{notices.channel_title(step.channel or '')}」提交{what},编号 {number}。"
+    body = f"{step.reason}\n已自动向「{notices.channel_title(step.channel or '')}」提交{what}，编号 {number}。"
     act.finish(
         p.store,
         action,

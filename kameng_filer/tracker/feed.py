@@ -103,4 +103,4 @@ def _status(p: Pass, ev: FeedEvent) -> None:
             p.store, f"status:{ev.id}", case_id=filing.case_id, filing_id=filing.id, at=p.now, notice=notice
         )
     if state == "rejected":
-        escalation.enqueue(p, filing, f"escalation:status:{ev.id}", f"渠道驳回:{data.get('raw') or state}")
+        escalation.enqueue(p, filing, f"escalation:status:{ev.id}", f"渠道驳回：{data.get('raw') or state}")

@@ -67,7 +67,7 @@ def shorten(text: str, limit: int) -> str:
     if not out:
         raise RenderError(
             f"催办内容的第一段就超过了该渠道的 {limit} 字上限",
-            hint="在数据目录 templates/ 下放一个更短的 follow_up 模板(见 docs/templates.md)",
+            hint="在数据目录 templates/ 下放一个更短的 follow_up 模板（见 docs/templates.md）",
         )
     return out
 
@@ -143,14 +143,14 @@ async def run(p: Pass, action: act.Action) -> None:
                         filing.case_id, channel, number, filing.complaint_no or "", text
                     ),
                 )
-                p.report.action(action.key, "follow_up", "done", "核对:催办此前已送达", channel=channel)
+                p.report.action(action.key, "follow_up", "done", "核对：催办此前已送达", channel=channel)
                 return
         await p.channels.polite(channel, gap)
         result = await p.channels.follow_up(filing, text, number)
         if result.sent:
             crash_point("tick_follow_up_sent")  # fault injection: sent, the outcome not recorded yet
     except HumanActionRequired as exc:
-        instructions = f"{exc.message}。请自行在该渠道发送以下催办内容:\n{text}"
+        instructions = f"{exc.message}。请自行在该渠道发送以下催办内容：\n{text}"
         _person(p, action, filing, number, instructions)
         return
     except ChannelRejected as exc:

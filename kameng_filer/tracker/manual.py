@@ -43,8 +43,8 @@ def filable_escalation(store: Store, case_id: str, channel: str) -> act.Action:
         raise KamengError(
             f"案件 {case_id} 在渠道 {channel} 没有等待确认的升级",
             hint=(
-                "跟踪器准备好升级后会通知你;也可以先不接受处理结果:"
-                f"kameng reject {case_id} --channel {channel},再跟踪一次:kameng tick"
+                "跟踪器准备好升级后会通知你；也可以先不接受处理结果："
+                f"kameng reject {case_id} --channel {channel}，再跟踪一次：kameng tick"
             ),
         )
     step = action.detail.get("step") or {}

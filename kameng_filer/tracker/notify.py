@@ -67,8 +67,8 @@ def validate(url: str) -> None:
         ok = apprise.Apprise.instantiate(url.strip()) is not None
     if not ok:
         raise ConfigError(
-            f"无法识别的通知地址:{mask(url)}",
-            hint="支持企业微信/钉钉/飞书机器人、Bark、ntfy、邮件等,格式见 https://github.com/caronc/apprise/wiki",
+            f"无法识别的通知地址：{mask(url)}",
+            hint="支持企业微信/钉钉/飞书机器人、Bark、ntfy、邮件等，格式见 https://github.com/caronc/apprise/wiki",
         )
 
 
@@ -97,7 +97,7 @@ def add(url: str, name: str | None = None) -> tuple[dict[str, Any], str | None]:
         used = {e["name"] for e in existing}
         name = next(f"n{i}" for i in range(1, 1000) if f"n{i}" not in used)
     if not _NAME.match(name):
-        raise KamengError(f"通知名称「{name}」无效", hint="只用字母、数字、- 和 _,最长 32 个字符")
+        raise KamengError(f"通知名称「{name}」无效", hint="只用字母、数字、- 和 _，最长 32 个字符")
     warning = None
     ref = "keyring"
     try:
@@ -107,8 +107,8 @@ def add(url: str, name: str | None = None) -> tuple[dict[str, Any], str | None]:
     except SecretMissing:
         ref = "env"
         warning = (
-            f"本机密钥环不可用,地址没有保存。请设置环境变量 {env_name(SCOPE, name)} 为该通知地址"
-            "(例如写在 systemd 服务的 Environment= 或 cron 的环境里)"
+            f"本机密钥环不可用，地址没有保存。请设置环境变量 {env_name(SCOPE, name)} 为该通知地址"
+            "（例如写在 systemd 服务的 Environment= 或 cron 的环境里）"
         )
     entry = {"name": name, "masked": mask(url), "ref": ref}
     section = dict(cfg.get("notify") or {})

@@ -109,18 +109,18 @@ def timeline_entry(ev: EventRecord) -> tuple[str, str, str]:
     error, detail = wording.split_technical(str(d.get("error") or ""))
     label = wording.event_kind(ev.kind)
     if ev.kind == "imported":
-        return label, f"导入案件第 {d.get('version')} 版(证据 {d.get('evidence', 0)} 项)", ""
+        return label, f"导入案件第 {d.get('version')} 版（证据 {d.get('evidence', 0)} 项）", ""
     if ev.kind == "filing_state":
         purpose = wording.purpose(d.get("purpose"))
-        number = f",编号 {d['complaint_no']}" if d.get("complaint_no") else ""
-        err = f"。原因:{error}" if error else ""
+        number = f"，编号 {d['complaint_no']}" if d.get("complaint_no") else ""
+        err = f"。原因：{error}" if error else ""
         before = wording.filing_state(d["from"]) if d.get("from") else "新建"
         after = wording.filing_state(d.get("to"))
         change = f"{before} → {after}" if d.get("from") != d.get("to") else f"仍为{after}"
         return label, f"{ch} {purpose}:{change}{number}{err}", detail
     if ev.kind == "status":
         who = "跟踪器读取" if reported_by(d) is Reporter.TRACKER else "本人记录"
-        reply = f";对方回复:{str(d['reply'])[:80]}" if d.get("reply") else ""
+        reply = f"；对方回复：{str(d['reply'])[:80]}" if d.get("reply") else ""
         said = d.get("raw") or wording.channel_status(d.get("state"))
         return label, f"{ch}:{said}({who}){reply}", ""
     if ev.kind == "follow_up":
@@ -128,7 +128,7 @@ def timeline_entry(ev: EventRecord) -> tuple[str, str, str]:
         return label, f"{ch} 第 {d.get('number', '?')} 次催办 {status}{extra}", detail
     if ev.kind == "escalation":
         to = f" → {channel_title(str(d['to']))}" if d.get("to") else ""
-        number = f",编号 {d['complaint_no']}" if d.get("complaint_no") else ""
+        number = f"，编号 {d['complaint_no']}" if d.get("complaint_no") else ""
         extra = f":{error}" if error else ""
         reason = f"({d['reason']})" if d.get("reason") else ""
         return label, f"{ch}{to} {status}{number}{extra}{reason}", detail
@@ -138,7 +138,7 @@ def timeline_entry(ev: EventRecord) -> tuple[str, str, str]:
         where = f"已发送 {len(d.get('sent', []))} 处" if d.get("configured") else "未配置通知地址"
         return label, f"{d.get('title', '')}({where},{status})", ""
     if ev.kind == "reject":
-        return label, f"{ch}:本人不接受处理结果({d.get('reason') or '未写理由'})", ""
+        return label, f"{ch}：本人不接受处理结果（{d.get('reason') or '未写理由'}）", ""
     if ev.kind == "status_poll":
         return label, f"{ch}:{error or '读取失败'}", detail
     if ev.kind == "note":

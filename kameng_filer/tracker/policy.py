@@ -39,7 +39,7 @@ EVENTS: dict[str, str] = {
     "filed": "投诉已提交",
     "accepted": "已受理 / 审核通过",
     "not_accepted": "审核未通过 / 不予受理",
-    "supplement_requested": "要求补充材料(等本人补充)",
+    "supplement_requested": "要求补充材料（等本人补充）",
     "supplement_sent": "已补充材料",
     "waiting_for_person": "等待本人回复",
     "replied": "对方已回复",
@@ -91,8 +91,8 @@ class Duration(BaseModel):
         ]
         if len(units) != 1:
             raise ValueError(
-                "时长必须且只能写一种单位:working_days / days / hours / end_of_day_after / months / years"
-                + (f"(现在写了 {', '.join(units)})" if units else "")
+                "时长必须且只能写一种单位：working_days / days / hours / end_of_day_after / months / years"
+                + (f"（现在写了 {', '.join(units)}）" if units else "")
             )
         if self.roll_to_workday is not None and units[0] not in ("days", "months", "years"):
             raise ValueError("roll_to_workday 只适用于 days / months / years")
@@ -137,7 +137,7 @@ class Duration(BaseModel):
         if self.end_of_day_after is not None:
             n = self.end_of_day_after
             return "当日 24:00 前" if n == 0 else ("次日 24:00 前" if n == 1 else f"第 {n} 日 24:00 前")
-        roll = "" if self.roll_to_workday is False else "(遇节假日顺延)"
+        roll = "" if self.roll_to_workday is False else "（遇节假日顺延）"
         if self.days is not None:
             return f"{self.days} 天{roll}"
         if self.months is not None:
@@ -148,7 +148,7 @@ class Duration(BaseModel):
 def _check_events(values: Iterable[str], what: str) -> None:
     for v in values:
         if v not in EVENTS:
-            raise ValueError(f"{what}「{v}」不是已知事件;可用:{', '.join(EVENTS)}")
+            raise ValueError(f"{what}「{v}」不是已知事件；可用：{', '.join(EVENTS)}")
 
 
 class Clock(BaseModel):
@@ -230,7 +230,7 @@ class QuietHours(BaseModel):
         if isinstance(v, time):
             return v
         if not isinstance(v, str) or not re.fullmatch(r"\d{1,2}:\d{2}", v.strip()):
-            raise ValueError(f'时间应写成带引号的 "09:00" 形式,不是 {v!r}')
+            raise ValueError(f'时间应写成带引号的 "09:00" 形式，不是 {v!r}')
         h, m = (int(p) for p in v.strip().split(":"))
         if h > 23 or m > 59:
             raise ValueError(f"{v} 不是有效时间")
@@ -317,7 +317,7 @@ class Policy(BaseModel):
     def _ids(self) -> Policy:
         for key, clock in self.clocks.items():
             if clock.id and clock.id != key:
-                raise ValueError(f"时钟 {key} 的 id 写成了 {clock.id},应与键名一致")
+                raise ValueError(f"时钟 {key} 的 id 写成了 {clock.id}，应与键名一致")
             clock.id = key
         return self
 
@@ -375,7 +375,7 @@ def _declared_schedules() -> dict[str, str]:
 def policy_filename(channel: str) -> str:
     """The policy file of a channel as its declaration names it (``ChannelSpec.schedule``), else ``<name>.yaml``."""
     if not _CHANNEL_RE.match(channel or "") or channel.startswith("_"):
-        raise ConfigError(f"「{channel}」不是有效的渠道名", hint=f"可用渠道:{', '.join(builtin_channels())}")
+        raise ConfigError(f"「{channel}」不是有效的渠道名", hint=f"可用渠道：{', '.join(builtin_channels())}")
     return _declared_schedules().get(channel, f"{channel}.yaml")
 
 
@@ -397,20 +397,20 @@ def _parse(text: str, label: str) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         line = f" 第 {mark.line + 1} 行" if mark else ""
         raise ConfigError(
-            f"期限策略 {label}{line}:不是有效的 YAML", detail=str(exc), hint="检查缩进和冒号"
+            f"期限策略 {label}{line}：不是有效的 YAML", detail=str(exc), hint="检查缩进和冒号"
         ) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise ConfigError(f"期限策略 {label}:不是有效的 YAML", detail=str(exc)) from None
+        raise ConfigError(f"期限策略 {label}：不是有效的 YAML", detail=str(exc)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"期限策略 {label}:顶层应当是映射(键: 值)", hint="参考 docs/deadlines.md 的示例")
+        raise ConfigError(f"期限策略 {label}：顶层应当是映射（键：值）", hint="参考 docs/deadlines.md 的示例")
     return data
 
 
 def _read_layer(text_or_bytes: bytes, label: str) -> _Layer:
     if len(text_or_bytes) > MAX_POLICY_BYTES:
-        raise ConfigError(f"期限策略 {label} 太大({len(text_or_bytes)} 字节)")
+        raise ConfigError(f"期限策略 {label} 太大（{len(text_or_bytes)} 字节）")
     try:
         text = text_or_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -467,7 +467,7 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 _MESSAGES = {
     "missing": "缺少必填项",
-    "extra_forbidden": "是未知的键(拼写错误?)",
+    "extra_forbidden": "是未知的键（拼写错误？）",
     "literal_error": "取值不在可选范围内",
     "int_parsing": "应当是整数",
     "int_type": "应当是整数",
@@ -478,9 +478,9 @@ _MESSAGES = {
     "string_type": "应当是文字",
     "string_too_short": "不能为空",
     "too_short": "不能为空",
-    "dict_type": "应当是映射(键: 值)",
-    "model_type": "应当是映射(键: 值)",
-    "list_type": "应当是列表(每项以 - 开头)",
+    "dict_type": "应当是映射（键：值）",
+    "model_type": "应当是映射（键：值）",
+    "list_type": "应当是列表（每项以 - 开头）",
     "greater_than_equal": "太小",
     "greater_than": "太小",
     "less_than_equal": "太大",
@@ -491,7 +491,7 @@ def _explain(exc: ValidationError, channel: str, layers: list[_Layer]) -> Config
     problems = []
     for err in exc.errors()[:5]:
         loc = tuple(err.get("loc", ()))
-        path = dotted(loc) or "(顶层)"
+        path = dotted(loc) or "（顶层）"
         etype = err.get("type", "")
         if etype == "value_error":
             text = str(err.get("msg", "")).removeprefix("Value error, ")
@@ -499,10 +499,10 @@ def _explain(exc: ValidationError, channel: str, layers: list[_Layer]) -> Config
             text = _MESSAGES.get(etype, str(err.get("msg", "")))
             ctx = err.get("ctx") or {}
             if etype == "literal_error":
-                text += f":{err.get('input')!r},可选 {ctx.get('expected', '')}"
+                text += f":{err.get('input')!r}，可选 {ctx.get('expected', '')}"
             elif etype in ("greater_than_equal", "greater_than", "less_than_equal"):
                 bound = ctx.get("ge", ctx.get("gt", ctx.get("le")))
-                text += f":{err.get('input')!r}(界限 {bound})"
+                text += f":{err.get('input')!r}（界限 {bound}）"
         where = ""
         probe = loc
         while probe:
@@ -514,9 +514,9 @@ def _explain(exc: ValidationError, channel: str, layers: list[_Layer]) -> Config
             probe = probe[:-1]
         problems.append(f"{path} {text}{where}")
     more = len(exc.errors()) - len(problems)
-    tail = f";另有 {more} 处问题" if more > 0 else ""
+    tail = f"；另有 {more} 处问题" if more > 0 else ""
     return ConfigError(
-        f"渠道「{channel}」的期限策略有误:" + ";".join(problems) + tail,
+        f"渠道「{channel}」的期限策略有误：" + ";".join(problems) + tail,
         hint="格式见 docs/deadlines.md「策略文件」一节",
     )
 
@@ -525,7 +525,7 @@ def _as_patch(value: dict[str, Any] | None, label: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{label}的期限覆盖应当是映射(键: 值),不是 {type(value).__name__}")
+        raise ConfigError(f"{label}的期限覆盖应当是映射（键：值），不是 {type(value).__name__}")
     return value
 
 
@@ -553,8 +553,8 @@ def load_policy(
     ]
     if not own:
         raise ConfigError(
-            f"没有渠道「{channel}」的期限策略(schedules/{filename})",
-            hint=f"内置渠道:{', '.join(builtin_channels())};也可以在 {paths.user_schedules_dir()} 放一个 {filename}",
+            f"没有渠道「{channel}」的期限策略（schedules/{filename}）",
+            hint=f"内置渠道：{', '.join(builtin_channels())}；也可以在 {paths.user_schedules_dir()} 放一个 {filename}",
         )
     layers.extend(own)
     profile = _as_patch(profile_overrides, "站点配置")
@@ -567,8 +567,8 @@ def load_policy(
     if chosen is not None:
         variants = merged.get("variants") or {}
         if not isinstance(variants, dict) or chosen not in variants:
-            names = ", ".join(variants) if isinstance(variants, dict) and variants else "(无)"
-            raise ConfigError(f"渠道「{channel}」没有名为「{chosen}」的期限方案", hint=f"可用方案:{names}")
+            names = ", ".join(variants) if isinstance(variants, dict) and variants else "（无）"
+            raise ConfigError(f"渠道「{channel}」没有名为「{chosen}」的期限方案", hint=f"可用方案：{names}")
         patch = variants[chosen].get("patch") if isinstance(variants[chosen], dict) else None
         layers.append(_Layer(f"方案 {chosen}", _as_patch(patch, f"方案 {chosen} ")))
     if profile:

@@ -82,14 +82,14 @@ async def _poll_one(p: Pass, row: DbTracking, gap: float, every_hours: float) ->
             detail={"channel": filing.channel, "error": exc.message},
         )
         if noted is not None:
-            body = f"读取「{filing.channel}」投诉 {filing.complaint_no} 的状态需要本人操作:{exc.message}"
+            body = f"读取「{filing.channel}」投诉 {filing.complaint_no} 的状态需要本人操作：{exc.message}"
             act.finish(
                 p.store,
                 noted,
                 "pending_person",
                 at=p.now,
                 event={"channel": filing.channel, "error": exc.message},
-                notice=act.Notice(f"需要登录:{filing.case_id} · {filing.channel}", body, ["person"]),
+                notice=act.Notice(f"需要登录：{filing.case_id} · {filing.channel}", body, ["person"]),
             )
         p.report.polled.append({**entry, "skipped": "需要本人操作", "error": exc.message})
         return

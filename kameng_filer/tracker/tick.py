@@ -117,14 +117,14 @@ async def carry_out(p: Pass, limit: int = 200) -> None:
             p.report.errors.append(f"{_what(claimed)}:{exc.message}")
         except Exception as exc:  # a bug must not leave the action held for the whole lease
             act.finish(p.store, claimed, "failed", at=p.now, detail={"error": f"{type(exc).__name__}: {exc}"})
-            p.report.errors.append(f"{_what(claimed)}:意外错误({type(exc).__name__}: {exc})")
+            p.report.errors.append(f"{_what(claimed)}：意外错误（{type(exc).__name__}: {exc}）")
 
 
 def _what(action: act.Action) -> str:
     """An action named for people: ``催办(投诉记录 12)``."""
     from kameng_filer import wording
 
-    where = f"(投诉记录 {action.filing_id})" if action.filing_id is not None else ""
+    where = f"（投诉记录 {action.filing_id}）" if action.filing_id is not None else ""
     return f"{wording.event_kind(action.kind)}{where}"
 
 
@@ -139,12 +139,12 @@ def deliver(p: Pass, limit: int = 200) -> None:
             result = notify.send(title, str(claimed.detail.get("body", "")), config=p.config)
         except KamengError as exc:
             act.finish(p.store, claimed, "failed", at=p.now, detail={"error": exc.message})
-            p.report.errors.append(f"通知失败:{exc.message}")
+            p.report.errors.append(f"通知失败：{exc.message}")
             continue
         status = "done" if result.ok else "failed"
         event = {"title": title, **result.to_dict(), "configured": result.configured}
         act.finish(p.store, claimed, status, at=p.now, detail={"delivery": result.to_dict()}, event=event)
         summary = (
-            f"{title}(已发送 {len(result.sent)} 处)" if result.configured else f"{title}(未配置通知地址)"
+            f"{title}（已发送 {len(result.sent)} 处）" if result.configured else f"{title}（未配置通知地址）"
         )
         p.report.action(claimed.key, "notification", status, summary)

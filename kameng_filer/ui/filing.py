@@ -204,6 +204,6 @@ async def _stream(run: FilingRun, seq: int) -> AsyncIterator[str]:
             idle = 0.0
         elif idle >= KEEPALIVE_S:
             idle = 0.0
-            yield ": 保持连接\n\n"
+            yield "：保持连接\n\n"
         await asyncio.sleep(POLL_S)
         idle += POLL_S

@@ -56,9 +56,9 @@ class WebPerson:
         answer = await self.run.ask(channel, kind, prompt, image=image, error=error, timeout_s=self.timeout_s)
         if answer is None:
             raise HumanActionRequired(
-                f"页面上没有人回答:{prompt}",
+                f"页面上没有人回答：{prompt}",
                 channel=channel,
-                hint="回到工作台的案件页重新提交,按页面提示回答即可",
+                hint="回到工作台的案件页重新提交，按页面提示回答即可",
             )
         return answer
 
@@ -72,7 +72,7 @@ class WebPerson:
             if answer:
                 return answer
             error = "输入为空，请重新输入"
-        raise HumanActionRequired(f"没有输入:{prompt}", channel=channel)
+        raise HumanActionRequired(f"没有输入：{prompt}", channel=channel)
 
     async def confirm(self, channel: str, prompt: str) -> bool:
         """A step the person does elsewhere (scan a QR code, tap in an app): done, or given up."""
@@ -90,7 +90,7 @@ class WebPerson:
             if not problem:
                 return answer
             error = str(problem)
-        raise HumanActionRequired(f"多次输入无效:{prompt}", channel=channel)
+        raise HumanActionRequired(f"多次输入无效：{prompt}", channel=channel)
 
     def show(self, channel: str, text: str) -> None:
         """Guidance for the person (e.g. an app step), shown under the channel."""

@@ -43,7 +43,7 @@ class Fields(RunnerState):
         if b.widget == "upload":
             entry.value = _preview([f.upload_name for f in files]) if files else ""
         if (value in (None, "", []) and b.widget != "upload") or (b.widget == "upload" and not files):
-            entry.ok, entry.skipped, entry.reason = True, True, "计划中没有值,跳过"
+            entry.ok, entry.skipped, entry.reason = True, True, "计划中没有值，跳过"
             self._record(entry)
             return
         self.ctx.progress(f"填写 {label}")

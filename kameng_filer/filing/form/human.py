@@ -97,7 +97,7 @@ class HumanSteps(RunnerState):
             if wait is None:
                 break
             # like a person: the site says "请 N 秒后再获取" — wait it out, then ask for the code again
-            self.ctx.progress(f"短信发送过于频繁,等待 {wait} 秒后重新获取验证码")
+            self.ctx.progress(f"短信发送过于频繁，等待 {wait} 秒后重新获取验证码")
             await asyncio.sleep(wait + 1)
             if step.phone is not None:
                 await self.fill("phone", step.phone, frame=a.frame)
@@ -124,7 +124,7 @@ class HumanSteps(RunnerState):
         step = a.qr
         assert step is not None
         shot = await self._show_image(step.image, "登录二维码", "qr", a, "等待本人扫码登录")
-        ok = await self.ctx.person.confirm(self.ctx.channel, f"请用手机扫描二维码登录(图片:{shot})")
+        ok = await self.ctx.person.confirm(self.ctx.channel, f"请用手机扫描二维码登录（图片：{shot}）")
         if not ok:
             raise ChannelRejected("本人放弃了扫码登录", channel=self.ctx.channel)
         if step.url_contains:

@@ -115,11 +115,11 @@ class Locating(RunnerState):
                 break
             await asyncio.sleep(0.05)
         raise FormChanged(
-            f"网页表单已变化:找不到「{field}」({loc.describe()})",
+            f"网页表单已变化：找不到「{field}」（{loc.describe()}）",
             field=field,
             selector=loc.describe(),
             channel=self.ctx.channel,
-            hint="站点改版了?更新站点配置文件(kameng adapter try 可逐项检查)",
+            hint="站点改版了？更新站点配置文件（kameng adapter try 可逐项检查）",
         )
 
     async def diagnose(self, loc: Locator, frame: Frame = None) -> list[str]:
@@ -132,9 +132,9 @@ class Locating(RunnerState):
                 for i in range(min(n, 20)):
                     if await cand.nth(i).is_visible():
                         shown += 1
-                out.append(f"{name}:找到 {n} 个,可见 {shown} 个")
+                out.append(f"{name}：找到 {n} 个，可见 {shown} 个")
             except BROWSER_ERRORS as exc:
-                out.append(f"{name}:出错 {str(exc).splitlines()[0][:80]}")
+                out.append(f"{name}：出错 {str(exc).splitlines()[0][:80]}")
         return out
 
     async def page_labels(self, frame: Frame = None) -> list[str]:

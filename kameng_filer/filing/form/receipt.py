@@ -60,13 +60,13 @@ class ReceiptReading(RunnerState):
             except FormChanged:
                 errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
                 if errors:
-                    raise ChannelRejected(f"渠道拒绝了提交:{errors}", channel=self.ctx.channel) from None
+                    raise ChannelRejected(f"渠道拒绝了提交：{errors}", channel=self.ctx.channel) from None
                 await self.page_changed(0.1)
                 continue
             await el.click()
             return
         raise FormChanged(
-            "网页表单已变化:找不到「确认提交按钮」",
+            "网页表单已变化：找不到「确认提交按钮」",
             field="confirm",
             selector=confirm.describe(),
             channel=self.ctx.channel,
@@ -154,9 +154,9 @@ class ReceiptReading(RunnerState):
                 if rounds > CHALLENGE_ROUNDS:
                     not_delivered(self.ctx)
                     raise ChannelRejected(
-                        f"提交时的安全验证(图片验证码){CHALLENGE_ROUNDS} 次都没有通过,投诉没有提交",
+                        f"提交时的安全验证（图片验证码）{CHALLENGE_ROUNDS} 次都没有通过，投诉没有提交",
                         channel=self.ctx.channel,
-                        hint="重新运行同一命令,仔细核对图片中的字符",
+                        hint="重新运行同一命令，仔细核对图片中的字符",
                     )
                 await self._solve_challenge()
                 deadline = time.monotonic() + timeout_ms / 1000
@@ -177,13 +177,13 @@ class ReceiptReading(RunnerState):
             if errors:
                 if is_rate_limited(errors):  # "操作过于频繁": refused for now, nothing stored
                     not_delivered(self.ctx)
-                raise self.refusal(f"渠道拒绝了提交:{errors}")
+                raise self.refusal(f"渠道拒绝了提交：{errors}")
             if time.monotonic() > deadline:
                 said = ";".join(self.dialogs[since_dialog:] + [s.text for s in self.seen[since_seen:]])[:300]
                 raise ChannelUnreachable(
-                    "提交后没有看到投诉编号(响应丢失或超时)",
+                    "提交后没有看到投诉编号（响应丢失或超时）",
                     channel=self.ctx.channel,
-                    detail=f"页面提示:{said}" if said else None,
+                    detail=f"页面提示：{said}" if said else None,
                 )
             # look again as soon as the page moves (a navigation, an answer, a message), at most 0.1 s
             await self.page_changed(0.1)
@@ -223,7 +223,7 @@ class ReceiptReading(RunnerState):
             try:  # fast, and the page is most likely still the receipt
                 return await asyncio.wait_for(self.page.content(), min(timeout_s, 2.0)), ""
             except Exception as exc:  # "page is navigating": keep the messages seen on it
-                return "", f"网页未保存({_first_line(exc)})"
+                return "", f"网页未保存（{_first_line(exc)}）"
 
         async def screenshot() -> str:
             try:
@@ -231,7 +231,7 @@ class ReceiptReading(RunnerState):
                     self.page.screenshot(path=str(shot), full_page=True, timeout=wait * 1000), wait + 0.5
                 )
             except Exception as exc:  # the page navigated away or hung: keep going without it
-                return f"截图未保存({_first_line(exc) or '超时'})"
+                return f"截图未保存（{_first_line(exc) or '超时'}）"
             return ""
 
         # both at once: the HTML does not wait for the screenshot's layout and encoding
@@ -253,7 +253,7 @@ class ReceiptReading(RunnerState):
             html = None
         note = ""
         if problems:
-            note = "回执编号已记下;" + ";".join(problems) + "(回执页面随即跳转或没有响应,不影响投诉)"
+            note = "回执编号已记下；" + ";".join(problems) + "（回执页面随即跳转或没有响应，不影响投诉）"
             log.warning("receipt artifacts on %s: %s", self.ctx.channel, note)
         return shot, html, note
 

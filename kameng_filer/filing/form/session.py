@@ -43,7 +43,7 @@ class Session(RunnerState):
         relogin, self.relogin = self.relogin, None
         if relogin is None:
             raise self.expired(f"打开 {url} 时")
-        self.ctx.progress("登录已过期,重新登录")
+        self.ctx.progress("登录已过期，重新登录")
         await relogin()
         return await self.open(url)
 
@@ -52,9 +52,9 @@ class Session(RunnerState):
         login = self.profile.login
         marker = login.logged_in.describe() if login else ""
         return SessionExpired(
-            f"未登录或登录已过期:{where}页面上没有已登录标志「{marker}」(现在的网址:{self.page.url})",
+            f"未登录或登录已过期：{where}页面上没有已登录标志「{marker}」（现在的网址：{self.page.url}）",
             channel=self.ctx.channel,
-            hint="重新运行同一命令会重新登录;若反复出现,检查站点配置的 login.logged_in 是否在登录后的每个页面上都有",
+            hint="重新运行同一命令会重新登录；若反复出现，检查站点配置的 login.logged_in 是否在登录后的每个页面上都有",
         )
 
     async def session_ok(self, timeout_ms: int | None = None) -> bool:
@@ -158,7 +158,7 @@ class Session(RunnerState):
         finally:
             self.observer = observer
         raise ChannelRejected(
-            f"登录失败:{last_error}", channel=self.ctx.channel, hint="检查账号密码(kameng login)"
+            f"登录失败：{last_error}", channel=self.ctx.channel, hint="检查账号密码（kameng login）"
         )
 
     async def _login_succeeded(self, login: Any) -> bool:
@@ -171,8 +171,8 @@ class Session(RunnerState):
                 # is on every page (no check_url), it must be there too
                 if not login.check_url and not await self.session_ok(timeout_ms=3000):
                     self._login_note = (
-                        f"登录后到了 {self.page.url},但页面上没有已登录标志「{login.logged_in.describe()}」"
-                        "(站点没有保留登录状态)"
+                        f"登录后到了 {self.page.url}，但页面上没有已登录标志「{login.logged_in.describe()}」"
+                        "（站点没有保留登录状态）"
                     )
                     return False
                 self._landed = self.page.url

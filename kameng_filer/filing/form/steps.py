@@ -36,7 +36,7 @@ class Steps(RunnerState):
                     kind="step",
                     ok=True,
                     skipped=True,
-                    reason="条件不满足,跳过这一步",
+                    reason="条件不满足，跳过这一步",
                 )
             )
             return
@@ -45,10 +45,10 @@ class Steps(RunnerState):
         except FormChanged as exc:
             if not self.probe:
                 if await self.login_lost():  # a logged-out page, not a changed form
-                    raise self.expired(f"在「{exc.field or _step_name(a)}」这一步,") from exc
+                    raise self.expired(f"在「{exc.field or _step_name(a)}」这一步，") from exc
                 if await self.page_missing():  # a "页面不存在" page (often HTTP 200), not a changed form
                     raise FormChanged(
-                        f"页面不存在:站点对 {self.page.url} 回答了“页面不存在”，"
+                        f"页面不存在：站点对 {self.page.url} 回答了“页面不存在”，"
                         f"找不到「{exc.field or _step_name(a)}」",
                         field=exc.field,
                         selector=exc.selector,
@@ -144,7 +144,7 @@ class Steps(RunnerState):
             with contextlib.suppress(*BROWSER_ERRORS):
                 errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
             if errors or time.monotonic() >= deadline:
-                await self._stalled(f"页面没有跳转到 {pattern}(现在是 {self.page.url})", pattern)
+                await self._stalled(f"页面没有跳转到 {pattern}（现在是 {self.page.url}）", pattern)
 
     def _note_step(self, a: Action, loc: Locator) -> None:
         self.observer.record(
@@ -167,9 +167,9 @@ class Steps(RunnerState):
                 if optional:
                     return
                 if time.monotonic() >= deadline:
-                    await self._stalled(f"网页表单已变化:等待「{loc.describe()}」出现超时", loc.describe())
+                    await self._stalled(f"网页表单已变化：等待「{loc.describe()}」出现超时", loc.describe())
                 if not optional and await self.current_errors(since_seen=0, since_dialog=0):
-                    await self._stalled(f"网页表单已变化:等待「{loc.describe()}」出现超时", loc.describe())
+                    await self._stalled(f"网页表单已变化：等待「{loc.describe()}」出现超时", loc.describe())
         if state == "enabled":
             deadline = time.monotonic() + timeout / 1000
             while not await el.is_enabled():
@@ -189,11 +189,11 @@ class Steps(RunnerState):
         self.raise_http_errors(0)
         errors = await self.current_errors(since_seen=0, since_dialog=0)
         if errors:
-            raise self.refusal(f"页面提示:{errors}")
+            raise self.refusal(f"页面提示：{errors}")
         raise FormChanged(
             message,
             field=selector,
             selector=selector,
             channel=self.ctx.channel,
-            hint="站点流程变了?用 kameng adapter try 检查站点配置",
+            hint="站点流程变了？用 kameng adapter try 检查站点配置",
         )

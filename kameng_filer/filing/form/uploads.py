@@ -68,7 +68,7 @@ class Uploads(RunnerState):
                 mark_requests, start_ms=start_ms, timeout_ms=b.upload_timeout_ms
             ):
                 raise ChannelUnreachable(
-                    f"上传「{b.label or b.name or '附件'}」超时:站点在 {b.upload_timeout_ms // 1000} 秒内没有处理完上传请求",
+                    f"上传「{b.label or b.name or '附件'}」超时：站点在 {b.upload_timeout_ms // 1000} 秒内没有处理完上传请求",
                     channel=self.ctx.channel,
                 )
 
@@ -82,10 +82,10 @@ class Uploads(RunnerState):
                 return
             errors = await self.current_errors(since_seen=mark_seen, since_dialog=mark_dialogs)
             if errors:
-                raise ChannelRejected(f"上传被拒绝:{errors}", channel=self.ctx.channel)
+                raise ChannelRejected(f"上传被拒绝：{errors}", channel=self.ctx.channel)
             if time.monotonic() > deadline:
                 raise ChannelUnreachable(
-                    f"上传「{b.label or '附件'}」超时(没有出现在 {listed.describe()})",
+                    f"上传「{b.label or '附件'}」超时（没有出现在 {listed.describe()}）",
                     channel=self.ctx.channel,
                 )
             await self.page_changed(0.05)  # the widget lists a file right after its request ends

@@ -158,7 +158,7 @@ class PageWatch(RunnerState):
     def refusal(self, message: str) -> ChannelRejected | ChannelUnreachable:
         """A site's refusal: "too often" is temporary (retryable, with backoff), anything else a rejection."""
         if is_rate_limited(message):
-            return ChannelUnreachable(message, channel=self.ctx.channel, hint="渠道限制了操作频率,请稍后再试")
+            return ChannelUnreachable(message, channel=self.ctx.channel, hint="渠道限制了操作频率，请稍后再试")
         return ChannelRejected(message, channel=self.ctx.channel)
 
     def raise_http_errors(self, since: int) -> None:

@@ -106,7 +106,7 @@ async def fill_select(runner: FormRunner, f: Fill) -> None:
             runner._field_strategy = f"{runner._field_strategy} → 改填 {b.fallback}"
             return
         raise FormChanged(
-            f"网页表单已变化:「{f.label}」没有选项「{f.text}」",
+            f"网页表单已变化：「{f.label}」没有选项「{f.text}」",
             field=f.key,
             selector=b.describe(),
             channel=runner.ctx.channel,
@@ -206,7 +206,7 @@ async def _pick(
                 return target
             if time.monotonic() >= deadline:
                 raise FormChanged(
-                    f"网页表单已变化:找不到「{field}」({loc.describe()})",
+                    f"网页表单已变化：找不到「{field}」（{loc.describe()}）",
                     field=field,
                     selector=loc.describe(),
                     channel=runner.ctx.channel,
@@ -269,7 +269,7 @@ async def _click_option(runner: FormRunner, container: Any, label: str, *, radio
             break
         await asyncio.sleep(0.05)
     raise FormChanged(
-        f"网页表单已变化:「{field}」没有选项「{label}」",
+        f"网页表单已变化：「{field}」没有选项「{label}」",
         field=field,
         selector=label,
         channel=runner.ctx.channel,
