@@ -557,6 +557,19 @@ TEST_TEXTS = {
     "没有这些孪生站点:nope": "没有这些孪生站点：nope",
     "仅支持JPG、PNG、PDF格式:a.txt": "仅支持JPG、PNG、PDF格式:a.txt",
     "上传 1 个文件(payment)": "上传 1 个文件（payment）",
+    "其他截图:上传 3 个文件(": "其他截图：上传 3 个文件（",
+    # the same texts once rewritten: a second run leaves them alone
+    "截止:2026年2月25日（星期三） 23:59:59 北京时间": "截止:2026年2月25日（星期三） 23:59:59 北京时间",
+    "截止（暂定）:2027年2月11日（星期四） 23:59:59 北京时间": "截止（暂定）:2027年2月11日（星期四） 23:59:59 北京时间",
+    "期限临近：诉讼时效(3 年) · km-2026-0001": "期限临近：诉讼时效(3 年) · km-2026-0001",
+    "options.priority:": "options.priority：",
+    # a twin site's own words or the masking module's output: as written
+    "密码:****56": "密码:****56",
+    "标题长度需为 4–100 个字,当前 1 个字": "标题长度需为 4–100 个字,当前 1 个字",
+    '<label for="images">图片凭证(选填)</label>': '<label for="images">图片凭证(选填)</label>',
+    "补充与商家的聊天记录(附件:chat.png)": "补充与商家的聊天记录(附件:chat.png)",
+    "该投诉已不予受理,不能补充材料": "该投诉已不予受理,不能补充材料",
+    "图片仅支持 JPG/PNG/WebP 图片:scan.pdf": "图片仅支持 JPG/PNG/WebP 图片:scan.pdf",
     # a test's pattern for the commands printed inside messages: a full-width mark ends one too
     "kameng(?: (?!\\s)[^\\s,。;:()、]+)+": "kameng(?: (?!\\s)[^\\s,。;:()、，；：（）]+)+",
 }

@@ -184,7 +184,7 @@ def test_check_rejects_fixed_options_no_field_fills(tmp_path: Path) -> None:
     from kameng_filer.filing.lint import check
 
     unused = check(str(_variant(tmp_path, lambda d: d.update(options={"priority": "高"}))))
-    assert any(e.startswith("options.priority:") for e in unused.errors), unused.errors
+    assert any(e.startswith("options.priority：") for e in unused.errors), unused.errors
 
     def used(d: dict) -> None:
         d["options"] = {"priority": "高"}
@@ -214,7 +214,7 @@ def test_two_upload_boxes_never_get_the_same_file(tmp_path: Path, example_case: 
     plan = adapter.plan(case)
     assert sorted(f.evidence_id for f in plan.files) == ["balance", "chat", "order", "payment"]
     assert "购买凭证：上传 1 个文件（payment）" in plan.notes, plan.notes
-    assert any(n.startswith("其他截图：上传 3 个文件(") for n in plan.notes), plan.notes
+    assert any(n.startswith("其他截图：上传 3 个文件（") for n in plan.notes), plan.notes
 
     runner = FormRunner.__new__(FormRunner)  # only what choosing files reads: profile, files, kinds
     runner.profile, runner.files = adapter.profile(), list(plan.files)

@@ -420,7 +420,7 @@ def test_mask_helpers() -> None:
     assert mask_patterns(f"编号{wrong}") == f"编号110***********{wrong[-4:]}"  # a mistyped check digit is still an ID
     assert mask_patterns(f"身份证{ID_NUMBER}") == f"身份证110***********{ID_NUMBER[-4:]}"
     assert mask_patterns("在杭州市的网吧充值100元") == "在杭州市的网吧充值100元"
-    assert mask_patterns("密码:abc123456") == "密码：****56"
+    assert mask_patterns("密码:abc123456") == "密码:****56"
 
 
 def test_mask_text_keeps_the_case_identifiers(case: Case) -> None:

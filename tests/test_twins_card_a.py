@@ -384,7 +384,7 @@ def test_api_errors_are_http_200_with_code(card_a_twin) -> None:
         r = api_create(c, title="短")
         body = r.json()
         assert r.status_code == 200 and body["code"] == 4220
-        assert body["msg"] == "标题长度需为 4–100 个字，当前 1 个字" and "title" in body["errors"]
+        assert body["msg"] == "标题长度需为 4–100 个字,当前 1 个字" and "title" in body["errors"]
         assert card_a_twin.tickets == {}
 
 

@@ -164,7 +164,7 @@ def test_complaint_form_labels(guest) -> None:
         ("联系方式", "contact"),
     ):
         assert f'<label for="{field_id}">{label}</label>' in html
-    assert '<label for="images">图片凭证（选填）</label>' in html
+    assert '<label for="images">图片凭证(选填)</label>' in html
     for value, label in (
         ("not_received", "未收到货"),
         ("invalid_key", "卡密无效"),
