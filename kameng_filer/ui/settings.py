@@ -151,11 +151,22 @@ def save_account(channel: str, account: str, password: str) -> None:
 def configured_name(value: str) -> str:
     """A channel whose settings the page edits: ``channel_name`` but not the bare ``card_platform``."""
     name = channel_name(value)
-    if name == "card_platform":
+    if "@" not in name and _needs_profile(name):
         raise KamengError(
-            "卡盟渠道要写站点配置名", hint="写成 card_platform@站点配置名，如 card_platform@xingchen"
+            "卡盟渠道要写站点配置名", hint=f"写成 {name}@站点配置名，如 {name}@xingchen"
         )
     return name
+
+
+def _needs_profile(name: str) -> bool:
+    """True for a profile-driven channel without a default site profile (it is set up per site)."""
+    from kameng_filer.filing.web import ProfileAdapter
+
+    try:
+        cls = registry.adapter_class(name)
+    except KamengError:
+        return False
+    return issubclass(cls, ProfileAdapter) and not cls.default_profile
 
 
 def lan_state(lan: Any) -> dict[str, Any]:
