@@ -572,6 +572,7 @@ TEST_TEXTS = {
     "图片仅支持 JPG/PNG/WebP 图片:scan.pdf": "图片仅支持 JPG/PNG/WebP 图片:scan.pdf",
     # a test's pattern for the commands printed inside messages: a full-width mark ends one too
     "kameng(?: (?!\\s)[^\\s,。;:()、]+)+": "kameng(?: (?!\\s)[^\\s,。;:()、，；：（）]+)+",
+    "运行:kameng (restore[^\\n]*)\\n": "运行：kameng (restore[^\\n]*)\\n",
 }
 """A test literal's source (between its quotes) → what it becomes, where the rules cannot know."""
 

@@ -103,7 +103,7 @@ def test_emptied_database_refuses_then_printed_restore_brings_the_filing_back(em
     assert len(email_twin.messages()) == 1  # nothing re-sent
     assert db.stat().st_size == 0  # the refused open wrote nothing into the emptied file
 
-    printed = re.search(r"运行:kameng (restore[^\n]*)\n", out(status))
+    printed = re.search(r"运行：kameng (restore[^\n]*)\n", out(status))
     assert printed, out(status)
     restored = run(*printed.group(1).split())  # the command exactly as the hint prints it
     assert restored.exit_code == 0, out(restored)
