@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -23,6 +22,7 @@ from typing import Any
 import yaml
 
 from kameng_filer import paths
+from kameng_filer.atomicfile import replace_bytes
 from kameng_filer.errors import KamengError
 from kameng_filer.findings import Finding
 
@@ -215,14 +215,9 @@ def _save(
         text = _kept(old, data, seen or (lambda raw: raw))
     if old is not None and file.read_bytes().startswith(codecs.BOM_UTF8):
         text = "\ufeff" + text  # the file's byte-order mark stays
-    tmp = file.with_name(f".{file.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(text.encode("utf-8"))
-        if old is not None:
-            os.chmod(tmp, file.stat().st_mode & 0o7777)  # the person's file keeps its permissions
-        os.replace(tmp, file)
+    try:  # the person's file keeps its permissions
+        replace_bytes(file, text.encode("utf-8"), keep_mode=old is not None)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise FormError(
             f"无法写入 {file}：{exc.strerror or exc}", hint="检查文件夹的写权限和磁盘空间。"
         ) from None

@@ -8,13 +8,13 @@ round trip cannot be proven to read back the same data, the whole file is writte
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kameng_filer import paths
+from kameng_filer.atomicfile import replace_bytes
 from kameng_filer.errors import ConfigError
 
 
@@ -58,12 +58,9 @@ def write_channel(name: str, section: dict[str, Any] | None) -> Path:
     validate_config(after, source=str(p))  # the CLI's messages, nothing written when wrong
     text = _kept(old, before, after) if old is not None and before else None
     text = text or yaml.safe_dump(after, allow_unicode=True, sort_keys=False)
-    tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, p)
+        replace_bytes(p, text.encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ConfigError(
             f"无法写入配置文件 {p}：{exc.strerror or exc}", hint="检查文件夹的写权限和磁盘空间"
         ) from None
