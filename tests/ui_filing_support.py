@@ -72,13 +72,20 @@ def _off_loop(coro: Any) -> Any:
 
 
 def answer_in_page(
-    page: Any, twins: TwinSet, *, timeout_s: float = 180, stop_at_ask: bool = False
+    page: Any,
+    twins: TwinSet | None,
+    *,
+    timeout_s: float = 180,
+    stop_at_ask: bool = False,
+    person: DemoAnswerer | None = None,
 ) -> list[str]:
     """Play the person: answer every question the run page asks (reading the twins' test outbox, as the
     demo does) until the run is finished; returns the prompts answered. With ``stop_at_ask`` return as
-    soon as a question is showing, without answering it."""
-    urls = {name: twins[twin].url for name, (twin, _) in TWIN_CHANNELS.items()}
-    person = DemoAnswerer(urls)
+    soon as a question is showing, without answering it. ``person`` replaces the answerer built from
+    ``twins`` (e.g. the demo workspace's own)."""
+    if person is None:
+        assert twins is not None
+        person = DemoAnswerer({name: twins[twin].url for name, (twin, _) in TWIN_CHANNELS.items()})
     answered: list[str] = []
     seen: set[str] = set()
     deadline = time.monotonic() + timeout_s
