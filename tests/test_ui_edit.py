@@ -200,3 +200,65 @@ def test_rewrite_a_channel_text(page, server, screens: Path) -> None:
     assert render(case, "alipay").fields["content"] == mine  # kameng render / kameng file use it
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert "本人改写" in page.locator("#texts").inner_text()
+
+
+def test_a_late_answer_to_an_older_check_never_replaces_the_latest(page, server) -> None:
+    """Live checks can be answered out of order (a busy server): the findings shown are always those of
+    the latest change, never an older answer arriving after it."""
+    page.goto(f"{server.url}/cases/{CASE}/edit")
+    held: list = []
+    page.route("**/edit/check", lambda route: held.append(route))  # held until the test lets it through
+    try:
+        amount = page.locator("input[name='order.amount']")
+        with page.expect_request("**/edit/check"):
+            amount.fill("一百块")  # older change: an error at the field
+            amount.blur()
+        with page.expect_request("**/edit/check"):
+            amount.fill("100.00")  # latest change: no error
+            amount.blur()
+        for _ in range(200):  # the route handler runs just after the request event
+            if len(held) == 2:
+                break
+            page.wait_for_timeout(25)
+        older, latest = held
+        with page.expect_response("**/edit/check"):
+            latest.continue_()
+        page.wait_for_function(
+            "() => !document.querySelector('.found[data-for=\"order.amount\"]').innerText.includes('错误')"
+        )
+        with page.expect_response("**/edit/check") as answer:
+            older.continue_()
+        assert "错误" in str(answer.value.json())  # the older answer does carry the error …
+        page.evaluate("() => new Promise(r => setTimeout(r, 300))")  # … and has been read by the page
+        assert "错误" not in page.locator('.found[data-for="order.amount"]').inner_text()
+    finally:
+        page.unroute("**/edit/check")
+
+
+def test_a_late_answer_to_an_older_text_check_never_replaces_the_latest(page, server) -> None:
+    """The same on the text page: the counts and findings shown are those of the latest text."""
+    page.goto(f"{server.url}/cases/{CASE}/texts/alipay/complaint")
+    check = f"**/cases/{CASE}/texts/alipay/complaint/check"
+    held: list = []
+    page.route(check, lambda route: held.append(route))  # held until the test lets it through
+    try:
+        area = page.locator("textarea[name='text.content']")
+        with page.expect_request(check):
+            area.fill("商家就是骗子！！！" + "点券未到账。" * 40)  # older: too long and emotional
+        with page.expect_request(check):
+            area.fill("2026年11月2日支付100.00元，点券未到账，请求退款100.00元。")  # latest: fine
+        for _ in range(200):  # the route handler runs just after the request event
+            if len(held) == 2:
+                break
+            page.wait_for_timeout(25)
+        older, latest = held
+        with page.expect_response(check):
+            latest.continue_()
+        page.wait_for_function("() => !document.querySelector('.found[data-for=\"content\"]').innerText")
+        with page.expect_response(check) as answer:
+            older.continue_()
+        assert "骗子" in str(answer.value.json())
+        page.evaluate("() => new Promise(r => setTimeout(r, 300))")
+        assert "骗子" not in page.locator('.found[data-for="content"]').inner_text()
+    finally:
+        page.unroute(check)

@@ -76,13 +76,16 @@
     form.setAttribute("data-checked", String(Date.now()));
   }
 
+  var asked = 0; // only the answer to the latest check is shown (answers may arrive out of order)
+
   function check() {
     clearTimeout(timer);
     timer = null;
     renumber();
+    var mine = ++asked;
     fetch("/edit/check", { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (result) { if (result && result.findings) { show(result); } })
+      .then(function (result) { if (mine === asked && result && result.findings) { show(result); } })
       .catch(function () { /* the next change checks again */ });
   }
 

@@ -22,10 +22,13 @@
     form.setAttribute("data-checked", String(Date.now()));
   }
 
+  var asked = 0; // only the answer to the latest check is shown (answers may arrive out of order)
+
   function check() {
+    var mine = ++asked;
     fetch(form.getAttribute("data-check"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (result) { if (result && result.fields) { show(result); } })
+      .then(function (result) { if (mine === asked && result && result.fields) { show(result); } })
       .catch(function () { /* checked again on the next change */ });
   }
 
