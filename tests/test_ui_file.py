@@ -3,7 +3,7 @@ live progress, captcha / SMS code / QR login answered in the page, two tabs fili
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from kameng_filer.secrets import env_name
 from kameng_filer.store import Store
 from kameng_filer.timeutil import as_shanghai
 from kameng_filer.ui import UiServer, create_app
+from kameng_filer.workdays import default_calendar
 from tests import canaries
 from tests.ui_browser import chromium, shoot
 from tests.ui_browser import workspace_page as chromium_page
@@ -205,7 +206,10 @@ def test_tracker_follow_up_reject_escalate_and_pdf_on_the_dispute_page(
 
         # the tracker prepares the escalation; filing it from the page logs in again (the twin dropped
         # every session): the captcha is shown enlarged in the run page and answered there
-        day = (as_shanghai(datetime.now(UTC)) + timedelta(days=1)).replace(hour=10, minute=0)  # not quiet hours
+        # the next working day at 10:00, inside quiet hours (which skip weekends and holidays)
+        today = as_shanghai(datetime.now(UTC))
+        workday = default_calendar().next_workday(today.date())
+        day = today.replace(year=workday.year, month=workday.month, day=workday.day, hour=10, minute=0)
         actions = _tick(day.isoformat())
         assert [a["status"] for a in actions if a["kind"] == "escalation"][-1] == "pending_person", actions
         twins["card_a"].expire_sessions()
