@@ -15,8 +15,9 @@ from playwright.sync_api import expect
 from kameng_filer.store import Store
 from kameng_filer.ui import UiServer, create_app
 from kameng_filer.ui.lan import LanAccess
-from tests.ui_browser import chromium, shoot, workspace_page
+from tests.ui_browser import shoot, workspace_page
 from tests.ui_filing_support import CASE, ROOT
+from tests.ui_support import browser_fixtures
 
 pytestmark = [pytest.mark.browser]
 NUMBER = "2026112200012345678"
@@ -55,15 +56,7 @@ def server(home: Path, lan: LanAccess):
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ui-assisted-screens")
+screens, browser, _page = browser_fixtures("ui-assisted-screens")
 
 
 def _filing():

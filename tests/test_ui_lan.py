@@ -15,8 +15,8 @@ import pytest
 
 from kameng_filer.ui import UiServer, create_app
 from kameng_filer.ui.lan import LanAccess, lan_address
-from tests.ui_browser import chromium, shoot, workspace_page
-from tests.ui_support import CASE, NOW, seed_home
+from tests.ui_browser import shoot, workspace_page
+from tests.ui_support import CASE, NOW, browser_fixtures, seed_home
 
 pytestmark = [pytest.mark.browser]
 GUIDE = f"/cases/{CASE}/assisted/alipay"
@@ -45,15 +45,7 @@ def server(home: Path):
             yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def screens(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ui-lan-screens")
+screens, browser, _page = browser_fixtures("ui-lan-screens")
 
 
 def _phone_url(page) -> str:
