@@ -24,6 +24,7 @@ from rich.markup import escape
 from kameng_filer.cli import verbosity
 from kameng_filer.cli.safe_console import SafeConsole
 from kameng_filer.errors import KamengError
+from kameng_filer.openstores import closing_opened
 from kameng_filer.timeutil import now as _now
 from kameng_filer.timeutil import parse_iso
 
@@ -147,7 +148,7 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         as_json = bool(kwargs.get("as_json")) or str(getattr(kwargs.get("fmt"), "value", "")) == "json"
-        with json_output(as_json):
+        with json_output(as_json), closing_opened():
             try:
                 return func(*args, **kwargs)
             except (typer.Exit, typer.Abort, SystemExit):

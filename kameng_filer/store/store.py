@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from kameng_filer import paths
+from kameng_filer import openstores, paths
 from kameng_filer.errors import StoreError
 from kameng_filer.store import housekeeping
 from kameng_filer.store.blobs import BlobStore
@@ -68,11 +68,13 @@ class Store(CaseMethods, FilingMethods, TimelineMethods):
         """
         db = Path(path).expanduser() if path is not None else paths.home_path() / "kameng.sqlite3"
         blobs_root = Path(blobs_dir).expanduser() if blobs_dir is not None else db.parent / "blobs"
+        store = None
         if readonly and db.is_file() and db.stat().st_size > 0:
             store = cls._open_readonly(db, blobs_root, busy_timeout)
-            if store is not None:
-                return store
-        return cls._open_writable(db, blobs_root, busy_timeout)
+        if store is None:
+            store = cls._open_writable(db, blobs_root, busy_timeout)
+        openstores.register(store)  # closed when the command ends (cli.common.handle_errors)
+        return store
 
     @classmethod
     def _open_readonly(cls, db: Path, blobs_root: Path, busy_timeout: float) -> Store | None:
@@ -154,6 +156,7 @@ class Store(CaseMethods, FilingMethods, TimelineMethods):
                 self._finalizer()
         finally:
             self.engine.dispose()
+            openstores.unregister(self)
 
     def __enter__(self) -> Store:
         return self
