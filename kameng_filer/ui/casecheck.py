@@ -181,7 +181,12 @@ def check_key(store: Any, case_id: str, file: Path | None, text: str, now: datet
 
     if file is not None:
         st = file.stat()
-        where = (str(file), str(st.st_mtime_ns), str(st.st_size), tree_stamp(file.parent))
+        where = (
+            str(file),
+            str(st.st_mtime_ns),
+            str(st.st_size),
+            tree_stamp(file.parent) + evidence_stamp(_named(text), file.parent),
+        )
     else:
         where = ("stored", str(store.current_version(case_id)), "", "")
     return (
@@ -192,6 +197,59 @@ def check_key(store: Any, case_id: str, file: Path | None, text: str, now: datet
         settings_stamp(),
         f"{now:%Y%m%d%H}",
     )
+
+
+def _named(text: str) -> dict[str, Any]:
+    """The case text's mapping (remembered by content), or {} when it cannot be read."""
+    from kameng_filer.case.loader import parse_text
+    from kameng_filer.errors import KamengError
+
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with _LOCK:
+        hit = _PARSED.get(digest)
+    if hit is None:
+        try:
+            raw = parse_text(text, is_json=text.lstrip().startswith("{"))
+        except (KamengError, ValueError):
+            raw = {}
+        hit = raw if isinstance(raw, dict) else {}
+        with _LOCK:
+            _PARSED[digest] = hit
+            while len(_PARSED) > CACHE_SIZE:
+                _PARSED.popitem(last=False)
+    return hit
+
+
+def evidence_stamp(raw: Any, folder: Path) -> str:
+    """Sizes and change times of every evidence file ``raw`` (a case mapping) names, resolved from
+    ``folder`` as the checks resolve them, and of its ``allow_outside`` folders: files outside the
+    case folder (allowed there) are read by the checks too, and ``tree_stamp`` does not see them."""
+    from kameng_filer.case.containment import written_path
+
+    if not isinstance(raw, dict):
+        return ""
+    names: list[str] = []
+    evidence = raw.get("evidence")
+    for item in evidence if isinstance(evidence, list) else []:
+        file = item.get("file") if isinstance(item, dict) else None
+        if isinstance(file, str) and file.strip():
+            names.append(file.strip())
+    allowed = raw.get("allow_outside")
+    allowed = [allowed] if isinstance(allowed, str) else allowed
+    names += [f for f in allowed if isinstance(f, str)] if isinstance(allowed, list) else []
+    h = hashlib.sha256()
+    for name in names:
+        try:
+            p = written_path(folder, name)
+        except (OSError, ValueError):
+            h.update(f"{name}:?;".encode())
+            continue
+        h.update(_stat(p).encode())
+        try:
+            h.update(f"{os.lstat(p).st_mtime_ns}:{os.path.realpath(p)};".encode())
+        except (OSError, ValueError):
+            h.update(b"-;")
+    return h.hexdigest()
 
 
 def tree_stamp(folder: Path, limit: int = 5000) -> str:
@@ -221,19 +279,20 @@ def settings_stamp() -> str:
     h = hashlib.sha256()
     for p in (data / "lexicon.yaml", *home.current().config_candidates(), home.current().holidays):
         h.update(_stat(p).encode())
-    for name in ("profiles", "templates", "schedules"):
-        h.update(tree_stamp(data / name).encode() if (data / name).is_dir() else b"-")
+    for name in ("profiles", "templates", "schedules"):  # a folder made empty reads as none at all
+        h.update(tree_stamp(data / name).encode())
     return h.hexdigest()
 
 
 def _stat(p: Path) -> str:
     try:
         st = p.stat()
-    except OSError:
+    except (OSError, ValueError):
         return f"{p}:-;"
     return f"{p}:{st.st_size}:{st.st_mtime_ns};"
 
 
 CACHE_SIZE = 128
 _CACHE: OrderedDict[tuple[str, ...], dict[str, Any]] = OrderedDict()
+_PARSED: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _LOCK = threading.Lock()

@@ -117,17 +117,18 @@ def findings(data: dict[str, Any], folder: Path, now: datetime) -> tuple[list[Fi
     """``kameng check`` on the form's data as if saved in ``folder``; and whether it can be saved
     (no error ``kameng add`` would refuse: the schema and the evidence files).
 
-    Remembered by content: the data, the files under ``folder`` (names, sizes, change times), the
-    settings the checks read and the hour of ``now`` (for the time rules), never by time alone.
+    Remembered by content: the data, the files under ``folder`` (names, sizes, change times) and the
+    evidence files it names elsewhere (``allow_outside``), the settings the checks read and the hour of ``now`` (for the time rules), never by time alone.
     """
     import json
 
-    from kameng_filer.ui.casecheck import settings_stamp, tree_stamp
+    from kameng_filer.ui.casecheck import evidence_stamp, settings_stamp, tree_stamp
 
     key = (
         hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest(),
         str(folder),
         tree_stamp(folder) if folder.is_dir() else "-",
+        evidence_stamp(data, folder),
         settings_stamp(),
         f"{now:%Y%m%d%H}",
     )

@@ -18,6 +18,7 @@ from kameng_filer import registry, wording
 from kameng_filer.errors import KamengError
 from kameng_filer.timeutil import as_shanghai, parse_iso
 from kameng_filer.tracker.notices import channel_title
+from kameng_filer.ui.casecache import CaseCache
 from kameng_filer.workdays import default_calendar
 
 OPEN_STATES = ("due", "paused", "lapsed")
@@ -115,8 +116,11 @@ def open_deadlines(status: dict[str, Any], now: datetime, cal: Any = None) -> li
     return out
 
 
-def statuses(store: Any, now: datetime, cal: Any = None) -> list[dict[str, Any]]:
-    """``case_status`` of every stored case (most recently changed first), read with three queries.
+def statuses(
+    store: Any, now: datetime, cal: Any = None, only: list[tuple[str, str, int]] | None = None
+) -> list[dict[str, Any]]:
+    """``case_status`` of every stored case (most recently changed first), read with three queries;
+    ``only``: (id, title, version) of the cases wanted, in that order (the others are not read).
 
     The per-filing view is ``tracker.overview.filing_view``, exactly as ``case_status`` (and so
     ``kameng status``) builds it; only the reading is batched for all cases at once.
@@ -124,8 +128,16 @@ def statuses(store: Any, now: datetime, cal: Any = None) -> list[dict[str, Any]]
     from kameng_filer.tracker import repo
     from kameng_filer.tracker.overview import filing_view
 
-    summaries = store.list_cases()
-    filings = store.filings()
+    if only is None:
+        wanted = [(c.id, c.title, c.current_version) for c in store.list_cases()]
+        filings = store.filings()
+    else:
+        wanted = only
+        ids = {cid for cid, _t, _v in only}
+        if len(ids) <= FEW:
+            filings = [f for cid in sorted(ids) for f in store.filings(cid)]
+        else:
+            filings = [f for f in store.filings() if f.case_id in ids]
     ids = [f.id for f in filings]
     by_filing: dict[int, list[Any]] = {}
     for d in repo.deadlines_of(store, ids):
@@ -137,16 +149,22 @@ def statuses(store: Any, now: datetime, cal: Any = None) -> list[dict[str, Any]]
         view = filing_view(f, by_filing.get(f.id, []), tracks.get(f.id), now, cal)
         by_case.setdefault(f.case_id, []).append(view)
     return [
-        {"case": c.id, "title": c.title, "version": c.current_version, "filings": by_case.get(c.id, [])}
-        for c in summaries
+        {"case": cid, "title": title, "version": version, "filings": by_case.get(cid, [])}
+        for cid, title, version in wanted
     ]
+
+
+FEW = 8
+"""Up to this many cases to rebuild, each case's filings are read on their own; more, all at once."""
 
 
 def home(store: Any | None, now: datetime) -> dict[str, Any]:
     """Every stored case with each channel's row, and all open deadlines across cases by due time.
 
-    Remembered by what it is built from (``home_key``: the database's content, the settings, the
-    minute of ``now``); the result is shared, callers must not change it.
+    Remembered as a whole by ``home_key`` (the database's content, the settings, the minute of
+    ``now``); when that changed, each case's part is taken from ``casecache`` when its own data, the
+    calendar, the day and its passed deadlines are unchanged, so one changed case rebuilds one part.
+    The result is shared, callers must not change it.
     """
     if store is None:
         return {"cases": [], "deadlines": []}
@@ -180,20 +198,56 @@ def home_key(store: Any, now: datetime) -> tuple[Any, ...]:
     return (str(store.path), *files, fingerprint(store.engine), settings_stamp(), f"{now:%Y%m%d%H%M}")
 
 
+def case_parts(store: Any, now: datetime, sig: Any) -> dict[str, dict[str, Any]]:
+    """``{case id: {"case": row, "deadlines": [...]}}`` for the cases of ``sig``
+    (``casecache.Signatures``), rebuilt only for the cases whose inputs changed."""
+    from kameng_filer.ui.casecache import make_entry
+    from kameng_filer.ui.casecheck import settings_stamp
+
+    cal = default_calendar()  # once per page: looking it up costs more than a countdown
+    stamp = settings_stamp()
+    db = str(store.path)
+    out: dict[str, dict[str, Any]] = {}
+    keys: dict[str, tuple[Any, ...]] = {}
+    missing: list[tuple[str, str, int]] = []
+    for cid, title, version in sig.order:
+        keys[cid] = (title, version, sig.rows.get(cid, ""), stamp)
+        hit = _CASES.get((db, cid), keys[cid], cal, now)
+        if hit is None:
+            missing.append((cid, title, version))
+        else:
+            out[cid] = hit
+    if missing:
+        for status in statuses(store, now, cal, only=missing):
+            rows = [filing_row(f, now, cal) for f in status["filings"]]
+            value = {
+                "case": Row(
+                    id=status["case"], title=status["title"], version=status["version"], filings=rows
+                ),
+                "deadlines": open_deadlines(status, now, cal),
+            }
+            _CASES.put((db, status["case"]), make_entry(keys[status["case"]], cal, now, status, value))
+            out[status["case"]] = value
+    return out
+
+
 def _home(store: Any, now: datetime) -> dict[str, Any]:
+    from kameng_filer.ui.casecache import signatures
+
+    sig = signatures(store)
+    parts = case_parts(store, now, sig)
     cases: list[dict[str, Any]] = []
     deadlines: list[dict[str, Any]] = []
-    cal = default_calendar()  # once per page: looking it up costs more than a countdown
-    for status in statuses(store, now, cal):
-        rows = [filing_row(f, now, cal) for f in status["filings"]]
-        cases.append(Row(id=status["case"], title=status["title"], version=status["version"], filings=rows))
-        deadlines += open_deadlines(status, now, cal)
+    for cid, _title, _version in sig.order:
+        cases.append(parts[cid]["case"])
+        deadlines += parts[cid]["deadlines"]
     deadlines.sort(key=lambda d: d["due_iso"])
     return {"cases": cases, "deadlines": deadlines}
 
 
 _HOME: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _HOME_LOCK = threading.Lock()
+_CASES = CaseCache()
 
 
 def ics_items(store: Any | None, now: datetime) -> list[dict[str, Any]]:
@@ -327,22 +381,38 @@ def plan(case: Any, store: Any, now: datetime) -> dict[str, Any]:
 def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
     """Everything the dispute page shows, or None for an unknown case.
 
-    Remembered by what it is built from: the database's content and the settings (``home_key``, which
-    also holds the minute of ``at``) and the case file on disk with its evidence folder
-    (``casecheck.check_key``), so a hand edit, a save or a tracker pass is seen on the next view.
+    Remembered by what it is built from: this case's own rows in the database (``casecache``: its
+    filings, deadlines, tracking rows, timeline and versions), the settings, the case file on disk with
+    its evidence (``casecheck.check_key``) and the minute of ``at`` (the plan's time rules); so a hand
+    edit, a save or a tracker pass on this case is seen on the next view, and a change to another
+    case leaves this page as it was.
     """
     from kameng_filer.ui import casecheck
+    from kameng_filer.ui.casecache import signatures
 
-    if store is None or not store.has_case(case_id):
+    if store is None:
         return None
+    sig = signatures(store, case_id)
+    if not sig.order:
+        return None
+    _cid, title, version = sig.order[0]
     file = casecheck.current_file(store, case_id)
     text = file.read_text(encoding="utf-8") if file else ""
-    key = (home_key(store, at), casecheck.check_key(store, case_id, file, text, at))
+    base = (
+        str(store.path),
+        case_id,
+        title,
+        version,
+        sig.rows.get(case_id, ""),
+        sig.events.get(case_id, ""),
+        casecheck.settings_stamp(),
+    )
+    key = (base, casecheck.check_key(store, case_id, file, text, at), f"{at:%Y%m%d%H%M}")
     with _HOME_LOCK:
         hit = _PAGES.get(key)
     if hit is not None:
         return hit
-    built = _case_page(store, case_id, at)
+    built = _case_page(store, case_id, at, sig, base)
     with _HOME_LOCK:
         _PAGES[key] = built
         while len(_PAGES) > 32:
@@ -350,19 +420,30 @@ def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
     return built
 
 
-def _case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any]:
-    from kameng_filer.tracker.overview import case_status
+def _case_page(store: Any, case_id: str, at: datetime, sig: Any, base: tuple[Any, ...]) -> dict[str, Any]:
     from kameng_filer.ui.casecheck import case_check
 
-    case = store.get_case(case_id)
-    status = case_status(store, case_id, at, case.title)
+    part = case_parts(store, at, sig)[case_id]
+    with _HOME_LOCK:
+        stored = _STORED.get(base)
+    if stored is None:  # what only the database holds for this case: read again when its rows change
+        stored = {
+            "case": store.get_case(case_id),
+            "timeline": timeline(store, case_id),
+            "receipts": receipts(store, case_id),
+        }
+        with _HOME_LOCK:
+            _STORED[base] = stored
+            while len(_STORED) > 64:
+                _STORED.popitem(last=False)
+    case = stored["case"]
     return {
         "case": case,
-        "version": store.current_version(case_id),
-        "filings": [filing_row(f, at) for f in status["filings"]],
-        "deadlines": open_deadlines(status, at),
-        "timeline": timeline(store, case_id),
-        "receipts": receipts(store, case_id),
+        "version": base[3],
+        "filings": part["case"]["filings"],
+        "deadlines": part["deadlines"],
+        "timeline": stored["timeline"],
+        "receipts": stored["receipts"],
         "check": case_check(store, case_id, at),
         "plan": plan(case, store, at),
         "texts": texts(case),
@@ -370,3 +451,4 @@ def _case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any]:
 
 
 _PAGES: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_STORED: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
