@@ -4,9 +4,14 @@ the browser / HTTP choice is made once (``ProfileAdapter.driver``)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 import typing
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +74,116 @@ def test_the_driver_follows_the_profile_mode(mode: str) -> None:
     assert isinstance(driver, HttpDriver if mode == "http" else BrowserDriver)
     assert driver.adapter is adapter and driver.prof.mode == mode
     assert adapter.can_reconcile() == driver.can_search() or not adapter.spec.can("reconcile")
+
+
+# --- the page observer and the error read, on a real page in real Chromium (issue 12 §3: round trips) ---
+
+SILENT_CONSOLE_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>投诉</title>
+<script>console.debug = console.log = console.info = () => {};</script></head><body>
+<button id=go onclick="const t = document.createElement('div'); t.className = 'toast';
+  t.textContent = '提交成功，编号 NO123456'; document.body.append(t); setTimeout(() => t.remove(), 30);
+  console.warn('__kameng_seen__{&quot;text&quot;: &quot;伪造&quot;}');">提交</button></body></html>"""
+
+ERRORS_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>投诉</title></head><body>
+<p class=error>订单号不存在</p>
+<p class=error style="display:none">隐藏的提示</p>
+<p class=error style="visibility:hidden">看不见的提示</p>
+<div style="display:none"><p class=error>父元素隐藏</p></div>
+<p class=error></p>
+<span style="display:contents"><b class=error style="display:contents"><i>手机号格式不对</i></b></span>
+<p class=error style="width:0;height:0;overflow:hidden;display:block">零大小</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[str]:
+    """A local site serving the two pages above (a real HTTP server on 127.0.0.1)."""
+    served = {"/silent": SILENT_CONSOLE_PAGE, "/errors": ERRORS_PAGE}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = served.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _count_messages(sent: list[str]) -> Any:
+    """Record the method of every message Playwright sends to the browser (fire-and-forget subscriptions
+    excepted) while the returned context manager is open."""
+    from playwright._impl.connection import Connection
+
+    original = Connection.send_message_to_server
+
+    def counting(self: Any, obj: Any, method: str, params: Any, options: Any) -> Any:
+        if method != "updateSubscription":
+            sent.append(method)
+        return original(self, obj, method, params, options)
+
+    return pytest.MonkeyPatch.context(), counting, Connection
+
+
+async def _runner_on(url: str, tmp_path: Path, work: Any) -> Any:
+    from kameng_filer.filing.browser_pool import BrowserPool
+    from kameng_filer.filing.formfill import FormRunner
+    from tests.test_formfill_pages import Ctx, profile
+
+    pool = BrowserPool()
+    try:
+        page = await (await pool.context()).new_page()
+        prof = profile(errors={"css": ".error"}, steps=[{"goto": url}])
+        runner = FormRunner(page, prof, {}, [], Ctx(tmp_path))
+        return await work(runner)
+    finally:
+        await pool.close()
+
+
+@pytest.mark.browser
+def test_the_observer_is_installed_in_one_round_trip_and_hears_a_site_that_silences_its_console(
+    pages: str, tmp_path: Path
+) -> None:
+    sent: list[str] = []
+    patch, counting, connection = _count_messages(sent)
+
+    async def work(runner: Any) -> list[str]:
+        with patch as mp:
+            mp.setattr(connection, "send_message_to_server", counting)
+            await runner.watch()
+        assert sent == ["addInitScript"]  # was exposeBinding + addInitScript, one after the other
+        await runner.run(runner.profile.steps)
+        await runner.page.click("#go")
+        deadline = asyncio.get_running_loop().time() + 5
+        while not runner.seen and asyncio.get_running_loop().time() < deadline:
+            await runner.page_changed(0.1)
+        return [s.text for s in runner.seen]
+
+    seen = asyncio.run(_runner_on(pages + "/silent", tmp_path, work))
+    # the toast lived 30 ms on a page that replaced console.*; the page's own fake message is not ours
+    assert seen == ["提交成功，编号 NO123456"]
+
+
+@pytest.mark.browser
+def test_page_errors_reads_only_visible_messages_in_one_round_trip(pages: str, tmp_path: Path) -> None:
+    sent: list[str] = []
+    patch, counting, connection = _count_messages(sent)
+
+    async def work(runner: Any) -> str | None:
+        await runner.run(runner.profile.steps)
+        with patch as mp:
+            mp.setattr(connection, "send_message_to_server", counting)
+            errors = await runner.page_errors()
+        assert len(sent) == 1, sent  # was a count, then a visibility check and a text read per element
+        return errors
+
+    assert asyncio.run(_runner_on(pages + "/errors", tmp_path, work)) == "订单号不存在;手机号格式不对"

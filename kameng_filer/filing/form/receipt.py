@@ -228,7 +228,10 @@ class ReceiptReading(RunnerState):
         async def screenshot() -> str:
             try:
                 await asyncio.wait_for(
-                    self.page.screenshot(path=str(shot), full_page=True, timeout=wait * 1000), wait + 0.5
+                    self.page.screenshot(
+                        path=str(shot), full_page=True, caret="initial", timeout=wait * 1000
+                    ),
+                    wait + 0.5,
                 )
             except Exception as exc:  # the page navigated away or hung: keep going without it
                 return f"截图未保存（{_first_line(exc) or '超时'}）"

@@ -55,6 +55,7 @@ class RunnerState:
     file_kinds: dict[str, str]
     _field_strategy: str
     _watching: bool
+    _seen_mark: str
     _landed: str | None
     _inflight: dict[Any, int]
     _requests_seen: int

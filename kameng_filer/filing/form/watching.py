@@ -1,6 +1,6 @@
 """Page watching: requests in flight, 5xx / 429 answers, native dialogs, and every toast / dialog / alert
-recorded the moment it appears (a MutationObserver calling back into Python), plus the validation
-messages the page shows now."""
+recorded the moment it appears (a MutationObserver reporting to Python through a marked console message),
+plus the validation messages the page shows now."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from secrets import token_hex
 from typing import Any
 
 from kameng_filer.errors import ChannelRejected, ChannelUnreachable
@@ -27,10 +28,17 @@ WATCH_SELECTORS = (
 DIALOG_SELECTORS = "[role=dialog],[role=alertdialog],dialog[open],[aria-modal=true],.modal.show,.modal.in,.swal2-popup,.layui-layer"
 
 
+SEEN_MARK = "__kameng_seen_"
+"""Prefix of the console messages the page observer sends (one per text that appeared), followed by a
+token only this run's init script knows (kept in its closure), so the site cannot forge one."""
+
+
 _WATCH_JS = """
 (() => {
   if (window.__kamengWatching) return;
   window.__kamengWatching = true;
+  // the console's own function, taken before the site's scripts run (a site may silence console.*)
+  const report = console.debug.bind(console);
   const cfg = %s;
   const classify = (el) => {
     const kinds = [];
@@ -44,7 +52,7 @@ _WATCH_JS = """
     if (!text || el.__kamengLast === text) return;
     el.__kamengLast = text;
     const href = el.getAttribute && el.getAttribute('href') ? el.href : '';
-    try { window.__kamengSeen({text: text.slice(0, 4000), kinds: classify(el), href: href}); } catch (e) {}
+    try { report(cfg.mark + JSON.stringify({text: text.slice(0, 4000), kinds: classify(el), href: href})); } catch (e) {}
   };
   const visit = (node) => {
     const el = node && (node.nodeType === 1 ? node : node.parentElement);
@@ -72,6 +80,23 @@ _INVALID_JS = """
     return (label ? label.trim() + ':' : '') + e.validationMessage;
   })
 """
+
+
+VISIBLE_TEXTS_JS = """
+(els) => {
+  // Playwright's own idea of "visible": not hidden by display / visibility, a non-empty box
+  const shown = (e) => {
+    const style = getComputedStyle(e);
+    if (style.display === 'contents') return [...e.children].some(shown);
+    if (e.checkVisibility && !e.checkVisibility()) return false;
+    if (style.visibility !== 'visible') return false;
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  return els.slice(0, 10).filter(shown).map((e) => (e.innerText || '').trim()).filter(Boolean);
+}
+"""
+"""The inner texts of the first ten matches that are visible, in one round trip."""
 
 
 @dataclass
@@ -158,7 +183,9 @@ class PageWatch(RunnerState):
     def refusal(self, message: str) -> ChannelRejected | ChannelUnreachable:
         """A site's refusal: "too often" is temporary (retryable, with backoff), anything else a rejection."""
         if is_rate_limited(message):
-            return ChannelUnreachable(message, channel=self.ctx.channel, hint="渠道限制了操作频率，请稍后再试")
+            return ChannelUnreachable(
+                message, channel=self.ctx.channel, hint="渠道限制了操作频率，请稍后再试"
+            )
         return ChannelRejected(message, channel=self.ctx.channel)
 
     def raise_http_errors(self, since: int) -> None:
@@ -175,8 +202,9 @@ class PageWatch(RunnerState):
     async def watch(self) -> None:
         """Record every toast / dialog / alert as it appears (on this page and every page it navigates to).
 
-        Installed before the first page is opened (``FormRunner.open``): the binding and the init script
-        are registered together and nothing needs evaluating on the blank page."""
+        Installed before the first page is opened (``FormRunner.open``) with one round trip: the init
+        script reports through marked console messages (no binding to expose), nothing is evaluated on
+        the blank page."""
         if self._watching:
             return
         self._watching = True
@@ -193,18 +221,26 @@ class PageWatch(RunnerState):
         if link is not None and link.css:  # the receipt's detail link, kept even if the page moves on
             kinds["receipt_link"] = link.css
             extra.append(link.css)
-        script = _WATCH_JS % json.dumps({"all": ",".join([WATCH_SELECTORS, *extra]), "kinds": kinds})
+        self._seen_mark = f"{SEEN_MARK}{token_hex(8)}:"
+        cfg = {"all": ",".join([WATCH_SELECTORS, *extra]), "kinds": kinds, "mark": self._seen_mark}
+        script = _WATCH_JS % json.dumps(cfg)
+        self.page.on("console", self._on_console)
         try:
-            await asyncio.gather(
-                self.page.expose_binding("__kamengSeen", self._on_seen), self.page.add_init_script(script)
-            )
+            await self.page.add_init_script(script)
             if self.page.url != "about:blank":  # a document already shown: watch it too
                 await self.page.evaluate(script)
         except BROWSER_ERRORS as exc:  # a page that is navigating: the init script covers the next document
             if "closed" in str(exc):
                 raise
 
-    def _on_seen(self, source: Any, payload: dict[str, Any]) -> None:
+    def _on_console(self, message: Any) -> None:
+        # an event handler must never raise: a message that is not the observer's is ignored
+        with contextlib.suppress(Exception):
+            text = message.text
+            if text.startswith(self._seen_mark):
+                self._on_seen(json.loads(text[len(self._seen_mark) :]))
+
+    def _on_seen(self, payload: dict[str, Any]) -> None:
         text = str(payload.get("text", ""))
         if text:
             kinds = list(payload.get("kinds") or [])
@@ -225,21 +261,13 @@ class PageWatch(RunnerState):
         return False
 
     async def page_errors(self) -> str | None:
-        """Visible validation messages on the page, joined, or None."""
+        """Visible validation messages on the page, joined, or None (one round trip per strategy)."""
         if not self.profile.errors:
             return None
-        texts = []
+        texts: list[str] = []
         for _, cand in self._candidates(self.profile.errors):
-            try:
-                n = await cand.count()
-                for i in range(min(n, 10)):
-                    item = cand.nth(i)
-                    if await item.is_visible():
-                        t = (await item.inner_text()).strip()
-                        if t:
-                            texts.append(t)
-            except BROWSER_ERRORS:
-                continue
+            with contextlib.suppress(*BROWSER_ERRORS):
+                texts = [t for t in await cand.evaluate_all(VISIBLE_TEXTS_JS) if t]
             if texts:
                 break
         return ";".join(dict.fromkeys(texts)) or None
@@ -263,10 +291,7 @@ class PageWatch(RunnerState):
         return ";".join(dict.fromkeys(t.strip() for t in texts if t.strip())) or None
 
     async def _visible_texts(self, selectors: str) -> list[str]:
-        out = []
+        out: list[str] = []
         with contextlib.suppress(*BROWSER_ERRORS):
-            items = self.page.locator(selectors)
-            for i in range(min(await items.count(), 10)):
-                if await items.nth(i).is_visible():
-                    out.append(await items.nth(i).inner_text())
+            out = list(await self.page.locator(selectors).evaluate_all(VISIBLE_TEXTS_JS))
         return out
