@@ -31,11 +31,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def _env() -> Environment:
-    return Environment(
+    from kameng_filer.ui.htmlcache import once
+
+    env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True),
         auto_reload=False,
     )
+    env.globals["once"] = once  # page parts rendered once per shared view object (home.html)
+    return env
 
 
 

@@ -29,11 +29,13 @@ from kameng_filer.timeutil import as_shanghai, parse_iso
 class Signatures:
     """What the database holds, summed up per case: ``order`` (id, title, version) most recently
     changed first; ``rows``: a hash of each case's filings, deadlines and tracking rows;
-    ``events``: a hash of each case's timeline and stored versions (the dispute page shows them)."""
+    ``events``: a hash of each case's timeline; ``versions``: of its stored versions (their content
+    hashes and source files)."""
 
     order: list[tuple[str, str, int]]
     rows: dict[str, str]
     events: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 def signatures(store: Any, case_id: str | None = None) -> Signatures:
@@ -41,7 +43,7 @@ def signatures(store: Any, case_id: str | None = None) -> Signatures:
     read transaction."""
     where, args = ("WHERE case_id = ?", (case_id,)) if case_id is not None else ("", ())
     parts: dict[str, list[Any]] = {}
-    history: dict[str, list[Any]] = {}
+    history: dict[str, dict[str, Any]] = {}
     with store.engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")  # opens the read transaction: the queries below see one state
         cur = conn.connection.driver_connection.cursor()  # raw rows: several times faster to read
@@ -60,21 +62,28 @@ def signatures(store: Any, case_id: str | None = None) -> Signatures:
                 at = [d[0] for d in cur.description].index("case_id")
                 for row in rows:
                     parts.setdefault(str(row[at]), []).append((table, row))
-            for sql in (
-                f"SELECT case_id, count(*), max(id), total(id) FROM events {where} GROUP BY case_id",
-                "SELECT case_id, count(*), max(id),"
-                " group_concat(content_sha256 || ':' || coalesce(source_path, ''))"
-                f" FROM case_versions {where} GROUP BY case_id",
+            for name, sql in (
+                (
+                    "events",
+                    f"SELECT case_id, count(*), max(id), total(id) FROM events {where} GROUP BY case_id",
+                ),
+                (
+                    "versions",
+                    "SELECT case_id, count(*), max(id),"
+                    " group_concat(content_sha256 || ':' || coalesce(source_path, ''))"
+                    f" FROM case_versions {where} GROUP BY case_id",
+                ),
             ):
                 for r in cur.execute(sql, args).fetchall():
-                    history.setdefault(str(r[0]), []).append(r)
+                    history.setdefault(name, {})[str(r[0])] = r
         finally:
             cur.close()
         conn.rollback()
     return Signatures(
         order=order,
         rows={cid: _digest(rows) for cid, rows in parts.items()},
-        events={cid: _digest(v) for cid, v in history.items()},
+        events={cid: _digest(v) for cid, v in history.get("events", {}).items()},
+        versions={cid: _digest(v) for cid, v in history.get("versions", {}).items()},
     )
 
 

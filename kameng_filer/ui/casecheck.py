@@ -167,7 +167,16 @@ def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
 
 def current_file(store: Any, case_id: str) -> Path | None:
     """The case file the newest stored version came from, when it is still there and readable."""
-    source = store.case_versions(case_id)[-1].source_path
+    with store.engine.connect() as conn:  # one column of one row: not the stored texts of every version
+        row = conn.exec_driver_sql(
+            "SELECT source_path FROM case_versions WHERE case_id = ? ORDER BY version DESC LIMIT 1",
+            (case_id,),
+        ).first()
+        conn.rollback()
+    if row is None:
+        store.case_versions(case_id)  # an unknown case: its Chinese error, as before
+        return None
+    source = row[0]
     file = Path(source) if source else None
     try:
         return file if file is not None and file.is_file() else None

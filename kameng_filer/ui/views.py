@@ -405,6 +405,7 @@ def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
         version,
         sig.rows.get(case_id, ""),
         sig.events.get(case_id, ""),
+        sig.versions.get(case_id, ""),
         casecheck.settings_stamp(),
     )
     key = (base, casecheck.check_key(store, case_id, file, text, at), f"{at:%Y%m%d%H%M}")
@@ -424,30 +425,32 @@ def _case_page(store: Any, case_id: str, at: datetime, sig: Any, base: tuple[Any
     from kameng_filer.ui.casecheck import case_check
 
     part = case_parts(store, at, sig)[case_id]
-    with _HOME_LOCK:
-        stored = _STORED.get(base)
-    if stored is None:  # what only the database holds for this case: read again when its rows change
-        stored = {
-            "case": store.get_case(case_id),
-            "timeline": timeline(store, case_id),
-            "receipts": receipts(store, case_id),
-        }
-        with _HOME_LOCK:
-            _STORED[base] = stored
-            while len(_STORED) > 64:
-                _STORED.popitem(last=False)
-    case = stored["case"]
+    db, _cid, _title, version, rows, events, versions, stamp = base
+    case = _kept(("case", db, case_id, version, versions), lambda: store.get_case(case_id, version))
     return {
         "case": case,
-        "version": base[3],
+        "version": version,
         "filings": part["case"]["filings"],
         "deadlines": part["deadlines"],
-        "timeline": stored["timeline"],
-        "receipts": stored["receipts"],
+        "timeline": _kept(("timeline", db, case_id, events, stamp), lambda: timeline(store, case_id)),
+        "receipts": _kept(("receipts", db, case_id, rows, stamp), lambda: receipts(store, case_id)),
         "check": case_check(store, case_id, at),
         "plan": plan(case, store, at),
         "texts": texts(case),
     }
+
+
+def _kept(key: tuple[Any, ...], build: Any) -> Any:
+    """A part of the dispute page remembered by what it is read from (the store's rows of one case)."""
+    with _HOME_LOCK:
+        hit = _STORED.get(key)
+    if hit is None:
+        hit = build()
+        with _HOME_LOCK:
+            _STORED[key] = hit
+            while len(_STORED) > 96:
+                _STORED.popitem(last=False)
+    return hit
 
 
 _PAGES: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
