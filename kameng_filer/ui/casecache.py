@@ -15,7 +15,6 @@ cached row and a fresh one are the same.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -28,14 +27,14 @@ from kameng_filer.timeutil import as_shanghai, parse_iso
 @dataclass(frozen=True)
 class Signatures:
     """What the database holds, summed up per case: ``order`` (id, title, version) most recently
-    changed first; ``rows``: a hash of each case's filings, deadlines and tracking rows;
-    ``events``: a hash of each case's timeline; ``versions``: of its stored versions (their content
-    hashes and source files)."""
+    changed first; ``rows``: each case's filings, deadlines and tracking rows, every column, as read
+    (compared whole: no hash that could collide); ``events``: the count and ids of each case's
+    timeline; ``versions``: of its stored versions, with their content hashes and source files."""
 
     order: list[tuple[str, str, int]]
-    rows: dict[str, str]
-    events: dict[str, str] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, tuple[Any, ...]]
+    events: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    versions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
 def signatures(store: Any, case_id: str | None = None) -> Signatures:
@@ -81,14 +80,10 @@ def signatures(store: Any, case_id: str | None = None) -> Signatures:
         conn.rollback()
     return Signatures(
         order=order,
-        rows={cid: _digest(rows) for cid, rows in parts.items()},
-        events={cid: _digest(v) for cid, v in history.get("events", {}).items()},
-        versions={cid: _digest(v) for cid, v in history.get("versions", {}).items()},
+        rows={cid: tuple(rows) for cid, rows in parts.items()},
+        events=history.get("events", {}),
+        versions=history.get("versions", {}),
     )
-
-
-def _digest(value: Any) -> str:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 @dataclass

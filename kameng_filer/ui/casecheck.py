@@ -136,7 +136,8 @@ def case_check(store: Any, case_id: str, now: datetime) -> dict[str, Any]:
     The case file on disk is the source of truth: when the folder the newest version was imported
     from still holds it, that file (with its evidence folder) is checked, so a hand edit is seen on the
     next view; otherwise the newest stored version is. Results are remembered by what they depend on
-    (``check_key``: the file's path, ``mtime_ns``, size and content hash, the evidence files, the
+    (``check_key``: the file's path, ``mtime_ns``, size and content hash, the files of its folder and
+    every evidence file it names, also outside the folder where ``allow_outside`` allows it, the
     settings the checks read, and the hour of ``now`` for the time rules), never by time alone.
     """
     from kameng_filer.case.loader import parse_text

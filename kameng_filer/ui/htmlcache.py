@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-SIZE = 4096
+SIZE = 16384
 _KEPT: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
 _LOCK = threading.Lock()
 
