@@ -256,3 +256,20 @@ def test_ics_fold_keeps_lines_within_75_octets(line: str) -> None:
     parts = fold(line).split("\r\n ")
     assert "".join(parts) == line
     assert all(len(p.encode()) <= (75 if i == 0 else 74) for i, p in enumerate(parts))
+
+
+def test_new_version_with_a_new_title_shows_everywhere(
+    client: httpx.Client, server: UiServer, case_file: Path
+) -> None:
+    text = case_file.read_text(encoding="utf-8")
+    case_file.write_text(
+        text.replace("title: 王者荣耀点券充值未到账", "title: 点券未到账（第二版）"), encoding="utf-8"
+    )
+    assert "点券未到账（第二版）" not in client.get("/").text
+    with writable() as store:
+        store.import_case(case_file)
+    page = client.get("/").text
+    assert "点券未到账（第二版）" in page and "第 2 版" in page
+    assert page == _fresh_page(server, NOW)
+    assert "点券未到账（第二版）" in client.get(f"/cases/{CASE}").text
+    assert "点券未到账（第二版）" in client.get("/deadlines.ics").text.replace("\r\n ", "")
