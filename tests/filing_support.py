@@ -75,10 +75,10 @@ def scripted(twins: TwinSet, channels: list[str]) -> ScriptedPerson:
 
 
 def file_now(case_path: Path | str, channels: list[str], person: Any, **opts: Any) -> list[Outcome]:
-    """File in-process (what ``kameng file --yes`` does) and return the outcomes."""
-    store = Store.open()
+    """File in-process (what ``kameng file --yes`` does: the store opens while Chromium starts)."""
     options = FileOptions(backoff_s=opts.pop("backoff_s", 0.05), **opts)
-    _, outcomes = asyncio.run(prepare_and_execute(store, str(case_path), channels, person, options, now=NOW))
+    run = prepare_and_execute(Store.open, str(case_path), channels, person, options, now=NOW)
+    _, outcomes = asyncio.run(run)
     return outcomes
 
 

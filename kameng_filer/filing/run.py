@@ -238,12 +238,20 @@ async def prepare_and_execute(
 ) -> tuple[Prepared, list[Outcome]]:
     """Check, plan and file without a confirmation step, launching Chromium while the case is checked.
 
-    ``on_prepared`` sees the plans before anything is sent (the CLI prints them there).
+    ``store`` may also be a function that opens it (``Store.open``): it is then opened while Chromium's
+    driver starts (a new data folder creates its database first). ``on_prepared`` sees the plans before
+    anything is sent (the CLI prints them there).
     """
     browsers = BrowserPool(headed=options.headed)
     if needs_browser(tokens, config):
         browsers.warm_up()
     try:
+        if callable(store):
+            # a few turns of the loop let the warm-up spawn Playwright's driver (on the second turn),
+            # which then starts while the store opens here, in the thread that closes it (openstores)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            store = store()
         prepared = await asyncio.to_thread(
             prepare,
             store,
