@@ -56,11 +56,22 @@ def signatures(store: Any, case_id: str | None = None) -> Signatures:
                     args,
                 ).fetchall()
             ]
-            for table in ("filings", "deadlines", "tracking"):
-                rows = cur.execute(f"SELECT * FROM {table} {where} ORDER BY 1", args).fetchall()
-                at = [d[0] for d in cur.description].index("case_id")
-                for row in rows:
-                    parts.setdefault(str(row[at]), []).append((table, row))
+            owner = "WHERE f.case_id = ?" if case_id is not None else ""
+            for table, sql in (  # each row under the case of its filing, as the engine groups them
+                ("filings", f"SELECT f.case_id, f.* FROM filings f {owner} ORDER BY f.id"),
+                (
+                    "deadlines",
+                    "SELECT f.case_id, d.* FROM deadlines d JOIN filings f ON f.id = d.filing_id"
+                    f" {owner} ORDER BY d.id",
+                ),
+                (
+                    "tracking",
+                    "SELECT f.case_id, t.* FROM tracking t JOIN filings f ON f.id = t.filing_id"
+                    f" {owner} ORDER BY t.filing_id",
+                ),
+            ):
+                for row in cur.execute(sql, args).fetchall():
+                    parts.setdefault(str(row[0]), []).append((table, row))
             for name, sql in (
                 (
                     "events",
@@ -70,7 +81,7 @@ def signatures(store: Any, case_id: str | None = None) -> Signatures:
                     "versions",
                     "SELECT case_id, count(*), max(id),"
                     " group_concat(content_sha256 || ':' || coalesce(source_path, ''))"
-                    f" FROM case_versions {where} GROUP BY case_id",
+                    f" FROM (SELECT * FROM case_versions {where} ORDER BY id) GROUP BY case_id",
                 ),
             ):
                 for r in cur.execute(sql, args).fetchall():
