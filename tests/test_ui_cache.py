@@ -273,3 +273,24 @@ def test_new_version_with_a_new_title_shows_everywhere(
     assert page == _fresh_page(server, NOW)
     assert "点券未到账（第二版）" in client.get(f"/cases/{CASE}").text
     assert "点券未到账（第二版）" in client.get("/deadlines.ics").text.replace("\r\n ", "")
+
+
+def test_evidence_through_a_linked_folder_is_watched(
+    client: httpx.Client, case_file: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "手机截图"
+    outside.mkdir()
+    shot = outside / "chat.png"
+    shutil.copyfile(case_file.parent / "evidence" / "chat.png", shot)
+    link = case_file.parent / "shots"
+    link.symlink_to(outside, target_is_directory=True)
+    try:
+        text = case_file.read_text(encoding="utf-8").replace(
+            "file: evidence/chat.png", "file: shots/chat.png"
+        )
+        case_file.write_text(f"{text}\nallow_outside: [{outside}]\n", encoding="utf-8")
+        assert "证据文件不存在" not in client.get(f"/cases/{CASE}").text
+        shot.unlink()  # the folder walk does not follow the link: only the named file's stat sees this
+        assert "证据文件不存在" in client.get(f"/cases/{CASE}").text
+    finally:
+        link.unlink()
