@@ -226,16 +226,21 @@ def test_hand_edit_of_the_case_file_shows_on_the_dispute_page(client: httpx.Clie
     assert "证据文件不存在" in client.get(f"/cases/{CASE}").text
 
 
+def _outside_chat(case_file: Path, outside: Path, written: str) -> Path:
+    """A copy of the chat screenshot in ``outside`` (a folder the case allows), named ``written`` in
+    the case file; returns the copy."""
+    outside.mkdir(exist_ok=True)
+    shot = outside / "chat.png"
+    shutil.copyfile(case_file.parent / "evidence" / "chat.png", shot)
+    text = case_file.read_text(encoding="utf-8").replace("file: evidence/chat.png", f"file: {written}")
+    case_file.write_text(f"{text}\nallow_outside: [{outside}]\n", encoding="utf-8")
+    return shot
+
+
 def test_allowed_evidence_outside_the_case_folder_is_watched(
     client: httpx.Client, case_file: Path, tmp_path: Path
 ) -> None:
-    outside = tmp_path / "截图"
-    outside.mkdir()
-    shot = outside / "chat.png"
-    shutil.copyfile(case_file.parent / "evidence" / "chat.png", shot)
-    text = case_file.read_text(encoding="utf-8")
-    text = text.replace("file: evidence/chat.png", f"file: {shot}")
-    case_file.write_text(f"{text}\nallow_outside: [{outside}]\n", encoding="utf-8")
+    shot = _outside_chat(case_file, tmp_path / "截图", str(tmp_path / "截图" / "chat.png"))
     page = client.get(f"/cases/{CASE}").text
     edit = client.get(f"/cases/{CASE}/edit").text
     assert "证据文件不存在" not in page and "证据文件不存在" not in edit
@@ -278,17 +283,10 @@ def test_new_version_with_a_new_title_shows_everywhere(
 def test_evidence_through_a_linked_folder_is_watched(
     client: httpx.Client, case_file: Path, tmp_path: Path
 ) -> None:
-    outside = tmp_path / "手机截图"
-    outside.mkdir()
-    shot = outside / "chat.png"
-    shutil.copyfile(case_file.parent / "evidence" / "chat.png", shot)
     link = case_file.parent / "shots"
-    link.symlink_to(outside, target_is_directory=True)
+    link.symlink_to(tmp_path / "手机截图", target_is_directory=True)
     try:
-        text = case_file.read_text(encoding="utf-8").replace(
-            "file: evidence/chat.png", "file: shots/chat.png"
-        )
-        case_file.write_text(f"{text}\nallow_outside: [{outside}]\n", encoding="utf-8")
+        shot = _outside_chat(case_file, tmp_path / "手机截图", "shots/chat.png")
         assert "证据文件不存在" not in client.get(f"/cases/{CASE}").text
         shot.unlink()  # the folder walk does not follow the link: only the named file's stat sees this
         assert "证据文件不存在" in client.get(f"/cases/{CASE}").text
