@@ -133,6 +133,35 @@ def _fresh_page(server: UiServer, now) -> str:
     )
 
 
+def _forget() -> None:
+    """Drop everything the workspace remembers (pages, rows, rendered parts, checks, texts, .ics)."""
+    from kameng_filer.ui import casecheck, casefiles, htmlcache, ics
+
+    for kept in (
+        views._HOME,
+        views._PAGES,
+        views._STORED,
+        views._TEXTS,
+        casecheck._CACHE,
+        casecheck._PARSED,
+        casefiles._FOUND,
+        htmlcache._KEPT,
+    ):
+        kept.clear()
+    views._CASES.clear()
+    ics._event.cache_clear()
+
+
+def _as_fresh(client: httpx.Client, *paths: str) -> None:
+    """Each page as served now equals the same page served after everything remembered was dropped."""
+    served = [client.get(p).text for p in paths]
+    _forget()
+    assert [client.get(p).text for p in paths] == served
+
+
+PAGES = ("/", f"/cases/{CASE}", f"/cases/{OTHER}", "/deadlines.ics", f"/cases/{CASE}/edit")
+
+
 def _cached(now) -> dict:
     with open_store() as store:
         return views.home(store, now)
@@ -159,6 +188,7 @@ def test_status_read_on_one_case_rebuilds_only_that_case(client: httpx.Client, s
     after = _cached(NOW)
     assert after["cases"] == _fresh(NOW)
     assert next(c for c in after["cases"] if c["id"] == OTHER) is other_row  # not rebuilt
+    _as_fresh(client, *PAGES)
 
 
 def test_new_timeline_event_shows_on_dispute_page_and_other_page_stays(client: httpx.Client) -> None:
@@ -170,6 +200,7 @@ def test_new_timeline_event_shows_on_dispute_page_and_other_page_stays(client: h
     assert "备注一：已电话联系商家" in client.get(f"/cases/{CASE}").text
     with open_store() as store:
         assert views.case_page(store, OTHER, NOW) is other_page  # another case's change: same page
+    _as_fresh(client, *PAGES)
 
 
 def test_deadline_passing_the_same_day_turns_the_row_overdue(client: httpx.Client, server: UiServer) -> None:
@@ -192,6 +223,7 @@ def test_deadline_passing_the_same_day_turns_the_row_overdue(client: httpx.Clien
     later = client.get("/").text
     assert later.count("已逾期") > home.count("已逾期")
     assert later == _fresh_page(server, CLOCK[0])
+    _as_fresh(client, *PAGES)
 
 
 def test_midnight_moves_every_countdown(client: httpx.Client, server: UiServer) -> None:
@@ -202,6 +234,7 @@ def test_midnight_moves_every_countdown(client: httpx.Client, server: UiServer) 
     page = client.get("/").text
     assert first != _countdowns(page)
     assert page == _fresh_page(server, CLOCK[0])
+    _as_fresh(client, *PAGES)
 
 
 def test_holiday_file_changes_the_countdown(client: httpx.Client, server: UiServer) -> None:
@@ -214,6 +247,7 @@ def test_holiday_file_changes_the_countdown(client: httpx.Client, server: UiServ
         page = client.get("/").text
         assert _countdowns(page) != first
         assert page == _fresh_page(server, NOW)
+        _as_fresh(client, *PAGES)
     finally:
         holidays.unlink()
     assert _countdowns(client.get("/").text) == first
@@ -224,6 +258,7 @@ def test_hand_edit_of_the_case_file_shows_on_the_dispute_page(client: httpx.Clie
     text = case_file.read_text(encoding="utf-8")
     case_file.write_text(text.replace("file: evidence/chat.png", "file: evidence/gone.png"), encoding="utf-8")
     assert "证据文件不存在" in client.get(f"/cases/{CASE}").text
+    _as_fresh(client, *PAGES)
 
 
 def _outside_chat(case_file: Path, outside: Path, written: str) -> Path:
@@ -250,6 +285,7 @@ def test_allowed_evidence_outside_the_case_folder_is_watched(
     shot.write_bytes(b"\x00\x01 neither an image nor text")
     page = client.get(f"/cases/{CASE}").text
     assert "证据文件不存在" not in page and "证据文件不可用" in page
+    _as_fresh(client, *PAGES)
 
 
 @pytest.mark.parametrize(
@@ -278,6 +314,7 @@ def test_new_version_with_a_new_title_shows_everywhere(
     assert page == _fresh_page(server, NOW)
     assert "点券未到账（第二版）" in client.get(f"/cases/{CASE}").text
     assert "点券未到账（第二版）" in client.get("/deadlines.ics").text.replace("\r\n ", "")
+    _as_fresh(client, *PAGES)
 
 
 def test_evidence_through_a_linked_folder_is_watched(
