@@ -330,15 +330,24 @@ def main() -> None:
     med = statistics.median
     # kameng and the bare script alternate round by round, so a busy moment of the machine hits both
     runs: dict[str, tuple[list[float], list[float]]] = {ch: ([], []) for ch in chosen}
-    for _ in range(args.rounds):
+    loads: list[float] = []
+    for n in range(args.rounds):
         for ch in chosen:
             runs[ch][0].append(kameng_run([ch]))
             runs[ch][1].append(bare_run(ch))
+            loads.append(os.getloadavg()[0])
+            print(
+                f"  round {n + 1} {ch:22s} kameng {runs[ch][0][-1]:6.2f}   bare {runs[ch][1][-1]:6.2f}"
+                f"   load {loads[-1]:.1f}",
+                flush=True,
+            )
     alone = {ch: med(runs[ch][0]) for ch in chosen}
     bare = {ch: med(runs[ch][1]) for ch in chosen}
     together_set = [c for c in TOGETHER if c in chosen]
     together = med([kameng_run(together_set) for _ in range(args.rounds)]) if together_set else 0.0
     print(describe())
+    if loads:
+        print(f"1-minute load average during the rounds: {min(loads):.1f}–{max(loads):.1f}")
     print(f"rounds: {args.rounds} (median wall seconds), simulated latency {LATENCY:.2f} s/request")
     for ch in chosen:
         print(

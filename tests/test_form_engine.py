@@ -95,14 +95,23 @@ ERRORS_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><tit
 </body></html>"""
 
 
+FORM_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>投诉</title></head><body>
+<form action="/done" method="get"><p class=error hidden></p>
+<label for=k>类型</label><select id=k name=k><option value="">请选择</option><option value=n>未收到货</option></select>
+<label for=f>凭证</label><input id=f name=f type=file>
+<button>提交</button></form></body></html>"""
+
+DONE_PAGE = '<!doctype html><meta charset="utf-8"><p>投诉已提交，编号 <b id=no>NO123456</b></p>'
+
+
 @pytest.fixture(scope="module")
 def pages() -> Iterator[str]:
-    """A local site serving the two pages above (a real HTTP server on 127.0.0.1)."""
-    served = {"/silent": SILENT_CONSOLE_PAGE, "/errors": ERRORS_PAGE}
+    """A local site serving the pages above (a real HTTP server on 127.0.0.1)."""
+    served = {"/silent": SILENT_CONSOLE_PAGE, "/errors": ERRORS_PAGE, "/form": FORM_PAGE}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = served.get(self.path, "").encode()
+            body = (DONE_PAGE if self.path.startswith("/done?") else served.get(self.path, "")).encode()
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -134,7 +143,7 @@ def _count_messages(sent: list[str]) -> Any:
     return pytest.MonkeyPatch.context(), counting, Connection
 
 
-async def _runner_on(url: str, tmp_path: Path, work: Any) -> Any:
+async def _runner_on(url: str, tmp_path: Path, work: Any, files: Any = (), **extra: Any) -> Any:
     from kameng_filer.filing.browser_pool import BrowserPool
     from kameng_filer.filing.formfill import FormRunner
     from tests.test_formfill_pages import Ctx, profile
@@ -142,8 +151,8 @@ async def _runner_on(url: str, tmp_path: Path, work: Any) -> Any:
     pool = BrowserPool()
     try:
         page = await (await pool.context()).new_page()
-        prof = profile(errors={"css": ".error"}, steps=[{"goto": url}])
-        runner = FormRunner(page, prof, {}, [], Ctx(tmp_path))
+        prof = profile(errors={"css": ".error"}, **{"steps": [{"goto": url}], **extra})
+        runner = FormRunner(page, prof, {"kind": "未收到货"}, list(files), Ctx(tmp_path))
         return await work(runner)
     finally:
         await pool.close()
@@ -187,3 +196,32 @@ def test_page_errors_reads_only_visible_messages_in_one_round_trip(pages: str, t
         return errors
 
     assert asyncio.run(_runner_on(pages + "/errors", tmp_path, work)) == "订单号不存在;手机号格式不对"
+
+
+@pytest.mark.browser
+def test_a_select_and_a_form_file_input_are_read_without_element_handles(pages: str, tmp_path: Path) -> None:
+    from kameng_filer.adapter import PlannedFile
+
+    proof = tmp_path / "proof.png"
+    proof.write_bytes(b"\x89PNG\r\n\x1a\n")
+    planned = PlannedFile("E1", proof, "proof.png", "image/png", 8, "0" * 64)
+    sent: list[str] = []
+    patch, counting, connection = _count_messages(sent)
+
+    async def work(runner: Any) -> tuple[str, str]:
+        await runner.run(runner.profile.steps[:1])
+        with patch as mp:
+            mp.setattr(connection, "send_message_to_server", counting)
+            await runner.run(runner.profile.steps[1:])
+            return await runner.submit(runner.profile.receipt)
+
+    fields = {"kind": {"label": "类型", "widget": "select"}, "proof": {"label": "凭证", "widget": "upload"}}
+    steps = [{"goto": pages + "/form"}, {"fill": ["kind", "proof"]}]
+    receipt = {"pattern": r"NO\d{6}", "where": "locator", "locator": {"css": "#no"}}
+    got = asyncio.run(
+        _runner_on("", tmp_path, work, fields=fields, steps=steps, receipt=receipt, files=[planned])
+    )
+    assert got == ("NO123456", "locator")
+    # the options and the input's form were each read in one round trip (an element handle is three:
+    # resolve it, evaluate, release it)
+    assert "waitForSelector" not in sent and "dispose" not in sent, sent

@@ -41,8 +41,12 @@ class ReceiptReading(RunnerState):
         mark_seen, mark_dialogs = len(self.seen), len(self.dialogs)
         mark_http = len(self.http_errors)
         url_before = self.page.url
+        self._changed.clear()
         # don't wait for the navigation here: a site that never answers is read_receipt's to report
         await button.click(no_wait_after=True)
+        # the page's first reaction (its request, a navigation, a message) before the first look, at
+        # most 0.1 s: looks at the page being left would cost round trips while the answer is on its way
+        await self.page_changed(0.1)
         if confirm:
             await self._confirm(confirm, mark_seen, mark_dialogs)
         return await self.read_receipt(

@@ -48,7 +48,7 @@ class Uploads(RunnerState):
         start_ms = 300
         if not b.chooser and listed is None:
             with contextlib.suppress(*BROWSER_ERRORS):
-                if await el.evaluate("e => !!(e.form && e.name)"):
+                if await el.evaluate_all("(els) => !!(els[0] && els[0].form && els[0].name)"):
                     start_ms = 60
         done = 0
         for group in groups:

@@ -226,8 +226,9 @@ async def _option(runner: FormRunner, select: Any, text: str, b: Binding) -> str
     """The ``value`` of the <option> showing ``text`` (waiting for JS-filled options), or None."""
     deadline = time.monotonic() + (runner._field_timeout() if b.wait_option else 0) / 1000
     while True:
-        # every option's text and value in one round trip (not two per option)
-        for label, value in await select.evaluate(_OPTIONS_JS):
+        # every option's text and value in one round trip (not two per option; ``evaluate`` on a
+        # locator would be three: resolve the element, evaluate, release it)
+        for label, value in await select.evaluate_all(_OPTIONS_JS):
             label = label.strip()
             if label == text or (b.match == "contains" and text in label):
                 return value or label
@@ -236,9 +237,9 @@ async def _option(runner: FormRunner, select: Any, text: str, b: Binding) -> str
         await asyncio.sleep(0.05)
 
 
-_OPTIONS_JS = """(s) => [...s.querySelectorAll('option')].map(
-  (o) => [o.innerText || o.textContent || '', o.getAttribute('value')])"""
-"""A native <select>'s options as (text, value attribute) pairs."""
+_OPTIONS_JS = """(els) => els.length ? [...els[0].querySelectorAll('option')].map(
+  (o) => [o.innerText || o.textContent || '', o.getAttribute('value')]) : []"""
+"""A native <select>'s options as (text, value attribute) pairs (the first matched select)."""
 
 
 async def _click_option(runner: FormRunner, container: Any, label: str, *, radio: bool, field: str) -> None:
