@@ -329,3 +329,18 @@ def test_evidence_through_a_linked_folder_is_watched(
         assert "证据文件不存在" in client.get(f"/cases/{CASE}").text
     finally:
         link.unlink()
+
+
+def test_receipt_screenshot_removed_on_disk_is_no_longer_shown(client: httpx.Client, seeded: Path) -> None:
+    heimao = _filing(CASE, "heimao")
+    link = f"/cases/{CASE}/receipts/{heimao}"
+    shot = next((seeded / "artifacts" / CASE).rglob("receipt-*.png"))
+    assert link in client.get(f"/cases/{CASE}").text
+    kept = shot.read_bytes()
+    shot.unlink()
+    try:
+        assert link not in client.get(f"/cases/{CASE}").text
+        _as_fresh(client, *PAGES)
+    finally:
+        shot.write_bytes(kept)
+    assert link in client.get(f"/cases/{CASE}").text

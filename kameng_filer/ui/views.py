@@ -382,10 +382,10 @@ def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
     """Everything the dispute page shows, or None for an unknown case.
 
     Remembered by what it is built from: this case's own rows in the database (``casecache``: its
-    filings, deadlines, tracking rows, timeline and versions), the settings, the case file on disk with
-    its evidence (``casecheck.check_key``) and the minute of ``at`` (the plan's time rules); so a hand
-    edit, a save or a tracker pass on this case is seen on the next view, and a change to another
-    case leaves this page as it was.
+    filings, deadlines, tracking rows, timeline and versions), its receipt screenshots on disk, the
+    settings, the case file on disk with its evidence (``casecheck.check_key``) and the minute of ``at``
+    (the plan's time rules); so a hand edit, a save or a tracker pass on this case is seen on the next
+    view, and a change to another case leaves this page as it was.
     """
     from kameng_filer.ui import casecheck
     from kameng_filer.ui.casecache import signatures
@@ -396,6 +396,8 @@ def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
     if not sig.order:
         return None
     _cid, title, version = sig.order[0]
+    rows = sig.rows.get(case_id, ())
+    shots = _kept(("shots", str(store.path), case_id, rows), lambda: _screenshots(store, case_id))
     file = casecheck.current_file(store, case_id)
     text = file.read_text(encoding="utf-8") if file else ""
     base = (
@@ -403,10 +405,11 @@ def case_page(store: Any, case_id: str, at: datetime) -> dict[str, Any] | None:
         case_id,
         title,
         version,
-        sig.rows.get(case_id, ""),
+        rows,
         sig.events.get(case_id, ""),
         sig.versions.get(case_id, ""),
         casecheck.settings_stamp(),
+        _files_stamp(shots),  # a receipt screenshot removed or replaced on disk
     )
     key = (base, casecheck.check_key(store, case_id, file, text, at), f"{at:%Y%m%d%H%M}")
     with _HOME_LOCK:
@@ -425,7 +428,7 @@ def _case_page(store: Any, case_id: str, at: datetime, sig: Any, base: tuple[Any
     from kameng_filer.ui.casecheck import case_check
 
     part = case_parts(store, at, sig)[case_id]
-    db, _cid, _title, version, rows, events, versions, stamp = base
+    db, _cid, _title, version, rows, events, versions, stamp, shots = base
     case = _kept(("case", db, case_id, version, versions), lambda: store.get_case(case_id, version))
     return {
         "case": case,
@@ -433,11 +436,33 @@ def _case_page(store: Any, case_id: str, at: datetime, sig: Any, base: tuple[Any
         "filings": part["case"]["filings"],
         "deadlines": part["deadlines"],
         "timeline": _kept(("timeline", db, case_id, events, stamp), lambda: timeline(store, case_id)),
-        "receipts": _kept(("receipts", db, case_id, rows, stamp), lambda: receipts(store, case_id)),
+        "receipts": _kept(("receipts", db, case_id, rows, stamp, shots), lambda: receipts(store, case_id)),
         "check": case_check(store, case_id, at),
         "plan": plan(case, store, at),
         "texts": texts(case),
     }
+
+
+def _screenshots(store: Any, case_id: str) -> list[str]:
+    """The receipt screenshot paths the case's submitted filings name (as stored)."""
+    out = []
+    for f in store.filings(case_id, states=["submitted"]):
+        value = f.receipt.get("screenshot") if isinstance(f.receipt, dict) else None
+        if isinstance(value, str) and value:
+            out.append(value)
+    return out
+
+
+def _files_stamp(names: list[str]) -> tuple[Any, ...]:
+    """Size, change time and real path of each file (or None when it cannot be read)."""
+    out: list[Any] = []
+    for name in names:
+        try:
+            st = os.stat(name)
+            out.append((name, st.st_size, st.st_mtime_ns, os.path.realpath(name)))
+        except (OSError, ValueError):
+            out.append((name, None))
+    return tuple(out)
 
 
 def _kept(key: tuple[Any, ...], build: Any) -> Any:
