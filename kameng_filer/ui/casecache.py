@@ -5,7 +5,7 @@ its open deadlines are rebuilt only when something they are built from changed:
 
 - the case's own rows in the database: its ``cases`` row, and every column of its ``filings``,
   ``deadlines`` and ``tracking`` rows (read raw, all cases in one connection: ``signatures``);
-- the settings files (channel titles) and the working-day calendar object (the holiday file);
+- the settings files (``casecheck.settings_stamp``) and the working-day calendar object (the holiday file);
 - the time: the Asia/Shanghai day of ``now`` (countdowns count whole working days) and which of the
   case's due times lie before ``now`` (a deadline passing turns its row red at that second).
 
