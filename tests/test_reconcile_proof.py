@@ -43,6 +43,7 @@ from tests.test_reliability_crash import (
     Lab,
     db_consistent,
     lab_for,
+    one_round,
     person_files_first,
     recorded_numbers,
 )
@@ -116,6 +117,30 @@ def test_an_earlier_complaint_by_the_person_is_never_adopted(
             except AssertionError as exc:
                 raise AssertionError(
                     f"[{kind.id} round {n + 1} at {point}; runs {lab.log[-4:]}] {exc}"
+                ) from exc
+        assert theirs in lab.numbers() and theirs not in recorded_numbers(lab)
+
+
+COOLDOWN_KIND = next(k for k in KINDS if k.id == "card_b-sms" and k.cooldown)
+"""Card B with a resend cooldown longer than the filer waits out (tests/test_reliability_crash.py)."""
+
+
+@pytest.mark.timeout(600)
+def test_card_b_with_an_sms_cooldown_never_adopts_the_persons_earlier_complaint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The person's own complaint on the order (its SMS code sent on the twin's clock ten minutes ago,
+    so its cooldown is long over: nothing here depends on timing), then a SIGKILL after the click: the
+    rerun at once cannot get a code for the lookup (unknown, nothing sent), the one after the cooldown
+    adopts what the killed run sent — never the person's."""
+    with lab_for(COOLDOWN_KIND, tmp_path, monkeypatch) as lab:
+        theirs = person_files_first(lab, tmp_path, minutes_ago=10)
+        for n, point in enumerate(COOLDOWN_KIND.points):
+            try:
+                one_round(lab, n, point, theirs)
+            except AssertionError as exc:
+                raise AssertionError(
+                    f"[card_b cooldown round {n + 1} at {point}; runs {lab.log[-6:]}] {exc}"
                 ) from exc
         assert theirs in lab.numbers() and theirs not in recorded_numbers(lab)
 
