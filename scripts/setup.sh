@@ -55,6 +55,8 @@ fi
 
 case "$mode" in
   demo) exec .venv/bin/kameng demo "$@" ;;
-  test) exec .venv/bin/python -m pytest "$@" ;;
+  # two worker processes, one test file per worker at a time (module fixtures shared):
+  # most tests wait on Chromium, servers and subprocesses, so two cores run two files at once
+  test) exec .venv/bin/python -m pytest -n "${KAMENG_TEST_WORKERS:-2}" --dist loadfile "$@" ;;
   *) log "用法: bash scripts/setup.sh demo|test"; exit 2 ;;
 esac

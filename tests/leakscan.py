@@ -392,6 +392,8 @@ def session_basetemp(config: pytest.Config) -> Path | None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Scan this session's basetemp before pytest's own clean-up runs; fail the session on a finding."""
     config = session.config
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controlling process scans every worker's folders once, at the end
     base = session_basetemp(config)
     if base is None or not base.is_dir() or session.testscollected == 0:
         return
