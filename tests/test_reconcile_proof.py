@@ -80,10 +80,17 @@ PROOF_KINDS = (
 """Card A (web and HTTP) and family C (the real PHP 发卡 system's habits: site ids in detail links,
 times to the second, one upload)."""
 
-EARLIER_KINDS = tuple(k for k in PROOF_KINDS if k.id in ("card_b-sms", "card_c-web"))
+EARLIER_KINDS = (
+    *(k for k in PROOF_KINDS if k.id in ("card_b-sms", "card_c-web")),
+    next(k for k in KINDS if k.id == "card_b-sms" and k.cooldown),
+)
 """The person's earlier complaint + SIGKILL at crash points: the other reconciling channels run the same
 scenario inside tests/test_reliability_crash.py (its rounds start with the person's complaint on the
-twin); card B without an SMS cooldown and family C (no crash-safety kind there) run it here."""
+twin); card B without and with an SMS cooldown and family C (no crash-safety kind there) run it here.
+With the cooldown the person's code was sent on the twin's clock ten minutes back, so its cooldown is
+long over (nothing depends on timing); the rerun at once after a kill cannot get a code for the lookup
+(unknown, nothing sent), the one after the cooldown adopts what the killed run sent
+(``test_reliability_crash.one_round``)."""
 
 
 def crash_then_rerun(lab: Lab, n: int, point: str, theirs: str) -> None:
@@ -105,42 +112,19 @@ def crash_then_rerun(lab: Lab, n: int, point: str, theirs: str) -> None:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("kind", EARLIER_KINDS, ids=[k.id for k in EARLIER_KINDS])
+@pytest.mark.parametrize("kind", EARLIER_KINDS, ids=[k.id + "-cooldown" * k.cooldown for k in EARLIER_KINDS])
 def test_an_earlier_complaint_by_the_person_is_never_adopted(
     kind: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with lab_for(kind, tmp_path, monkeypatch) as lab:
         theirs = person_files_first(lab, tmp_path, minutes_ago=10)
+        rounds = one_round if kind.cooldown else crash_then_rerun
         for n, point in enumerate(kind.points):
             try:
-                crash_then_rerun(lab, n, point, theirs)
+                rounds(lab, n, point, theirs)
             except AssertionError as exc:
                 raise AssertionError(
                     f"[{kind.id} round {n + 1} at {point}; runs {lab.log[-4:]}] {exc}"
-                ) from exc
-        assert theirs in lab.numbers() and theirs not in recorded_numbers(lab)
-
-
-COOLDOWN_KIND = next(k for k in KINDS if k.id == "card_b-sms" and k.cooldown)
-"""Card B with a resend cooldown longer than the filer waits out (tests/test_reliability_crash.py)."""
-
-
-@pytest.mark.timeout(600)
-def test_card_b_with_an_sms_cooldown_never_adopts_the_persons_earlier_complaint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The person's own complaint on the order (its SMS code sent on the twin's clock ten minutes ago,
-    so its cooldown is long over: nothing here depends on timing), then a SIGKILL after the click: the
-    rerun at once cannot get a code for the lookup (unknown, nothing sent), the one after the cooldown
-    adopts what the killed run sent — never the person's."""
-    with lab_for(COOLDOWN_KIND, tmp_path, monkeypatch) as lab:
-        theirs = person_files_first(lab, tmp_path, minutes_ago=10)
-        for n, point in enumerate(COOLDOWN_KIND.points):
-            try:
-                one_round(lab, n, point, theirs)
-            except AssertionError as exc:
-                raise AssertionError(
-                    f"[card_b cooldown round {n + 1} at {point}; runs {lab.log[-6:]}] {exc}"
                 ) from exc
         assert theirs in lab.numbers() and theirs not in recorded_numbers(lab)
 
