@@ -101,13 +101,21 @@ FORM_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title
 <label for=f>凭证</label><input id=f name=f type=file>
 <button>提交</button></form></body></html>"""
 
+FRAMED_PAGE = """<!doctype html><meta charset="utf-8"><p class=error>外层的提示</p>
+<iframe id=inner srcdoc="<p class=error>验证码错误</p><p class=error hidden>隐藏</p>"></iframe>"""
+
 DONE_PAGE = '<!doctype html><meta charset="utf-8"><p>投诉已提交，编号 <b id=no>NO123456</b></p>'
 
 
 @pytest.fixture(scope="module")
 def pages() -> Iterator[str]:
     """A local site serving the pages above (a real HTTP server on 127.0.0.1)."""
-    served = {"/silent": SILENT_CONSOLE_PAGE, "/errors": ERRORS_PAGE, "/form": FORM_PAGE}
+    served = {
+        "/silent": SILENT_CONSOLE_PAGE,
+        "/errors": ERRORS_PAGE,
+        "/form": FORM_PAGE,
+        "/framed": FRAMED_PAGE,
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -151,7 +159,7 @@ async def _runner_on(url: str, tmp_path: Path, work: Any, files: Any = (), **ext
     pool = BrowserPool()
     try:
         page = await (await pool.context()).new_page()
-        prof = profile(errors={"css": ".error"}, **{"steps": [{"goto": url}], **extra})
+        prof = profile(**{"errors": {"css": ".error"}, "steps": [{"goto": url}], **extra})
         runner = FormRunner(page, prof, {"kind": "未收到货"}, list(files), Ctx(tmp_path))
         return await work(runner)
     finally:
@@ -225,3 +233,14 @@ def test_a_select_and_a_form_file_input_are_read_without_element_handles(pages: 
     # the options and the input's form were each read in one round trip (an element handle is three:
     # resolve it, evaluate, release it)
     assert "waitForSelector" not in sent and "dispose" not in sent, sent
+
+
+@pytest.mark.browser
+def test_page_errors_inside_an_iframe_are_read_there(pages: str, tmp_path: Path) -> None:
+    async def work(runner: Any) -> str | None:
+        await runner.run(runner.profile.steps)
+        await runner.page.frame_locator("#inner").locator(".error").first.wait_for()
+        return await runner.page_errors()
+
+    errors = {"css": ".error", "frame": "#inner"}
+    assert asyncio.run(_runner_on(pages + "/framed", tmp_path, work, errors=errors)) == "验证码错误"
