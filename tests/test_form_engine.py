@@ -104,6 +104,12 @@ FORM_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title
 FRAMED_PAGE = """<!doctype html><meta charset="utf-8"><p class=error>外层的提示</p>
 <iframe id=inner srcdoc="<p class=error>验证码错误</p><p class=error hidden>隐藏</p>"></iframe>"""
 
+FIELDS_PAGE = """<!doctype html><meta charset="utf-8"><form>
+<label for=a>姓名</label><input id=a> <label for=b>电话</label><input id=b>
+<label for=k>类型</label><select id=k onchange="document.getElementById('old').hidden = true">
+<option value="">请选择</option><option value=n>未收到货</option></select>
+<p id=old><label for=o>旧备注</label><input id=o></p> <label for=c>说明</label><input id=c></form>"""
+
 DONE_PAGE = '<!doctype html><meta charset="utf-8"><p>投诉已提交，编号 <b id=no>NO123456</b></p>'
 
 
@@ -115,6 +121,7 @@ def pages() -> Iterator[str]:
         "/errors": ERRORS_PAGE,
         "/form": FORM_PAGE,
         "/framed": FRAMED_PAGE,
+        "/fields": FIELDS_PAGE,
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -151,7 +158,9 @@ def _count_messages(sent: list[str]) -> Any:
     return pytest.MonkeyPatch.context(), counting, Connection
 
 
-async def _runner_on(url: str, tmp_path: Path, work: Any, files: Any = (), **extra: Any) -> Any:
+async def _runner_on(
+    url: str, tmp_path: Path, work: Any, files: Any = (), values: Any = None, **extra: Any
+) -> Any:
     from kameng_filer.filing.browser_pool import BrowserPool
     from kameng_filer.filing.formfill import FormRunner
     from tests.test_formfill_pages import Ctx, profile
@@ -160,7 +169,7 @@ async def _runner_on(url: str, tmp_path: Path, work: Any, files: Any = (), **ext
     try:
         page = await (await pool.context()).new_page()
         prof = profile(**{"errors": {"css": ".error"}, "steps": [{"goto": url}], **extra})
-        runner = FormRunner(page, prof, {"kind": "未收到货"}, list(files), Ctx(tmp_path))
+        runner = FormRunner(page, prof, values or {"kind": "未收到货"}, list(files), Ctx(tmp_path))
         return await work(runner)
     finally:
         await pool.close()
@@ -244,3 +253,34 @@ def test_page_errors_inside_an_iframe_are_read_there(pages: str, tmp_path: Path)
 
     errors = {"css": ".error", "frame": "#inner"}
     assert asyncio.run(_runner_on(pages + "/framed", tmp_path, work, errors=errors)) == "验证码错误"
+
+
+@pytest.mark.browser
+def test_the_fields_of_a_fill_step_are_looked_for_together_and_again_after_a_choice(
+    pages: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAMENG_FIELD_TIMEOUT_MS", "300")
+    sent: list[str] = []
+    patch, counting, connection = _count_messages(sent)
+
+    async def work(runner: Any) -> list[str]:
+        await runner.run(runner.profile.steps[:1])
+        with patch as mp:
+            mp.setattr(connection, "send_message_to_server", counting)
+            await runner.run(runner.profile.steps[1:])
+        return [await runner.page.input_value(f"#{x}") for x in "abkoc"]
+
+    fields = {
+        "name": {"label": "姓名"},
+        "phone": {"label": "电话"},
+        "kind": {"label": "类型", "widget": "select"},
+        "old": {"label": "旧备注", "required": False},
+        "note": {"label": "说明"},
+    }
+    values = {"name": "张三", "phone": "13800138000", "kind": "未收到货", "old": "旧", "note": "说明文字"}
+    steps = [{"goto": pages + "/fields"}, {"fill": list(fields)}]
+    got = asyncio.run(_runner_on("", tmp_path, work, values=values, fields=fields, steps=steps))
+    # the hidden field is skipped (not required), found hidden after the choice, not filled from before it
+    assert got == ["张三", "13800138000", "n", "", "说明文字"]
+    first_fill = sent.index("fill")
+    assert sent[:first_fill].count("queryCount") == 5, sent  # all five looked for at once (was one by one)

@@ -87,6 +87,17 @@ class Fields(RunnerState):
 
     async def _fill(self, key: str, b: Binding, value: Any, frame: Frame) -> None:
         """Find the field and put the value in the way its widget needs (``form.widgets.WIDGETS``)."""
-        el = await self.find(b, field=b.label or key, visible=b.widget != "upload" or b.chooser, frame=frame)
+        el = await self.find(b, field=b.label or key, visible=must_show(b), frame=frame)
         self._field_strategy = self.last_strategy
+        if b.widget not in TYPED:  # a choice may show or hide other fields: look for them again
+            self._prefetched = None
         await WIDGETS[b.widget](self, Fill(key, b, el, value, frame))  # type: ignore[arg-type]
+
+
+TYPED = ("text", "type", "editor", "date")
+"""Widgets that only put text into their own field (other fields found before them stay found)."""
+
+
+def must_show(b: Binding) -> bool:
+    """Whether the field's element must be visible to be filled (a plain file input may be hidden)."""
+    return b.widget != "upload" or bool(b.chooser)

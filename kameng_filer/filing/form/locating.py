@@ -98,6 +98,10 @@ class Locating(RunnerState):
         frame: Frame = None,
     ) -> Any:
         """The element for ``loc`` (first strategy with a visible match); ``FormChanged`` naming field + selector."""
+        found = getattr(self, "_prefetched", None)
+        if found and (hit := found.pop(id(loc), None)) is not None:
+            self.last_strategy, target = hit
+            return target
         deadline = time.monotonic() + (timeout_ms if timeout_ms is not None else self._field_timeout()) / 1000
         candidates = self._candidates(loc, frame)
         while True:
@@ -121,6 +125,23 @@ class Locating(RunnerState):
             channel=self.ctx.channel,
             hint="站点改版了？更新站点配置文件（kameng adapter try 可逐项检查）",
         )
+
+    async def prefetch(self, fields: list[tuple[Locator, bool]], frame: Frame = None) -> None:
+        """Look for several fields at once (one round trip's wait instead of one per field): each one
+        whose first strategy matches a visible element now is handed to the next ``find`` for it; the
+        others are looked for as usual. ``fields``: (locator, must be visible)."""
+
+        async def first(loc: Locator, visible: bool) -> tuple[int, tuple[str, Any] | None]:
+            name, cand = self._candidates(loc, frame)[0]
+            with contextlib.suppress(*BROWSER_ERRORS):
+                target = await self._first(cand, loc, visible)
+                return id(loc), (name, target) if target is not None else None
+            return id(loc), None
+
+        found = await asyncio.gather(
+            *(first(loc, visible) for loc, visible in fields if self._candidates(loc, frame))
+        )
+        self._prefetched = {key: hit for key, hit in found if hit is not None}
 
     async def diagnose(self, loc: Locator, frame: Frame = None) -> list[str]:
         """Per strategy, how many elements matched and how many were visible (for a probe report)."""

@@ -55,6 +55,8 @@ class RunnerState:
     file_kinds: dict[str, str]
     _field_strategy: str
     _watching: bool
+    _prefetched: dict[int, Any] | None
+    """Fields of the running fill step already found visible (``Locating.prefetch``), by binding id."""
     _seen_mark: str
     _landed: str | None
     _inflight: dict[Any, int]

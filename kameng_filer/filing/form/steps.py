@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 
 from kameng_filer.errors import ChannelRejected, FormChanged
+from kameng_filer.filing.form.fields import must_show
 from kameng_filer.filing.form.reports import FieldReport, ProbeStop, _step_name
 from kameng_filer.filing.form.state import BROWSER_ERRORS, Frame, RunnerState
 from kameng_filer.filing.profile import Action, Locator, fmt, url_matches
@@ -117,8 +118,18 @@ class Steps(RunnerState):
         elif a.wait:
             await self._wait(a.wait, a.state, timeout or 30000, optional=a.optional, frame=frame)
         elif a.fill:
-            for key in [a.fill] if isinstance(a.fill, str) else a.fill:
-                await self.fill(key, self.profile.fields[key], frame=frame)
+            keys = [a.fill] if isinstance(a.fill, str) else a.fill
+            fields = [self.profile.fields[k] for k in keys]
+            self._prefetched = None
+            try:
+                for i, key in enumerate(keys):
+                    # the fields still to fill looked for together (again after a choice that may
+                    # show or hide some); a probe reports each field's own search
+                    if self._prefetched is None and len(keys) - i > 1 and not self.probe:
+                        await self.prefetch([(b, must_show(b)) for b in fields[i:]], frame)
+                    await self.fill(key, fields[i], frame=frame)
+            finally:
+                self._prefetched = None
         elif a.captcha:
             await self._captcha(a)
         elif a.sms:
