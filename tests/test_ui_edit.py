@@ -167,6 +167,25 @@ def test_edit_sees_hand_edits_and_keeps_versions(page, server, seeded: Path) -> 
         store.close()
 
 
+def test_text_typed_while_the_page_was_still_loading_is_checked(page, server) -> None:
+    """The textarea is in the page before its script has loaded (slow phone, loaded machine): what the
+    person typed meanwhile is counted and checked once the script runs (seen in CI: no finding ever)."""
+    held: list = []
+    page.route("**/static/texts.js", lambda route: held.append(route))  # arrives when the test lets it
+    page.goto(f"{server.url}/cases/{CASE}/texts/alipay/complaint", wait_until="commit")
+    area = page.locator("textarea[name='text.content']")
+    area.fill("商家就是骗子！！！" + "点券未到账。" * 40)
+    page.wait_for_function("() => true")  # lets the route handler run
+    assert held, "the page did not ask for texts.js"
+    held[0].continue_()
+    page.wait_for_function(
+        "() => document.querySelector('.found[data-for=\"content\"]').innerText.includes('最多')"
+    )
+    assert "骗子" in page.locator(".found[data-for='content']").inner_text()
+    assert "overdue" in (page.get_attribute("#c-content", "class") or "")
+    page.unroute("**/static/texts.js")
+
+
 def test_rewrite_a_channel_text(page, server, screens: Path) -> None:
     from kameng_filer.render import render
 

@@ -25,5 +25,19 @@
     list.forEach(function (f) { box.appendChild(finding(f)); });
   }
 
-  window.kamengFindings = { finding: finding, fill: fill };
+  /* True when the person changed a field before the page's script was running (the form is in the page
+     before the script at its end has loaded: on a slow phone, typing starts earlier and no input event
+     reaches the script). */
+  function changedBeforeLoad(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      if (el.type === "file" || el.type === "hidden" || el.type === "submit" || el.type === "button") { return false; }
+      return typeof el.value === "string" && typeof el.defaultValue === "string" && el.value !== el.defaultValue;
+    });
+  }
+
+  window.kamengFindings = { finding: finding, fill: fill, changedBeforeLoad: changedBeforeLoad };
 })();

@@ -37,4 +37,9 @@
     clearTimeout(timer);
     timer = setTimeout(check, 500);
   });
+
+  if (window.kamengFindings.changedBeforeLoad(form)) { // typed while the page was loading
+    Array.prototype.forEach.call(form.querySelectorAll("textarea"), count);
+    check();
+  }
 })();
