@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 import typing
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -112,6 +113,11 @@ FIELDS_PAGE = """<!doctype html><meta charset="utf-8"><form>
 
 DONE_PAGE = '<!doctype html><meta charset="utf-8"><p>投诉已提交，编号 <b id=no>NO123456</b></p>'
 
+MOVING_PAGE = """<!doctype html><meta charset="utf-8"><p>提交成功，工单号 <b id=no>NO654321</b></p>
+<div style="height:8000px;background:linear-gradient(#fff,#89a)">正在跳转到工单列表…</div>
+<script>addEventListener("load", () => setTimeout(() => { location.href = "/slow-list" }, 30))</script>"""
+"""A receipt that leaves for a slow list right after it is shown (family C's real site)."""
+
 
 @pytest.fixture(scope="module")
 def pages() -> Iterator[str]:
@@ -122,10 +128,14 @@ def pages() -> Iterator[str]:
         "/form": FORM_PAGE,
         "/framed": FRAMED_PAGE,
         "/fields": FIELDS_PAGE,
+        "/moving": MOVING_PAGE,
+        "/slow-list": DONE_PAGE,
     }
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if self.path == "/slow-list":  # the list the receipt moves on to answers after 4 s
+                time.sleep(4)
             body = (DONE_PAGE if self.path.startswith("/done?") else served.get(self.path, "")).encode()
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -284,3 +294,24 @@ def test_the_fields_of_a_fill_step_are_looked_for_together_and_again_after_a_cho
     assert got == ["张三", "13800138000", "n", "", "说明文字"]
     first_fill = sent.index("fill")
     assert sent[:first_fill].count("queryCount") == 5, sent  # all five looked for at once (was one by one)
+
+
+@pytest.mark.browser
+def test_the_receipt_screenshot_gives_up_when_the_page_starts_to_leave(pages: str, tmp_path: Path) -> None:
+    async def work(runner: Any) -> tuple[float, Any, Any, str]:
+        await runner.run(runner.profile.steps)  # the receipt is shown; it leaves 30 ms after loading
+        t0 = time.monotonic()
+        shot, html, note = await runner.save_receipt("receipt-NO654321")
+        return time.monotonic() - t0, shot, html, note
+
+    took, shot, html, note = asyncio.run(_runner_on(pages + "/moving", tmp_path, work))
+    # was: the screenshot waited for the slow list (4 s) and then pictured it instead of the receipt
+    assert took < 1.5, took
+    if shot is None:  # the page moved before the picture was done: said, never silently missing
+        assert "回执编号已记下" in note and "截图未保存" in note, note
+    else:
+        assert shot.stat().st_size > 0
+    if html is not None:  # the receipt's page, not the list it went on to
+        assert "NO654321" in html.read_text(encoding="utf-8")
+    else:
+        assert "网页未保存" in note, note

@@ -21,6 +21,10 @@ from kameng_filer.filing.form.watching import DIALOG_SELECTORS, WATCH_SELECTORS
 from kameng_filer.filing.profile import Locator, ReceiptSpec
 
 
+class LeftReceipt(Exception):
+    """The page started to leave the receipt while one of its artifacts was being taken."""
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:160]
@@ -225,18 +229,14 @@ class ReceiptReading(RunnerState):
 
         async def page_html() -> tuple[str, str]:
             try:  # fast, and the page is most likely still the receipt
-                return await asyncio.wait_for(self.page.content(), min(timeout_s, 2.0)), ""
+                return await self._unless_leaving(self.page.content(), min(timeout_s, 2.0), moving), ""
             except Exception as exc:  # "page is navigating": keep the messages seen on it
-                return "", f"网页未保存（{_first_line(exc)}）"
+                return "", f"网页未保存（{_first_line(exc) or '超时'}）"
 
         async def screenshot() -> str:
+            taking = self.page.screenshot(path=str(shot), full_page=True, caret="initial", timeout=wait * 1000)
             try:
-                await asyncio.wait_for(
-                    self.page.screenshot(
-                        path=str(shot), full_page=True, caret="initial", timeout=wait * 1000
-                    ),
-                    wait + 0.5,
-                )
+                await self._unless_leaving(taking, wait + 0.5, moving)
             except Exception as exc:  # the page navigated away or hung: keep going without it
                 return f"截图未保存（{_first_line(exc) or '超时'}）"
             return ""
@@ -263,6 +263,22 @@ class ReceiptReading(RunnerState):
             note = "回执编号已记下；" + ";".join(problems) + "（回执页面随即跳转或没有响应，不影响投诉）"
             log.warning("receipt artifacts on %s: %s", self.ctx.channel, note)
         return shot, html, note
+
+    async def _unless_leaving(self, coro: Any, cap_s: float, moving: bool) -> Any:
+        """``coro``'s result, given up (``LeftReceipt``) the moment the page starts to load another
+        document (unless it was already doing so): a screenshot or HTML taken then would wait for, and
+        show, the next page (e.g. a slow list), not the receipt; ``TimeoutError`` after ``cap_s``."""
+        task = asyncio.ensure_future(coro)
+        deadline = time.monotonic() + cap_s
+        while not task.done():
+            if not moving and self.navigating():
+                task.cancel()
+                raise LeftReceipt("回执页面已开始跳转")
+            if time.monotonic() > deadline:
+                task.cancel()
+                raise TimeoutError("超时")
+            await asyncio.wait({task}, timeout=0.02)
+        return task.result()
 
     async def save_page(self, stem: str) -> tuple[Path, Path]:
         """Screenshot + HTML of the current page into the artifacts folder."""
