@@ -252,6 +252,8 @@ def test_a_select_and_a_form_file_input_are_read_without_element_handles(pages: 
     # the options and the input's form were each read in one round trip (an element handle is three:
     # resolve it, evaluate, release it)
     assert "waitForSelector" not in sent and "dispose" not in sent, sent
+    # the receipt's number was read in one message (was a count, then the element's innerText)
+    assert "innerText" not in sent, sent
 
 
 @pytest.mark.browser

@@ -1,5 +1,5 @@
 """The final click and what follows: the confirmation, the complaint number (page text, URL, toast, dialog
-or locator), the site's refusal, and the receipt's artifacts (screenshot + HTML, best effort)."""
+or locator) and the site's refusal; the receipt's artifacts are ``form.artifacts``."""
 
 from __future__ import annotations
 
@@ -9,31 +9,24 @@ import logging
 import os
 import re
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from kameng_filer.errors import ChannelRejected, ChannelUnreachable, FormChanged
 from kameng_filer.filing.boundary import is_rate_limited, not_delivered
+from kameng_filer.filing.form.artifacts import ReceiptArtifacts
 from kameng_filer.filing.form.human import CHALLENGE_ROUNDS
-from kameng_filer.filing.form.state import BROWSER_ERRORS, RunnerState
+from kameng_filer.filing.form.state import BROWSER_ERRORS
 from kameng_filer.filing.form.watching import DIALOG_SELECTORS, WATCH_SELECTORS
 from kameng_filer.filing.profile import Locator, ReceiptSpec
 
-
-class LeftReceipt(Exception):
-    """The page started to leave the receipt while one of its artifacts was being taken."""
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:160]
-
-
 log = logging.getLogger(__name__)
 
+FIRST_TEXT_JS = "(els) => els.length ? els[0].innerText : null"
+"""The rendered text of a locator's first match, or null when nothing matches."""
 
-class ReceiptReading(RunnerState):
+
+class ReceiptReading(ReceiptArtifacts):
     """Submits and reads the receipt."""
 
     async def submit(self, spec: ReceiptSpec) -> tuple[str, str]:
@@ -119,10 +112,11 @@ class ReceiptReading(RunnerState):
                     # seen as it appeared first: the site may already be moving on to another page
                     found = search([s.text for s in self.seen[since_seen:] if "receipt" in s.kinds])
                     for _, cand in [] if found else self._candidates(spec.locator):
-                        if await cand.count() > 0:
-                            found = search([await cand.first.inner_text()])
-                            if found:
-                                break
+                        # the first match's text in one round trip (was a count, then its text)
+                        text = await cand.evaluate_all(FIRST_TEXT_JS)
+                        found = search([text]) if text else None
+                        if found:
+                            break
                     if not found:
                         found = search([s.text for s in self.seen[since_seen:] if "receipt" in s.kinds])
                 elif spec.where == "dialog":
@@ -210,88 +204,3 @@ class ReceiptReading(RunnerState):
             if href:
                 return urljoin(self.page.url, href)
         return None
-
-    async def save_receipt(
-        self, stem: str, *, timeout_s: float = 4.0, moving_s: float = 0.3
-    ) -> tuple[Path | None, Path | None, str]:
-        """HTML + screenshot of the page after the receipt was read: best effort, each with its own short
-        timeout (``moving_s`` while the site is already loading another page). The number is already
-        known: a page that moves on or hangs costs at most a few seconds and a note, never the receipt;
-        the transient messages seen (the receipt text itself) are always kept in the HTML.
-        Returns (screenshot, html, note)."""
-        shot: Path | None = self.ctx.artifacts / f"{stem}.png"
-        html: Path | None = self.ctx.artifacts / f"{stem}.html"
-        moving = self.navigating()
-        wait = moving_s if moving else timeout_s
-        if not moving:  # the number may be read as the receipt's URL commits: let the page arrive
-            with contextlib.suppress(Exception):  # a page that never finishes is photographed as it is
-                await asyncio.wait_for(self.page.wait_for_load_state("load"), min(timeout_s, 2.0))
-
-        async def page_html() -> tuple[str, str]:
-            try:  # fast, and the page is most likely still the receipt
-                return await self._unless_leaving(self.page.content(), min(timeout_s, 2.0), moving), ""
-            except Exception as exc:  # "page is navigating": keep the messages seen on it
-                return "", f"网页未保存（{_first_line(exc) or '超时'}）"
-
-        async def screenshot() -> str:
-            taking = self.page.screenshot(path=str(shot), full_page=True, caret="initial", timeout=wait * 1000)
-            try:
-                await self._unless_leaving(taking, wait + 0.5, moving)
-            except Exception as exc:  # the page navigated away or hung: keep going without it
-                return f"截图未保存（{_first_line(exc) or '超时'}）"
-            return ""
-
-        # both at once: the HTML does not wait for the screenshot's layout and encoding
-        (text, html_problem), shot_problem = await asyncio.gather(page_html(), screenshot())
-        problems = [p for p in (html_problem, shot_problem) if p]
-        if shot_problem:
-            shot = None
-        said = self.dialogs + [s.text for s in self.seen]
-        if said:  # transient messages (toasts, alerts, the receipt itself) are part of the receipt too
-            text += (
-                "\n<!-- kameng: messages seen on this page:\n"
-                + "\n".join(m.replace("--", "- -") for m in said)
-                + "\n-->"
-            )
-        if text:
-            assert html is not None
-            html.write_text(text, encoding="utf-8")
-        else:
-            html = None
-        note = ""
-        if problems:
-            note = "回执编号已记下；" + ";".join(problems) + "（回执页面随即跳转或没有响应，不影响投诉）"
-            log.warning("receipt artifacts on %s: %s", self.ctx.channel, note)
-        return shot, html, note
-
-    async def _unless_leaving(self, coro: Any, cap_s: float, moving: bool) -> Any:
-        """``coro``'s result, given up (``LeftReceipt``) the moment the page starts to load another
-        document (unless it was already doing so): a screenshot or HTML taken then would wait for, and
-        show, the next page (e.g. a slow list), not the receipt; ``TimeoutError`` after ``cap_s``."""
-        task = asyncio.ensure_future(coro)
-        deadline = time.monotonic() + cap_s
-        while not task.done():
-            if not moving and self.navigating():
-                task.cancel()
-                raise LeftReceipt("回执页面已开始跳转")
-            if time.monotonic() > deadline:
-                task.cancel()
-                raise TimeoutError("超时")
-            await asyncio.wait({task}, timeout=0.02)
-        return task.result()
-
-    async def save_page(self, stem: str) -> tuple[Path, Path]:
-        """Screenshot + HTML of the current page into the artifacts folder."""
-        shot = self.ctx.artifacts / f"{stem}.png"
-        html = self.ctx.artifacts / f"{stem}.html"
-        await self.page.screenshot(path=str(shot), full_page=True)
-        text = await self.page.content()
-        said = self.dialogs + [s.text for s in self.seen]
-        if said:  # transient messages (toasts, alerts) are part of the receipt too
-            text += (
-                "\n<!-- kameng: messages seen on this page:\n"
-                + "\n".join(m.replace("--", "- -") for m in said)
-                + "\n-->"
-            )
-        html.write_text(text, encoding="utf-8")
-        return shot, html
