@@ -28,6 +28,7 @@ class BrowserPool:
         self._contexts: list[tuple[Any, Path | None]] = []
         self._warm: asyncio.Task[Any] | None = None
         self._saving: list[asyncio.Task[Any]] = []
+        self._final: set[int] = set()  # contexts whose last state is already being saved (id)
 
     async def browser(self) -> Any:
         """The shared browser (launched on first call)."""
@@ -85,8 +86,12 @@ class BrowserPool:
         os.chmod(tmp, 0o600)
         tmp.replace(session_file)
 
-    def save_session_soon(self, ctx: Any, session_file: Path) -> None:
-        """Save the session in the background while the form is filled; ``close`` waits for it."""
+    def save_session_soon(self, ctx: Any, session_file: Path, *, final: bool = False) -> None:
+        """Save the session in the background while the form is filled; ``close`` waits for it.
+        ``final``: the context's work is done (the receipt is recorded), so ``close`` does not read and
+        write its state a second time (on a receipt page that moves on, that read waits for the next page)."""
+        if final:
+            self._final.add(id(ctx))
         self._saving = [t for t in self._saving if not t.done()]
         self._saving.append(asyncio.ensure_future(self.save_session(ctx, session_file)))
 
@@ -106,8 +111,11 @@ class BrowserPool:
                 await self.save_session(ctx, session_file)
 
         # every session at once; the contexts close with the browser (no round trip each)
-        await asyncio.gather(*(keep(c, f) for c, f in self._contexts if f is not None))
+        await asyncio.gather(
+            *(keep(c, f) for c, f in self._contexts if f is not None and id(c) not in self._final)
+        )
         self._contexts.clear()
+        self._final.clear()
         if self._browser is not None:
             with contextlib.suppress(Exception):
                 await self._browser.close()

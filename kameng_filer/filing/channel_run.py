@@ -81,11 +81,12 @@ class ChannelRun:
         self.pages.append(page)
         return page
 
-    async def save_session(self) -> None:
+    async def save_session(self, *, final: bool = False) -> None:
         """Persist the login session (so a crash later keeps it), in the background: the form is filled
-        meanwhile, and the browser pool waits for the write before it closes the context."""
+        meanwhile, and the browser pool waits for the write before it closes the context. ``final``: this
+        run is done with the site, the pool need not save the session again when it closes."""
         if self._context is not None and self._session is not None:
-            self.browsers.save_session_soon(self._context, self._session)
+            self.browsers.save_session_soon(self._context, self._session, final=final)
 
     def forget_session(self) -> None:
         """Delete the stored session (it expired)."""

@@ -344,7 +344,7 @@ class FilingEngine:
                 )
             if filing_id is None:
                 return Outcome(ch, FilingState.PLANNED)
-            await ctx.save_session()
+            await ctx.save_session(final=True)
             return self._record_success(filing_id, ch, receipt, plan)
 
     async def _after_lost_submit(
